@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "aimt",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "aimt", targets: ["aimt"]),
+    .library(name: "LedgerStore", targets: ["LedgerStore"]),
+    .library(name: "LedgerImport", targets: ["LedgerImport"]),
+    .library(name: "LedgerQuery", targets: ["LedgerQuery"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(
+      name: "LedgerStore",
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ],
+      // The schema lives in /migrations (linked here) and is compiled into the binary.
+      resources: [.embedInCode("Schema/migrations")],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "LedgerImport",
+      dependencies: ["LedgerStore"],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "LedgerQuery",
+      dependencies: [
+        "LedgerStore",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "aimt",
+      dependencies: [
+        "LedgerStore",
+        "LedgerImport",
+        "LedgerQuery",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "LedgerStoreTests",
+      dependencies: ["LedgerStore", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport"]),
+    .testTarget(name: "LedgerQueryTests", dependencies: ["LedgerQuery"]),
+    .testTarget(name: "aimtTests", dependencies: ["aimt"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

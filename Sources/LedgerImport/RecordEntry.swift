@@ -1,0 +1,64 @@
+public import LedgerStore
+
+/// One parsed record of any kind, ready to write.
+public enum ParsedRecord: Sendable, Equatable {
+  case kol(KOLInput)
+  case video(VideoInput)
+  case placement(PlacementInput)
+  case metric(MetricInput)
+  case audience(AudienceInput)
+  case promotion(PromotionInput)
+}
+
+extension RecordParser {
+  /// Parses fields of `kind` into a record; nil (with problems recorded) when they are wrong.
+  public mutating func record(
+    _ kind: RecordKind, _ fields: [String: String], at location: SourceLocation,
+    defaultSource: Source? = nil
+  ) -> ParsedRecord? {
+    let before = problems.count
+    let record: ParsedRecord? =
+      switch kind {
+      case .kols: kol(fields, at: location).map(ParsedRecord.kol)
+      case .videos: video(fields, at: location).map(ParsedRecord.video)
+      case .placements: placement(fields, at: location).map(ParsedRecord.placement)
+      case .metrics:
+        metric(fields, at: location, defaultSource: defaultSource).map(ParsedRecord.metric)
+      case .audience: audience(fields, at: location).map(ParsedRecord.audience)
+      case .promotions: promotion(fields, at: location).map(ParsedRecord.promotion)
+      }
+    return problems.count == before ? record : nil
+  }
+}
+
+extension LedgerWriter {
+  /// Writes one parsed record.
+  public func upsert(_ record: ParsedRecord, at location: SourceLocation) throws {
+    switch record {
+    case .kol(let input): try upsert(input, at: location)
+    case .video(let input): try upsert(input, at: location)
+    case .placement(let input): try upsert(input, at: location)
+    case .metric(let input): try upsert(input, at: location)
+    case .audience(let input): try upsert(input, at: location)
+    case .promotion(let input): try upsert(input, at: location)
+    }
+  }
+}
+
+extension Ledger {
+  /// Adds or updates one record given as text fields on the command line (`aimt kol add`,
+  /// `aimt log`, …): parsed and written exactly as an imported row would be, as one batch.
+  @discardableResult
+  public func enter(
+    _ kind: RecordKind, fields: [String: String], command: String,
+    options: WriteOptions = WriteOptions()
+  ) throws(LedgerError) -> WriteSummary {
+    var parser = RecordParser()
+    let parsed = parser.record(kind, fields, at: .commandLine)
+    guard let parsed, parser.problems.isEmpty else { throw .invalidData(parser.problems) }
+    return try write(options: options) { writer in
+      try writer.beginBatch(BatchInfo(command: command, kind: kind.rawValue))
+      try writer.upsert(parsed, at: .commandLine)
+    }
+  }
+}

@@ -1,0 +1,231 @@
+import Foundation
+public import LedgerStore
+
+/// The kinds of records aimt reads, named as on the command line (`aimt import KIND`).
+public enum RecordKind: String, CaseIterable, Sendable {
+  case kols, videos, placements, metrics, audience, promotions
+
+  /// The column keys of the kind (SPEC's data model), key columns first.
+  public var columns: [String] {
+    switch self {
+    case .kols: ["kol_id", "name", "category", "followers", "as_of"]
+    case .videos:
+      [
+        "video_id", "kol_id", "brand", "title", "published", "chain", "product",
+        "bidding_authorized", "ad_review",
+      ]
+    case .placements:
+      [
+        "placement_id", "video_id", "tool", "mode", "targeting", "strategy", "budget", "start",
+        "end",
+      ]
+    case .metrics:
+      ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
+    case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
+    case .promotions: ["promotion", "start", "end"]
+    }
+  }
+
+  /// The columns every row must carry.
+  public var requiredColumns: [String] {
+    switch self {
+    case .kols: ["kol_id"]
+    case .videos: ["video_id"]
+    case .placements: ["placement_id"]
+    case .metrics: ["date", "video_id", "source"]
+    case .audience: ["date", "brand"]
+    case .promotions: ["promotion"]
+    }
+  }
+}
+
+/// Turns text fields keyed by column (from a file's row or a command's options) into typed
+/// inputs, collecting every problem with its location.
+///
+/// A missing or empty field means "not given": the write keeps the stored value. This is the
+/// one place where column text becomes money, counts, days and vocabulary, so the command line
+/// and the importer accept exactly the same values.
+public struct RecordParser {
+  /// The problems found so far, in order.
+  public private(set) var problems: [Problem] = []
+
+  /// A parser with no problems yet.
+  public init() {}
+
+  /// Parses a KOL.
+  public mutating func kol(_ fields: [String: String], at location: SourceLocation) -> KOLInput? {
+    guard let key = required("kol_id", fields, location) else { return nil }
+    var input = KOLInput(kolID: key)
+    input.name = text("name", fields)
+    input.category = text("category", fields)
+    input.followers = parse("followers", fields, location, Count.parse)
+    input.asOf = parse("as_of", fields, location, Day.parse)
+    return input
+  }
+
+  /// Parses a video.
+  public mutating func video(_ fields: [String: String], at location: SourceLocation)
+    -> VideoInput?
+  {
+    guard let key = required("video_id", fields, location) else { return nil }
+    var input = VideoInput(videoID: key)
+    input.kolID = text("kol_id", fields)
+    input.brand = text("brand", fields)
+    input.title = text("title", fields)
+    input.published = parse("published", fields, location, DateTime.parse)
+    input.chain = vocabulary("chain", fields, location, SalesChain.self, aliases: Self.chainAliases)
+    input.product = text("product", fields)
+    input.biddingAuthorized = parse("bidding_authorized", fields, location, YesNo.parse)
+    input.adReview = vocabulary(
+      "ad_review", fields, location, AdReview.self, aliases: Self.reviewAliases)
+    return input
+  }
+
+  /// Parses a placement.
+  ///
+  /// A date alone as `end` means the end of that day.
+  public mutating func placement(_ fields: [String: String], at location: SourceLocation)
+    -> PlacementInput?
+  {
+    guard let key = required("placement_id", fields, location) else { return nil }
+    var input = PlacementInput(placementID: key)
+    input.videoID = text("video_id", fields)
+    input.tool = vocabulary("tool", fields, location, Source.self, aliases: Self.sourceAliases)
+    input.mode = vocabulary("mode", fields, location, DeliveryMode.self, aliases: Self.modeAliases)
+    input.targeting = vocabulary("targeting", fields, location, Targeting.self, aliases: [:])
+    input.strategy = vocabulary("strategy", fields, location, Strategy.self, aliases: [:])
+    input.budget = parse("budget", fields, location, Money.parseYuan)
+    input.start = parse("start", fields, location, DateTime.parse)
+    input.end = parse("end", fields, location) { (text: String) throws(ValueError) -> DateTime in
+      if let day = try? Day.parse(text) { return DateTime.endOfDay(day) }
+      return try DateTime.parse(text)
+    }
+    return input
+  }
+
+  /// Parses one day's numbers.
+  ///
+  /// `defaultSource` serves files without a source column.
+  public mutating func metric(
+    _ fields: [String: String], at location: SourceLocation, defaultSource: Source? = nil
+  ) -> MetricInput? {
+    let day = parse("date", fields, location, Day.parse)
+    let videoID = required("video_id", fields, location)
+    var source = vocabulary("source", fields, location, Source.self, aliases: Self.sourceAliases)
+    if source == nil, text("source", fields) == nil {
+      source = defaultSource
+      if source == nil {
+        problems.append(
+          location.problem("source", "is missing; add a source column or pass --source SOURCE"))
+      }
+    }
+    if text("date", fields) == nil { problems.append(location.problem("date", "is missing")) }
+    var values: [MetricField: Int64] = [:]
+    for field in MetricField.allCases {
+      let value =
+        field.isMoney
+        ? parse(field.rawValue, fields, location, Money.parseYuan)
+        : parse(field.rawValue, fields, location, Count.parse)
+      if let value { values[field] = value }
+    }
+    guard let day, let videoID, let source else { return nil }
+    return MetricInput(
+      day: day, videoID: videoID, source: source,
+      placementID: text("placement_id", fields) ?? "", values: values)
+  }
+
+  /// Parses a 5A snapshot.
+  public mutating func audience(_ fields: [String: String], at location: SourceLocation)
+    -> AudienceInput?
+  {
+    let day = parse("date", fields, location, Day.parse)
+    if text("date", fields) == nil { problems.append(location.problem("date", "is missing")) }
+    let brand = required("brand", fields, location)
+    var values: [AudienceField: Int64] = [:]
+    for field in AudienceField.allCases {
+      if let value = parse(field.rawValue, fields, location, Count.parse) { values[field] = value }
+    }
+    guard let day, let brand else { return nil }
+    return AudienceInput(brand: brand, day: day, values: values)
+  }
+
+  /// Parses a promotion.
+  public mutating func promotion(_ fields: [String: String], at location: SourceLocation)
+    -> PromotionInput?
+  {
+    guard let name = required("promotion", fields, location) else { return nil }
+    var input = PromotionInput(name: name)
+    input.start = parse("start", fields, location, Day.parse)
+    input.end = parse("end", fields, location, Day.parse)
+    return input
+  }
+
+  // MARK: - Fields
+
+  private func text(_ column: String, _ fields: [String: String]) -> String? {
+    guard let value = fields[column] else { return nil }
+    let trimmed = value.trimmingCharacters(in: .whitespaces)
+    return trimmed.isEmpty ? nil : trimmed
+  }
+
+  private mutating func required(
+    _ column: String, _ fields: [String: String], _ location: SourceLocation
+  ) -> String? {
+    if let value = text(column, fields) { return value }
+    problems.append(location.problem(column, "is missing; every row needs its \(column)"))
+    return nil
+  }
+
+  private mutating func parse<T>(
+    _ column: String, _ fields: [String: String], _ location: SourceLocation,
+    _ parser: (String) throws(ValueError) -> T
+  ) -> T? {
+    guard let value = text(column, fields) else { return nil }
+    do {
+      return try parser(value)
+    } catch {
+      problems.append(location.problem(column, error.message))
+      return nil
+    }
+  }
+
+  private mutating func vocabulary<T: RawRepresentable & CaseIterable>(
+    _ column: String, _ fields: [String: String], _ location: SourceLocation, _ type: T.Type,
+    aliases: [String: T]
+  ) -> T? where T.RawValue == String {
+    guard let value = text(column, fields) else { return nil }
+    if let known = T(rawValue: value) ?? T(rawValue: value.lowercased()) { return known }
+    if let alias = aliases[value] ?? aliases[value.lowercased()] { return alias }
+    let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+    problems.append(location.problem(column, "\"\(value)\" is not one of: \(allowed)"))
+    return nil
+  }
+
+  // MARK: - Aliases (the names the Ocean Engine exports use, Simplified and Traditional)
+
+  /// Source and tool names as the exports write them.
+  public static let sourceAliases: [String: Source] = [
+    "自然": .natural, "自然流量": .natural, "自然流": .natural,
+    "dou+": .douPlus, "douplus": .douPlus, "抖加": .douPlus,
+    "内容服务": .contentService, "內容服務": .contentService, "内容热推": .contentService,
+    "內容熱推": .contentService,
+    "达人竞价": .kolBidding, "達人競價": .kolBidding,
+    "随心推": .suixintui, "隨心推": .suixintui,
+    "千川": .qianchuan, "巨量千川": .qianchuan,
+    "信息流": .feedAd, "ad": .feedAd, "feed": .feedAd,
+    "ud": .uniDesk, "uni desk": .uniDesk,
+    "京东": .jdCoads, "京東": .jdCoads, "co-ads": .jdCoads, "coads": .jdCoads,
+  ]
+  static let chainAliases: [String: SalesChain] = [
+    "天猫": .tmall, "天貓": .tmall, "闭环": .closedLoop, "閉環": .closedLoop,
+    "抖音闭环": .closedLoop, "抖音閉環": .closedLoop, "closed-loop": .closedLoop,
+  ]
+  static let reviewAliases: [String: AdReview] = [
+    "审核中": .pending, "審核中": .pending, "待审核": .pending, "待審核": .pending,
+    "通过": .passed, "通過": .passed, "审核通过": .passed, "審核通過": .passed,
+    "拒绝": .rejected, "拒絕": .rejected, "未通过": .rejected, "未通過": .rejected,
+  ]
+  static let modeAliases: [String: DeliveryMode] = [
+    "智能": .smart, "智能投放": .smart, "定向": .targeted, "定向投放": .targeted,
+  ]
+}

@@ -1,0 +1,120 @@
+/// Where a problem was found: a line of an input file, or an argument of the command line.
+public struct SourceLocation: Sendable, Hashable {
+  /// The input file's path as the user typed it; `nil` for the command line.
+  public var file: String?
+  /// The 1-based line in `file` (the header is line 1); `nil` for the command line.
+  public var line: Int?
+
+  /// A line of an input file.
+  public init(file: String, line: Int) {
+    self.file = file
+    self.line = line
+  }
+
+  /// The command line: problems are reported against the argument's name.
+  public static let commandLine = SourceLocation()
+
+  private init() {
+    file = nil
+    line = nil
+  }
+
+  /// A problem found at this location in `column` (a column key, or an option like `--cost`).
+  public func problem(_ column: String, _ message: String) -> Problem {
+    Problem(location: self, column: column, message: message)
+  }
+}
+
+/// One thing wrong with the user's data, printed as `FILE:LINE: column: message`
+/// (or `column: message` for the command line).
+public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+  /// Where it was found.
+  public var location: SourceLocation
+  /// The column key or option name.
+  public var column: String
+  /// What is wrong and what to do, lowercase.
+  public var message: String
+
+  /// A problem at `location`.
+  public init(location: SourceLocation, column: String, message: String) {
+    self.location = location
+    self.column = column
+    self.message = message
+  }
+
+  public var description: String {
+    if let file = location.file, let line = location.line {
+      return "\(file):\(line): \(column): \(message)"
+    }
+    return "\(column): \(message)"
+  }
+}
+
+/// Everything that can go wrong with a ledger, as a user needs to hear it.
+///
+/// The CLI prints ``description`` and maps ``isDataError`` to exit status 65 (bad input data)
+/// and everything else to 1. No case carries a raw SQLite message as its only explanation.
+public enum LedgerError: Error, Sendable, CustomStringConvertible {
+  /// The input data is wrong; every problem found, in input order. Nothing was written.
+  case invalidData([Problem])
+  /// No ledger file at the path.
+  case missingLedger(path: String)
+  /// The file exists but is not an SQLite database (or is damaged beyond opening).
+  case notALedger(path: String)
+  /// SQLite reports the file as damaged.
+  case corrupt(path: String)
+  /// The ledger was written by a newer aimt: it has migrations this binary does not know.
+  case newerSchema(path: String, unknown: [String])
+  /// The file or its folder cannot be written.
+  case readOnly(path: String)
+  /// Another process held the write lock for longer than the busy timeout.
+  case busy(path: String)
+  /// The file cannot be opened or created at all.
+  case cannotOpen(path: String, reason: String)
+  /// A named entity that the command needs does not exist.
+  case notFound(entity: String, key: String)
+  /// The ad-hoc SQL of `aimt sql` was refused by SQLite.
+  case sql(message: String)
+  /// An unexpected SQLite failure; `message` includes what aimt was doing.
+  case storage(message: String)
+
+  /// True for errors caused by the user's data (exit status 65).
+  public var isDataError: Bool {
+    switch self {
+    case .invalidData, .notFound: true
+    default: false
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .invalidData(let problems):
+      return problems.map(\.description).joined(separator: "\n")
+    case .missingLedger(let path):
+      return "no ledger at \(path): create one with 'aimt init --db \(path)', "
+        + "or point --db or AIMT_DB at an existing ledger"
+    case .notALedger(let path):
+      return "\(path) is not an aimt ledger (not an SQLite database): "
+        + "check the --db path, or restore the file from a backup"
+    case .corrupt(let path):
+      return "the ledger \(path) is damaged: restore it from a backup ('aimt backup' makes one), "
+        + "or try 'sqlite3 \(path) .recover'"
+    case .newerSchema(let path, let unknown):
+      return "the ledger \(path) was written by a newer aimt (schema "
+        + unknown.joined(separator: ", ") + "): upgrade aimt to use it"
+    case .readOnly(let path):
+      return "the ledger \(path) is read-only: aimt needs to write the file and its folder "
+        + "(SQLite keeps a -wal file beside it); check their permissions"
+    case .busy(let path):
+      return "the ledger \(path) is busy: another aimt is writing to it; try again in a moment"
+    case .cannotOpen(let path, let reason):
+      return "cannot open the ledger \(path): \(reason)"
+    case .notFound(let entity, let key):
+      return "no \(entity) '\(key)' in the ledger"
+    case .sql(let message):
+      return "sql: \(message)"
+    case .storage(let message):
+      return message
+    }
+  }
+}

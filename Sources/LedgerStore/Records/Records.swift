@@ -1,0 +1,164 @@
+/// A KOL (达人) as given to a write: only the non-nil fields are written; the others keep
+/// their stored values (or stay empty for a new KOL).
+public struct KOLInput: Sendable, Equatable {
+  /// The Douyin id, the KOL's key.
+  public var kolID: String
+  public var name: String?
+  public var category: String?
+  /// A follower count, kept per `asOf` day (today in Beijing when `asOf` is nil).
+  public var followers: Int64?
+  public var asOf: Day?
+
+  /// A KOL input with only its key set.
+  public init(kolID: String) { self.kolID = kolID }
+}
+
+/// A video as given to a write; nil fields keep their stored values.
+public struct VideoInput: Sendable, Equatable {
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var published: DateTime?
+  public var chain: SalesChain?
+  public var product: String?
+  public var biddingAuthorized: Bool?
+  public var adReview: AdReview?
+
+  /// A video input with only its key set.
+  public init(videoID: String) { self.videoID = videoID }
+}
+
+/// A placement (one order or booking of a paid tool on one video) as given to a write.
+public struct PlacementInput: Sendable, Equatable {
+  /// The tool's order id.
+  public var placementID: String
+  public var videoID: String?
+  public var tool: Source?
+  public var mode: DeliveryMode?
+  public var targeting: Targeting?
+  public var strategy: Strategy?
+  /// Budget in fen.
+  public var budget: Int64?
+  public var start: DateTime?
+  public var end: DateTime?
+
+  /// A placement input with only its key set.
+  public init(placementID: String) { self.placementID = placementID }
+}
+
+/// The numbers a metric row holds; money in fen.
+public enum MetricField: String, CaseIterable, Sendable {
+  case impressions, cost, gmv, orders, likes, comments, shares, follows
+
+  /// True for the fields in fen.
+  public var isMoney: Bool { self == .cost || self == .gmv }
+}
+
+/// One day's numbers for a video, source and (optionally) order, as given to a write.
+///
+/// Only the fields present in `values` are written.
+public struct MetricInput: Sendable, Equatable {
+  public var day: Day
+  public var videoID: String
+  public var source: Source
+  /// The order id, or "" when the row is not tied to one order.
+  public var placementID: String
+  /// The given numbers (money in fen); absent fields keep their stored values.
+  public var values: [MetricField: Int64]
+
+  /// A metric input for the row (day, video, source, order).
+  public init(
+    day: Day, videoID: String, source: Source, placementID: String = "",
+    values: [MetricField: Int64] = [:]
+  ) {
+    self.day = day
+    self.videoID = videoID
+    self.source = source
+    self.placementID = placementID
+    self.values = values
+  }
+}
+
+/// The 5A layers of a brand's audience, as Yuntu counts them.
+public enum AudienceField: String, CaseIterable, Sendable {
+  case o, a1, a2, a3, a4, a5
+  case categoryTotal = "category_total"
+}
+
+/// One 5A snapshot of a brand on one day, as given to a write.
+public struct AudienceInput: Sendable, Equatable {
+  public var brand: String
+  public var day: Day
+  public var values: [AudienceField: Int64]
+
+  /// A snapshot input for (brand, day).
+  public init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
+    self.brand = brand
+    self.day = day
+    self.values = values
+  }
+}
+
+/// A sale (618, 双11, …) with its dates, as given to a write.
+public struct PromotionInput: Sendable, Equatable {
+  public var name: String
+  public var start: Day?
+  public var end: Day?
+
+  /// A promotion input with only its name set.
+  public init(name: String) { self.name = name }
+}
+
+/// How many rows a write inserted, updated or left unchanged, for one kind of entity.
+public struct WriteCounts: Sendable, Equatable {
+  public var inserted = 0
+  public var updated = 0
+  public var unchanged = 0
+
+  /// Zero counts.
+  public init() {}
+}
+
+/// What one write did, per kind of entity, in the order the kinds were first touched.
+public struct WriteSummary: Sendable, Equatable {
+  /// (kind, counts) pairs; kinds are `brands`, `kols`, `followers`, `videos`, `placements`,
+  /// `metrics`, `audience`, `promotions`.
+  public var kinds: [(kind: String, counts: WriteCounts)] = []
+  /// The import batches written, in order.
+  public var batchIDs: [Int64] = []
+
+  /// An empty summary.
+  public init() {}
+
+  /// The counts of one kind (zero when untouched).
+  public subscript(kind: String) -> WriteCounts {
+    kinds.first(where: { $0.kind == kind })?.counts ?? WriteCounts()
+  }
+
+  mutating func record(_ outcome: WriteOutcome, kind: String) {
+    let index: Int
+    if let found = kinds.firstIndex(where: { $0.kind == kind }) {
+      index = found
+    } else {
+      kinds.append((kind, WriteCounts()))
+      index = kinds.count - 1
+    }
+    switch outcome {
+    case .inserted: kinds[index].counts.inserted += 1
+    case .updated: kinds[index].counts.updated += 1
+    case .unchanged: kinds[index].counts.unchanged += 1
+    }
+  }
+
+  public static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
+    lhs.batchIDs == rhs.batchIDs
+      && lhs.kinds.map(\.kind) == rhs.kinds.map(\.kind)
+      && lhs.kinds.map(\.counts) == rhs.kinds.map(\.counts)
+  }
+}
+
+/// What a write did to one row.
+public enum WriteOutcome: Sendable, Equatable {
+  case inserted, updated, unchanged
+}

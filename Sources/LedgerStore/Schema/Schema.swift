@@ -1,0 +1,36 @@
+internal import GRDB
+
+/// The ledger's schema: the SQL files of `/migrations`, compiled into the binary.
+///
+/// Migrations are named and append-only: a shipped file never changes, a change is a new file,
+/// and each one is registered here in order. A test checks that this list and the folder agree.
+public enum Schema {
+  /// One migration: its identifier (the file name without `.sql`) and its SQL.
+  public struct Migration: Sendable {
+    /// `NNNN_name`, as recorded in the ledger's `grdb_migrations` table.
+    public var identifier: String
+    /// The SQL text of the file.
+    public var sql: String
+  }
+
+  /// Every migration, in the order they apply.
+  public static let migrations: [Migration] = [
+    Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql)
+  ]
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    for migration in migrations {
+      migrator.registerMigration(migration.identifier) { db in
+        try db.execute(sql: migration.sql)
+      }
+    }
+    return migrator
+  }
+}
+
+extension Schema.Migration {
+  init(identifier: String, bytes: [UInt8]) {
+    self.init(identifier: identifier, sql: String(decoding: bytes, as: UTF8.self))
+  }
+}

@@ -1,0 +1,530 @@
+import Foundation
+internal import GRDB
+
+/// What a write is: recorded as one `import_batch` row, which every revision it makes names.
+public struct BatchInfo: Sendable {
+  /// `import`, `log`, `add` or `demo`.
+  public var command: String
+  /// The kind of entity: `kols`, `videos`, `placements`, `metrics`, `audience`, `promotions`.
+  public var kind: String
+  public var file: String?
+  public var sha256: String?
+  public var profile: String?
+
+  /// A batch description.
+  public init(
+    command: String, kind: String, file: String? = nil, sha256: String? = nil,
+    profile: String? = nil
+  ) {
+    self.command = command
+    self.kind = kind
+    self.file = file
+    self.sha256 = sha256
+    self.profile = profile
+  }
+}
+
+/// Choices that change how a write treats references and whether it keeps its work.
+public struct WriteOptions: Sendable {
+  /// Create referenced KOLs, videos and brands that do not exist, with only their keys.
+  public var createMissing = false
+  /// Validate and count everything, then roll back.
+  public var dryRun = false
+
+  /// The defaults: references must exist; the write is kept.
+  public init(createMissing: Bool = false, dryRun: Bool = false) {
+    self.createMissing = createMissing
+    self.dryRun = dryRun
+  }
+}
+
+extension Ledger {
+  /// Runs `body` with a ``LedgerWriter`` inside one IMMEDIATE transaction.
+  ///
+  /// Problems are collected (not thrown one by one) so the user sees all of them at once;
+  /// if any were found, everything is rolled back and ``LedgerError/invalidData(_:)`` lists them.
+  /// With `options.dryRun` the transaction is rolled back even when all is well.
+  @discardableResult
+  public func write(
+    options: WriteOptions = WriteOptions(), _ body: (LedgerWriter) throws -> Void
+  ) throws(LedgerError) -> WriteSummary {
+    do {
+      return try writer.writeWithoutTransaction { db in
+        var summary = WriteSummary()
+        try db.inTransaction(.immediate) {
+          let writer = LedgerWriter(db: db, options: options)
+          try body(writer)
+          summary = try writer.finish()
+          return options.dryRun ? .rollback : .commit
+        }
+        return summary
+      }
+    } catch {
+      throw LedgerError(error, path: path, doing: "writing to the ledger")
+    }
+  }
+}
+
+/// Writes records into the ledger inside one transaction, the way every write path must:
+/// partial fields merged onto stored values, the ledger rules checked on the merged record,
+/// changed values recorded as revisions of the current batch, problems collected with their
+/// source locations.
+///
+/// Get one from ``Ledger/write(options:_:)``; call ``beginBatch(_:)`` before writing rows.
+public final class LedgerWriter {
+  let db: Database
+  let options: WriteOptions
+  /// The most problems kept; later ones are only counted.
+  public static let problemLimit = 200
+
+  private(set) var problems: [Problem] = []
+  private var droppedProblems = 0
+  private var summary = WriteSummary()
+  private var batchID: Int64?
+  private var batchKind = ""
+  private var batchCounts = WriteCounts()
+  private var videoRefs: [String: Int64] = [:]
+  private var placementLocations: [String: SourceLocation] = [:]
+  private var touchedPlacementVideos: Set<Int64> = []
+  private let createdAt: String
+
+  init(db: Database, options: WriteOptions) {
+    self.db = db
+    self.options = options
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    createdAt = formatter.string(from: Date())
+  }
+
+  /// True when problems were found so far.
+  public var hasProblems: Bool { !problems.isEmpty }
+
+  /// How many problems were found so far (including those past ``problemLimit``).
+  public var problemCount: Int { problems.count + droppedProblems }
+
+  /// Records a problem found by the caller (a parse error, say); the write will be refused.
+  public func report(_ problem: Problem) {
+    if problems.count < Self.problemLimit {
+      problems.append(problem)
+    } else {
+      droppedProblems += 1
+    }
+  }
+
+  /// Starts a new batch (one per input file); the rows written after it name it.
+  public func beginBatch(_ info: BatchInfo) throws {
+    try closeBatch()
+    try db.execute(
+      sql: """
+        INSERT INTO import_batch (command, kind, file, sha256, profile, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [info.command, info.kind, info.file, info.sha256, info.profile, createdAt])
+    let id = db.lastInsertedRowID
+    batchID = id
+    batchKind = info.kind
+    batchCounts = WriteCounts()
+    summary.batchIDs.append(id)
+  }
+
+  private func closeBatch() throws {
+    guard let batchID else { return }
+    try db.execute(
+      sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?",
+      arguments: [batchCounts.inserted, batchCounts.updated, batchCounts.unchanged, batchID])
+  }
+
+  private func currentBatch() throws -> Int64 {
+    if let batchID { return batchID }
+    try beginBatch(BatchInfo(command: "write", kind: "mixed"))
+    guard let batchID else { preconditionFailure("beginBatch sets the batch") }
+    return batchID
+  }
+
+  /// Runs the cross-row rules, closes the batch and returns the summary; throws the collected
+  /// problems if there are any.
+  func finish() throws -> WriteSummary {
+    if !touchedPlacementVideos.isEmpty && problems.isEmpty {
+      try checkOverlaps()
+    }
+    if !problems.isEmpty {
+      var all = problems
+      if droppedProblems > 0 {
+        all.append(
+          SourceLocation.commandLine.problem(
+            "input", "\(droppedProblems) more problems not shown; fix the ones above first"))
+      }
+      throw LedgerError.invalidData(all)
+    }
+    try closeBatch()
+    return summary
+  }
+
+  private func record(_ outcome: WriteOutcome, kind: String) {
+    summary.record(outcome, kind: kind)
+    guard kind == batchKind else { return }
+    switch outcome {
+    case .inserted: batchCounts.inserted += 1
+    case .updated: batchCounts.updated += 1
+    case .unchanged: batchCounts.unchanged += 1
+    }
+  }
+
+  // MARK: - Entities
+
+  /// Inserts or updates a KOL, and its follower count for the day when given.
+  public func upsert(_ input: KOLInput, at location: SourceLocation) throws {
+    guard checkKey(input.kolID, column: "kol_id", at: location) else { return }
+    let existing = try Row.fetchOne(
+      db, sql: "SELECT * FROM kol WHERE kol_id = ?", arguments: [input.kolID])
+    var fields: [(String, DatabaseValue)] = []
+    if let name = input.name { fields.append(("name", name.databaseValue)) }
+    if let category = input.category { fields.append(("category", category.databaseValue)) }
+    let outcome = try applyRow(
+      table: "kol", key: [("kol_id", input.kolID.databaseValue)], existing: existing,
+      fields: fields, revision: RevisionKey(entity: "kol", key: input.kolID))
+    record(outcome, kind: "kols")
+    if let followers = input.followers {
+      let asOf = (input.asOf ?? Day.todayInBeijing()).description
+      let key: [(String, DatabaseValue)] = [
+        ("kol_id", input.kolID.databaseValue), ("as_of", asOf.databaseValue),
+      ]
+      let stored = try Row.fetchOne(
+        db, sql: "SELECT * FROM kol_followers WHERE kol_id = ? AND as_of = ?",
+        arguments: [input.kolID, asOf])
+      let outcome = try applyRow(
+        table: "kol_followers", key: key, existing: stored,
+        fields: [("followers", followers.databaseValue)],
+        revision: RevisionKey(entity: "kol", key: input.kolID, date: asOf))
+      record(outcome, kind: "followers")
+    }
+  }
+
+  /// Inserts or updates a video.
+  ///
+  /// Its brand is created when new; its KOL must exist unless the write creates missing parents.
+  public func upsert(_ input: VideoInput, at location: SourceLocation) throws {
+    guard checkKey(input.videoID, column: "video_id", at: location) else { return }
+    let existing = try Row.fetchOne(
+      db, sql: "SELECT * FROM video WHERE video_id = ?", arguments: [input.videoID])
+    var fields: [(String, DatabaseValue)] = []
+    if let kolID = input.kolID {
+      guard try requireKOL(kolID, at: location) else { return }
+      fields.append(("kol_id", kolID.databaseValue))
+    }
+    if let brand = input.brand {
+      guard checkKey(brand, column: "brand", at: location) else { return }
+      try ensureBrand(brand)
+      fields.append(("brand", brand.databaseValue))
+    }
+    if let title = input.title { fields.append(("title", title.databaseValue)) }
+    if let published = input.published {
+      fields.append(("published", published.description.databaseValue))
+    }
+    if let chain = input.chain { fields.append(("chain", chain.rawValue.databaseValue)) }
+    if let product = input.product { fields.append(("product", product.databaseValue)) }
+    if let authorized = input.biddingAuthorized {
+      fields.append(("bidding_authorized", (authorized ? 1 : 0).databaseValue))
+    }
+    if let review = input.adReview { fields.append(("ad_review", review.rawValue.databaseValue)) }
+    let outcome = try applyRow(
+      table: "video", key: [("video_id", input.videoID.databaseValue)], existing: existing,
+      fields: fields, revision: RevisionKey(entity: "video", key: input.videoID))
+    if outcome == .inserted { videoRefs[input.videoID] = db.lastInsertedRowID }
+    record(outcome, kind: "videos")
+  }
+
+  /// Inserts or updates a placement, checking the budget and date rules on the merged record
+  /// (and, when the write finishes, that no Dou+ and content service overlap on a video).
+  public func upsert(_ input: PlacementInput, at location: SourceLocation) throws {
+    guard checkKey(input.placementID, column: "placement_id", at: location) else { return }
+    let existing = try Row.fetchOne(
+      db, sql: "SELECT * FROM placement WHERE placement_id = ?", arguments: [input.placementID])
+    var fields: [(String, DatabaseValue)] = []
+    let videoRef: Int64
+    if let videoID = input.videoID {
+      guard let ref = try requireVideo(videoID, at: location) else { return }
+      videoRef = ref
+      fields.append(("video_ref", ref.databaseValue))
+    } else if let stored: Int64 = existing?["video_ref"] {
+      videoRef = stored
+    } else {
+      report(location.problem("video_id", "a new placement needs the video it promotes"))
+      return
+    }
+    let storedTool: String? = existing?["tool"]
+    guard let tool = input.tool ?? storedTool.flatMap(Source.init(rawValue:)) else {
+      report(location.problem("tool", "a new placement needs its tool"))
+      return
+    }
+    let storedStart: String? = existing?["start"]
+    guard let start = input.start ?? storedStart.flatMap({ try? DateTime.parse($0) }) else {
+      report(location.problem("start", "a new placement needs its start"))
+      return
+    }
+    let storedEnd: String? = existing?["end"]
+    let end = input.end ?? storedEnd.flatMap { try? DateTime.parse($0) }
+    let storedBudget: Int64? = existing?["budget"]
+    let budget = input.budget ?? storedBudget
+    let violations = LedgerRules.placementViolations(
+      tool: tool, budget: budget, start: start, end: end)
+    guard violations.isEmpty else {
+      for violation in violations { report(location.problem(violation.column, violation.message)) }
+      return
+    }
+    if let tool = input.tool { fields.append(("tool", tool.rawValue.databaseValue)) }
+    if let mode = input.mode { fields.append(("mode", mode.rawValue.databaseValue)) }
+    if let targeting = input.targeting {
+      fields.append(("targeting", targeting.rawValue.databaseValue))
+    }
+    if let strategy = input.strategy {
+      fields.append(("strategy", strategy.rawValue.databaseValue))
+    }
+    if let budget = input.budget { fields.append(("budget", budget.databaseValue)) }
+    if let start = input.start { fields.append(("start", start.description.databaseValue)) }
+    if let end = input.end { fields.append(("end", end.description.databaseValue)) }
+    let outcome = try applyRow(
+      table: "placement", key: [("placement_id", input.placementID.databaseValue)],
+      existing: existing, fields: fields,
+      revision: RevisionKey(entity: "placement", key: input.placementID))
+    record(outcome, kind: "placements")
+    if outcome != .unchanged {
+      touchedPlacementVideos.insert(videoRef)
+      placementLocations[input.placementID] = location
+    }
+  }
+
+  /// Inserts or updates one day's numbers of a video, source and order.
+  ///
+  /// Only the given fields are written; a changed value is kept as a revision.
+  public func upsert(_ input: MetricInput, at location: SourceLocation) throws {
+    guard let videoRef = try requireVideo(input.videoID, at: location) else { return }
+    let existing = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT * FROM metric
+        WHERE video_ref = ? AND day = ? AND source = ? AND placement_id = ?
+        """,
+      arguments: [videoRef, input.day.daysSinceEpoch, input.source.code, input.placementID])
+    let storedCost: Int64? = existing?["cost"]
+    let cost = input.values[.cost] ?? storedCost ?? 0
+    let violations = LedgerRules.metricViolations(source: input.source, cost: cost)
+    guard violations.isEmpty else {
+      for violation in violations { report(location.problem(violation.column, violation.message)) }
+      return
+    }
+    let fields = MetricField.allCases.compactMap { field in
+      input.values[field].map { (field.rawValue, $0.databaseValue) }
+    }
+    let key: [(String, DatabaseValue)] = [
+      ("video_ref", videoRef.databaseValue), ("day", input.day.daysSinceEpoch.databaseValue),
+      ("source", input.source.code.databaseValue),
+      ("placement_id", input.placementID.databaseValue),
+    ]
+    let revision = RevisionKey(
+      entity: "metric", key: input.videoID, date: input.day.description,
+      source: input.source.rawValue, placementID: input.placementID)
+    let outcome = try applyRow(
+      table: "metric", key: key, existing: existing, fields: fields, revision: revision,
+      stamp: [("batch_id", try currentBatch().databaseValue)])
+    record(outcome, kind: "metrics")
+  }
+
+  /// Inserts or updates a brand's 5A snapshot for one day.
+  ///
+  /// The brand must exist unless the write creates missing parents.
+  public func upsert(_ input: AudienceInput, at location: SourceLocation) throws {
+    guard checkKey(input.brand, column: "brand", at: location) else { return }
+    let brandExists =
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM brand WHERE name = ?)", arguments: [input.brand])
+      ?? false
+    if !brandExists {
+      guard options.createMissing else {
+        report(
+          location.problem(
+            "brand",
+            "no brand '\(input.brand)' in the ledger; brands come with their videos "
+              + "(aimt video add … --brand \(input.brand)), or pass --create-missing"))
+        return
+      }
+      try ensureBrand(input.brand)
+    }
+    let date = input.day.description
+    let existing = try Row.fetchOne(
+      db, sql: "SELECT * FROM audience WHERE brand = ? AND date = ?",
+      arguments: [input.brand, date])
+    let fields = AudienceField.allCases.compactMap { field in
+      input.values[field].map { (field.rawValue, $0.databaseValue) }
+    }
+    let outcome = try applyRow(
+      table: "audience",
+      key: [("brand", input.brand.databaseValue), ("date", date.databaseValue)],
+      existing: existing, fields: fields,
+      revision: RevisionKey(entity: "audience", key: input.brand, date: date),
+      stamp: [("batch_id", try currentBatch().databaseValue)])
+    record(outcome, kind: "audience")
+  }
+
+  /// Inserts or updates a promotion (a sale and its dates).
+  public func upsert(_ input: PromotionInput, at location: SourceLocation) throws {
+    guard checkKey(input.name, column: "promotion", at: location) else { return }
+    let existing = try Row.fetchOne(
+      db, sql: "SELECT * FROM promotion WHERE name = ?", arguments: [input.name])
+    let storedStart: String? = existing?["start"]
+    let storedEnd: String? = existing?["end"]
+    guard let start = input.start ?? storedStart.flatMap({ try? Day.parse($0) }) else {
+      report(location.problem("start", "a new promotion needs its start date"))
+      return
+    }
+    guard let end = input.end ?? storedEnd.flatMap({ try? Day.parse($0) }) else {
+      report(location.problem("end", "a new promotion needs its end date"))
+      return
+    }
+    let violations = LedgerRules.promotionViolations(start: start, end: end)
+    guard violations.isEmpty else {
+      for violation in violations { report(location.problem(violation.column, violation.message)) }
+      return
+    }
+    var fields: [(String, DatabaseValue)] = []
+    if let start = input.start { fields.append(("start", start.description.databaseValue)) }
+    if let end = input.end { fields.append(("end", end.description.databaseValue)) }
+    let outcome = try applyRow(
+      table: "promotion", key: [("name", input.name.databaseValue)], existing: existing,
+      fields: fields, revision: RevisionKey(entity: "promotion", key: input.name))
+    record(outcome, kind: "promotions")
+  }
+
+  // MARK: - References
+
+  private func checkKey(_ key: String, column: String, at location: SourceLocation) -> Bool {
+    if key.isEmpty {
+      report(location.problem(column, "is empty; every row needs its \(column)"))
+      return false
+    }
+    return true
+  }
+
+  private func ensureBrand(_ name: String) throws {
+    try db.execute(
+      sql: "INSERT INTO brand (name) VALUES (?) ON CONFLICT DO NOTHING", arguments: [name])
+    if db.changesCount > 0 { record(.inserted, kind: "brands") }
+  }
+
+  private func requireKOL(_ kolID: String, at location: SourceLocation) throws -> Bool {
+    guard checkKey(kolID, column: "kol_id", at: location) else { return false }
+    let exists =
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM kol WHERE kol_id = ?)", arguments: [kolID])
+      ?? false
+    if exists { return true }
+    guard options.createMissing else {
+      report(
+        location.problem(
+          "kol_id",
+          "no KOL '\(kolID)' in the ledger; add it first ('aimt kol add \(kolID)' or "
+            + "'aimt import kols'), or pass --create-missing"))
+      return false
+    }
+    try db.execute(sql: "INSERT INTO kol (kol_id) VALUES (?)", arguments: [kolID])
+    record(.inserted, kind: "kols")
+    return true
+  }
+
+  /// The `video.id` of a video id, creating the video when allowed; nil (and a problem) when
+  /// it does not exist.
+  private func requireVideo(_ videoID: String, at location: SourceLocation) throws -> Int64? {
+    guard checkKey(videoID, column: "video_id", at: location) else { return nil }
+    if let ref = videoRefs[videoID] { return ref }
+    if let ref = try Int64.fetchOne(
+      db, sql: "SELECT id FROM video WHERE video_id = ?", arguments: [videoID])
+    {
+      videoRefs[videoID] = ref
+      return ref
+    }
+    guard options.createMissing else {
+      report(
+        location.problem(
+          "video_id",
+          "no video '\(videoID)' in the ledger; add it first ('aimt video add \(videoID) "
+            + "--kol-id …' or 'aimt import videos'), or pass --create-missing"))
+      return nil
+    }
+    try db.execute(sql: "INSERT INTO video (video_id) VALUES (?)", arguments: [videoID])
+    let ref = db.lastInsertedRowID
+    videoRefs[videoID] = ref
+    record(.inserted, kind: "videos")
+    return ref
+  }
+
+  // MARK: - Rows and revisions
+
+  /// Names the row a revision belongs to.
+  struct RevisionKey {
+    var entity: String
+    var key: String
+    var date: String? = nil
+    var source: String? = nil
+    var placementID: String? = nil
+  }
+
+  /// Inserts the row, or updates only the fields whose values changed and records one revision per
+  /// changed field.
+  ///
+  /// `stamp` columns (the last batch) are written with any change but are not revisions. Table and
+  /// column names come from this file, never from input.
+  private func applyRow(
+    table: String, key: [(String, DatabaseValue)], existing: Row?,
+    fields: [(String, DatabaseValue)], revision: RevisionKey,
+    stamp: [(String, DatabaseValue)] = []
+  ) throws -> WriteOutcome {
+    guard let existing else {
+      let columns = key + fields + stamp
+      let names = columns.map { "\"\($0.0)\"" }.joined(separator: ", ")
+      let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+      try db.cachedStatement(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))")
+        .execute(arguments: StatementArguments(columns.map(\.1)))
+      return .inserted
+    }
+    let changed = fields.filter { column, value in existing[column] as DatabaseValue != value }
+    guard !changed.isEmpty else { return .unchanged }
+    let assignments = (changed + stamp).map { "\"\($0.0)\" = ?" }.joined(separator: ", ")
+    let condition = key.map { "\"\($0.0)\" = ?" }.joined(separator: " AND ")
+    try db.cachedStatement(sql: "UPDATE \(table) SET \(assignments) WHERE \(condition)")
+      .execute(arguments: StatementArguments((changed + stamp + key).map(\.1)))
+    let batch = try currentBatch()
+    let insertRevision = try db.cachedStatement(
+      sql: """
+        INSERT INTO revision
+          (batch_id, entity, entity_key, date, source, placement_id, field, old_value, new_value)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    for (column, value) in changed {
+      let old: DatabaseValue = existing[column]
+      try insertRevision.execute(arguments: [
+        batch, revision.entity, revision.key, revision.date, revision.source,
+        revision.placementID, column, old, value,
+      ])
+    }
+    return .updated
+  }
+
+  // MARK: - Cross-row rules
+
+  private func checkOverlaps() throws {
+    let refs = "[" + touchedPlacementVideos.sorted().map(String.init).joined(separator: ",") + "]"
+    let rows = try Row.fetchAll(db, sql: LedgerRules.overlapSQL, arguments: [refs])
+    for row in rows {
+      let douPlus: String = row["dou_plus"]
+      let contentService: String = row["content_service"]
+      let video: String = row["video_id"]
+      let message = LedgerRules.overlapMessage(
+        douPlus: douPlus, contentService: contentService, video: video)
+      let location =
+        placementLocations[douPlus] ?? placementLocations[contentService] ?? .commandLine
+      report(location.problem("placement_id", message))
+    }
+  }
+}

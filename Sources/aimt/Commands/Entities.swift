@@ -1,0 +1,294 @@
+import ArgumentParser
+import LedgerImport
+import LedgerStore
+
+/// Prints what a write did, one line per kind of entity.
+func printSummary(_ summary: WriteSummary, dryRun: Bool = false) {
+  for (kind, counts) in summary.kinds {
+    Terminal.write(
+      "\(kind): \(counts.inserted) inserted, \(counts.updated) updated, "
+        + "\(counts.unchanged) unchanged\n")
+  }
+  if dryRun { Terminal.write("dry run: nothing was written\n") }
+}
+
+/// Text fields from options, skipping those not given.
+func fields(_ pairs: KeyValuePairs<String, String?>) -> [String: String] {
+  var result: [String: String] = [:]
+  for (key, value) in pairs {
+    if let value { result[key] = value }
+  }
+  return result
+}
+
+/// Creating referenced parents from an `add`.
+struct CreateMissingOption: ParsableArguments {
+  @Flag(name: .long, help: "Create a referenced KOL, video or brand that does not exist yet.")
+  var createMissing = false
+
+  var writeOptions: WriteOptions { WriteOptions(createMissing: createMissing) }
+}
+
+// MARK: - KOLs
+
+struct KOLCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "kol", abstract: "Add, list and show KOLs (达人).",
+    subcommands: [Add.self, List.self, Show.self])
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a KOL, or update the fields given.",
+      discussion: """
+        Only the options given are written; the others keep their stored values. A follower
+        count is kept per day (--as-of, default today in Beijing).
+        Example: aimt kol add dy_xiaomei --name 小美 --category beauty --followers 1,200,000
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @Argument(help: "The KOL's Douyin id (抖音号).") var kolID: String
+    @Option var name: String?
+    @Option var category: String?
+    @Option(help: "Follower count, e.g. 1,200,000.") var followers: String?
+    @Option(help: "The day of the follower count (YYYY-MM-DD).") var asOf: String?
+
+    func run() throws {
+      let summary = try ledger.open().enter(
+        .kols,
+        fields: fields([
+          "kol_id": kolID, "name": name, "category": category, "followers": followers,
+          "as_of": asOf,
+        ]),
+        command: "add")
+      printSummary(summary)
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List KOLs with their latest follower counts.",
+      discussion: "Example: aimt kol list --category beauty --format csv")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option var category: String?
+
+    func run() throws {
+      let kols = try ledger.open().kols(ListFilter(category: category))
+      output.emit(Tables.kols(kols))
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show one KOL and its follower history.",
+      discussion: "Example: aimt kol show dy_xiaomei")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument var kolID: String
+
+    func run() throws {
+      let store = try ledger.open()
+      let kol = try store.kol(kolID)
+      output.emit(Tables.kols([kol]))
+      let history = try store.followerHistory(kolID: kolID)
+      if !history.isEmpty, output.resolvedFormat == .table {
+        Terminal.write("\nfollowers\n")
+        output.emit(Tables.followers(history))
+      }
+    }
+  }
+}
+
+// MARK: - Videos
+
+struct VideoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "video", abstract: "Add, list and show videos.",
+    subcommands: [Add.self, List.self, Show.self])
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a video, or update the fields given.",
+      discussion: """
+        The KOL must exist (or pass --create-missing); the brand is created when new.
+        Example: aimt video add v1 --kol-id dy1 --brand 花西子 --published "2026-05-01 20:00" \\
+          --chain tmall --ad-review passed --bidding-authorized true
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var create: CreateMissingOption
+    @Argument(help: "The video id (作品ID).") var videoID: String
+    @Option var kolID: String?
+    @Option var brand: String?
+    @Option var title: String?
+    @Option(help: "When it was posted: YYYY-MM-DD HH:MM[:SS].") var published: String?
+    @Option(help: "tmall or closed_loop.") var chain: String?
+    @Option var product: String?
+    @Option(help: "true or false.") var biddingAuthorized: String?
+    @Option(help: "pending, passed or rejected.") var adReview: String?
+
+    func run() throws {
+      let summary = try ledger.open().enter(
+        .videos,
+        fields: fields([
+          "video_id": videoID, "kol_id": kolID, "brand": brand, "title": title,
+          "published": published, "chain": chain, "product": product,
+          "bidding_authorized": biddingAuthorized, "ad_review": adReview,
+        ]),
+        command: "add", options: create.writeOptions)
+      printSummary(summary)
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List videos.", discussion: "Example: aimt video list --brand 花西子")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option var brand: String?
+    @Option var kolID: String?
+
+    func run() throws {
+      output.emit(Tables.videos(try ledger.open().videos(ListFilter(brand: brand, kolID: kolID))))
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show one video: its fields, totals per source and placements.",
+      discussion: "Example: aimt video show v1")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument var videoID: String
+
+    func run() throws {
+      let store = try ledger.open()
+      let video = try store.video(videoID)
+      output.emit(Tables.videos([video]))
+      let totals = try store.videoTotals(videoID: videoID)
+      let placements = try store.placements(ListFilter(videoID: videoID))
+      guard output.resolvedFormat == .table else { return }
+      Terminal.write("\ntotals by source\n")
+      output.emit(Tables.totals(totals))
+      Terminal.write("\nplacements\n")
+      output.emit(Tables.placements(placements))
+    }
+  }
+}
+
+// MARK: - Placements
+
+struct PlacementCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "placement", abstract: "Add, list and show placements (orders of a paid tool).",
+    subcommands: [Add.self, List.self, Show.self])
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a placement, or update the fields given.",
+      discussion: """
+        Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at least ¥50,000;
+        a Dou+ order and a content-service booking on one video may not overlap in time.
+        An end given as a date alone means the end of that day.
+        Example: aimt placement add P1 --video-id v1 --tool dou_plus --budget 500 \\
+          --start "2026-05-04 10:00" --end "2026-05-05 10:00" --mode targeted
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var create: CreateMissingOption
+    @Argument(help: "The tool's order id.") var placementID: String
+    @Option var videoID: String?
+    @Option(help: "dou_plus, content_service, kol_bidding, suixintui, qianchuan, feed_ad, …")
+    var tool: String?
+    @Option(help: "smart or targeted.") var mode: String?
+    @Option(help: "basic, interest, kol_followers, yuntu, laika, kol_behavior or auto.")
+    var targeting: String?
+    @Option(help: "standard, realtime or explosive.") var strategy: String?
+    @Option(help: "Budget in yuan, e.g. 500 or ¥50,000.") var budget: String?
+    @Option(help: "YYYY-MM-DD HH:MM[:SS].") var start: String?
+    @Option(help: "YYYY-MM-DD HH:MM[:SS], or a date for its end.") var end: String?
+
+    func run() throws {
+      let summary = try ledger.open().enter(
+        .placements,
+        fields: fields([
+          "placement_id": placementID, "video_id": videoID, "tool": tool, "mode": mode,
+          "targeting": targeting, "strategy": strategy, "budget": budget, "start": start,
+          "end": end,
+        ]),
+        command: "add", options: create.writeOptions)
+      printSummary(summary)
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List placements.", discussion: "Example: aimt placement list --tool dou_plus")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option var videoID: String?
+    @Option var tool: String?
+    @Option var brand: String?
+    @Option var kolID: String?
+
+    func run() throws {
+      let filter = ListFilter(brand: brand, kolID: kolID, videoID: videoID, tool: tool)
+      output.emit(Tables.placements(try ledger.open().placements(filter)))
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show one placement.", discussion: "Example: aimt placement show P1")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument var placementID: String
+
+    func run() throws {
+      output.emit(Tables.placements([try ledger.open().placement(placementID)]))
+    }
+  }
+}
+
+// MARK: - Promotions
+
+struct PromotionCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "promotion", abstract: "Add, list and show sales (618, 双11, …).",
+    subcommands: [Add.self, List.self, Show.self])
+
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add a promotion, or update its dates.",
+      discussion: "Example: aimt promotion add 618-2027 --start 2027-05-20 --end 2027-06-18")
+    @OptionGroup var ledger: LedgerOptions
+    @Argument(help: "The promotion's name, e.g. 618-2027.") var name: String
+    @Option(help: "First day, YYYY-MM-DD.") var start: String?
+    @Option(help: "Last day, YYYY-MM-DD.") var end: String?
+
+    func run() throws {
+      let summary = try ledger.open().enter(
+        .promotions, fields: fields(["promotion": name, "start": start, "end": end]),
+        command: "add")
+      printSummary(summary)
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List promotions.")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+      output.emit(Tables.promotions(try ledger.open().promotions()))
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one promotion.")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument var name: String
+
+    func run() throws {
+      output.emit(Tables.promotions([try ledger.open().promotion(name)]))
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import LedgerImport
+import LedgerStore
+
+struct Init: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create the ledger, or upgrade it to this aimt's schema. Safe to run again.",
+    discussion: "Example: aimt init --db brand.db")
+  @OptionGroup var ledger: LedgerOptions
+
+  func run() throws {
+    let store = try Ledger.open(path: ledger.path, create: true)
+    let migrations = try store.appliedMigrations()
+    Terminal.write(
+      "ledger \(ledger.path) ready (schema \(migrations.last ?? "none"), "
+        + "\(migrations.count) migration\(migrations.count == 1 ? "" : "s"))\n")
+  }
+}
+
+struct Config: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Read or change the ledger's settings (CPM price, ROI floor, tiers, …).",
+    subcommands: [Get.self, Set.self])
+
+  struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print one setting, or all of them with their meaning.",
+      discussion: "Example: aimt config get cpm_price")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "A setting's key; omit to list all.") var key: String?
+
+    func run() throws {
+      let store = try ledger.open()
+      if let key {
+        Terminal.write(try store.setting(key) + "\n")
+        return
+      }
+      var table = OutputTable(columns: ["key", "value", "default", "meaning"].map(Column.init))
+      for (setting, value, _) in try store.settings() {
+        table.append([
+          .text(setting.key), .text(value), .text(setting.defaultValue), .text(setting.summary),
+        ])
+      }
+      output.emit(table)
+    }
+  }
+
+  struct Set: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Change a setting of this ledger.",
+      discussion: "Example: aimt config set roi_floor 0.8")
+    @OptionGroup var ledger: LedgerOptions
+    @Argument var key: String
+    @Argument var value: String
+
+    func run() throws {
+      let store = try ledger.open()
+      try store.setSetting(key, value)
+      Terminal.write("\(key) = \(try store.setting(key))\n")
+    }
+  }
+}
+
+struct Log: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Record (or correct) one day's numbers of a video and source by hand.",
+    discussion: """
+      SOURCE is natural or a tool (dou_plus, content_service, kol_bidding, suixintui, qianchuan,
+      feed_ad, uni_desk, jd_coads). Only the numbers given are written; a changed value is kept
+      in the history. Money is yuan.
+      Example: aimt log 2026-05-01 v1 natural --impressions 250000 --gmv 20000
+      """)
+  @OptionGroup var ledger: LedgerOptions
+  @Argument(help: "The day, YYYY-MM-DD.") var date: String
+  @Argument(help: "The video id.") var videoID: String
+  @Argument(help: "natural or a tool.") var source: String
+  @Option(help: "Impressions (plays) that day.") var impressions: String
+  @Option(help: "The order id, when the numbers belong to one order.") var placementID: String?
+  @Option(help: "Spend in yuan.") var cost: String?
+  @Option(help: "GMV in yuan.") var gmv: String?
+  @Option var orders: String?
+  @Option var likes: String?
+  @Option var comments: String?
+  @Option var shares: String?
+  @Option var follows: String?
+  @Flag(name: .long, help: "Create the video if it does not exist yet.") var createMissing = false
+
+  func run() throws {
+    let store = try ledger.open()
+    do {
+      let summary = try store.enter(
+        .metrics,
+        fields: fields([
+          "date": date, "video_id": videoID, "source": source, "placement_id": placementID,
+          "impressions": impressions, "cost": cost, "gmv": gmv, "orders": orders,
+          "likes": likes, "comments": comments, "shares": shares, "follows": follows,
+        ]),
+        command: "log", options: WriteOptions(createMissing: createMissing))
+      printSummary(summary)
+    } catch {
+      guard case .invalidData(let problems) = error else { throw error }
+      // The positional arguments are named as the usage line names them.
+      let positional = ["date": "DATE", "video_id": "VIDEO_ID", "source": "SOURCE"]
+      throw LedgerError.invalidData(
+        problems.map { problem in
+          var renamed = problem
+          renamed.column = positional[problem.column] ?? problem.column
+          return renamed
+        })
+    }
+  }
+}
+
+struct History: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Show every change to a video's fields and daily numbers, with the write that made it.",
+    discussion: "Example: aimt history v1 --date 2026-05-01")
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var output: OutputOptions
+  @Argument var videoID: String
+  @Option(help: "Only this day's numbers.") var date: String?
+
+  func run() throws {
+    var day: Day?
+    if let date {
+      do {
+        day = try Day.parse(date)
+      } catch {
+        throw LedgerError.invalidData([SourceLocation.commandLine.problem("--date", error.message)])
+      }
+    }
+    output.emit(Tables.revisions(try ledger.open().history(videoID: videoID, date: day)))
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
+    discussion: "Prints nothing and exits 0 when all is well; lists each violation and exits 65.")
+  @OptionGroup var ledger: LedgerOptions
+
+  func run() throws {
+    let findings = try ledger.open().check()
+    guard !findings.isEmpty else { return }
+    for finding in findings { Terminal.writeError("\(ledger.path): \(finding)\n") }
+    throw CommandFailure(
+      message: "check found \(findings.count) problem\(findings.count == 1 ? "" : "s")",
+      exitCode: 65)
+  }
+}
+
+struct Backup: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Copy the ledger to a new file, consistently, even while others write to it.",
+    discussion: "Example: aimt backup backups/brand-2026-05-01.db")
+  @OptionGroup var ledger: LedgerOptions
+  @Argument(help: "The new file (never overwritten).") var file: String
+
+  func run() throws {
+    try ledger.open().backup(to: file)
+    Terminal.write("backed up \(ledger.path) to \(file)\n")
+  }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+
+/// Where the ledger is: `--db PATH`, else `$AIMT_DB`, else `./aimt.db`.
+struct LedgerOptions: ParsableArguments {
+  @Option(name: .long, help: "The ledger file (default: $AIMT_DB, else ./aimt.db).")
+  var db: String?
+
+  /// The path the options resolve to.
+  var path: String {
+    if let db { return db }
+    if let env = ProcessInfo.processInfo.environment["AIMT_DB"], !env.isEmpty { return env }
+    return "aimt.db"
+  }
+
+  /// Opens (and upgrades) the existing ledger.
+  func open() throws(LedgerError) -> Ledger { try Ledger.open(path: path) }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// How rows are printed: `--format`, and a BOM for Excel.
+struct OutputOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: "table, csv, tsv, json, ndjson or markdown (default: table on a terminal, else tsv).")
+  var format: OutputFormat?
+
+  @Flag(name: .long, help: "Start CSV output with a UTF-8 BOM so Excel reads Chinese text.")
+  var bom = false
+
+  /// The format in effect.
+  var resolvedFormat: OutputFormat {
+    format ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
+  }
+
+  /// Prints a table in the chosen format.
+  func emit(_ table: OutputTable) {
+    let options = RenderOptions(csvBOM: bom, color: Terminal.useColor)
+    render(table, as: resolvedFormat, options: options) { Terminal.write($0) }
+  }
+}
+
+/// Standard output and error, and what kind of terminal they are.
+enum Terminal {
+  static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+  static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+  /// Colour only on a terminal, and never when NO_COLOR is set.
+  static var useColor: Bool {
+    stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+  }
+
+  static func write(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+  }
+
+  static func writeError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+  }
+
+  /// Prints a ledger error: each data problem on its own line, otherwise one sentence.
+  static func printError(_ error: LedgerError) {
+    switch error {
+    case .invalidData(let problems):
+      for problem in problems { writeError("\(problem)\n") }
+      let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
+      writeError("aimt: \(count); nothing was written\n")
+    default:
+      writeError("aimt: error: \(error)\n")
+    }
+  }
+}

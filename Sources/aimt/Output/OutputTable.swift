@@ -1,0 +1,69 @@
+/// One cell value, kept typed until a renderer turns it into text so every format can
+/// print it its own way (money as yuan, `null` as `—` or an empty field or JSON `null`).
+enum Cell: Sendable, Equatable {
+  /// No value (SQL NULL, an unset field).
+  case null
+  /// Free text, printed as is (escaped as each format needs).
+  case text(String)
+  /// A whole number, printed as plain digits.
+  case int(Int64)
+  /// An amount of money in fen (1 yuan = 100 fen), printed as yuan with two decimals computed
+  /// from the integer, never through a Double.
+  case money(Int64)
+  /// A ratio, printed with `digits` decimals in text formats and as a full-precision number in
+  /// JSON; NaN and infinity print as null.
+  case ratio(Double, digits: Int)
+  /// A real number from SQL (`aimt sql`), printed in its shortest round-trip form
+  /// (`1234.5`, `5.0`); NaN and infinity print as null.
+  case real(Double)
+  /// A yes/no flag, printed as `true` / `false`.
+  case bool(Bool)
+}
+
+/// A column of an output table.
+struct Column: Sendable, Equatable {
+  /// The JSON key and CSV header: snake_case, as the SPEC names the field.
+  var key: String
+
+  /// Makes a column keyed `key` (usable as `names.map(Column.init)`).
+  init(_ key: String) { self.key = key }
+}
+
+/// Rows ready to print: what every row-printing command builds and hands to `render`.
+///
+/// A row shorter than `columns` is padded with `.null`; cells beyond the last column are ignored.
+struct OutputTable: Sendable, Equatable {
+  /// The columns, in print order.
+  var columns: [Column]
+  /// The rows, each one cell per column.
+  var rows: [[Cell]] = []
+  /// An optional caption, shown above the `table` format only.
+  var title: String? = nil
+
+  /// Adds one row at the end.
+  mutating func append(_ row: [Cell]) { rows.append(row) }
+}
+
+/// The `--format` choices.
+enum OutputFormat: String, CaseIterable, Sendable {
+  /// Aligned columns for a terminal.
+  case table
+  /// RFC 4180 comma-separated values.
+  case csv
+  /// Tab-separated values.
+  case tsv
+  /// One JSON array of objects.
+  case json
+  /// One JSON object per line.
+  case ndjson
+  /// A GitHub pipe table.
+  case markdown
+}
+
+/// Presentation switches that do not change what is printed, only how.
+struct RenderOptions: Sendable {
+  /// Start CSV output with a UTF-8 byte order mark, so Excel on Windows reads Chinese text.
+  var csvBOM: Bool = false
+  /// Bold the table header with ANSI escapes (only for a table on a colour terminal).
+  var color: Bool = false
+}

@@ -1,0 +1,386 @@
+import Foundation
+
+/// Renders the whole table to one String (for small outputs and tests).
+///
+/// It is the streaming variant collected into a String, so both always print the same text.
+func render(
+  _ table: OutputTable, as format: OutputFormat, options: RenderOptions = .init()
+) -> String {
+  var text = ""
+  render(table, as: format, options: options) { text += $0 }
+  return text
+}
+
+/// Renders the table chunk by chunk through `write` (for `aimt sql` on large results).
+///
+/// Every format except `table` formats one row at a time and hands over a chunk whenever about
+/// 64 KiB have built up, so the printed text is never held whole in memory. `table` measures
+/// every row first (column widths need them all), then writes the same way.
+func render(
+  _ table: OutputTable, as format: OutputFormat, options: RenderOptions,
+  write: (String) -> Void
+) {
+  var buffer = ""
+  func emit(_ chunk: String) {
+    buffer += chunk
+    if buffer.utf8.count >= flushThreshold {
+      write(buffer)
+      buffer = ""
+    }
+  }
+  switch format {
+  case .table: TableFormat.render(table, color: options.color, emit: emit)
+  case .csv: DelimitedFormat.renderCSV(table, bom: options.csvBOM, emit: emit)
+  case .tsv: DelimitedFormat.renderTSV(table, emit: emit)
+  case .json: JSONFormat.renderArray(table, emit: emit)
+  case .ndjson: JSONFormat.renderLines(table, emit: emit)
+  case .markdown: MarkdownFormat.render(table, emit: emit)
+  }
+  if !buffer.isEmpty { write(buffer) }
+}
+
+/// How many UTF-8 bytes the streaming renderer collects before handing a chunk to `write`.
+private let flushThreshold = 64 * 1024
+
+// MARK: - Cell text
+
+/// Who reads a cell's text: a person (`table`, `markdown`: money with thousands separators) or
+/// a program (`csv`, `tsv`: plain digits).
+private enum TextStyle {
+  /// For people: `1,234,567.89`.
+  case human
+  /// For programs: `1234567.89`.
+  case plain
+}
+
+extension Cell {
+  /// The cell's text in a text format, or nil when it has no value (`null`, or a ratio or real
+  /// that is NaN or infinite), which each format shows its own way.
+  fileprivate func rendered(_ style: TextStyle) -> String? {
+    switch self {
+    case .null: nil
+    case .text(let text): text
+    case .int(let int): String(int)
+    case .money(let fen): Yuan.text(fen: fen, grouped: style == .human)
+    case .ratio(let value, let digits): value.isFinite ? fixed(value, digits: digits) : nil
+    case .real(let value): value.isFinite ? value.description : nil
+    case .bool(let bool): bool ? "true" : "false"
+    }
+  }
+
+  /// Whether the cell is a number with a value, which a `table` right-aligns.
+  fileprivate var isNumber: Bool {
+    switch self {
+    case .int, .money: true
+    case .ratio(let value, _), .real(let value): value.isFinite
+    case .null, .text, .bool: false
+    }
+  }
+
+  /// Whether the cell has no value to print.
+  fileprivate var isEmpty: Bool {
+    switch self {
+    case .null: true
+    case .ratio(let value, _), .real(let value): !value.isFinite
+    case .text, .int, .money, .bool: false
+    }
+  }
+}
+
+/// `value` with exactly `digits` decimals (clamped to 0...20), and never `-0.00`.
+private func fixed(_ value: Double, digits: Int) -> String {
+  let text = String(format: "%.\(min(max(digits, 0), 20))f", value)
+  if text.hasPrefix("-"), text.allSatisfy({ $0 == "-" || $0 == "0" || $0 == "." }) {
+    return String(text.dropFirst())
+  }
+  return text
+}
+
+/// Fen to yuan text, computed from the integer alone (a Double would round large amounts).
+private enum Yuan {
+  /// Two decimals, a minus sign for negatives, optionally thousands separators:
+  /// 5 → `0.05`, -123456789 → `-1,234,567.89` (grouped).
+  static func text(fen: Int64, grouped: Bool) -> String {
+    let cents = fen.magnitude % 100
+    let whole = String(fen.magnitude / 100)
+    let sign = fen < 0 ? "-" : ""
+    return sign + (grouped ? thousands(whole) : whole) + "." + (cents < 10 ? "0" : "")
+      + String(cents)
+  }
+
+  /// The exact decimal as a JSON number, with the fraction's trailing zeros trimmed:
+  /// 2000000 → `20000`, 2000050 → `20000.5`, 5 → `0.05`.
+  static func json(fen: Int64) -> String {
+    let cents = fen.magnitude % 100
+    let sign = fen < 0 ? "-" : ""
+    let whole = sign + String(fen.magnitude / 100)
+    if cents == 0 { return whole }
+    if cents % 10 == 0 { return whole + "." + String(cents / 10) }
+    return whole + "." + (cents < 10 ? "0" : "") + String(cents)
+  }
+
+  /// Inserts a comma between every three digits from the right: `1234567` → `1,234,567`.
+  static func thousands(_ digits: String) -> String {
+    var result = ""
+    for (index, digit) in digits.enumerated() {
+      if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+      result.append(digit)
+    }
+    return result
+  }
+}
+
+/// The row's cells, one per column: a short row is padded with `.null`, extra cells dropped.
+private func cells(_ row: [Cell], count: Int) -> [Cell] {
+  if row.count == count { return row }
+  if row.count > count { return Array(row.prefix(count)) }
+  return row + Array(repeating: .null, count: count - row.count)
+}
+
+/// Whether a column holds numbers only (and at least one), so `table` and `markdown`
+/// right-align it, header and empty cells included.
+private func isNumericColumn(_ table: OutputTable, _ column: Int) -> Bool {
+  var sawNumber = false
+  for row in table.rows where column < row.count {
+    let cell = row[column]
+    if cell.isNumber {
+      sawNumber = true
+    } else if !cell.isEmpty {
+      return false
+    }
+  }
+  return sawNumber
+}
+
+/// `text` with each scalar for which `replace` returns a string swapped for that string.
+///
+/// Works on Unicode scalars, not Characters, so "\r\n" (one Character) and a quote followed by
+/// a combining mark are still seen.
+private func replacingScalars(_ text: String, _ replace: (Unicode.Scalar) -> String?) -> String {
+  var result = ""
+  result.reserveCapacity(text.utf8.count)
+  for scalar in text.unicodeScalars {
+    if let replacement = replace(scalar) {
+      result += replacement
+    } else {
+      result.unicodeScalars.append(scalar)
+    }
+  }
+  return result
+}
+
+// MARK: - table
+
+/// Aligned columns for a terminal: header, a `─` rule, then the rows, columns two spaces apart.
+private enum TableFormat {
+  /// What an empty cell shows.
+  static let empty = "\u{2014}"
+
+  /// One cell ready to pad: its text, its display width, and whether it is right-aligned.
+  struct Laid {
+    /// The cell's text, with control characters blanked.
+    var text: String
+    /// `displayWidth(text)`, measured once.
+    var width: Int
+    /// Right-aligned (numbers; empty cells of a numeric column).
+    var right: Bool
+  }
+
+  /// Writes the title (if any), header, rule and rows, or `(no rows)` under the header.
+  static func render(_ table: OutputTable, color: Bool, emit: (String) -> Void) {
+    if let title = table.title { emit(clean(title) + "\n") }
+    let count = table.columns.count
+    guard count > 0 else {
+      emit("(no rows)\n")
+      return
+    }
+    let numeric = (0..<count).map { isNumericColumn(table, $0) }
+    let header = table.columns.indices.map { index in
+      laid(clean(table.columns[index].key), right: numeric[index])
+    }
+    let body = table.rows.map { row in
+      cells(row, count: count).enumerated().map { index, cell in
+        laid(
+          cell.rendered(.human).map(clean) ?? empty, right: cell.isNumber || numeric[index])
+      }
+    }
+    var widths = header.map(\.width)
+    for row in body {
+      for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.width) }
+    }
+    let headerLine = line(header, widths)
+    emit(color ? "\u{1B}[1m" + headerLine + "\u{1B}[0m\n" : headerLine + "\n")
+    emit(widths.map { String(repeating: "\u{2500}", count: $0) }.joined(separator: "  ") + "\n")
+    if body.isEmpty { emit("(no rows)\n") }
+    for row in body { emit(line(row, widths) + "\n") }
+  }
+
+  /// Measures one cell.
+  static func laid(_ text: String, right: Bool) -> Laid {
+    Laid(text: text, width: displayWidth(text), right: right)
+  }
+
+  /// One line: each cell padded to its column's width, two spaces apart, no trailing spaces.
+  static func line(_ row: [Laid], _ widths: [Int]) -> String {
+    var parts: [String] = []
+    for (cell, width) in zip(row, widths) {
+      let padding = String(repeating: " ", count: max(width - cell.width, 0))
+      parts.append(cell.right ? padding + cell.text : cell.text + padding)
+    }
+    var text = parts.joined(separator: "  ")
+    while text.last == " " { text.removeLast() }
+    return text
+  }
+
+  /// Blanks control characters (tab, newline, escape, …) so a cell stays on its line and
+  /// cannot send escape sequences to the terminal.
+  static func clean(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    else { return text }
+    return replacingScalars(text) { $0.properties.generalCategory == .control ? " " : nil }
+  }
+}
+
+// MARK: - csv, tsv
+
+/// Comma- and tab-separated values, header row first.
+private enum DelimitedFormat {
+  /// RFC 4180: commas, CRLF line ends, a field quoted only when it holds a comma, quote, CR or
+  /// LF, quotes doubled; with `bom`, a UTF-8 BOM first so Excel on Windows reads Chinese text.
+  static func renderCSV(_ table: OutputTable, bom: Bool, emit: (String) -> Void) {
+    let count = table.columns.count
+    guard count > 0 else { return }
+    if bom { emit("\u{FEFF}") }
+    emit(table.columns.map { csvField($0.key) }.joined(separator: ",") + "\r\n")
+    for row in table.rows {
+      let fields = cells(row, count: count).map { csvField($0.rendered(.plain) ?? "") }
+      emit(fields.joined(separator: ",") + "\r\n")
+    }
+  }
+
+  /// Tabs between fields, LF line ends, header first.
+  ///
+  /// TSV has no quoting, so a tab, CR or LF inside a field becomes a space (as sqlite-utils
+  /// does); each row then stays one line with the right number of fields.
+  static func renderTSV(_ table: OutputTable, emit: (String) -> Void) {
+    let count = table.columns.count
+    guard count > 0 else { return }
+    emit(table.columns.map { tsvField($0.key) }.joined(separator: "\t") + "\n")
+    for row in table.rows {
+      let fields = cells(row, count: count).map { tsvField($0.rendered(.plain) ?? "") }
+      emit(fields.joined(separator: "\t") + "\n")
+    }
+  }
+
+  /// One CSV field, quoted when it must be.
+  static func csvField(_ text: String) -> String {
+    let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), 0x0D, 0x0A]
+    guard text.utf8.contains(where: special.contains) else { return text }
+    return "\"" + replacingScalars(text) { $0 == "\"" ? "\"\"" : nil } + "\""
+  }
+
+  /// One TSV field: tab, CR and LF replaced by a space.
+  static func tsvField(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) else {
+      return text
+    }
+    return replacingScalars(text) { ["\t", "\r", "\n"].contains($0) ? " " : nil }
+  }
+}
+
+// MARK: - json, ndjson
+
+/// JSON written by hand, so keys keep column order and integers and money stay exact
+/// (JSONSerialization reorders keys and goes through Double).
+private enum JSONFormat {
+  /// `[`, one object per line separated by commas, `]`; `[]` when there are no rows.
+  static func renderArray(_ table: OutputTable, emit: (String) -> Void) {
+    guard !table.rows.isEmpty else {
+      emit("[]\n")
+      return
+    }
+    let keys = table.columns.map { string($0.key) }
+    for (index, row) in table.rows.enumerated() {
+      emit((index == 0 ? "[\n" : ",\n") + object(row, keys: keys))
+    }
+    emit("\n]\n")
+  }
+
+  /// One object per line (NDJSON / JSON Lines); nothing at all when there are no rows.
+  static func renderLines(_ table: OutputTable, emit: (String) -> Void) {
+    let keys = table.columns.map { string($0.key) }
+    for row in table.rows { emit(object(row, keys: keys) + "\n") }
+  }
+
+  /// One row as a compact object keyed by the (already encoded) column keys, in column order.
+  static func object(_ row: [Cell], keys: [String]) -> String {
+    let values = cells(row, count: keys.count)
+    return "{" + zip(keys, values).map { $0 + ":" + value($1) }.joined(separator: ",") + "}"
+  }
+
+  /// A cell as a JSON value: money as an exact decimal number, NaN and infinity as `null`.
+  static func value(_ cell: Cell) -> String {
+    switch cell {
+    case .null: "null"
+    case .text(let text): string(text)
+    case .int(let int): String(int)
+    case .money(let fen): Yuan.json(fen: fen)
+    case .ratio(let value, _), .real(let value): value.isFinite ? value.description : "null"
+    case .bool(let bool): bool ? "true" : "false"
+    }
+  }
+
+  /// A JSON string literal per RFC 8259: quote and backslash escaped, control characters as
+  /// `\u00XX`, everything else (Chinese, `/`) kept as UTF-8.
+  static func string(_ text: String) -> String {
+    let escaped = replacingScalars(text) { scalar in
+      switch scalar {
+      case "\"": return "\\\""
+      case "\\": return "\\\\"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: return nil
+      }
+    }
+    return "\"" + escaped + "\""
+  }
+}
+
+// MARK: - markdown
+
+/// A GitHub pipe table: header, `|---|` row (`---:` for numeric columns), one line per row.
+private enum MarkdownFormat {
+  /// Writes the table; with no rows, just the header and its `|---|` row.
+  static func render(_ table: OutputTable, emit: (String) -> Void) {
+    let count = table.columns.count
+    guard count > 0 else { return }
+    emit(line(table.columns.map(\.key)))
+    let rule = (0..<count).map { isNumericColumn(table, $0) ? "---:" : "---" }
+    emit("|" + rule.joined(separator: "|") + "|\n")
+    for row in table.rows {
+      emit(line(cells(row, count: count).map { $0.rendered(.human) ?? TableFormat.empty }))
+    }
+  }
+
+  /// One `| a | b |` line with `|` escaped as `\|` and line breaks as `<br>`.
+  static func line(_ fields: [String]) -> String {
+    "| " + fields.map(escape).joined(separator: " | ") + " |\n"
+  }
+
+  /// Escapes one cell: `|` → `\|`; CRLF, CR and LF → `<br>`.
+  static func escape(_ text: String) -> String {
+    var result = ""
+    var afterCR = false
+    for scalar in text.unicodeScalars {
+      defer { afterCR = scalar == "\r" }
+      switch scalar {
+      case "|": result += "\\|"
+      case "\n" where afterCR: break
+      case "\r", "\n": result += "<br>"
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+}
