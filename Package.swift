@@ -18,6 +18,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(
@@ -32,7 +33,9 @@ let package = Package(
     ),
     .target(
       name: "LedgerImport",
-      dependencies: ["LedgerStore"],
+      dependencies: ["LedgerStore", .product(name: "Crypto", package: "swift-crypto")],
+      // The header profiles are data files compiled into the binary.
+      resources: [.embedInCode("Profiles/json")],
       swiftSettings: strict
     ),
     .target(

@@ -59,7 +59,7 @@ public struct RecordParser {
     input.name = text("name", fields)
     input.category = text("category", fields)
     input.followers = parse("followers", fields, location, Count.parse)
-    input.asOf = parse("as_of", fields, location, Day.parse)
+    input.asOf = parse("as_of", fields, location, Self.dayOf)
     return input
   }
 
@@ -109,7 +109,7 @@ public struct RecordParser {
   public mutating func metric(
     _ fields: [String: String], at location: SourceLocation, defaultSource: Source? = nil
   ) -> MetricInput? {
-    let day = parse("date", fields, location, Day.parse)
+    let day = parse("date", fields, location, Self.dayOf)
     let videoID = required("video_id", fields, location)
     var source = vocabulary("source", fields, location, Source.self, aliases: Self.sourceAliases)
     if source == nil, text("source", fields) == nil {
@@ -138,7 +138,7 @@ public struct RecordParser {
   public mutating func audience(_ fields: [String: String], at location: SourceLocation)
     -> AudienceInput?
   {
-    let day = parse("date", fields, location, Day.parse)
+    let day = parse("date", fields, location, Self.dayOf)
     if text("date", fields) == nil { problems.append(location.problem("date", "is missing")) }
     let brand = required("brand", fields, location)
     var values: [AudienceField: Int64] = [:]
@@ -161,6 +161,16 @@ public struct RecordParser {
   }
 
   // MARK: - Fields
+
+  /// A day, or the day of a moment: order and payment exports put times in date columns.
+  static func dayOf(_ text: String) throws(ValueError) -> Day {
+    do {
+      return try Day.parse(text)
+    } catch {
+      guard let moment = try? DateTime.parse(text) else { throw error }
+      return moment.day
+    }
+  }
 
   private func text(_ column: String, _ fields: [String: String]) -> String? {
     guard let value = fields[column] else { return nil }
@@ -203,6 +213,13 @@ public struct RecordParser {
 
   // MARK: - Aliases (the names the Ocean Engine exports use, Simplified and Traditional)
 
+  /// A source named as the SPEC or the exports name it (`natural`, `自然流量`, `DOU+`, …).
+  public static func parseSource(_ text: String) -> Source? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    return Source(rawValue: trimmed) ?? Source(rawValue: trimmed.lowercased())
+      ?? sourceAliases[trimmed] ?? sourceAliases[trimmed.lowercased()]
+  }
+
   /// Source and tool names as the exports write them.
   public static let sourceAliases: [String: Source] = [
     "自然": .natural, "自然流量": .natural, "自然流": .natural,
@@ -226,6 +243,7 @@ public struct RecordParser {
     "拒绝": .rejected, "拒絕": .rejected, "未通过": .rejected, "未通過": .rejected,
   ]
   static let modeAliases: [String: DeliveryMode] = [
-    "智能": .smart, "智能投放": .smart, "定向": .targeted, "定向投放": .targeted,
+    "智能": .smart, "智能投放": .smart, "智能定向": .smart, "系统智能推荐": .smart,
+    "定向": .targeted, "定向投放": .targeted, "自定义定向": .targeted, "自定义定向推荐": .targeted,
   ]
 }

@@ -14,7 +14,7 @@ struct AIMT: ParsableCommand {
       """,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,
-      PromotionCommand.self, Log.self, History.self, Check.self, Backup.self, SQL.self,
+      PromotionCommand.self, Import.self, Log.self, History.self, Check.self, Backup.self, SQL.self,
       Demo.self,
     ]
   )

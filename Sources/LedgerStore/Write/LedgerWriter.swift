@@ -30,11 +30,14 @@ public struct WriteOptions: Sendable {
   public var createMissing = false
   /// Validate and count everything, then roll back.
   public var dryRun = false
+  /// Add up metric rows that share a key in one write instead of refusing them.
+  public var sumDuplicates = false
 
   /// The defaults: references must exist; the write is kept.
-  public init(createMissing: Bool = false, dryRun: Bool = false) {
+  public init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
     self.createMissing = createMissing
     self.dryRun = dryRun
+    self.sumDuplicates = sumDuplicates
   }
 }
 
@@ -86,6 +89,9 @@ public final class LedgerWriter {
   private var videoRefs: [String: Int64] = [:]
   private var placementLocations: [String: SourceLocation] = [:]
   private var touchedPlacementVideos: Set<Int64> = []
+  private var metricUpserters: [Int: MetricUpserter] = [:]
+  private var seenMetricKeys = MetricKeySet()
+  private var stagedFields: Set<MetricField>?
   private let createdAt: String
 
   init(db: Database, options: WriteOptions) {
@@ -125,6 +131,7 @@ public final class LedgerWriter {
     let id = db.lastInsertedRowID
     batchID = id
     batchKind = info.kind
+    metricUpserters = [:]
     batchCounts = WriteCounts()
     summary.batchIDs.append(id)
   }
@@ -146,6 +153,7 @@ public final class LedgerWriter {
   /// Runs the cross-row rules, closes the batch and returns the summary; throws the collected
   /// problems if there are any.
   func finish() throws -> WriteSummary {
+    if problems.isEmpty { try flushStaged() }
     if !touchedPlacementVideos.isEmpty && problems.isEmpty {
       try checkOverlaps()
     }
@@ -300,36 +308,125 @@ public final class LedgerWriter {
   ///
   /// Only the given fields are written; a changed value is kept as a revision.
   public func upsert(_ input: MetricInput, at location: SourceLocation) throws {
-    guard let videoRef = try requireVideo(input.videoID, at: location) else { return }
-    let existing = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT * FROM metric
-        WHERE video_ref = ? AND day = ? AND source = ? AND placement_id = ?
-        """,
-      arguments: [videoRef, input.day.daysSinceEpoch, input.source.code, input.placementID])
-    let storedCost: Int64? = existing?["cost"]
-    let cost = input.values[.cost] ?? storedCost ?? 0
-    let violations = LedgerRules.metricViolations(source: input.source, cost: cost)
-    guard violations.isEmpty else {
-      for violation in violations { report(location.problem(violation.column, violation.message)) }
+    var values = MetricValues()
+    var fields: [MetricField] = []
+    for field in MetricField.allCases {
+      if let value = input.values[field] {
+        values.set(field, value)
+        fields.append(field)
+      }
+    }
+    var placementID = input.placementID
+    try placementID.withUTF8 { bytes in
+      try upsertMetric(
+        day: input.day, videoID: input.videoID, source: input.source, placementID: bytes,
+        fields: fields, values: values, at: location)
+    }
+  }
+
+  /// Writes one metric row from already-parsed values: the importer's hot path.
+  ///
+  /// `fields` names the values given (in `MetricField.allCases` order); the others keep their
+  /// stored values. A second row with the same key in one write is reported with both lines,
+  /// unless duplicates are summed (``WriteOptions/sumDuplicates``).
+  public func upsertMetric(
+    day: Day, videoID: String, source: Source, placementID: UnsafeBufferPointer<UInt8>,
+    fields: [MetricField], values: MetricValues, at location: SourceLocation
+  ) throws {
+    guard let videoRef = try requireVideo(videoID, at: location) else { return }
+    if source == .natural, values[.cost] != 0, fields.contains(.cost) {
+      for violation in LedgerRules.metricViolations(source: source, cost: values[.cost]) {
+        report(location.problem(violation.column, violation.message))
+      }
       return
     }
-    let fields = MetricField.allCases.compactMap { field in
-      input.values[field].map { (field.rawValue, $0.databaseValue) }
+    let key = MetricKey(videoRef: videoRef, day: day.daysSinceEpoch, source: source.code)
+    if options.sumDuplicates {
+      try stage(key: key, placementID: placementID, fields: fields, values: values)
+      return
     }
-    let key: [(String, DatabaseValue)] = [
-      ("video_ref", videoRef.databaseValue), ("day", input.day.daysSinceEpoch.databaseValue),
-      ("source", input.source.code.databaseValue),
-      ("placement_id", input.placementID.databaseValue),
-    ]
-    let revision = RevisionKey(
-      entity: "metric", key: input.videoID, date: input.day.description,
-      source: input.source.rawValue, placementID: input.placementID)
-    let outcome = try applyRow(
-      table: "metric", key: key, existing: existing, fields: fields, revision: revision,
-      stamp: [("batch_id", try currentBatch().databaseValue)])
+    if let first = seenMetricKeys.insert(key, placementID: placementID, at: location) {
+      report(
+        location.problem(
+          "video_id",
+          "same date, video_id, source and placement_id as \(first.describe(relativeTo: location)); "
+            + "add a placement_id column to keep one row per order, or pass --sum-duplicates "
+            + "to add them up"))
+      return
+    }
+    guard !hasProblems else { return }
+    let upserter = try metricUpserter(fields)
+    let outcome = try upserter.upsert(
+      videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
+      values: values)
     record(outcome, kind: "metrics")
+  }
+
+  private func metricUpserter(_ fields: [MetricField]) throws -> MetricUpserter {
+    let mask = fields.reduce(0) { $0 | (1 << $1.index) }
+    if let cached = metricUpserters[mask] { return cached }
+    let upserter = try MetricUpserter(db: db, fields: fields, batchID: currentBatch())
+    metricUpserters[mask] = upserter
+    return upserter
+  }
+
+  /// With `sumDuplicates`, rows are added up in a TEMP table and written once at the end,
+  /// so re-importing the same file is still idempotent.
+  private func stage(
+    key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, fields: [MetricField],
+    values: MetricValues
+  ) throws {
+    if stagedFields == nil {
+      try db.execute(
+        sql: """
+          CREATE TEMP TABLE IF NOT EXISTS metric_stage (
+            video_ref INTEGER NOT NULL, day INTEGER NOT NULL, source INTEGER NOT NULL,
+            placement_id TEXT NOT NULL,
+            \(MetricField.allCases.map { "\($0.rawValue) INTEGER NOT NULL DEFAULT 0" }
+              .joined(separator: ", ")),
+            PRIMARY KEY (video_ref, day, source, placement_id)) WITHOUT ROWID;
+          DELETE FROM temp.metric_stage;
+          """)
+      stagedFields = []
+    }
+    stagedFields?.formUnion(fields)
+    let names = fields.map(\.rawValue)
+    let columns = (["video_ref", "day", "source", "placement_id"] + names).joined(separator: ", ")
+    let marks = Array(repeating: "?", count: names.count + 4).joined(separator: ", ")
+    let update =
+      names.isEmpty
+      ? "DO NOTHING"
+      : "DO UPDATE SET " + names.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    let statement = try db.cachedStatement(
+      sql: "INSERT INTO temp.metric_stage (\(columns)) VALUES (\(marks)) ON CONFLICT \(update)")
+    var arguments: [(any DatabaseValueConvertible)?] = [
+      key.videoRef, key.day, key.source, String(decoding: placementID, as: UTF8.self),
+    ]
+    arguments += fields.map { values[$0] }
+    try statement.execute(arguments: StatementArguments(arguments))
+  }
+
+  /// Writes the rows summed in the TEMP table through the ordinary upsert.
+  private func flushStaged() throws {
+    guard let staged = stagedFields else { return }
+    stagedFields = nil
+    let fields = MetricField.allCases.filter { staged.contains($0) }
+    let upserter = try metricUpserter(fields)
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT * FROM temp.metric_stage ORDER BY video_ref, day, source, placement_id")
+    while let row = try rows.next() {
+      var values = MetricValues()
+      for field in fields { values.set(field, row[field.rawValue]) }
+      var placementID: String = row["placement_id"]
+      let outcome = try placementID.withUTF8 { bytes in
+        try upserter.upsert(
+          videoRef: row["video_ref"], day: row["day"],
+          source: Source(code: row["source"]) ?? .natural,
+          placementID: bytes, values: values)
+      }
+      record(outcome, kind: "metrics")
+    }
+    try db.execute(sql: "DELETE FROM temp.metric_stage")
   }
 
   /// Inserts or updates a brand's 5A snapshot for one day.

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Times `aimt import metrics` on 1.4M rows against the sqlite3 CLI's .import and
+# sqlite-utils, side by side, and prints the ratios and aimt's peak memory.
+#
+#   Benchmarks/import.sh [--videos N] [--days N]     (defaults: 14000 videos, 90 days)
+#
+# Needs: a release build (made here), sqlite3, python3; sqlite-utils is installed with pip
+# when missing. Data and ledgers go to Benchmarks/data/ (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+videos=14000
+days=90
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --videos) videos="$2"; shift 2 ;;
+    --days) days="$2"; shift 2 ;;
+    *) echo "usage: $0 [--videos N] [--days N]" >&2; exit 64 ;;
+  esac
+done
+data="Benchmarks/data/${videos}x${days}"
+aimt=.build/release/aimt
+
+swift build -c release --product aimt >/dev/null
+[ -f "$data/metrics.csv" ] || python3 Benchmarks/generate.py "$data" --videos "$videos" --days "$days"
+command -v sqlite-utils >/dev/null 2>&1 || pip install -q sqlite-utils >/dev/null 2>&1
+rows=$(($(wc -l < "$data/metrics.csv") - 1))
+mb=$(du -m "$data/metrics.csv" | cut -f1)
+
+# Seconds (and peak RSS in KiB) of one command; the output goes to a log.
+timed() {
+  /usr/bin/time -f "%e %M" -o "$data/time.txt" "$@" >"$data/last.log" 2>&1
+  cat "$data/time.txt"
+}
+
+rm -f "$data"/plain.db* "$data"/utils.db* "$data"/aimt.db*
+read -r t_sqlite _ < <(timed sqlite3 "$data/plain.db" \
+  "CREATE TABLE metrics(date TEXT, video_id TEXT, source TEXT, placement_id TEXT,
+     impressions INT, cost REAL, gmv REAL, orders INT, likes INT, comments INT, shares INT,
+     follows INT, UNIQUE(date, video_id, source, placement_id));" \
+  ".mode csv" ".import --skip 1 $data/metrics.csv metrics")
+read -r t_utils _ < <(timed sqlite-utils insert "$data/utils.db" metrics "$data/metrics.csv" --csv)
+
+$aimt init --db "$data/aimt.db" >/dev/null
+$aimt import kols "$data/kols.csv" --db "$data/aimt.db" >/dev/null
+$aimt import videos "$data/videos.csv" --db "$data/aimt.db" >/dev/null
+read -r t_first rss_first < <(timed $aimt import metrics "$data/metrics.csv" --db "$data/aimt.db")
+read -r t_again rss_again < <(timed $aimt import metrics "$data/metrics.csv" --db "$data/aimt.db")
+grep -q "metrics: 0 inserted, 0 updated, $rows unchanged" "$data/last.log" \
+  || { echo "re-import was not a no-op:"; cat "$data/last.log"; exit 1; }
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+rate() { python3 -c "print(f'{$1 / $2:,.0f}')"; }
+echo "import of $rows metric rows ($mb MB CSV)"
+printf '%-34s %8s %12s %s\n' "tool" "seconds" "rows/s" "vs sqlite3 .import"
+printf '%-34s %8s %12s %s\n' "sqlite3 .import (plain table)" "$t_sqlite" "$(rate "$rows" "$t_sqlite")" "1.00"
+printf '%-34s %8s %12s %s\n' "sqlite-utils insert --csv" "$t_utils" "$(rate "$rows" "$t_utils")" "$(ratio "$t_utils" "$t_sqlite")"
+printf '%-34s %8s %12s %s\n' "aimt import metrics (first)" "$t_first" "$(rate "$rows" "$t_first")" "$(ratio "$t_first" "$t_sqlite")"
+printf '%-34s %8s %12s %s\n' "aimt import metrics (unchanged)" "$t_again" "$(rate "$rows" "$t_again")" "$(ratio "$t_again" "$t_sqlite")"
+echo "aimt re-import / first import: $(ratio "$t_again" "$t_first")"
+echo "aimt peak RSS: first $((rss_first / 1024)) MiB, re-import $((rss_again / 1024)) MiB"

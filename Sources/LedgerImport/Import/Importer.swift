@@ -1,0 +1,234 @@
+internal import Crypto
+import Foundation
+public import LedgerStore
+
+/// Which header profile reads a file: detected from the header, named, or a user's own file.
+public enum ProfileChoice: Sendable, Equatable {
+  case auto
+  case named(String)
+  case file(String)
+
+  /// Reads `--profile`: `auto`, a built-in name (`generic` means the kind's generic profile),
+  /// or a path (anything with a `/` or ending in `.json`).
+  public init(argument: String) {
+    if argument == "auto" {
+      self = .auto
+    } else if argument.contains("/") || argument.hasSuffix(".json") {
+      self = .file(argument)
+    } else {
+      self = .named(argument)
+    }
+  }
+}
+
+/// How `aimt import` reads and writes.
+public struct ImportOptions: Sendable {
+  public var kind: RecordKind
+  public var profile: ProfileChoice = .auto
+  public var encoding: TextEncodingChoice = .auto
+  /// The source of metric rows in files without a source column.
+  public var source: Source?
+  public var write = WriteOptions()
+
+  /// Options for importing files of `kind` with everything else at its default.
+  public init(kind: RecordKind) { self.kind = kind }
+}
+
+/// Where an import is, for a progress line.
+public struct ImportProgress: Sendable {
+  public var file: String
+  public var rows: Int
+  public var bytesRead: Int
+  public var totalBytes: Int
+}
+
+/// What was read from one file.
+public struct FileReport: Sendable, Equatable {
+  public var file: String
+  public var profile: String
+  /// Why this profile was chosen (for `auto`).
+  public var profileReason: String
+  public var encoding: String
+  public var format: String
+  public var rows: Int
+  /// Header cells the profile does not map (kept out of the ledger).
+  public var ignoredColumns: [String]
+}
+
+/// What an import did: per file, and the write's counts per kind.
+public struct ImportReport: Sendable, Equatable {
+  public var files: [FileReport]
+  public var summary: WriteSummary
+}
+
+extension Ledger {
+  /// Imports files of one kind in one transaction: all of them or nothing.
+  ///
+  /// Every problem in every file is collected (up to ``LedgerWriter/problemLimit``) and
+  /// reported as `FILE:LINE: column: message`; if there is any, nothing is written.
+  public func importFiles(
+    _ paths: [String], options: ImportOptions,
+    progress: ((ImportProgress) -> Void)? = nil
+  ) throws(LedgerError) -> ImportReport {
+    var files: [FileReport] = []
+    let summary = try write(options: options.write) { writer in
+      for path in paths {
+        if let report = try FileImport(path: path, options: options, writer: writer)
+          .run(progress: progress)
+        {
+          files.append(report)
+        }
+      }
+    }
+    return ImportReport(files: files, summary: summary)
+  }
+}
+
+/// The import of one file into an open write.
+struct FileImport {
+  let path: String
+  let options: ImportOptions
+  let writer: LedgerWriter
+
+  private func problem(line: Int, _ column: String, _ message: String) {
+    writer.report(SourceLocation(file: path, line: line).problem(column, message))
+  }
+
+  /// Reads the file and writes its rows; nil when the file could not be read at all.
+  func run(progress: ((ImportProgress) -> Void)?) throws -> FileReport? {
+    let digest: String
+    var source: any RecordSource
+    do {
+      digest = try Self.sha256(path: path)
+      source = try RecordFiles.open(path: path, encoding: options.encoding)
+    } catch let error as ReadError {
+      problem(line: max(error.line, 1), "file", error.message)
+      return nil
+    } catch {
+      problem(line: 1, "file", "cannot read: \(error.localizedDescription)")
+      return nil
+    }
+    guard let (profile, reason) = resolveProfile(header: source.header) else { return nil }
+    let (keys, duplicates) = profile.map(header: source.header)
+    for key in duplicates {
+      problem(line: 1, key, "two header cells map to \(key); keep one, or pass --profile")
+    }
+    let present = Set(keys.compactMap { $0 })
+    let missing = options.kind.requiredColumns.filter { column in
+      !present.contains(column) && !(column == "source" && defaultSource(profile) != nil)
+    }
+    for column in missing {
+      let hint =
+        column == "source"
+        ? "add a source column or pass --source SOURCE"
+        : "the header has: \(source.header.joined(separator: ", ")); pass --profile PATH to map it"
+      problem(line: 1, column, "no column maps to \(column); \(hint)")
+    }
+    guard duplicates.isEmpty, missing.isEmpty else { return nil }
+    try writer.beginBatch(
+      BatchInfo(
+        command: "import", kind: options.kind.rawValue, file: path, sha256: digest,
+        profile: profile.name))
+    var rows = 0
+    var rowReader = RowReader(
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile))
+    while true {
+      let more: Bool
+      do {
+        more = try source.next()
+      } catch {
+        problem(line: error.line, "file", error.message)
+        break
+      }
+      guard more else { break }
+      rows += 1
+      let location = SourceLocation(file: path, line: source.line)
+      if source.fieldCount > keys.count, !Self.extraFieldsAreEmpty(source, from: keys.count) {
+        problem(
+          line: source.line, "row",
+          "has \(source.fieldCount) fields but the header has \(keys.count); "
+            + "quote fields that contain the separator")
+        continue
+      }
+      try rowReader.write(source, at: location, into: writer)
+      if rows % 65_536 == 0 {
+        progress?(
+          ImportProgress(
+            file: path, rows: rows, bytesRead: source.bytesRead, totalBytes: source.totalBytes))
+      }
+      if writer.problemCount > LedgerWriter.problemLimit { break }
+    }
+    progress?(
+      ImportProgress(
+        file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
+    let ignored = zip(source.header, keys).compactMap { header, key in key == nil ? header : nil }
+    return FileReport(
+      file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
+      format: source.formatName, rows: rows, ignoredColumns: ignored)
+  }
+
+  private func defaultSource(_ profile: HeaderProfile) -> Source? {
+    options.source ?? profile.source.flatMap(Source.init(rawValue:))
+  }
+
+  private static func extraFieldsAreEmpty(_ source: any RecordSource, from index: Int) -> Bool {
+    (index..<source.fieldCount).allSatisfy { source.withBytes(at: $0) { $0.isEmpty } }
+  }
+
+  private func resolveProfile(header: [String]) -> (HeaderProfile, String)? {
+    let kind = options.kind.rawValue
+    let profile: HeaderProfile
+    let reason: String
+    switch options.profile {
+    case .auto:
+      guard let detected = Profiles.detect(kind: kind, header: header) else {
+        problem(
+          line: 1, "header",
+          "no built-in profile reads this header as \(kind) (it needs "
+            + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
+            + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+        return nil
+      }
+      return detected
+    case .named(let name):
+      guard let found = name == "generic" ? Profiles.generic(kind: kind) : Profiles.named(name)
+      else {
+        problem(
+          line: 1, "profile",
+          "no built-in profile '\(name)'; known: "
+            + Profiles.builtIn.map(\.name).joined(separator: ", "))
+        return nil
+      }
+      profile = found
+      reason = "chosen with --profile"
+    case .file(let file):
+      do {
+        profile = try Profiles.load(path: file)
+      } catch {
+        problem(line: 1, "profile", "\(file): \(error.message)")
+        return nil
+      }
+      reason = "read from \(file)"
+    }
+    guard profile.kind == kind else {
+      problem(
+        line: 1, "profile",
+        "profile \(profile.name) reads \(profile.kind), not \(kind); choose a \(kind) profile")
+      return nil
+    }
+    return (profile, reason)
+  }
+
+  /// The file's SHA-256, read in 1 MiB chunks.
+  static func sha256(path: String) throws -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw ReadError(line: 0, message: "cannot open the file; check the path and permissions")
+    }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      hasher.update(data: chunk)
+    }
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+}

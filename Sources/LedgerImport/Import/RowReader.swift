@@ -1,0 +1,187 @@
+import Foundation
+import LedgerStore
+
+/// Turns the current record of a file into a write, column by column, as the header profile
+/// maps them.
+///
+/// Metric rows (the millions) are parsed straight from the field bytes into fen and counts
+/// and handed to the writer's hot path; the other kinds go through ``RecordParser``, the same
+/// parser the command line uses.
+struct RowReader {
+  let kind: RecordKind
+  let keys: [String?]
+  let profile: HeaderProfile
+  let defaultSource: Source?
+  private var parser = RecordParser()
+  private let metricColumns: MetricColumns?
+
+  init(kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?) {
+    self.kind = kind
+    self.keys = keys
+    self.profile = profile
+    self.defaultSource = defaultSource
+    metricColumns = kind == .metrics ? MetricColumns(keys: keys) : nil
+  }
+
+  mutating func write(
+    _ source: any RecordSource, at location: SourceLocation, into writer: LedgerWriter
+  ) throws {
+    if let metricColumns {
+      try writeMetric(source, columns: metricColumns, at: location, into: writer)
+      return
+    }
+    var fields: [String: String] = [:]
+    for (index, key) in keys.enumerated() {
+      guard let key, index < source.fieldCount else { continue }
+      fields[key] = source.string(at: index)
+    }
+    for column in ["source", "tool"] {
+      if let text = fields[column], let mapped = profile.source(forCell: text) {
+        fields[column] = mapped
+      }
+    }
+    if profile.moneyUnit != .yuan {
+      for column in ["budget"] {
+        guard let text = fields[column] else { continue }
+        do {
+          fields[column] = Money.yuan(try Self.convert(text, unit: profile.moneyUnit))
+        } catch {
+          writer.report(location.problem(column, error.message))
+          return
+        }
+      }
+    }
+    let before = parser.problems.count
+    let record = parser.record(kind, fields, at: location, defaultSource: defaultSource)
+    for problem in parser.problems[before...] { writer.report(problem) }
+    if let record { try writer.upsert(record, at: location) }
+  }
+
+  /// Money in another unit than yuan, as fen (milli-fen rounded half up to the nearest fen).
+  static func convert(_ text: String, unit: HeaderProfile.MoneyUnit) throws(ValueError) -> Int64 {
+    switch unit {
+    case .yuan: return try Money.parseYuan(text)
+    case .fen: return try Count.parse(text)
+    case .milliFen: return (try Count.parse(text) + 500) / 1000
+    }
+  }
+
+  private func writeMetric(
+    _ source: any RecordSource, columns: MetricColumns, at location: SourceLocation,
+    into writer: LedgerWriter
+  ) throws {
+    var failed = false
+    func fail(_ column: String, _ message: String) {
+      writer.report(location.problem(column, message))
+      failed = true
+    }
+    var day: Day?
+    if let index = columns.date, index < source.fieldCount {
+      source.withBytes(at: index) { bytes in
+        if bytes.isEmpty { return }
+        do throws(ValueError) {
+          day = try Day.parse(utf8: bytes)
+        } catch {
+          // Order and payment exports put a moment in the date column: book it on its day.
+          if let moment = try? DateTime.parse(utf8: bytes) {
+            day = moment.day
+          } else {
+            fail("date", error.message)
+          }
+        }
+      }
+    }
+    if day == nil, !failed { fail("date", "is missing") }
+    let videoID =
+      columns.videoID.map { source.string(at: $0).trimmingCharacters(in: .whitespaces) } ?? ""
+    if videoID.isEmpty { fail("video_id", "is missing; every row needs its video_id") }
+    var rowSource = defaultSource
+    if let index = columns.source, index < source.fieldCount {
+      let text = source.string(at: index)
+      if !text.isEmpty {
+        if let known = Self.source(text, profile: profile) {
+          rowSource = known
+        } else {
+          rowSource = nil
+          fail(
+            "source",
+            "\"\(text)\" is not one of: " + Source.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+      } else if rowSource == nil {
+        fail("source", "is missing; fill the source column or pass --source SOURCE")
+      }
+    }
+    var values = MetricValues()
+    var given: [MetricField] = []
+    for (field, index) in columns.fields where index < source.fieldCount {
+      source.withBytes(at: index) { bytes in
+        if bytes.isEmpty { return }
+        do throws(ValueError) {
+          let value: Int64
+          if field.isMoney {
+            switch profile.moneyUnit {
+            case .yuan: value = try Money.parseYuan(utf8: bytes)
+            case .fen: value = try Count.parse(utf8: bytes)
+            case .milliFen: value = (try Count.parse(utf8: bytes) + 500) / 1000
+            }
+          } else {
+            value = try Count.parse(utf8: bytes)
+          }
+          values.set(field, value)
+          given.append(field)
+        } catch {
+          fail(field.rawValue, error.message)
+        }
+      }
+    }
+    guard !failed, let day, let rowSource else { return }
+    if let index = columns.placementID, index < source.fieldCount {
+      try source.withBytes(at: index) { bytes in
+        try writer.upsertMetric(
+          day: day, videoID: videoID, source: rowSource, placementID: trimmed(bytes),
+          fields: given, values: values, at: location)
+      }
+    } else {
+      try writer.upsertMetric(
+        day: day, videoID: videoID, source: rowSource,
+        placementID: UnsafeBufferPointer(start: nil, count: 0),
+        fields: given, values: values, at: location)
+    }
+  }
+
+  /// A source cell as the profile, the SPEC names or the exports' aliases spell it.
+  static func source(_ text: String, profile: HeaderProfile) -> Source? {
+    if let mapped = profile.source(forCell: text), let source = Source(rawValue: mapped) {
+      return source
+    }
+    return RecordParser.parseSource(text)
+  }
+}
+
+/// Field bytes without surrounding ASCII spaces.
+func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+  var start = 0
+  var end = bytes.count
+  while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+  while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+  return UnsafeBufferPointer(rebasing: bytes[start..<end])
+}
+
+/// Where each metric column sits in a file's records.
+struct MetricColumns {
+  var date: Int?
+  var videoID: Int?
+  var source: Int?
+  var placementID: Int?
+  /// The number columns present, in `MetricField.allCases` order.
+  var fields: [(MetricField, Int)] = []
+
+  init(keys: [String?]) {
+    func index(_ key: String) -> Int? { keys.firstIndex(of: key) }
+    date = index("date")
+    videoID = index("video_id")
+    source = index("source")
+    placementID = index("placement_id")
+    fields = MetricField.allCases.compactMap { field in index(field.rawValue).map { (field, $0) } }
+  }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import LedgerImport
+import LedgerStore
+
+struct Import: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Import exported files (CSV, TSV, JSON, NDJSON) into the ledger, all or nothing.",
+    discussion: """
+      KIND is kols, videos, placements, metrics, audience or promotions. Files may be UTF-8
+      (with or without BOM) or GB18030/GBK, comma or tab separated; Chinese export headers are
+      recognised (--profile auto). A file may carry only some columns: the others keep their
+      stored values. Re-importing the same data changes nothing; a changed value is updated
+      and kept in the history.
+      Examples:
+        aimt import metrics qianchuan-2026-05-01.csv
+        aimt import metrics douplus-orders.csv shop-gmv.csv --source dou_plus
+        aimt import videos videos.csv --create-missing
+      """)
+  @OptionGroup var ledger: LedgerOptions
+  @Argument(help: "kols, videos, placements, metrics, audience or promotions.")
+  var kind: String
+  @Argument(help: "The files; all are imported in one transaction.") var files: [String]
+  @Option(help: "auto, generic, a built-in profile name, or a profile file (.json).")
+  var profile = "auto"
+  @Option(help: "auto, utf-8 or gb18030.") var encoding = "auto"
+  @Option(help: "The source of metric rows in files without a source column.")
+  var source: String?
+  @Flag(help: "Validate and report, write nothing.") var dryRun = false
+  @Flag(help: "Create referenced KOLs, videos and brands that do not exist yet.")
+  var createMissing = false
+  @Flag(help: "Add up metric rows with the same date, video, source and order.")
+  var sumDuplicates = false
+
+  func validate() throws {
+    if RecordKind(rawValue: kind) == nil {
+      throw ValidationError(
+        "KIND '\(kind)' is not one of: "
+          + RecordKind.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    if TextEncodingChoice(rawValue: encoding) == nil {
+      throw ValidationError("--encoding '\(encoding)' is not one of: auto, utf-8, gb18030")
+    }
+    if files.isEmpty { throw ValidationError("give at least one file to import") }
+    if let source, RecordParser.parseSource(source) == nil {
+      throw ValidationError(
+        "--source: '\(source)' is not one of: "
+          + Source.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+  }
+
+  func run() throws {
+    var options = ImportOptions(kind: RecordKind(rawValue: kind) ?? .metrics)
+    options.profile = ProfileChoice(argument: profile)
+    options.encoding = TextEncodingChoice(rawValue: encoding) ?? .auto
+    options.source = source.flatMap(RecordParser.parseSource)
+    options.write = WriteOptions(
+      createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
+    let store = try ledger.open()
+    let started = Date()
+    let progress: ((ImportProgress) -> Void)? =
+      Terminal.stderrIsTerminal ? { Self.showProgress($0, since: started) } : nil
+    let report = try store.importFiles(files, options: options, progress: progress)
+    if Terminal.stderrIsTerminal { Terminal.writeError("\r\u{1B}[K") }
+    for file in report.files {
+      var line =
+        "\(file.file): \(file.rows) rows, profile \(file.profile) (\(file.profileReason)), "
+        + "\(file.encoding), \(file.format)"
+      if !file.ignoredColumns.isEmpty {
+        line += "; ignored columns: " + file.ignoredColumns.joined(separator: ", ")
+      }
+      Terminal.write(line + "\n")
+    }
+    printSummary(report.summary, dryRun: dryRun)
+  }
+
+  static func showProgress(_ progress: ImportProgress, since start: Date) {
+    let seconds = max(Date().timeIntervalSince(start), 0.001)
+    let percent = progress.totalBytes > 0 ? 100 * progress.bytesRead / progress.totalBytes : 100
+    let rate = Int(Double(progress.rows) / seconds)
+    Terminal.writeError(
+      "\r\u{1B}[K\(progress.file): \(progress.rows) rows, \(rate) rows/s, \(percent)%")
+  }
+}

@@ -1,0 +1,358 @@
+import Foundation
+import GRDB
+import LedgerStore
+import Testing
+
+@testable import LedgerImport
+
+/// A temporary folder with a ledger holding KOL dy1 and videos v1, v2.
+private struct Fixture {
+  let folder: String
+  let ledger: Ledger
+
+  init() throws {
+    folder = NSTemporaryDirectory() + "aimt-import-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    ledger = try Ledger.open(path: folder + "/aimt.db", create: true)
+    try ledger.write { writer in
+      try writer.upsert(KOLInput(kolID: "dy1"), at: .commandLine)
+      for id in ["v1", "v2"] {
+        var video = VideoInput(videoID: id)
+        video.kolID = "dy1"
+        video.brand = "山茶花"
+        try writer.upsert(video, at: .commandLine)
+      }
+    }
+  }
+
+  /// Writes a file (UTF-8 text, or raw bytes) and returns its path.
+  func file(_ name: String, _ text: String) throws -> String {
+    try bytes(name, Array(text.utf8))
+  }
+
+  func bytes(_ name: String, _ bytes: [UInt8]) throws -> String {
+    let path = folder + "/" + name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  @discardableResult
+  func importing(
+    _ kind: RecordKind, _ paths: [String], configure: (inout ImportOptions) -> Void = { _ in }
+  ) throws(LedgerError) -> ImportReport {
+    var options = ImportOptions(kind: kind)
+    configure(&options)
+    return try ledger.importFiles(paths, options: options)
+  }
+
+  /// The metric rows as `date|video|source|order|impressions|cost|gmv|orders|likes|comments|…`.
+  func metrics() throws -> [String] {
+    try ledger.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT date, video_id, source, placement_id, impressions, cost_fen, gmv_fen, orders,
+                 likes, comments, shares, follows
+          FROM daily_metrics ORDER BY date, video_id, source, placement_id
+          """
+      ).map { row in row.databaseValues.map(plain).joined(separator: "|") }
+    }
+  }
+
+  /// Every table's content, to show a refused import changed nothing.
+  func snapshot() throws -> String {
+    try ledger.read { db in
+      var text = ""
+      for table in [
+        "brand", "kol", "kol_followers", "video", "placement", "metric", "audience", "promotion",
+        "import_batch", "revision",
+      ] {
+        text += "\(table):" + (try Row.fetchAll(db, sql: "SELECT * FROM \(table)").description)
+      }
+      return text
+    }
+  }
+}
+
+/// A stored value as text, without the quotes `DatabaseValue.description` adds.
+private func plain(_ value: DatabaseValue) -> String {
+  switch value.storage {
+  case .string(let text): text
+  case .int64(let int): String(int)
+  case .null: "NULL"
+  default: value.description
+  }
+}
+
+private func problems(_ body: () throws -> Void) -> [Problem] {
+  do {
+    try body()
+    return []
+  } catch let error as LedgerError {
+    if case .invalidData(let problems) = error { return problems }
+    return [SourceLocation.commandLine.problem("error", "\(error)")]
+  } catch {
+    return [SourceLocation.commandLine.problem("error", "\(error)")]
+  }
+}
+
+private func gb18030(_ text: String) throws -> [UInt8] {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+  process.arguments = ["-f", "UTF-8", "-t", "GB18030"]
+  let input = Pipe()
+  let output = Pipe()
+  process.standardInput = input
+  process.standardOutput = output
+  try process.run()
+  input.fileHandleForWriting.write(Data(text.utf8))
+  try input.fileHandleForWriting.close()
+  let data = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return [UInt8](data)
+}
+
+@Test func seedExampleImportsToExactFen() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "seed.csv", "date,video_id,source,impressions,gmv\n2026-05-01,v1,natural,250000,20000\n")
+  let report = try fixture.importing(.metrics, [path])
+  #expect(report.summary["metrics"].inserted == 1)
+  #expect(report.files.first?.profile == "generic-metrics")
+  #expect(try fixture.metrics() == ["2026-05-01|v1|natural||250000|0|2000000|0|0|0|0|0"])
+}
+
+@Test func gb18030ChineseExportStoresTheSameValuesAsTheGenericFile() throws {
+  let generic = try Fixture()
+  try generic.importing(
+    .metrics,
+    [
+      try generic.file(
+        "m.csv",
+        "date,video_id,source,impressions,cost,gmv,orders\n"
+          + "2026-05-01,v1,dou_plus,12345,1234.50,20000.00,7\n"
+          + "2026-05-02,v2,natural,250000,,20000,3\n")
+    ])
+  let chinese = try Fixture()
+  let text =
+    "日期,视频ID,流量来源,展示数,消耗,成交金额,成交订单数\r\n"
+    + "2026/05/01,v1,DOU+,\"12,345\",\"¥1,234.50\",\"￥20,000.00\",7\r\n"
+    + "2026/5/2,v2,自然流量,\"250,000\",,\"20,000\",3\r\n"
+  let report = try chinese.importing(.metrics, [try chinese.bytes("导出.csv", try gb18030(text))])
+  #expect(report.files.first?.encoding == "gb18030")
+  #expect(try chinese.metrics() == generic.metrics())
+  #expect(try chinese.metrics().count == 2)
+}
+
+@Test func douPlusSpendFileAndShopGMVFileMergeIntoCompleteRows() throws {
+  let fixture = try Fixture()
+  let spend = try fixture.file(
+    "douplus.csv", "date,video_id,impressions,cost\n2026-05-03,v1,12500,500\n")
+  let shop = try fixture.file("shop.csv", "date,video_id,gmv,orders\n2026-05-03,v1,610.00,4\n")
+  try fixture.importing(.metrics, [spend]) { $0.source = .douPlus }
+  try fixture.importing(.metrics, [shop]) { $0.source = .douPlus }
+  #expect(try fixture.metrics() == ["2026-05-03|v1|dou_plus||12500|50000|61000|4|0|0|0|0"])
+  #expect(try fixture.ledger.history(videoID: "v1").isEmpty)
+}
+
+@Test func badRowAnywhereRefusesTheWholeImportNamingItsLine() throws {
+  let fixture = try Fixture()
+  let before = try fixture.snapshot()
+  let good = try fixture.file("good.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n")
+  let bad = try fixture.file(
+    "bad.csv",
+    "date,video_id,source,gmv\n2026-05-01,v2,natural,1\n2026-05-02,v2,natural,1.234\n")
+  let found = problems { try fixture.importing(.metrics, [good, bad]) }
+  #expect(found.map(\.description).contains { $0.hasPrefix("\(bad):3: gmv: ") })
+  #expect(try fixture.snapshot() == before)
+}
+
+@Test func everyBadRowIsListed() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "m.csv",
+    "date,video_id,source,cost\n2026-02-30,v1,natural,0\n2026-05-01,v9,natural,0\n"
+      + "2026-05-01,v1,natural,5\n2026-05-01,v1,tv,1\n")
+  let found = problems { try fixture.importing(.metrics, [path]) }
+  #expect(found.map(\.location.line) == [2, 3, 4, 5])
+  #expect(found.map(\.column) == ["date", "video_id", "cost", "source"])
+}
+
+@Test func reimportingIdenticalDataChangesNothing() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "m.csv",
+    "date,video_id,source,impressions,gmv\n2026-05-01,v1,natural,1,2\n2026-05-02,v1,natural,3,4\n")
+  try fixture.importing(.metrics, [path])
+  let again = try fixture.importing(.metrics, [path])
+  #expect(again.summary["metrics"].inserted == 0)
+  #expect(again.summary["metrics"].updated == 0)
+  #expect(again.summary["metrics"].unchanged == 2)
+  #expect(try fixture.ledger.history(videoID: "v1").isEmpty)
+}
+
+@Test func changedValueIsUpdatedAndKeptAsARevisionOfItsBatch() throws {
+  let fixture = try Fixture()
+  try fixture.importing(
+    .metrics,
+    [try fixture.file("a.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,100\n")])
+  let restated = try fixture.file("b.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,120\n")
+  let report = try fixture.importing(.metrics, [restated])
+  #expect(report.summary["metrics"].updated == 1)
+  let history = try fixture.ledger.history(videoID: "v1")
+  #expect(history.count == 1)
+  #expect(history.first?.old == .integer(10_000))
+  #expect(history.first?.new == .integer(12_000))
+  #expect(history.first?.file == restated)
+  #expect(history.first?.command == "import")
+}
+
+@Test func duplicateKeyInOneImportNamesBothLinesOrIsSummed() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "orders.csv",
+    "date,video_id,source,cost\n2026-05-01,v1,dou_plus,100\n2026-05-01,v1,dou_plus,200\n")
+  let found = problems { try fixture.importing(.metrics, [path]) }
+  #expect(found.count == 1)
+  #expect(found.first?.location.line == 3)
+  #expect(found.first?.message.contains("line 2") == true)
+  #expect(found.first?.message.contains("--sum-duplicates") == true)
+  let summed = try fixture.importing(.metrics, [path]) { $0.write.sumDuplicates = true }
+  #expect(summed.summary["metrics"].inserted == 1)
+  #expect(try fixture.metrics() == ["2026-05-01|v1|dou_plus||0|30000|0|0|0|0|0|0"])
+  let again = try fixture.importing(.metrics, [path]) { $0.write.sumDuplicates = true }
+  #expect(again.summary["metrics"].unchanged == 1)
+}
+
+@Test func orderLevelRowsKeepOneRowPerPlacement() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "orders.csv",
+    "date,video_id,source,placement_id,cost\n2026-05-01,v1,dou_plus,O1,100\n"
+      + "2026-05-01,v1,dou_plus,O2,200\n")
+  try fixture.importing(.metrics, [path])
+  #expect(try fixture.metrics().count == 2)
+}
+
+@Test func unknownReferencesAreListedUnlessCreateMissing() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "videos.csv", "video_id,kol_id,brand\nv3,dy9,新品牌\nv4,dy9,新品牌\n")
+  let found = problems { try fixture.importing(.videos, [path]) }
+  #expect(found.map(\.location.line) == [2, 3])
+  let report = try fixture.importing(.videos, [path]) { $0.write.createMissing = true }
+  #expect(report.summary["videos"].inserted == 2)
+  #expect(report.summary["kols"].inserted == 1)
+  #expect(try fixture.ledger.kol("dy9").kolID == "dy9")
+}
+
+@Test func dryRunValidatesAndWritesNothing() throws {
+  let fixture = try Fixture()
+  let before = try fixture.snapshot()
+  let path = try fixture.file("m.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n")
+  let report = try fixture.importing(.metrics, [path]) { $0.write.dryRun = true }
+  #expect(report.summary["metrics"].inserted == 1)
+  #expect(try fixture.snapshot() == before)
+}
+
+@Test func fileWithoutSourceColumnNeedsSourceOption() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file("m.csv", "date,video_id,cost\n2026-05-01,v1,1\n")
+  let found = problems { try fixture.importing(.metrics, [path]) }
+  #expect(found.first?.description.contains("--source") == true)
+  try fixture.importing(.metrics, [path]) { $0.source = .qianchuan }
+  #expect(try fixture.metrics().first?.contains("qianchuan") == true)
+}
+
+@Test func importBatchRecordsFileHashProfileAndCounts() throws {
+  let fixture = try Fixture()
+  let text = "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n"
+  let path = try fixture.file("m.csv", text)
+  try fixture.importing(.metrics, [path])
+  let row = try fixture.ledger.read { db in
+    try Row.fetchOne(db, sql: "SELECT * FROM import_batch WHERE command = 'import'")
+  }
+  #expect(row?["file"] == path)
+  #expect(row?["profile"] == "generic-metrics")
+  #expect(row?["inserted"] == 1)
+  let digest: String? = row?["sha256"]
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+  process.arguments = [path]
+  let output = Pipe()
+  process.standardOutput = output
+  try process.run()
+  let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  #expect(digest == printed.split(separator: " ").first.map(String.init))
+}
+
+@Test func otherKindsImportFromJSONAndNDJSON() throws {
+  let fixture = try Fixture()
+  let placements = try fixture.file(
+    "p.json",
+    """
+    [{"placement_id": "P1", "video_id": "v1", "tool": "dou_plus", "budget": "500",
+      "start": "2026-05-04 10:00", "end": "2026-05-05 10:00"}]
+    """)
+  try fixture.importing(.placements, [placements])
+  #expect(try fixture.ledger.placement("P1").budget == 50_000)
+  let audience = try fixture.file(
+    "a.ndjson",
+    """
+    {"date": "2026-05-01", "brand": "山茶花", "a1": 1000, "a2": 200, "a3": 50}
+    {"date": "2026-05-08", "brand": "山茶花", "a1": 1200, "a2": 260, "a3": 70}
+    """)
+  let report = try fixture.importing(.audience, [audience])
+  #expect(report.summary["audience"].inserted == 2)
+}
+
+/// Random valid metric files (seeded) round-trip exactly.
+@Test func randomValidFilesRoundTripExactly() throws {
+  var generator = SeededGenerator(seed: 20_260_501)
+  for round in 0..<5 {
+    let fixture = try Fixture()
+    var text = "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes\n"
+    var expected: [String] = []
+    var seen = Set<String>()
+    for _ in 0..<200 {
+      let day = Int.random(in: 1...28, using: &generator)
+      let date = "2026-05-\(day < 10 ? "0" : "")\(day)"
+      let video = Bool.random(using: &generator) ? "v1" : "v2"
+      let source = Source.allCases.randomElement(using: &generator) ?? .natural
+      let order =
+        Bool.random(using: &generator) ? "" : "O\(Int.random(in: 1...3, using: &generator))"
+      guard seen.insert("\(date)|\(video)|\(source.rawValue)|\(order)").inserted else { continue }
+      let impressions = Int64.random(in: 0...10_000_000, using: &generator)
+      let cost = source == .natural ? 0 : Int64.random(in: 0...100_000_000, using: &generator)
+      let gmv = Int64.random(in: 0...100_000_000, using: &generator)
+      let orders = Int64.random(in: 0...1_000, using: &generator)
+      let likes = Int64.random(in: 0...100_000, using: &generator)
+      let grouped = Bool.random(using: &generator)
+      let money = { (fen: Int64) in grouped ? "\"¥\(Money.yuanGrouped(fen))\"" : Money.yuan(fen) }
+      text +=
+        "\(date),\(video),\(source.rawValue),\(order),\(impressions),\(money(cost)),"
+        + "\(money(gmv)),\(orders),\(likes)\n"
+      expected.append(
+        "\(date)|\(video)|\(source.rawValue)|\(order)|\(impressions)|\(cost)|\(gmv)|\(orders)|"
+          + "\(likes)|0|0|0")
+    }
+    try fixture.importing(.metrics, [try fixture.file("r\(round).csv", text)])
+    let stored = try fixture.metrics()
+    #expect(stored.count == expected.count)
+    #expect(Set(stored) == Set(expected))
+  }
+}
+
+/// A small deterministic random generator (SplitMix64) for the property test.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
