@@ -105,10 +105,13 @@ CREATE INDEX placement_by_video ON placement (video_ref, tool, start);
 
 -- Daily numbers per video, source and (optionally) order. `placement_id` is ''
 -- when the row is not tied to one order; it is the tool's order id otherwise.
+-- video_ref, source and batch_id name rows of video, source and import_batch. They carry
+-- no FOREIGN KEY clause: three parent lookups per row cost a tenth of a million-row
+-- import, aimt's writer resolves every reference itself, and `aimt check` verifies them.
 CREATE TABLE metric (
-  video_ref    INTEGER NOT NULL REFERENCES video (id),
+  video_ref    INTEGER NOT NULL,              -- video.id
   day          INTEGER NOT NULL,              -- days since 1970-01-01
-  source       INTEGER NOT NULL REFERENCES source (code),
+  source       INTEGER NOT NULL,              -- source.code
   placement_id TEXT NOT NULL DEFAULT '',
   impressions  INTEGER NOT NULL DEFAULT 0 CHECK (impressions >= 0),
   cost         INTEGER NOT NULL DEFAULT 0 CHECK (cost >= 0),   -- fen
@@ -121,7 +124,7 @@ CREATE TABLE metric (
   -- Which of the eight numbers were ever given (bit 0 impressions … bit 7 follows): a
   -- partial file fills the others later without that counting as a revision.
   given        INTEGER NOT NULL DEFAULT 0,
-  batch_id     INTEGER NOT NULL REFERENCES import_batch (batch_id),  -- last write
+  batch_id     INTEGER NOT NULL,              -- import_batch.batch_id of the last write
   CHECK (source <> 0 OR cost = 0),          -- natural traffic carries no cost
   PRIMARY KEY (video_ref, day, source, placement_id)
 ) WITHOUT ROWID;

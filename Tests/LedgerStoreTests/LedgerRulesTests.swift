@@ -237,3 +237,16 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   #expect(
     findings.contains { $0.subject == "placement" && $0.message.hasPrefix("D1: a Dou+ budget") })
 }
+
+@Test func checkFindsMetricRowsOfAMissingVideo() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      MetricInput(day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.gmv: 1]),
+      at: .commandLine)
+  }
+  #expect(try ledger.check().isEmpty)
+  try ledger.write { db in try db.execute(sql: "UPDATE metric SET video_ref = 999") }
+  let findings = try ledger.check()
+  #expect(findings.map(\.description) == ["foreign_key: 1 metric rows name a missing video"])
+}

@@ -200,7 +200,7 @@ struct FileImport {
         return nil
       }
       profile = found
-      reason = "chosen with --profile"
+      reason = "profile \(found.name) chosen with --profile"
     case .file(let file):
       do {
         profile = try Profiles.load(path: file)
@@ -208,7 +208,7 @@ struct FileImport {
         problem(line: 1, "profile", "\(file): \(error.message)")
         return nil
       }
-      reason = "read from \(file)"
+      reason = "profile \(profile.name) read from \(file)"
     }
     guard profile.kind == kind else {
       problem(

@@ -13,6 +13,7 @@ struct RowReader {
   let profile: HeaderProfile
   let defaultSource: Source?
   private var parser = RecordParser()
+  private var sourceCache: [String: Source?] = [:]
   private let metricColumns: MetricColumns?
 
   init(kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?) {
@@ -66,7 +67,16 @@ struct RowReader {
     }
   }
 
-  private func writeMetric(
+  /// A source cell's meaning, remembered: a file has a handful of distinct source texts and
+  /// millions of rows.
+  private mutating func sourceNamed(_ text: String) -> Source? {
+    if let known = sourceCache[text] { return known }
+    let source = Self.source(text, profile: profile)
+    sourceCache[text] = source
+    return source
+  }
+
+  private mutating func writeMetric(
     _ source: any RecordSource, columns: MetricColumns, at location: SourceLocation,
     into writer: LedgerWriter
   ) throws {
@@ -92,14 +102,16 @@ struct RowReader {
       }
     }
     if day == nil, !failed { fail("date", "is missing") }
-    let videoID =
-      columns.videoID.map { source.string(at: $0).trimmingCharacters(in: .whitespaces) } ?? ""
+    var videoID = ""
+    if let index = columns.videoID, index < source.fieldCount {
+      videoID = source.withBytes(at: index) { String(decoding: trimmed($0), as: UTF8.self) }
+    }
     if videoID.isEmpty { fail("video_id", "is missing; every row needs its video_id") }
     var rowSource = defaultSource
     if let index = columns.source, index < source.fieldCount {
-      let text = source.string(at: index)
+      let text = source.withBytes(at: index) { String(decoding: trimmed($0), as: UTF8.self) }
       if !text.isEmpty {
-        if let known = Self.source(text, profile: profile) {
+        if let known = sourceNamed(text) {
           rowSource = known
         } else {
           rowSource = nil

@@ -29,6 +29,26 @@ extension Ledger {
             message: "a row of \(violation.originTable)\(row) names a missing "
               + "\(violation.destinationTable)"))
       }
+      // The fact table's references are checked here rather than by FOREIGN KEY clauses.
+      let orphans = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT
+            (SELECT count(*) FROM metric WHERE video_ref NOT IN (SELECT id FROM video)) AS video,
+            (SELECT count(*) FROM metric WHERE source NOT IN (SELECT code FROM source)) AS source,
+            (SELECT count(*) FROM metric
+              WHERE batch_id NOT IN (SELECT batch_id FROM import_batch)) AS batch
+          """)
+      for (column, parent) in [("video", "video"), ("source", "source"), ("batch", "import_batch")]
+      {
+        let count: Int = orphans?[column] ?? 0
+        if count > 0 {
+          findings.append(
+            CheckFinding(
+              subject: "foreign_key",
+              message: "\(count) metric rows name a missing \(parent)"))
+        }
+      }
       let placements = try Row.fetchAll(
         db,
         sql: """

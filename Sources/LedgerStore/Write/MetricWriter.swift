@@ -35,19 +35,26 @@ extension MetricField {
   }
 }
 
-/// Writes daily metric rows for one set of given columns with two prepared statements,
-/// binding values with SQLite's C API: the path every metric write takes (a `log`, a
-/// million-row import).
+/// Writes daily metric rows for one set of given columns with prepared statements, binding
+/// values with SQLite's C API: the path every metric write takes (a `log`, a million-row
+/// import).
 ///
-/// First `INSERT … ON CONFLICT DO NOTHING`: one change means a new row. Otherwise an `UPDATE`
-/// of the given columns, guarded so that an unchanged row is not touched: one change means
-/// updated, none unchanged. A temporary trigger on the write connection records a revision
+/// An unchanged row is not touched (the update is guarded by a WHERE); a changed row gets only
+/// the given columns updated. A temporary trigger on the write connection records a revision
 /// for each changed value that had been given before (filling a column that a partial file
-/// left out is not a revision), so the history needs no read before the write.
+/// left out is not a revision) and bumps a counter row, so an outcome reads off SQLite's
+/// change counter: no change is unchanged, one is an insert, more (the row, the counter, any
+/// revisions) an update.
+///
+/// Two statements do the work: `INSERT … DO NOTHING` is twice as fast as the UPSERT for new
+/// rows, and the UPSERT twice as fast as trying the INSERT first for rows already stored (1.4M
+/// rows: 6.5 s against 11 s each way). The writer tries first whichever fitted the previous
+/// row, so a first import and a re-import each run one statement per row.
 final class MetricUpserter {
   let fields: [MetricField]
   private let insert: Statement
-  private let update: Statement
+  private let statement: Statement
+  private var lastWasInsert = true
   private let connection: OpaquePointer?
   private let batchID: Int64
   private let mask: Int64
@@ -63,17 +70,18 @@ final class MetricUpserter {
     let columns = (["video_ref", "day", "source", "placement_id", "given", "batch_id"] + names)
       .joined(separator: ", ")
     let marks = (1...(names.count + 6)).map { "?\($0)" }.joined(separator: ", ")
+    let assignments = (names.map { "\($0) = excluded.\($0)" } + ["given = given | excluded.given"])
+      .joined(separator: ", ")
+    let changed =
+      (names.map { "\($0) IS NOT excluded.\($0)" } + ["(given | excluded.given) <> given"])
+      .joined(separator: " OR ")
     insert = try db.makeStatement(
       sql: "INSERT INTO metric (\(columns)) VALUES (\(marks)) ON CONFLICT DO NOTHING")
-    let values = names.enumerated().map { (offset: $0.offset + 7, name: $0.element) }
-    let assignments = (values.map { "\($0.name) = ?\($0.offset)" } + ["given = given | ?5"])
-      .joined(separator: ", ")
-    let changed = (values.map { "\($0.name) IS NOT ?\($0.offset)" } + ["(given | ?5) <> given"])
-      .joined(separator: " OR ")
-    update = try db.makeStatement(
+    statement = try db.makeStatement(
       sql: """
-        UPDATE metric SET \(assignments), batch_id = ?6
-        WHERE video_ref = ?1 AND day = ?2 AND source = ?3 AND placement_id = ?4 AND (\(changed))
+        INSERT INTO metric (\(columns)) VALUES (\(marks))
+        ON CONFLICT (video_ref, day, source, placement_id)
+        DO UPDATE SET \(assignments), batch_id = excluded.batch_id WHERE \(changed)
         """)
   }
 
@@ -84,17 +92,25 @@ final class MetricUpserter {
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues
   ) throws -> WriteOutcome {
-    if try run(insert, videoRef, day, source, placementID, values) {
-      return .inserted
+    if lastWasInsert {
+      let changes = try run(insert, videoRef, day, source, placementID, values)
+      if changes == 1 { return .inserted }
     }
-    return try run(update, videoRef, day, source, placementID, values) ? .updated : .unchanged
+    let outcome: WriteOutcome
+    switch try run(statement, videoRef, day, source, placementID, values) {
+    case 0: outcome = .unchanged
+    case 1: outcome = .inserted
+    default: outcome = .updated
+    }
+    lastWasInsert = outcome == .inserted
+    return outcome
   }
 
-  /// Binds and steps one statement; true when it changed a row.
+  /// Binds and steps one statement; returns how many changes it made (triggers included).
   private func run(
     _ statement: Statement, _ videoRef: Int64, _ day: Int32, _ source: Source,
     _ placementID: UnsafeBufferPointer<UInt8>, _ values: MetricValues
-  ) throws -> Bool {
+  ) throws -> Int64 {
     let handle = statement.sqliteStatement
     sqlite3_bind_int64(handle, 1, videoRef)
     sqlite3_bind_int64(handle, 2, Int64(day))
@@ -111,6 +127,7 @@ final class MetricUpserter {
       sqlite3_bind_int64(handle, index, values.values[field.index])
       index += 1
     }
+    let before = sqlite3_total_changes64(connection)
     let code = sqlite3_step(handle)
     sqlite3_reset(handle)
     guard code == SQLITE_DONE else {
@@ -118,12 +135,13 @@ final class MetricUpserter {
         resultCode: ResultCode(rawValue: code),
         message: String(cString: sqlite3_errmsg(connection)), sql: statement.sql)
     }
-    return sqlite3_changes(connection) > 0
+    return sqlite3_total_changes64(connection) - before
   }
 
   /// A TEMP trigger (this connection only, so edits made by hand in sqlite3 are not
   /// attributed to an aimt batch) that keeps the old value of every changed metric field
-  /// that had been given before.
+  /// that had been given before, and adds a row to a TEMP table so that an update always
+  /// counts more than one change.
   static func installRevisionTrigger(_ db: Database) throws {
     let inserts = MetricField.allCases.map { field in
       let name = field.rawValue
@@ -139,8 +157,10 @@ final class MetricUpserter {
     }
     try db.execute(
       sql: """
+        CREATE TEMP TABLE IF NOT EXISTS metric_updates (n INTEGER NOT NULL);
         CREATE TEMP TRIGGER IF NOT EXISTS metric_revision AFTER UPDATE ON main.metric
         BEGIN
+          INSERT INTO metric_updates (n) VALUES (1);
         \(inserts.joined(separator: "\n"))
         END
         """)

@@ -63,9 +63,14 @@ struct Import: ParsableCommand {
     let report = try store.importFiles(files, options: options, progress: progress)
     if Terminal.stderrIsTerminal { Terminal.writeError("\r\u{1B}[K") }
     for file in report.files {
+      let format =
+        switch file.format {
+        case ",": "comma-separated"
+        case "\t": "tab-separated"
+        default: file.format
+        }
       var line =
-        "\(file.file): \(file.rows) rows, profile \(file.profile) (\(file.profileReason)), "
-        + "\(file.encoding), \(file.format)"
+        "\(file.file): \(file.rows) rows; \(file.profileReason); \(file.encoding), \(format)"
       if !file.ignoredColumns.isEmpty {
         line += "; ignored columns: " + file.ignoredColumns.joined(separator: ", ")
       }
