@@ -309,7 +309,7 @@ private func gb18030(_ text: String) throws -> [UInt8] {
 
 /// Random valid metric files (seeded) round-trip exactly.
 @Test func randomValidFilesRoundTripExactly() throws {
-  var generator = SeededGenerator(seed: 20_260_501)
+  var generator = SplitMixGenerator(state: 20_260_501)
   for round in 0..<5 {
     let fixture = try Fixture()
     var text = "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes\n"
@@ -341,18 +341,5 @@ private func gb18030(_ text: String) throws -> [UInt8] {
     let stored = try fixture.metrics()
     #expect(stored.count == expected.count)
     #expect(Set(stored) == Set(expected))
-  }
-}
-
-/// A small deterministic random generator (SplitMix64) for the property test.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -128,7 +128,7 @@ private func gb18030(_ text: String) -> [UInt8] {
 }
 
 /// A small seeded generator (SplitMix64), so that random tests repeat exactly.
-private struct SplitMixGenerator: RandomNumberGenerator {
+struct SplitMixGenerator: RandomNumberGenerator {
   var state: UInt64
 
   mutating func next() -> UInt64 {

@@ -200,3 +200,31 @@ private func seededCLI() throws -> CLI {
   try cli.ok("demo")
   try cli.ok("check", "--db", "aimt-demo.db")
 }
+
+@Test func importWritesAllFilesOrNoneAndNamesTheBadLine() throws {
+  let cli = try seededCLI()
+  let good = cli.path("good.csv")
+  let bad = cli.path("bad.csv")
+  try Data("date,video_id,source,impressions,gmv\n2026-05-01,v1,natural,250000,20000\n".utf8)
+    .write(to: URL(fileURLWithPath: good))
+  try Data("日期,视频ID,流量来源,消耗\n2026-05-02,v1,DOU+,500\n2026-05-03,v1,DOU+,12.345\n".utf8)
+    .write(to: URL(fileURLWithPath: bad))
+  let refused = try cli.run(["import", "metrics", good, bad])
+  #expect(refused.status == 65)
+  #expect(refused.stderr.contains("bad.csv:3: cost: more than two decimals"))
+  #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM metric") == "0\n")
+  let imported = try cli.ok("import", "metrics", good)
+  #expect(imported.stdout.contains("1 rows; profile generic-metrics"))
+  #expect(imported.stdout.contains("metrics: 1 inserted, 0 updated, 0 unchanged"))
+  let again = try cli.ok("import", "metrics", good)
+  #expect(again.stdout.contains("metrics: 0 inserted, 0 updated, 1 unchanged"))
+  #expect(try cli.sqlite3("aimt.db", "SELECT gmv_fen FROM daily_metrics") == "2000000\n")
+}
+
+@Test func importOfAnUnknownKindIsAUsageError() throws {
+  let cli = try CLI()
+  try cli.ok("init")
+  let result = try cli.run(["import", "orders", "x.csv"])
+  #expect(result.status == 64)
+  #expect(result.stderr.contains("kols, videos, placements, metrics, audience, promotions"))
+}
