@@ -235,6 +235,17 @@ extension Ledger {
   }
 }
 
+extension Ledger {
+  /// True when some write of this ledger was made by `command` (`demo`, `import`, …).
+  public func hasBatches(command: String) throws(LedgerError) -> Bool {
+    try read { db in
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM import_batch WHERE command = ?)",
+        arguments: [command]) ?? false
+    }
+  }
+}
+
 extension KOL {
   init(row: Row) {
     self.init(
