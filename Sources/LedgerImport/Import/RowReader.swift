@@ -124,7 +124,6 @@ struct RowReader {
       }
     }
     var values = MetricValues()
-    var given: [MetricField] = []
     for (field, index) in columns.fields where index < source.fieldCount {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
@@ -140,7 +139,6 @@ struct RowReader {
             value = try Count.parse(utf8: bytes)
           }
           values.set(field, value)
-          given.append(field)
         } catch {
           fail(field.rawValue, error.message)
         }
@@ -151,13 +149,13 @@ struct RowReader {
       try source.withBytes(at: index) { bytes in
         try writer.upsertMetric(
           day: day, videoID: videoID, source: rowSource, placementID: trimmed(bytes),
-          fields: given, values: values, at: location)
+          values: values, at: location)
       }
     } else {
       try writer.upsertMetric(
         day: day, videoID: videoID, source: rowSource,
         placementID: UnsafeBufferPointer(start: nil, count: 0),
-        fields: given, values: values, at: location)
+        values: values, at: location)
     }
   }
 

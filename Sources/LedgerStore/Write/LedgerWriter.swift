@@ -89,7 +89,8 @@ public final class LedgerWriter {
   private var videoRefs: [String: Int64] = [:]
   private var placementLocations: [String: SourceLocation] = [:]
   private var touchedPlacementVideos: Set<Int64> = []
-  private var metricUpserters: [Int: MetricUpserter] = [:]
+  private var metricUpserters: [UInt8: MetricUpserter] = [:]
+  private var lastUpserter: (mask: UInt8, upserter: MetricUpserter)?
   private var seenMetricKeys = MetricKeySet()
   private var stagedFields: Set<MetricField>?
   private let createdAt: String
@@ -132,6 +133,7 @@ public final class LedgerWriter {
     batchID = id
     batchKind = info.kind
     metricUpserters = [:]
+    lastUpserter = nil
     batchCounts = WriteCounts()
     summary.batchIDs.append(id)
   }
@@ -309,32 +311,28 @@ public final class LedgerWriter {
   /// Only the given fields are written; a changed value is kept as a revision.
   public func upsert(_ input: MetricInput, at location: SourceLocation) throws {
     var values = MetricValues()
-    var fields: [MetricField] = []
     for field in MetricField.allCases {
-      if let value = input.values[field] {
-        values.set(field, value)
-        fields.append(field)
-      }
+      if let value = input.values[field] { values.set(field, value) }
     }
     var placementID = input.placementID
     try placementID.withUTF8 { bytes in
       try upsertMetric(
         day: input.day, videoID: input.videoID, source: input.source, placementID: bytes,
-        fields: fields, values: values, at: location)
+        values: values, at: location)
     }
   }
 
   /// Writes one metric row from already-parsed values: the importer's hot path.
   ///
-  /// `fields` names the values given (in `MetricField.allCases` order); the others keep their
-  /// stored values. A second row with the same key in one write is reported with both lines,
+  /// Only the values given (`values.present`) are written; the others keep their stored
+  /// values. A second row with the same key in one write is reported with both lines,
   /// unless duplicates are summed (``WriteOptions/sumDuplicates``).
   public func upsertMetric(
     day: Day, videoID: String, source: Source, placementID: UnsafeBufferPointer<UInt8>,
-    fields: [MetricField], values: MetricValues, at location: SourceLocation
+    values: MetricValues, at location: SourceLocation
   ) throws {
     guard let videoRef = try requireVideo(videoID, at: location) else { return }
-    if source == .natural, values[.cost] != 0, fields.contains(.cost) {
+    if source == .natural, values[.cost] != 0 {
       for violation in LedgerRules.metricViolations(source: source, cost: values[.cost]) {
         report(location.problem(violation.column, violation.message))
       }
@@ -342,7 +340,7 @@ public final class LedgerWriter {
     }
     let key = MetricKey(videoRef: videoRef, day: day.daysSinceEpoch, source: source.code)
     if options.sumDuplicates {
-      try stage(key: key, placementID: placementID, fields: fields, values: values)
+      try stage(key: key, placementID: placementID, values: values)
       return
     }
     if let first = seenMetricKeys.insert(key, placementID: placementID, at: location) {
@@ -355,27 +353,34 @@ public final class LedgerWriter {
       return
     }
     guard !hasProblems else { return }
-    let upserter = try metricUpserter(fields)
+    let upserter = try metricUpserter(values.present)
     let outcome = try upserter.upsert(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
       values: values)
     record(outcome, kind: "metrics")
   }
 
-  private func metricUpserter(_ fields: [MetricField]) throws -> MetricUpserter {
-    let mask = fields.reduce(0) { $0 | (1 << $1.index) }
-    if let cached = metricUpserters[mask] { return cached }
-    let upserter = try MetricUpserter(db: db, fields: fields, batchID: currentBatch())
-    metricUpserters[mask] = upserter
+  /// The upserter for one set of given fields (bit mask), the last one used first.
+  private func metricUpserter(_ mask: UInt8) throws -> MetricUpserter {
+    if let last = lastUpserter, last.mask == mask { return last.upserter }
+    let upserter: MetricUpserter
+    if let cached = metricUpserters[mask] {
+      upserter = cached
+    } else {
+      let fields = MetricField.allCases.filter { mask & (1 << $0.index) != 0 }
+      upserter = try MetricUpserter(db: db, fields: fields, batchID: currentBatch())
+      metricUpserters[mask] = upserter
+    }
+    lastUpserter = (mask, upserter)
     return upserter
   }
 
   /// With `sumDuplicates`, rows are added up in a TEMP table and written once at the end,
   /// so re-importing the same file is still idempotent.
   private func stage(
-    key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, fields: [MetricField],
-    values: MetricValues
+    key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, values: MetricValues
   ) throws {
+    let fields = values.fields
     if stagedFields == nil {
       try db.execute(
         sql: """
@@ -411,7 +416,7 @@ public final class LedgerWriter {
     guard let staged = stagedFields else { return }
     stagedFields = nil
     let fields = MetricField.allCases.filter { staged.contains($0) }
-    let upserter = try metricUpserter(fields)
+    let upserter = try metricUpserter(fields.reduce(0) { $0 | (1 << $1.index) })
     let rows = try Row.fetchCursor(
       db, sql: "SELECT * FROM temp.metric_stage ORDER BY video_ref, day, source, placement_id")
     while let row = try rows.next() {

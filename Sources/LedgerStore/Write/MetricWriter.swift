@@ -1,22 +1,39 @@
 internal import GRDB
 internal import GRDBSQLite
 
-/// The values of one metric row in the hot path: a fixed array indexed like
-/// `MetricField.allCases`, with the fields given by the input marked in `present`.
+/// The values of one metric row in the hot path: eight numbers stored inline (no heap
+/// allocation per row) and a bit mask of the ones the input gave.
 public struct MetricValues: Sendable, Equatable {
-  /// Values in `MetricField.allCases` order; money in fen.
-  public var values: [Int64] = Array(repeating: 0, count: MetricField.allCases.count)
+  private var storage: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
+    (0, 0, 0, 0, 0, 0, 0, 0)
+  /// Bit `field.index` is set for each field given.
+  public private(set) var present: UInt8 = 0
 
   /// No values yet.
   public init() {}
 
-  /// Sets one field.
+  /// Gives one field.
   public mutating func set(_ field: MetricField, _ value: Int64) {
-    values[field.index] = value
+    withUnsafeMutableBytes(of: &storage) {
+      $0.storeBytes(of: value, toByteOffset: field.index * 8, as: Int64.self)
+    }
+    present |= 1 << field.index
   }
 
-  /// One field's value.
-  public subscript(field: MetricField) -> Int64 { values[field.index] }
+  /// One field's value (0 when not given).
+  public subscript(field: MetricField) -> Int64 {
+    withUnsafeBytes(of: storage) { $0.load(fromByteOffset: field.index * 8, as: Int64.self) }
+  }
+
+  /// True when the field was given.
+  public func has(_ field: MetricField) -> Bool { present & (1 << field.index) != 0 }
+
+  /// The fields given, in `MetricField.allCases` order.
+  public var fields: [MetricField] { MetricField.allCases.filter(has) }
+
+  public static func == (lhs: MetricValues, rhs: MetricValues) -> Bool {
+    lhs.present == rhs.present && MetricField.allCases.allSatisfy { lhs[$0] == rhs[$0] }
+  }
 }
 
 extension MetricField {
@@ -124,7 +141,7 @@ final class MetricUpserter {
     sqlite3_bind_int64(handle, 6, batchID)
     var index: Int32 = 7
     for field in fields {
-      sqlite3_bind_int64(handle, index, values.values[field.index])
+      sqlite3_bind_int64(handle, index, values[field])
       index += 1
     }
     let before = sqlite3_total_changes64(connection)
