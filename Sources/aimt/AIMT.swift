@@ -10,7 +10,8 @@ struct AIMT: ParsableCommand {
     abstract: "A ledger for Douyin content-led ad spend: spend, GMV and the traffic ROI model.",
     discussion: """
       The ledger is one SQLite file: --db PATH, else $AIMT_DB, else ./aimt.db.
-      Start with 'aimt init', then add KOLs, videos and placements and log daily numbers.
+      Start with 'aimt init', then add KOLs, videos and placements and log daily
+      numbers.
       """,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,

@@ -155,6 +155,25 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   #expect(try fixture.ledger.history(videoID: "v1").isEmpty)
 }
 
+@Test func spendAndGMVFilesInOneImportCompleteEachOther() throws {
+  let fixture = try Fixture()
+  let spend = try fixture.file(
+    "douplus.csv", "date,video_id,impressions,cost\n2026-05-03,v1,12500,500\n")
+  let shop = try fixture.file("shop.csv", "date,video_id,gmv,orders\n2026-05-03,v1,610.00,4\n")
+  try fixture.importing(.metrics, [spend, shop]) { $0.source = .douPlus }
+  #expect(try fixture.metrics() == ["2026-05-03|v1|dou_plus||12500|50000|61000|4|0|0|0|0"])
+  let overlapping = try fixture.file("again.csv", "date,video_id,cost\n2026-05-03,v1,600\n")
+  let found = problems {
+    try fixture.importing(.metrics, [spend, overlapping]) { $0.source = .douPlus }
+  }
+  #expect(
+    found.map(\.description) == [
+      "\(overlapping):2: video_id: same date, video_id, source and placement_id as "
+        + "\(spend):2 with some of the same numbers; add a placement_id column to keep one row "
+        + "per order, or pass --sum-duplicates to add them up"
+    ])
+}
+
 @Test func badRowAnywhereRefusesTheWholeImportNamingItsLine() throws {
   let fixture = try Fixture()
   let before = try fixture.snapshot()

@@ -343,11 +343,14 @@ public final class LedgerWriter {
       try stage(key: key, placementID: placementID, values: values)
       return
     }
-    if let first = seenMetricKeys.insert(key, placementID: placementID, at: location) {
+    if let first = seenMetricKeys.insert(
+      key, placementID: placementID, given: values.present, at: location)
+    {
       report(
         location.problem(
           "video_id",
-          "same date, video_id, source and placement_id as \(first.describe(relativeTo: location)); "
+          "same date, video_id, source and placement_id as \(first.describe(relativeTo: location)) "
+            + "with some of the same numbers; "
             + "add a placement_id column to keep one row per order, or pass --sum-duplicates "
             + "to add them up"))
       return

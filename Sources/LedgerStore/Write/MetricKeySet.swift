@@ -25,46 +25,62 @@ struct FirstSeen {
   }
 }
 
-/// The keys of the metric rows written so far in one write, with where each came from.
+/// The keys of the metric rows written so far in one write, with where each came from and
+/// which numbers they gave.
 ///
-/// Rows not tied to an order (the common case, millions of them) are kept as one packed
-/// UInt64 and a 32-bit line, a few bytes each; order-level rows by their full key.
+/// A key seen again is a duplicate when the two rows give some of the same numbers; rows that
+/// give different numbers (a Dou+ spend file and a shop GMV file in one import) complete each
+/// other. Rows not tied to an order (the common case, millions of them) are kept as one packed
+/// UInt64 key and a UInt64 origin (numbers given, file, line); order-level rows by their full
+/// key.
 struct MetricKeySet {
   private var packed: [UInt64: UInt64] = [:]
   private var other: [String: UInt64] = [:]
   private var files: [String] = []
 
-  /// Records the key; returns where it was first seen when it is a duplicate.
+  /// Records the key with the numbers it gives (a `MetricValues.present` mask); returns where
+  /// it was first seen when an earlier row of the write gave some of the same numbers.
   mutating func insert(
-    _ key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, at location: SourceLocation
+    _ key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, given: UInt8,
+    at location: SourceLocation
   ) -> FirstSeen? {
-    let origin = encode(location)
+    let origin = encode(location) | UInt64(given) << 56
     if placementID.isEmpty, let compact = key.packed {
-      if let first = packed.updateValue(origin, forKey: compact) {
-        packed[compact] = first
-        return decode(first)
-      }
-      return nil
+      return merge(&packed, compact, origin)
     }
     let full =
       "\(key.videoRef)|\(key.day)|\(key.source)|" + String(decoding: placementID, as: UTF8.self)
-    if let first = other.updateValue(origin, forKey: full) {
-      other[full] = first
+    return merge(&other, full, origin)
+  }
+
+  private func merge<Key: Hashable>(
+    _ seen: inout [Key: UInt64], _ key: Key, _ origin: UInt64
+  ) -> FirstSeen? {
+    guard let first = seen.updateValue(origin, forKey: key) else { return nil }
+    let overlap = (first >> 56) & (origin >> 56)
+    if overlap != 0 || origin >> 56 == 0 {
+      seen[key] = first
       return decode(first)
     }
+    // Complementary numbers: remember all of them, under the first row's origin.
+    seen[key] = (first | origin) & 0xFF00_0000_0000_0000 | first & 0x00FF_FFFF_FFFF_FFFF
     return nil
   }
 
   private mutating func encode(_ location: SourceLocation) -> UInt64 {
-    guard let file = location.file, let line = location.line else { return UInt64.max }
+    guard let file = location.file, let line = location.line else { return noOrigin }
     if files.last != file { files.append(file) }
     return UInt64(files.count - 1) << 32 | UInt64(UInt32(truncatingIfNeeded: line))
   }
 
+  /// The origin of a row from the command line (no file, no line).
+  private let noOrigin: UInt64 = 0x00FF_FFFF_FFFF_FFFF
+
   private func decode(_ origin: UInt64) -> FirstSeen {
-    guard origin != UInt64.max else { return FirstSeen(file: nil, line: nil) }
-    let index = Int(origin >> 32)
+    let place = origin & 0x00FF_FFFF_FFFF_FFFF
+    guard place != noOrigin else { return FirstSeen(file: nil, line: nil) }
+    let index = Int(place >> 32)
     return FirstSeen(
-      file: index < files.count ? files[index] : nil, line: Int(origin & 0xFFFF_FFFF))
+      file: index < files.count ? files[index] : nil, line: Int(place & 0xFFFF_FFFF))
   }
 }

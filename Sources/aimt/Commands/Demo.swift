@@ -8,8 +8,9 @@ struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Build a small sample ledger and show what aimt keeps.",
     discussion: """
-      Writes ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there but never
-      another file. The data is fixed, so every run prints the same numbers.
+      Writes ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there
+      but never another file. The data is fixed, so every run prints the same
+      numbers.
       Example: aimt demo && aimt video show v1001 --db aimt-demo.db
       """)
   @Option(name: .long, help: "Where to build the demo ledger (default: ./aimt-demo.db).")

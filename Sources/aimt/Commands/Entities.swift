@@ -40,8 +40,8 @@ struct KOLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a KOL, or update the fields given.",
       discussion: """
-        Only the options given are written; the others keep their stored values. A follower
-        count is kept per day (--as-of, default today in Beijing).
+        Only the options given are written; the others keep their stored values. A
+        follower count is kept per day (--as-of, default today in Beijing).
         Example: aimt kol add dy_xiaomei --name 小美 --category beauty --followers 1,200,000
         """)
     @OptionGroup var ledger: LedgerOptions
@@ -109,7 +109,8 @@ struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a video, or update the fields given.",
       discussion: """
-        The KOL must exist (or pass --create-missing); the brand is created when new.
+        The KOL must exist (or pass --create-missing); the brand is created when
+        new.
         Example: aimt video add v1 --kol-id dy1 --brand 花西子 --published "2026-05-01 20:00" \\
           --chain tmall --ad-review passed --bidding-authorized true
         """)
@@ -185,9 +186,9 @@ struct PlacementCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a placement, or update the fields given.",
       discussion: """
-        Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at least ¥50,000;
-        a Dou+ order and a content-service booking on one video may not overlap in time.
-        An end given as a date alone means the end of that day.
+        Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at
+        least ¥50,000; a Dou+ order and a content-service booking on one video may
+        not overlap in time. An end given as a date alone means the end of that day.
         Example: aimt placement add P1 --video-id v1 --tool dou_plus --budget 500 \\
           --start "2026-05-04 10:00" --end "2026-05-05 10:00" --mode targeted
         """)

@@ -7,11 +7,12 @@ struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Import exported files (CSV, TSV, JSON, NDJSON) into the ledger, all or nothing.",
     discussion: """
-      KIND is kols, videos, placements, metrics, audience or promotions. Files may be UTF-8
-      (with or without BOM) or GB18030/GBK, comma or tab separated; Chinese export headers are
-      recognised (--profile auto). A file may carry only some columns: the others keep their
-      stored values. Re-importing the same data changes nothing; a changed value is updated
-      and kept in the history.
+      KIND is kols, videos, placements, metrics, audience or promotions. Files may
+      be UTF-8 (with or without BOM) or GB18030/GBK, comma or tab separated;
+      Chinese export headers are recognised (--profile auto). A file may carry
+      only some columns: the others keep their stored values. Re-importing the
+      same data changes nothing; a changed value is updated and kept in the
+      history.
       Examples:
         aimt import metrics qianchuan-2026-05-01.csv
         aimt import metrics douplus-orders.csv shop-gmv.csv --source dou_plus

@@ -66,9 +66,9 @@ struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record (or correct) one day's numbers of a video and source by hand.",
     discussion: """
-      SOURCE is natural or a tool (dou_plus, content_service, kol_bidding, suixintui, qianchuan,
-      feed_ad, uni_desk, jd_coads). Only the numbers given are written; a changed value is kept
-      in the history. Money is yuan.
+      SOURCE is natural or a tool (dou_plus, content_service, kol_bidding,
+      suixintui, qianchuan, feed_ad, uni_desk, jd_coads). Only the numbers given
+      are written; a changed value is kept in the history. Money is yuan.
       Example: aimt log 2026-05-01 v1 natural --impressions 250000 --gmv 20000
       """)
   @OptionGroup var ledger: LedgerOptions

@@ -6,8 +6,9 @@ struct SQL: ParsableCommand {
     commandName: "sql",
     abstract: "Run one read-only SQL query on the ledger and print its rows.",
     discussion: """
-      The connection is read-only: a statement that writes is refused. README documents the
-      tables and views (daily_metrics has text dates and yuan columns).
+      The connection is read-only: a statement that writes is refused. README
+      documents the tables and views (daily_metrics has text dates and yuan
+      columns).
       Example: aimt sql "SELECT video_id, sum(gmv_yuan) FROM daily_metrics GROUP BY 1" --format csv
       """)
   @OptionGroup var ledger: LedgerOptions
