@@ -18,6 +18,9 @@ struct Demo: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() throws {
+    // The tour is for people: tables even when piped, unless --format says otherwise.
+    var output = output
+    if output.format == nil { output.format = .table }
     let store = try DemoLedger.build(at: db)
     Terminal.write("demo ledger: \(db)\n\n$ aimt video list --db \(db)\n")
     output.emit(Tables.videos(try store.videos()))
