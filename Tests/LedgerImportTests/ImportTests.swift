@@ -283,10 +283,20 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   #expect(try fixture.metrics().first?.contains("qianchuan") == true)
 }
 
-@Test func importBatchRecordsFileHashProfileAndCounts() throws {
+@Test(arguments: [
+  ("m.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n"),
+  (
+    "m.json",
+    "[{\"date\": \"2026-05-01\", \"video_id\": \"v1\", \"source\": \"natural\", \"gmv\": 1}]\n  \n"
+  ),
+  (
+    "m.ndjson",
+    "{\"date\": \"2026-05-01\", \"video_id\": \"v1\", \"source\": \"natural\", \"gmv\": 1}\n\n"
+  ),
+])
+func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) throws {
   let fixture = try Fixture()
-  let text = "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n"
-  let path = try fixture.file("m.csv", text)
+  let path = try fixture.file(name, text)
   try fixture.importing(.metrics, [path])
   let row = try fixture.ledger.read { db in
     try Row.fetchOne(db, sql: "SELECT * FROM import_batch WHERE command = 'import'")

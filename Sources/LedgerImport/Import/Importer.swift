@@ -96,16 +96,13 @@ struct FileImport {
 
   /// Reads the file and writes its rows; nil when the file could not be read at all.
   func run(progress: ((ImportProgress) -> Void)?) throws -> FileReport? {
-    let digest: String
+    let hasher = FileHasher()
     var source: any RecordSource
     do {
-      digest = try Self.sha256(path: path)
-      source = try RecordFiles.open(path: path, encoding: options.encoding)
-    } catch let error as ReadError {
-      problem(line: max(error.line, 1), "file", error.message)
-      return nil
+      source = try RecordFiles.open(
+        path: path, encoding: options.encoding, observingBytes: hasher.update)
     } catch {
-      problem(line: 1, "file", "cannot read: \(error.localizedDescription)")
+      problem(line: max(error.line, 1), "file", error.message)
       return nil
     }
     guard let (profile, reason) = resolveProfile(header: source.header) else { return nil }
@@ -127,7 +124,7 @@ struct FileImport {
     guard duplicates.isEmpty, missing.isEmpty else { return nil }
     try writer.beginBatch(
       BatchInfo(
-        command: "import", kind: options.kind.rawValue, file: path, sha256: digest,
+        command: "import", kind: options.kind.rawValue, file: path, sha256: nil,
         profile: profile.name))
     var rows = 0
     var rowReader = RowReader(
@@ -161,6 +158,8 @@ struct FileImport {
     progress?(
       ImportProgress(
         file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
+    // The reader has seen the whole file by now (a stop on a problem fails the import anyway).
+    try writer.recordDigest(hasher.hexDigest())
     let ignored = zip(source.header, keys).compactMap { header, key in key == nil ? header : nil }
     return FileReport(
       file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
@@ -219,16 +218,13 @@ struct FileImport {
     return (profile, reason)
   }
 
-  /// The file's SHA-256, read in 1 MiB chunks.
-  static func sha256(path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw ReadError(line: 0, message: "cannot open the file; check the path and permissions")
-    }
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-      hasher.update(data: chunk)
-    }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-  }
+}
+
+/// The SHA-256 of the bytes a reader hands it.
+final class FileHasher {
+  private var hasher = SHA256()
+
+  func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+
+  func hexDigest() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }

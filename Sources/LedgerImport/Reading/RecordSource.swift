@@ -115,6 +115,17 @@ public enum RecordFiles {
     try open(path: path, encoding: encoding, chunkSize: chunkSize)
   }
 
+  /// Opens a file like `open(path:encoding:)`, handing every raw byte of it to `observer`
+  /// once, in order, as it is read: the importer hashes the file without a second pass.
+  public static func open(
+    path: String, encoding: TextEncodingChoice = .auto,
+    observingBytes observer: @escaping (UnsafeRawBufferPointer) -> Void
+  ) throws(ReadError) -> any RecordSource {
+    let raw = try RawInput(path: path)
+    raw.observer = observer
+    return try open(raw, encoding: encoding, chunkSize: chunkSize)
+  }
+
   /// Opens in-memory bytes (a test fixture, standard input) for reading records.
   ///
   /// Detection and errors are as for `open(path:encoding:)`.

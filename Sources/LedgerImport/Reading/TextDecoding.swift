@@ -15,6 +15,8 @@ final class RawInput {
   private var ahead: [UInt8] = []
   private var aheadOffset = 0
   private var fileEnded = false
+  /// Sees every byte of the file once, in order, as it is read (the importer hashes it).
+  var observer: ((UnsafeRawBufferPointer) -> Void)?
 
   /// Opens a file for reading.
   init(path: String) throws(ReadError) {
@@ -125,7 +127,12 @@ final class RawInput {
   ) throws(ReadError) -> Int {
     while true {
       let got = Glibc.read(descriptor, destination, count)
-      if got >= 0 { return got }
+      if got >= 0 {
+        if got > 0, let observer, let destination {
+          observer(UnsafeRawBufferPointer(start: destination, count: got))
+        }
+        return got
+      }
       let code = errno
       if code == EINTR { continue }
       throw ReadError(line: 0, message: "cannot read the file: \(systemMessage(code))")

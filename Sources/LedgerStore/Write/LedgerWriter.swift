@@ -138,6 +138,13 @@ public final class LedgerWriter {
     summary.batchIDs.append(id)
   }
 
+  /// Records the SHA-256 of the current batch's file, known once the file has been read.
+  public func recordDigest(_ sha256: String) throws {
+    guard let batchID else { return }
+    try db.execute(
+      sql: "UPDATE import_batch SET sha256 = ? WHERE batch_id = ?", arguments: [sha256, batchID])
+  }
+
   private func closeBatch() throws {
     guard let batchID else { return }
     try db.execute(
