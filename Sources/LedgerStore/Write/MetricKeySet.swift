@@ -45,22 +45,29 @@ struct MetricKeySet {
     at location: SourceLocation
   ) -> FirstSeen? {
     let origin = encode(location) | UInt64(given) << 56
+    let duplicate: UInt64?
     if placementID.isEmpty, let compact = key.packed {
-      return merge(&packed, compact, origin)
+      duplicate = Self.merge(&packed, compact, origin)
+    } else {
+      let full =
+        "\(key.videoRef)|\(key.day)|\(key.source)|"
+        + String(decoding: placementID, as: UTF8.self)
+      duplicate = Self.merge(&other, full, origin)
     }
-    let full =
-      "\(key.videoRef)|\(key.day)|\(key.source)|" + String(decoding: placementID, as: UTF8.self)
-    return merge(&other, full, origin)
+    return duplicate.map(decode)
   }
 
-  private func merge<Key: Hashable>(
+  /// Records `origin` under `key`; returns the first origin when the rows overlap. Static, so
+  /// that the dictionary is not shared with a copy of `self` (a copy-on-write of millions of
+  /// entries per row).
+  private static func merge<Key: Hashable>(
     _ seen: inout [Key: UInt64], _ key: Key, _ origin: UInt64
-  ) -> FirstSeen? {
+  ) -> UInt64? {
     guard let first = seen.updateValue(origin, forKey: key) else { return nil }
     let overlap = (first >> 56) & (origin >> 56)
     if overlap != 0 || origin >> 56 == 0 {
       seen[key] = first
-      return decode(first)
+      return first
     }
     // Complementary numbers: remember all of them, under the first row's origin.
     seen[key] = (first | origin) & 0xFF00_0000_0000_0000 | first & 0x00FF_FFFF_FFFF_FFFF
