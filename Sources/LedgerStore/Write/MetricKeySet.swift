@@ -57,9 +57,10 @@ struct MetricKeySet {
     return duplicate.map(decode)
   }
 
-  /// Records `origin` under `key`; returns the first origin when the rows overlap. Static, so
-  /// that the dictionary is not shared with a copy of `self` (a copy-on-write of millions of
-  /// entries per row).
+  /// Records `origin` under `key`; returns the first origin when the rows overlap.
+  ///
+  /// Static, so that the dictionary is not shared with a copy of `self` (a copy-on-write of
+  /// millions of entries per row).
   private static func merge<Key: Hashable>(
     _ seen: inout [Key: UInt64], _ key: Key, _ origin: UInt64
   ) -> UInt64? {
