@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 
 /// A header profile: how one export's columns map onto aimt's columns.
 ///
@@ -167,9 +168,7 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
   }()
 
   /// The kind names, in the order of the data model.
-  private static let kindNames = [
-    "kols", "videos", "placements", "metrics", "audience", "promotions",
-  ]
+  private static let kindNames = RecordKind.allCases.map(\.rawValue)
 
   /// Zero-width characters and the BOM, dropped wherever they appear.
   private static let ignoredScalars: Set<UInt32> = [0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0xAD]
@@ -415,29 +414,12 @@ public enum Profiles {
   }()
 }
 
-/// The column keys of each kind (SPEC's data model); to be replaced by `RecordKind.columns`.
-private let columnKeys: [String: [String]] = [
-  "kols": ["kol_id", "name", "category", "followers", "as_of"],
-  "videos": [
-    "video_id", "kol_id", "brand", "title", "published", "chain", "product", "bidding_authorized",
-    "ad_review",
-  ],
-  "placements": [
-    "placement_id", "video_id", "tool", "mode", "targeting", "strategy", "budget", "start", "end",
-  ],
-  "metrics": [
-    "date", "video_id", "source", "placement_id", "impressions", "cost", "gmv", "orders", "likes",
-    "comments", "shares", "follows",
-  ],
-  "audience": ["date", "brand", "o", "a1", "a2", "a3", "a4", "a5", "category_total"],
-  "promotions": ["promotion", "start", "end"],
-]
+/// The column keys of each kind, from the data model.
+private let columnKeys: [String: [String]] = Dictionary(
+  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.columns) })
 
-/// The sources' names (SPEC); to be replaced by `Source.allCases.map(\.rawValue)`.
-private let sourceNames = [
-  "natural", "dou_plus", "content_service", "kol_bidding", "suixintui", "qianchuan", "feed_ad",
-  "uni_desk", "jd_coads",
-]
+/// The sources' names, from the data model.
+private let sourceNames = Source.allCases.map(\.rawValue)
 
 /// A coding key for any field name, so unknown fields can be found and named.
 private struct AnyKey: CodingKey {
