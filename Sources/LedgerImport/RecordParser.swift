@@ -164,10 +164,20 @@ public struct RecordParser {
 
   /// A day, or the day of a moment: order and payment exports put times in date columns.
   static func dayOf(_ text: String) throws(ValueError) -> Day {
-    do {
+    do throws(ValueError) {
       return try Day.parse(text)
     } catch {
       guard let moment = try? DateTime.parse(text) else { throw error }
+      return moment.day
+    }
+  }
+
+  /// The same over a field's bytes (the importer's metric path).
+  static func dayOf(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Day {
+    do throws(ValueError) {
+      return try Day.parse(utf8: bytes)
+    } catch {
+      guard let moment = try? DateTime.parse(utf8: bytes) else { throw error }
       return moment.day
     }
   }

@@ -372,3 +372,28 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
     #expect(Set(stored) == Set(expected))
   }
 }
+
+@Test func userProfileWithMoneyInFenAndMilliFenStoresExactFen() throws {
+  let fixture = try Fixture()
+  let metricsProfile = try fixture.file(
+    "api.json",
+    """
+    {"name": "api", "kind": "metrics", "source": "qianchuan", "money_unit": "milli_fen",
+     "columns": {"stat_time_day": "date", "material_id": "video_id", "stat_cost": "cost"}}
+    """)
+  let dump = try fixture.file(
+    "dump.csv", "stat_time_day,material_id,stat_cost\n2026-05-01 00:00:00,v1,1234567\n")
+  try fixture.importing(.metrics, [dump]) { $0.profile = .file(metricsProfile) }
+  #expect(try fixture.metrics() == ["2026-05-01|v1|qianchuan||0|1235|0|0|0|0|0|0"])
+  let ordersProfile = try fixture.file(
+    "orders.json",
+    """
+    {"name": "orders", "kind": "placements", "money_unit": "fen",
+     "columns": {"order_id": "placement_id", "item_id": "video_id", "budget": "budget",
+                 "tool": "tool", "start": "start"}}
+    """)
+  let orders = try fixture.file(
+    "orders.csv", "order_id,item_id,tool,budget,start\nO1,v1,dou_plus,50000,2026-05-01 10:00\n")
+  try fixture.importing(.placements, [orders]) { $0.profile = .file(ordersProfile) }
+  #expect(try fixture.ledger.placement("O1").budget == 50_000)
+}

@@ -41,15 +41,16 @@ struct RowReader {
         fields[column] = mapped
       }
     }
-    if profile.moneyUnit != .yuan {
-      for column in ["budget"] {
-        guard let text = fields[column] else { continue }
-        do {
-          fields[column] = Money.yuan(try Self.convert(text, unit: profile.moneyUnit))
-        } catch {
-          writer.report(location.problem(column, error.message))
-          return
-        }
+    if profile.moneyUnit != .yuan, let text = fields["budget"] {
+      // Rewritten as yuan text, so the one parser below reads money of every unit.
+      let fen = Array(text.utf8).withUnsafeBufferPointer { bytes in
+        Result { () throws(ValueError) in try Self.fen(utf8: bytes, unit: profile.moneyUnit) }
+      }
+      switch fen {
+      case .success(let value): fields["budget"] = Money.yuan(value)
+      case .failure(let error):
+        writer.report(location.problem("budget", error.message))
+        return
       }
     }
     let before = parser.problems.count
@@ -58,12 +59,14 @@ struct RowReader {
     if let record { try writer.upsert(record, at: location) }
   }
 
-  /// Money in another unit than yuan, as fen (milli-fen rounded half up to the nearest fen).
-  static func convert(_ text: String, unit: HeaderProfile.MoneyUnit) throws(ValueError) -> Int64 {
+  /// A money cell in the profile's unit, as fen (milli-fen rounded half up to the fen).
+  static func fen(
+    utf8 bytes: UnsafeBufferPointer<UInt8>, unit: HeaderProfile.MoneyUnit
+  ) throws(ValueError) -> Int64 {
     switch unit {
-    case .yuan: return try Money.parseYuan(text)
-    case .fen: return try Count.parse(text)
-    case .milliFen: return (try Count.parse(text) + 500) / 1000
+    case .yuan: return try Money.parseYuan(utf8: bytes)
+    case .fen: return try Count.parse(utf8: bytes)
+    case .milliFen: return (try Count.parse(utf8: bytes) + 500) / 1000
     }
   }
 
@@ -90,14 +93,9 @@ struct RowReader {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
-          day = try Day.parse(utf8: bytes)
+          day = try RecordParser.dayOf(utf8: bytes)
         } catch {
-          // Order and payment exports put a moment in the date column: book it on its day.
-          if let moment = try? DateTime.parse(utf8: bytes) {
-            day = moment.day
-          } else {
-            fail("date", error.message)
-          }
+          fail("date", error.message)
         }
       }
     }
@@ -128,16 +126,9 @@ struct RowReader {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
-          let value: Int64
-          if field.isMoney {
-            switch profile.moneyUnit {
-            case .yuan: value = try Money.parseYuan(utf8: bytes)
-            case .fen: value = try Count.parse(utf8: bytes)
-            case .milliFen: value = (try Count.parse(utf8: bytes) + 500) / 1000
-            }
-          } else {
-            value = try Count.parse(utf8: bytes)
-          }
+          let value =
+            field.isMoney
+            ? try Self.fen(utf8: bytes, unit: profile.moneyUnit) : try Count.parse(utf8: bytes)
           values.set(field, value)
         } catch {
           fail(field.rawValue, error.message)
