@@ -8,7 +8,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
   name: "aimt",
-  platforms: [.macOS(.v13)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "aimt", targets: ["aimt"]),
     .library(name: "LedgerStore", targets: ["LedgerStore"]),
@@ -43,6 +43,7 @@ let package = Package(
       dependencies: [
         "LedgerStore",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ],
       swiftSettings: strict
     ),

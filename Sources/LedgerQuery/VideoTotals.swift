@@ -44,3 +44,60 @@ extension Ledger {
     }
   }
 }
+
+/// Everything `video show` prints about one video.
+public struct VideoCard: Sendable {
+  public var video: Video
+  public var kol: KOL?
+  public var advice: Advice
+  public var totals: [SourceTotals]
+  /// The model over 7 and 30 days ending `advice.asOf`.
+  public var week: TrafficModel
+  public var month: TrafficModel
+  /// The last 14 days ending `advice.asOf`, oldest first: each day's sums.
+  public var days: [(day: Day, sums: TrafficSums)]
+  public var placements: [Placement]
+}
+
+extension Ledger {
+  /// The card of `video show ID`: KOL, age, totals, 7/30-day model, last 14 days, placements
+  /// and the advice, as of `asOf` (default: the latest day with any metric).
+  public func videoCard(videoID: String, asOf: Day? = nil) throws(LedgerError) -> VideoCard {
+    let video = try video(videoID)
+    var kol: KOL?
+    if let id = video.kolID { kol = try self.kol(id) }
+    let settings = try querySettings()
+    var day = Day.todayInBeijing()
+    if let asOf { day = asOf } else if let latest = try latestMetricDay() { day = latest }
+    var query = AdviseQuery()
+    query.videoID = videoID
+    query.asOf = day
+    guard let advice = try advise(query).first else {
+      throw .notFound(entity: "video", key: videoID)
+    }
+    let filter = VideoFilter(videoID: videoID)
+    let first = day.adding(days: -59)
+    var daily = [TrafficSums](repeating: TrafficSums(), count: 60)
+    try read { db in
+      try MetricScan.scan(db, from: first, through: day, filter: filter) { row in
+        daily[Int(row.day - first.daysSinceEpoch)].add(row)
+      }
+    }
+    func model(_ days: Int) -> TrafficModel {
+      var current = TrafficSums()
+      var previous = TrafficSums()
+      for offset in 0..<days {
+        current.add(daily[59 - offset])
+        if days * 2 <= 60 { previous.add(daily[59 - days - offset]) }
+      }
+      return TrafficModel(
+        current: current, previous: previous, cpm: .price(fen: settings.cpmPrice),
+        floor: settings.roiFloor, declineRatio: settings.declineRatio)
+    }
+    return VideoCard(
+      video: video, kol: kol, advice: advice, totals: try videoTotals(videoID: videoID),
+      week: model(7), month: model(30),
+      days: (46..<60).map { (first.adding(days: $0), daily[$0]) },
+      placements: try placements(ListFilter(videoID: videoID)))
+  }
+}

@@ -15,8 +15,8 @@ struct AIMT: ParsableCommand {
       """,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,
-      PromotionCommand.self, Import.self, Log.self, History.self, Check.self, Backup.self, SQL.self,
-      Demo.self,
+      PromotionCommand.self, Import.self, Log.self, Report.self, ShortlistCommand.self,
+      Advise.self, History.self, Check.self, Backup.self, SQL.self, Demo.self,
     ]
   )
 

@@ -29,19 +29,56 @@ public struct Setting: Sendable {
       key: "decline_ratio", defaultValue: "0.8",
       summary: "a model below this × the previous window's is a declining trend",
       validate: { text in
-        guard let value = Double(text), value > 0, value <= 1 else {
-          return "must be a decimal above 0 and at most 1, like 0.8"
-        }
+        guard let value = Fraction.parseDecimal(text), value > Fraction(0), value <= Fraction(1)
+        else { return "must be a decimal above 0 and at most 1, like 0.8" }
         return nil
       }),
     tier("tier_super_head", "5000000", "followers from which a KOL is super-head (超头部)"),
     tier("tier_head", "1000000", "followers from which a KOL is head (头部)"),
     tier("tier_mid", "100000", "followers from which a KOL is mid (腰部)"),
     tier("tier_tail", "10000", "followers from which a KOL is tail (尾部); below: KOC"),
+    count(
+      "smart_min_followers", "500000",
+      "advise: followers from which Dou+ may run in smart mode (智能投放)"),
+    count(
+      "weight_median_plays", "50000",
+      "advise: median natural plays of a KOL's videos (last 90 days) that give the account weight"
+    ),
+    count("fresh_days", "15", "advise: a video at most this many days old is fresh (smart Dou+)"),
+    count("warmup_days", "3", "advise: days of natural traffic before standard Dou+ starts"),
+    Setting(
+      key: "engagement_floor", defaultValue: "0.03",
+      summary: "advise: engagement rate ((likes+comments)/plays) content service needs",
+      validate: { positiveDecimal($0) }),
+    money(
+      "budget_super_head", "1000000",
+      "shortlist: suggested weekly content-service budget for a super-head KOL, yuan"),
+    money(
+      "budget_head", "300000",
+      "shortlist: suggested weekly content-service budget for a head KOL, yuan"),
+    money(
+      "budget_mid", "50000",
+      "shortlist: suggested weekly budget for a mid KOL (0: none, pressure-test with Dou+), yuan"),
   ]
 
   /// The setting named `key`, if aimt knows it.
   public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
+
+  private static func count(_ key: String, _ value: String, _ summary: String) -> Setting {
+    Setting(
+      key: key, defaultValue: value, summary: summary,
+      validate: { text in
+        (try? Count.parse(text)) == nil ? "must be a whole number, like \(value)" : nil
+      })
+  }
+
+  private static func money(_ key: String, _ value: String, _ summary: String) -> Setting {
+    Setting(
+      key: key, defaultValue: value, summary: summary,
+      validate: { text in
+        (try? Money.parseYuan(text)) == nil ? "must be a yuan amount, like \(value)" : nil
+      })
+  }
 
   private static func tier(_ key: String, _ value: String, _ summary: String) -> Setting {
     Setting(
@@ -55,11 +92,7 @@ public struct Setting: Sendable {
   }
 
   private static func positiveDecimal(_ text: String) -> String? {
-    let digits = text.filter { $0 != "." }
-    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-      text.filter({ $0 == "." }).count <= 1, let value = Double(text), value >= 0
-    else { return "must be a decimal number like 1.2" }
-    return nil
+    Fraction.parseDecimal(text) == nil ? "must be a decimal number like 1.2" : nil
   }
 }
 

@@ -40,8 +40,31 @@ struct OutputTable: Sendable, Equatable {
   /// An optional caption, shown above the `table` format only.
   var title: String? = nil
 
+  /// Rows made while printing, after `rows`.
+  ///
+  /// A long report's rows are computed one at a time instead of being held as a million cell
+  /// arrays; the stream is called once per pass over the table.
+  var stream: RowStream? = nil
+
   /// Adds one row at the end.
   mutating func append(_ row: [Cell]) { rows.append(row) }
+
+  /// Calls `body` with every row: `rows`, then the streamed ones.
+  func forEachRow(_ body: ([Cell]) -> Void) {
+    rows.forEach(body)
+    stream?.produce(body)
+  }
+
+  /// Equal when columns, stored rows and title are; a stream is not compared.
+  static func == (a: OutputTable, b: OutputTable) -> Bool {
+    a.columns == b.columns && a.rows == b.rows && a.title == b.title
+  }
+}
+
+/// Rows produced on demand: `produce` calls its argument once per row, in order, each time it
+/// is called.
+struct RowStream: Sendable {
+  var produce: @Sendable (([Cell]) -> Void) -> Void
 }
 
 /// The `--format` choices.

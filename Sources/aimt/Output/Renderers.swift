@@ -137,19 +137,22 @@ private func cells(_ row: [Cell], count: Int) -> [Cell] {
   return row + Array(repeating: .null, count: count - row.count)
 }
 
-/// Whether a column holds numbers only (and at least one), so `table` and `markdown`
+/// Whether each column holds numbers only (and at least one), so `table` and `markdown`
 /// right-align it, header and empty cells included.
-private func isNumericColumn(_ table: OutputTable, _ column: Int) -> Bool {
-  var sawNumber = false
-  for row in table.rows where column < row.count {
-    let cell = row[column]
-    if cell.isNumber {
-      sawNumber = true
-    } else if !cell.isEmpty {
-      return false
+private func numericColumns(_ table: OutputTable) -> [Bool] {
+  let count = table.columns.count
+  var sawNumber = [Bool](repeating: false, count: count)
+  var sawText = [Bool](repeating: false, count: count)
+  table.forEachRow { row in
+    for (column, cell) in row.prefix(count).enumerated() {
+      if cell.isNumber {
+        sawNumber[column] = true
+      } else if !cell.isEmpty {
+        sawText[column] = true
+      }
     }
   }
-  return sawNumber
+  return (0..<count).map { sawNumber[$0] && !sawText[$0] }
 }
 
 /// `text` with each scalar for which `replace` returns a string swapped for that string.
@@ -194,15 +197,17 @@ private enum TableFormat {
       emit("(no rows)\n")
       return
     }
-    let numeric = (0..<count).map { isNumericColumn(table, $0) }
+    let numeric = numericColumns(table)
     let header = table.columns.indices.map { index in
       laid(clean(table.columns[index].key), right: numeric[index])
     }
-    let body = table.rows.map { row in
-      cells(row, count: count).enumerated().map { index, cell in
-        laid(
-          cell.rendered(.human).map(clean) ?? empty, right: cell.isNumber || numeric[index])
-      }
+    var body: [[Laid]] = []
+    table.forEachRow { row in
+      body.append(
+        cells(row, count: count).enumerated().map { index, cell in
+          laid(
+            cell.rendered(.human).map(clean) ?? empty, right: cell.isNumber || numeric[index])
+        })
     }
     var widths = header.map(\.width)
     for row in body {
@@ -252,7 +257,7 @@ private enum DelimitedFormat {
     guard count > 0 else { return }
     if bom { emit("\u{FEFF}") }
     emit(table.columns.map { csvField($0.key) }.joined(separator: ",") + "\r\n")
-    for row in table.rows {
+    table.forEachRow { row in
       let fields = cells(row, count: count).map { csvField($0.rendered(.plain) ?? "") }
       emit(fields.joined(separator: ",") + "\r\n")
     }
@@ -266,7 +271,7 @@ private enum DelimitedFormat {
     let count = table.columns.count
     guard count > 0 else { return }
     emit(table.columns.map { tsvField($0.key) }.joined(separator: "\t") + "\n")
-    for row in table.rows {
+    table.forEachRow { row in
       let fields = cells(row, count: count).map { tsvField($0.rendered(.plain) ?? "") }
       emit(fields.joined(separator: "\t") + "\n")
     }
@@ -295,21 +300,19 @@ private enum DelimitedFormat {
 private enum JSONFormat {
   /// `[`, one object per line separated by commas, `]`; `[]` when there are no rows.
   static func renderArray(_ table: OutputTable, emit: (String) -> Void) {
-    guard !table.rows.isEmpty else {
-      emit("[]\n")
-      return
-    }
     let keys = table.columns.map { string($0.key) }
-    for (index, row) in table.rows.enumerated() {
-      emit((index == 0 ? "[\n" : ",\n") + object(row, keys: keys))
+    var first = true
+    table.forEachRow { row in
+      emit((first ? "[\n" : ",\n") + object(row, keys: keys))
+      first = false
     }
-    emit("\n]\n")
+    emit(first ? "[]\n" : "\n]\n")
   }
 
   /// One object per line (NDJSON / JSON Lines); nothing at all when there are no rows.
   static func renderLines(_ table: OutputTable, emit: (String) -> Void) {
     let keys = table.columns.map { string($0.key) }
-    for row in table.rows { emit(object(row, keys: keys) + "\n") }
+    table.forEachRow { row in emit(object(row, keys: keys) + "\n") }
   }
 
   /// One row as a compact object keyed by the (already encoded) column keys, in column order.
@@ -356,9 +359,9 @@ private enum MarkdownFormat {
     let count = table.columns.count
     guard count > 0 else { return }
     emit(line(table.columns.map(\.key)))
-    let rule = (0..<count).map { isNumericColumn(table, $0) ? "---:" : "---" }
+    let rule = numericColumns(table).map { $0 ? "---:" : "---" }
     emit("|" + rule.joined(separator: "|") + "|\n")
-    for row in table.rows {
+    table.forEachRow { row in
       emit(line(cells(row, count: count).map { $0.rendered(.human) ?? TableFormat.empty }))
     }
   }

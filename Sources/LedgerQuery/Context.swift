@@ -1,0 +1,68 @@
+internal import GRDB
+public import LedgerStore
+
+/// A placement as the shortlist and the advice see it: which tool, on which video, when.
+public struct PlacementSpan: Sendable, Equatable {
+  public var placementID: String
+  public var videoRef: Int64
+  public var tool: String
+  public var start: DateTime
+  /// nil: open-ended.
+  public var end: DateTime?
+
+  /// Whether the placement runs at some moment of `from..<to` (half-open, like the ledger's
+  /// overlap rule: an order ending at 12:00 does not overlap one starting at 12:00).
+  public func overlaps(from: DateTime, to: DateTime) -> Bool {
+    start < to && (end.map { $0 > from } ?? true)
+  }
+}
+
+/// What the shortlist and the advice need besides the metric sums, read once.
+struct DecisionContext {
+  let directory: VideoDirectory
+  let settings: QuerySettings
+  private let followers: [String: [(day: Day, count: Int64)]]
+  private let placementsByRef: [Int64: [PlacementSpan]]
+
+  init(_ db: Database, settings: QuerySettings) throws {
+    directory = try VideoDirectory(db)
+    self.settings = settings
+    var followers: [String: [(day: Day, count: Int64)]] = [:]
+    for row in try Row.fetchAll(
+      db, sql: "SELECT kol_id, as_of, followers FROM kol_followers ORDER BY kol_id, as_of")
+    {
+      guard let day = try? Day.parse(row["as_of"] as String) else { continue }
+      followers[row["kol_id"], default: []].append((day, row["followers"]))
+    }
+    self.followers = followers
+    var placements: [Int64: [PlacementSpan]] = [:]
+    for row in try Row.fetchAll(
+      db, sql: #"SELECT placement_id, video_ref, tool, start, "end" FROM placement ORDER BY start"#)
+    {
+      guard let start = try? DateTime.parse(row["start"] as String) else { continue }
+      let end = (row["end"] as String?).flatMap { try? DateTime.parse($0) }
+      placements[row["video_ref"], default: []].append(
+        PlacementSpan(
+          placementID: row["placement_id"], videoRef: row["video_ref"], tool: row["tool"],
+          start: start, end: end))
+    }
+    placementsByRef = placements
+  }
+
+  /// The KOL's followers on `day`: the latest count dated on or before it, else the earliest
+  /// count known (better than nothing for a KOL first recorded later); nil when never recorded.
+  func followers(of kolID: String?, on day: Day) -> Int64? {
+    guard let kolID, let history = followers[kolID], let first = history.first else { return nil }
+    return history.last(where: { $0.day <= day })?.count ?? first.count
+  }
+
+  /// The tier of the KOL on `day`, nil when its followers were never recorded.
+  func tier(of kolID: String?, on day: Day) -> KOLTier? {
+    followers(of: kolID, on: day).map(settings.tiers.tier(followers:))
+  }
+
+  /// The placements of a video, by start.
+  func placements(of video: VideoFacts) -> [PlacementSpan] {
+    placementsByRef[video.ref] ?? []
+  }
+}

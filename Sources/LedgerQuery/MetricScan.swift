@@ -1,0 +1,172 @@
+internal import GRDB
+internal import GRDBSQLite
+public import LedgerStore
+
+/// What the reports need to know about one video, loaded once per report.
+public struct VideoFacts: Sendable, Equatable {
+  /// The row id in `video` (`metric.video_ref`).
+  public var ref: Int64
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var chain: String?
+  /// The publish moment, when known.
+  public var published: DateTime?
+  public var adReview: AdReview
+  public var biddingAuthorized: Bool
+}
+
+/// Every video of the ledger, addressable by `metric.video_ref` in O(1).
+struct VideoDirectory {
+  /// The videos, ordered by ref.
+  let videos: [VideoFacts]
+  /// Index into `videos` by ref, -1 where no video has that ref.
+  private let slotOfRef: [Int32]
+
+  init(_ db: Database) throws {
+    var videos: [VideoFacts] = []
+    let rows = try Row.fetchCursor(
+      db,
+      sql: """
+        SELECT id, video_id, kol_id, brand, title, chain, published, ad_review,
+               bidding_authorized
+        FROM video ORDER BY id
+        """)
+    while let row = try rows.next() {
+      let published: String? = row["published"]
+      videos.append(
+        VideoFacts(
+          ref: row["id"], videoID: row["video_id"], kolID: row["kol_id"], brand: row["brand"],
+          title: row["title"], chain: row["chain"],
+          published: published.flatMap { try? DateTime.parse($0) },
+          adReview: AdReview(rawValue: row["ad_review"]) ?? .pending,
+          biddingAuthorized: row["bidding_authorized"]))
+    }
+    var slots = [Int32](repeating: -1, count: Int((videos.last?.ref ?? 0) + 1))
+    for (index, video) in videos.enumerated() where video.ref >= 0 {
+      slots[Int(video.ref)] = Int32(index)
+    }
+    self.videos = videos
+    self.slotOfRef = slots
+  }
+
+  /// The index in `videos` of the video with row id `ref`, if any.
+  func slot(ofRef ref: Int64) -> Int? {
+    guard ref >= 0, ref < slotOfRef.count else { return nil }
+    let slot = slotOfRef[Int(ref)]
+    return slot < 0 ? nil : Int(slot)
+  }
+}
+
+/// One stored daily metric row, as the reports read it.
+struct MetricRow {
+  var videoRef: Int64
+  var day: Int32
+  var source: Int
+  var impressions: Int64
+  var cost: Int64
+  var gmv: Int64
+  var orders: Int64
+  var likes: Int64
+  var comments: Int64
+}
+
+/// Which videos a report reads; nil fields match every video.
+public struct VideoFilter: Sendable, Equatable {
+  public var brand: String?
+  public var kolID: String?
+  public var videoID: String?
+
+  /// A filter; every field nil matches every video.
+  public init(brand: String? = nil, kolID: String? = nil, videoID: String? = nil) {
+    self.brand = brand
+    self.kolID = kolID
+    self.videoID = videoID
+  }
+}
+
+/// Reads the fact table for a day range, video by video, in the clustered key's order.
+///
+/// The plan (checked by a test with `EXPLAIN QUERY PLAN`): the outer loop scans `video` (14k
+/// rows), the inner one is a range `SEARCH metric USING PRIMARY KEY (video_ref=? AND day>? AND
+/// day<?)`, so a window reads only its own days of each video and never the rest of the history,
+/// with no sort and no temporary B-tree. The rows come to Swift through the C API (about 0.2 µs a
+/// row); adding them up here instead of in SQL `GROUP BY` keeps one pass for every report and
+/// was 6× faster than SQLite's per-group aggregation on the per-day series.
+enum MetricScan {
+  static let sql = """
+    SELECT m.video_ref, m.day, m.source, m.impressions, m.cost, m.gmv, m.orders, m.likes,
+           m.comments
+    FROM video AS v CROSS JOIN metric AS m
+      ON m.video_ref = v.id AND m.day BETWEEN ?1 AND ?2
+    WHERE (?3 IS NULL OR v.brand = ?3) AND (?4 IS NULL OR v.kol_id = ?4)
+      AND (?5 IS NULL OR v.video_id = ?5)
+    """
+
+  /// Calls `body` with every metric row of the videos `filter` selects whose day is in
+  /// `first...last`, ordered by video, then day, then source.
+  static func scan(
+    _ db: Database, from first: Day, through last: Day, filter: VideoFilter,
+    _ body: (borrowing MetricRow) -> Void
+  ) throws {
+    guard first <= last else { return }
+    let statement = try db.cachedStatement(sql: sql)
+    try statement.setArguments([
+      Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch), filter.brand, filter.kolID,
+      filter.videoID,
+    ])
+    let handle = statement.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { return }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+      }
+      let row = MetricRow(
+        videoRef: sqlite3_column_int64(handle, 0),
+        day: Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 1)),
+        source: Int(sqlite3_column_int64(handle, 2)),
+        impressions: sqlite3_column_int64(handle, 3),
+        cost: sqlite3_column_int64(handle, 4),
+        gmv: sqlite3_column_int64(handle, 5),
+        orders: sqlite3_column_int64(handle, 6),
+        likes: sqlite3_column_int64(handle, 7),
+        comments: sqlite3_column_int64(handle, 8))
+      body(row)
+    }
+  }
+
+  /// The latest day with any metric, found with one index seek per video rather than a scan of
+  /// every row.
+  static func latestDay(_ db: Database) throws -> Day? {
+    let day = try Int64.fetchOne(
+      db,
+      sql: """
+        SELECT max((SELECT max(m.day) FROM metric AS m WHERE m.video_ref = v.id))
+        FROM video AS v
+        """)
+    return day.map { Day(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
+  }
+
+  /// The earliest day with any metric, the same way.
+  static func earliestDay(_ db: Database) throws -> Day? {
+    let day = try Int64.fetchOne(
+      db,
+      sql: """
+        SELECT min((SELECT min(m.day) FROM metric AS m WHERE m.video_ref = v.id))
+        FROM video AS v
+        """)
+    return day.map { Day(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
+  }
+}
+
+extension Ledger {
+  /// The latest day with any metric in the ledger (the default "as of" of the reports).
+  public func latestMetricDay() throws(LedgerError) -> Day? {
+    try read { db in try MetricScan.latestDay(db) }
+  }
+}

@@ -1,0 +1,105 @@
+public import LedgerStore
+
+/// The ledger settings the reports use, parsed once (`aimt config` stores them).
+public struct QuerySettings: Sendable, Equatable {
+  /// Reference CPM, fen per thousand impressions.
+  public var cpmPrice: Int64
+  public var roiFloor: Fraction
+  public var declineRatio: Fraction
+  /// Follower thresholds: super-head, head, mid, tail (descending).
+  public var tiers: KOLTiers
+  public var smartMinFollowers: Int64
+  public var weightMedianPlays: Int64
+  public var freshDays: Int
+  public var warmupDays: Int
+  public var engagementFloor: Fraction
+  /// Suggested weekly content-service budgets, fen; 0 means none.
+  public var budgetSuperHead: Int64
+  public var budgetHead: Int64
+  public var budgetMid: Int64
+
+  /// The defaults of a new ledger.
+  public static var defaults: QuerySettings? {
+    QuerySettings(Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.key, $0.defaultValue) }))
+  }
+
+  init?(_ values: [String: String]) {
+    func count(_ key: String) -> Int64? { values[key].flatMap { try? Count.parse($0) } }
+    func fen(_ key: String) -> Int64? { values[key].flatMap { try? Money.parseYuan($0) } }
+    func decimal(_ key: String) -> Fraction? { values[key].flatMap(Fraction.parseDecimal) }
+    guard let cpm = fen("cpm_price"), let floor = decimal("roi_floor"),
+      let decline = decimal("decline_ratio"), let superHead = count("tier_super_head"),
+      let head = count("tier_head"), let mid = count("tier_mid"), let tail = count("tier_tail"),
+      let smart = count("smart_min_followers"), let weight = count("weight_median_plays"),
+      let fresh = count("fresh_days"), let warmup = count("warmup_days"),
+      let engagement = decimal("engagement_floor"), let budgetSuperHead = fen("budget_super_head"),
+      let budgetHead = fen("budget_head"), let budgetMid = fen("budget_mid")
+    else { return nil }
+    cpmPrice = cpm
+    roiFloor = floor
+    declineRatio = decline
+    tiers = KOLTiers(superHead: superHead, head: head, mid: mid, tail: tail)
+    smartMinFollowers = smart
+    weightMedianPlays = weight
+    freshDays = Int(clamping: fresh)
+    warmupDays = Int(clamping: warmup)
+    engagementFloor = engagement
+    self.budgetSuperHead = budgetSuperHead
+    self.budgetHead = budgetHead
+    self.budgetMid = budgetMid
+  }
+
+  /// The suggested weekly content-service budget for a KOL tier, fen; nil when the tier should
+  /// pressure-test with Dou+ first (DOMAIN.md: about ¥1M a week for super-head, a few hundred
+  /// thousand for head).
+  public func weeklyBudget(for tier: KOLTier?) -> Int64? {
+    let fen: Int64 =
+      switch tier {
+      case .superHead: budgetSuperHead
+      case .head: budgetHead
+      case .mid: budgetMid
+      case .tail, .koc, nil: 0
+      }
+    return fen > 0 ? fen : nil
+  }
+}
+
+/// A KOL's size class by followers (DOMAIN.md; thresholds are ledger settings).
+public enum KOLTier: String, Sendable, Equatable, CaseIterable {
+  case superHead = "super_head"
+  case head
+  case mid
+  case tail
+  case koc
+}
+
+/// The follower thresholds of the tiers.
+public struct KOLTiers: Sendable, Equatable {
+  public var superHead: Int64
+  public var head: Int64
+  public var mid: Int64
+  public var tail: Int64
+
+  /// The tier of a KOL with `followers` (a threshold itself belongs to the higher tier).
+  public func tier(followers: Int64) -> KOLTier {
+    if followers >= superHead { return .superHead }
+    if followers >= head { return .head }
+    if followers >= mid { return .mid }
+    if followers >= tail { return .tail }
+    return .koc
+  }
+}
+
+extension Ledger {
+  /// The report settings of this ledger (stored values, else defaults).
+  public func querySettings() throws(LedgerError) -> QuerySettings {
+    let values = Dictionary(uniqueKeysWithValues: try settings().map { ($0.setting.key, $0.value) })
+    guard let settings = QuerySettings(values) else {
+      throw .invalidData([
+        SourceLocation.commandLine.problem(
+          "config", "a stored setting is not readable; run `aimt config get` and set it again")
+      ])
+    }
+    return settings
+  }
+}

@@ -1,0 +1,256 @@
+internal import GRDB
+public import LedgerStore
+
+/// What a `report roi` row is a total of.
+public enum RoiGrouping: String, CaseIterable, Sendable {
+  case video, kol, tool, brand, chain
+}
+
+/// The reference CPM asked for: the ledger's setting, a given price, or each row's own paid CPM.
+public enum CPMOption: Sendable, Equatable {
+  case setting
+  case price(fen: Int64)
+  case observed
+}
+
+/// A column `report roi` can sort by (the SPEC's JSON keys).
+public enum RoiSortField: String, CaseIterable, Sendable {
+  case key
+  case naturalImpressions = "natural_impressions"
+  case naturalGMV = "natural_gmv"
+  case naturalGPM = "natural_gpm"
+  case roiModel = "roi_model"
+  case paidImpressions = "paid_impressions"
+  case paidCost = "paid_cost"
+  case paidGMV = "paid_gmv"
+  case paidCPM = "paid_cpm"
+  case paidGPM = "paid_gpm"
+  case paidROI = "paid_roi"
+  case totalROI = "total_roi"
+  case engagementRate = "engagement_rate"
+  case commentLikeRatio = "comment_like_ratio"
+}
+
+/// A sort order: a field, and the direction.
+///
+/// Keys default to ascending, numbers to descending. Rows whose value is null always come last; ties are broken by key.
+public struct RoiSort: Sendable, Equatable {
+  public var field: RoiSortField
+  public var ascending: Bool
+
+  /// Sorts by `field`, ascending when asked, else in the field's natural order.
+  public init(field: RoiSortField, ascending: Bool? = nil) {
+    self.field = field
+    self.ascending = ascending ?? (field == .key)
+  }
+
+  /// Best traffic ROI model first.
+  public static let byModel = RoiSort(field: .roiModel)
+}
+
+/// The questions `report roi` answers; every field has the SPEC's default.
+public struct RoiQuery: Sendable {
+  public var grouping: RoiGrouping = .video
+  /// Days in the window, ending at `asOf` inclusive.
+  public var window: Int = 7
+  /// The window's last day; nil: the latest day with any metric.
+  public var asOf: Day?
+  public var cpm: CPMOption = .setting
+  /// The floor for `above_floor`; nil: the `roi_floor` setting.
+  public var floor: Fraction?
+  public var filter = VideoFilter()
+  /// Count only this paid tool (with natural traffic) and list only keys that had it.
+  public var tool: Source?
+  public var sort = RoiSort.byModel
+  /// At most this many rows (with `series`: keys).
+  public var limit: Int?
+
+  /// The default query: by video, 7 days to the latest day.
+  public init() {}
+}
+
+/// One row of the report: a key's traffic model over the window ending at `date`.
+public struct RoiRow: Sendable, Equatable {
+  /// The group value; nil when the videos have none (a video without KOL or brand).
+  public var key: String?
+  /// The window's last day.
+  public var date: Day
+  public var model: TrafficModel
+}
+
+/// A `report roi` answer: rows and the parameters they were computed with.
+public struct RoiReport: Sendable {
+  /// The window's last day, nil when the ledger has no metrics.
+  public var asOf: Day?
+  public var window: Int
+  public var floor: Fraction
+  public var rows: [RoiRow]
+}
+
+extension Ledger {
+  /// The traffic ROI model of every key over one window (SPEC `report roi`).
+  public func roiReport(_ query: RoiQuery) throws(LedgerError) -> RoiReport {
+    let settings = try querySettings()
+    return try read { db in
+      let directory = try VideoDirectory(db)
+      let floor = query.floor ?? settings.roiFloor
+      guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else {
+        return RoiReport(asOf: nil, window: query.window, floor: floor, rows: [])
+      }
+      let groups = Grouper(query.grouping, directory)
+      let window = max(query.window, 1)
+      let (current, previous) = try WindowSums.compute(
+        db, groups: groups, asOf: asOf, window: window, filter: query.filter, tool: query.tool)
+      let cpm = query.cpm.choice(settings)
+      var rows: [RoiRow] = []
+      for group in 0..<groups.count where current[group].isListed(tool: query.tool) {
+        rows.append(
+          RoiRow(
+            key: groups.key(group), date: asOf,
+            model: TrafficModel(
+              current: current[group], previous: previous[group], cpm: cpm, floor: floor,
+              declineRatio: settings.declineRatio)))
+      }
+      rows.sort(by: query.sort.areInOrder)
+      if let limit = query.limit, limit < rows.count { rows.removeLast(rows.count - limit) }
+      return RoiReport(asOf: asOf, window: window, floor: floor, rows: rows)
+    }
+  }
+}
+
+/// The sums of every group over a window and over the window of the same length before it.
+enum WindowSums {
+  static func compute(
+    _ db: Database, groups: Grouper, asOf: Day, window: Int, filter: VideoFilter, tool: Source?
+  ) throws -> (current: [TrafficSums], previous: [TrafficSums]) {
+    let currentStart = asOf.adding(days: 1 - window).daysSinceEpoch
+    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
+    var previous = current
+    let toolCode = tool?.code
+    try MetricScan.scan(
+      db, from: asOf.adding(days: 1 - 2 * window), through: asOf, filter: filter
+    ) { row in
+      if row.source != 0, let toolCode, row.source != toolCode { return }
+      guard let group = groups.group(of: row) else { return }
+      if row.day >= currentStart {
+        current[group].add(row)
+      } else {
+        previous[group].add(row)
+      }
+    }
+    return (current, previous)
+  }
+}
+
+extension TrafficSums {
+  /// A key appears for a window when it has rows in it (with a tool filter: rows of that tool).
+  func isListed(tool: Source?) -> Bool {
+    tool == nil ? rows > 0 : paidRows > 0
+  }
+}
+
+extension CPMOption {
+  func choice(_ settings: QuerySettings) -> CPMChoice {
+    switch self {
+    case .setting: .price(fen: settings.cpmPrice)
+    case .price(let fen): .price(fen: fen)
+    case .observed: .observed(fallbackFen: settings.cpmPrice)
+    }
+  }
+}
+
+/// Maps a metric row to the index of its group and a group index to its key.
+struct Grouper {
+  let count: Int
+  private let grouping: RoiGrouping
+  private let directory: VideoDirectory
+  private let groupOfSlot: [Int32]
+  private let keys: [String?]
+
+  init(_ grouping: RoiGrouping, _ directory: VideoDirectory) {
+    self.grouping = grouping
+    self.directory = directory
+    switch grouping {
+    case .tool:
+      keys = Source.allCases.sorted { $0.code < $1.code }.map(\.rawValue)
+      groupOfSlot = []
+    case .video:
+      keys = directory.videos.map(\.videoID)
+      groupOfSlot = (0..<directory.videos.count).map { Int32($0) }
+    case .kol, .brand, .chain:
+      var indexOfKey: [String?: Int32] = [:]
+      var keys: [String?] = []
+      groupOfSlot = directory.videos.map { video in
+        let key =
+          switch grouping {
+          case .kol: video.kolID
+          case .brand: video.brand
+          default: video.chain
+          }
+        if let index = indexOfKey[key] { return index }
+        let index = Int32(keys.count)
+        indexOfKey[key] = index
+        keys.append(key)
+        return index
+      }
+      self.keys = keys
+    }
+    count = keys.count
+  }
+
+  func group(of row: borrowing MetricRow) -> Int? {
+    if grouping == .tool { return row.source < count ? row.source : nil }
+    guard let slot = directory.slot(ofRef: row.videoRef) else { return nil }
+    return Int(groupOfSlot[slot])
+  }
+
+  func key(_ group: Int) -> String? { keys[group] }
+}
+
+extension RoiSort {
+  /// Whether `a` goes before `b`: by the field (nulls last), then by key, then by date.
+  func areInOrder(_ a: RoiRow, _ b: RoiRow) -> Bool {
+    if field == .key {
+      if a.key != b.key, let x = a.key, let y = b.key { return ascending ? x < y : x > y }
+    } else {
+      switch (value(a), value(b)) {
+      case (let x?, let y?) where x != y: return ascending ? x < y : x > y
+      case (nil, .some): return false
+      case (.some, nil): return true
+      default: break
+      }
+    }
+    return RoiSort.keyOrder(a.key, b.key, a.date, b.date)
+  }
+
+  /// Keys ascending (a missing key last), then days ascending.
+  static func keyOrder(_ a: String?, _ b: String?, _ dayA: Day, _ dayB: Day) -> Bool {
+    switch (a, b) {
+    case (let x?, let y?) where x != y: return x < y
+    case (nil, .some): return false
+    case (.some, nil): return true
+    default: return dayA < dayB
+    }
+  }
+
+  private func value(_ row: RoiRow) -> Fraction? {
+    let model = row.model
+    let sums = model.sums
+    return switch field {
+    case .key: nil
+    case .naturalImpressions: Fraction(sums.naturalImpressions)
+    case .naturalGMV: Fraction(sums.naturalGMV)
+    case .naturalGPM: model.naturalGPM
+    case .roiModel: model.roiModel
+    case .paidImpressions: Fraction(sums.paidImpressions)
+    case .paidCost: Fraction(sums.paidCost)
+    case .paidGMV: Fraction(sums.paidGMV)
+    case .paidCPM: model.paidCPM
+    case .paidGPM: model.paidGPM
+    case .paidROI: model.paidROI
+    case .totalROI: model.totalROI
+    case .engagementRate: model.engagementRate
+    case .commentLikeRatio: model.commentLikeRatio
+    }
+  }
+}

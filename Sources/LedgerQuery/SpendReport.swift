@@ -1,0 +1,136 @@
+internal import GRDB
+public import LedgerStore
+
+/// What a `report spend` row is a total of.
+public enum SpendGrouping: String, CaseIterable, Sendable {
+  case day, week, month, tool, kol, brand, stage, chain
+}
+
+/// The questions `report spend` answers.
+public struct SpendQuery: Sendable {
+  public var grouping: SpendGrouping = .day
+  /// First day; nil: the earliest day with any metric.
+  public var since: Day?
+  /// Last day; nil: the latest day with any metric.
+  public var until: Day?
+  public var filter = VideoFilter()
+  /// Count only this source.
+  public var tool: Source?
+
+  /// Every day, by day.
+  public init() {}
+}
+
+/// Spend and what came back for one key; money in fen.
+public struct SpendRow: Sendable, Equatable {
+  /// The group value: a day `2026-05-01`, the Monday of a week, a month `2026-05`, a tool, a
+  /// stage (`natural` for unpaid traffic), a KOL, brand or chain (nil when videos have none).
+  public var key: String?
+  public var impressions: Int64 = 0
+  public var cost: Int64 = 0
+  /// GMV from every source, natural included.
+  public var gmv: Int64 = 0
+  /// GMV from paid sources only.
+  public var paidGMV: Int64 = 0
+  public var orders: Int64 = 0
+
+  /// All GMV over cost; nil when nothing was spent.
+  public var roi: Fraction? { Fraction(Int128(gmv), over: Int128(cost)) }
+  /// Paid GMV over cost; nil when nothing was spent.
+  public var paidROI: Fraction? { Fraction(Int128(paidGMV), over: Int128(cost)) }
+}
+
+/// A `report spend` answer.
+public struct SpendReport: Sendable {
+  /// The days covered; nil when the ledger has no metrics.
+  public var since: Day?
+  public var until: Day?
+  public var rows: [SpendRow]
+}
+
+extension Ledger {
+  /// Spend, GMV and ROI per day, week, month, tool, KOL, brand, AIMT stage or chain.
+  ///
+  /// SPEC `report spend`. Days, weeks and months come in calendar order, tools and stages in
+  /// funnel order, KOLs, brands and chains by spend (largest first).
+  public func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
+    try read { db in
+      let directory = try VideoDirectory(db)
+      guard let until = try query.until ?? MetricScan.latestDay(db),
+        let since = try query.since ?? MetricScan.earliestDay(db)
+      else { return SpendReport(since: nil, until: nil, rows: []) }
+      let stages = try Dictionary(
+        uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT code, stage FROM source").map {
+          ($0["code"] as Int, ($0["stage"] as String?) ?? "natural")
+        })
+      let stageOrder = ["alliance", "influence", "magnify", "trade", "natural"]
+      let videoGroups: Grouper? =
+        switch query.grouping {
+        case .kol: Grouper(.kol, directory)
+        case .brand: Grouper(.brand, directory)
+        case .chain: Grouper(.chain, directory)
+        default: nil
+        }
+      var totals: [Int: SpendRow] = [:]
+      let toolCode = query.tool?.code
+      try MetricScan.scan(db, from: since, through: until, filter: query.filter) { row in
+        if let toolCode, row.source != toolCode { return }
+        let group: Int
+        switch query.grouping {
+        case .day: group = Int(row.day)
+        case .week: group = Int(SpendReport.monday(of: Day(daysSinceEpoch: row.day)))
+        case .month:
+          let day = Day(daysSinceEpoch: row.day)
+          group = day.year * 12 + day.month - 1
+        case .tool: group = row.source
+        case .stage: group = stageOrder.firstIndex(of: stages[row.source] ?? "natural") ?? 0
+        case .kol, .brand, .chain:
+          guard let found = videoGroups?.group(of: row) else { return }
+          group = found
+        }
+        totals[group, default: SpendRow()].add(row)
+      }
+      var rows: [(group: Int, row: SpendRow)] = totals.map { group, row in
+        var row = row
+        row.key =
+          switch query.grouping {
+          case .day, .week: Day(daysSinceEpoch: Int32(group)).description
+          case .month:
+            String(group / 12) + "-" + (group % 12 + 1 < 10 ? "0" : "") + String(group % 12 + 1)
+          case .tool: Source(code: group)?.rawValue
+          case .stage: stageOrder[group]
+          case .kol, .brand, .chain: videoGroups?.key(group)
+          }
+        return (group, row)
+      }
+      switch query.grouping {
+      case .day, .week, .month, .tool, .stage: rows.sort { $0.group < $1.group }
+      case .kol, .brand, .chain:
+        rows.sort { a, b in
+          if a.row.cost != b.row.cost { return a.row.cost > b.row.cost }
+          return RoiSort.keyOrder(a.row.key, b.row.key, until, until)
+        }
+      }
+      return SpendReport(since: since, until: until, rows: rows.map(\.row))
+    }
+  }
+}
+
+extension SpendRow {
+  mutating func add(_ row: borrowing MetricRow) {
+    impressions &+= row.impressions
+    cost &+= row.cost
+    gmv &+= row.gmv
+    if row.source != 0 { paidGMV &+= row.gmv }
+    orders &+= row.orders
+  }
+}
+
+extension SpendReport {
+  /// The Monday starting the (ISO) week of `day`, as a day number.
+  static func monday(of day: Day) -> Int32 {
+    // 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday = 0.
+    let weekday = (Int(day.daysSinceEpoch) % 7 + 7 + 3) % 7
+    return day.daysSinceEpoch - Int32(weekday)
+  }
+}

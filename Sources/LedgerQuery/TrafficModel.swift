@@ -1,0 +1,154 @@
+public import LedgerStore
+
+/// Exact sums of a group's daily numbers over a window, split natural / paid; money in fen.
+public struct TrafficSums: Sendable, Equatable {
+  public var naturalImpressions: Int64 = 0
+  public var naturalGMV: Int64 = 0
+  public var paidImpressions: Int64 = 0
+  public var paidCost: Int64 = 0
+  public var paidGMV: Int64 = 0
+  /// Likes and comments over all sources (engagement is judged on all plays).
+  public var likes: Int64 = 0
+  public var comments: Int64 = 0
+  /// Stored rows added in (a key with none in a window is not listed for it).
+  public var rows: Int64 = 0
+  /// Stored rows of paid sources added in.
+  public var paidRows: Int64 = 0
+
+  /// Zero sums.
+  public init() {}
+
+  /// Adds one stored row.
+  mutating func add(_ row: borrowing MetricRow) {
+    if row.source == 0 {
+      naturalImpressions &+= row.impressions
+      naturalGMV &+= row.gmv
+    } else {
+      paidImpressions &+= row.impressions
+      paidCost &+= row.cost
+      paidGMV &+= row.gmv
+      paidRows &+= 1
+    }
+    likes &+= row.likes
+    comments &+= row.comments
+    rows &+= 1
+  }
+
+  /// Adds another group's sums.
+  public mutating func add(_ other: TrafficSums) {
+    naturalImpressions &+= other.naturalImpressions
+    naturalGMV &+= other.naturalGMV
+    paidImpressions &+= other.paidImpressions
+    paidCost &+= other.paidCost
+    paidGMV &+= other.paidGMV
+    likes &+= other.likes
+    comments &+= other.comments
+    rows &+= other.rows
+    paidRows &+= other.paidRows
+  }
+
+  /// `self − other`, the sums of a window from two prefix sums.
+  func minus(_ other: TrafficSums) -> TrafficSums {
+    var result = TrafficSums()
+    result.naturalImpressions = naturalImpressions &- other.naturalImpressions
+    result.naturalGMV = naturalGMV &- other.naturalGMV
+    result.paidImpressions = paidImpressions &- other.paidImpressions
+    result.paidCost = paidCost &- other.paidCost
+    result.paidGMV = paidGMV &- other.paidGMV
+    result.likes = likes &- other.likes
+    result.comments = comments &- other.comments
+    result.rows = rows &- other.rows
+    result.paidRows = paidRows &- other.paidRows
+    return result
+  }
+
+  /// Impressions from every source.
+  public var impressions: Int64 { naturalImpressions + paidImpressions }
+  /// GMV from every source, fen.
+  public var gmv: Int64 { naturalGMV + paidGMV }
+}
+
+/// The reference CPM a model divides by.
+public enum CPMChoice: Sendable, Equatable {
+  /// A fixed price in fen per thousand impressions (the `cpm_price` setting or `--cpm-price`).
+  case price(fen: Int64)
+  /// The group's own paid CPM over the window, or `fallbackFen` when it had no paid traffic.
+  case observed(fallbackFen: Int64)
+}
+
+/// Where this window's model stands against the previous window's.
+public enum Trend: String, Sendable, Equatable {
+  case up, flat, down
+}
+
+/// The traffic ROI model of one group over one window, every ratio exact (SPEC `report roi`).
+///
+/// Money ratios are in yuan: `naturalGPM` is yuan of GMV per thousand natural impressions,
+/// `cpmPrice` yuan per thousand. A ratio whose denominator is 0 is nil.
+public struct TrafficModel: Sendable, Equatable {
+  public var sums: TrafficSums
+  public var cpmPrice: Fraction
+  public var naturalGPM: Fraction?
+  public var roiModel: Fraction?
+  public var paidCPM: Fraction?
+  public var paidGPM: Fraction?
+  public var paidROI: Fraction?
+  public var totalROI: Fraction?
+  public var engagementRate: Fraction?
+  public var commentLikeRatio: Fraction?
+  public var trend: Trend?
+  /// roi_model ≥ floor; nil when the model is undefined.
+  public var aboveFloor: Bool?
+
+  /// The model of `current`, with the trend against `previous` (the window of the same length
+  /// just before; nil when not asked for).
+  public init(
+    current: TrafficSums, previous: TrafficSums?, cpm: CPMChoice, floor: Fraction,
+    declineRatio: Fraction
+  ) {
+    sums = current
+    cpmPrice = TrafficModel.cpm(current, cpm)
+    naturalGPM = TrafficModel.perThousand(current.naturalGMV, current.naturalImpressions)
+    roiModel = naturalGPM?.dividedBy(cpmPrice)
+    paidCPM = TrafficModel.perThousand(current.paidCost, current.paidImpressions)
+    paidGPM = TrafficModel.perThousand(current.paidGMV, current.paidImpressions)
+    paidROI = Fraction(Int128(current.paidGMV), over: Int128(current.paidCost))
+    totalROI = Fraction(Int128(current.gmv), over: Int128(current.paidCost))
+    engagementRate = Fraction(
+      Int128(current.likes) + Int128(current.comments), over: Int128(current.impressions))
+    commentLikeRatio = Fraction(Int128(current.comments), over: Int128(current.likes))
+    aboveFloor = roiModel.map { $0 >= floor }
+    if let previous {
+      let before = TrafficModel.perThousand(previous.naturalGMV, previous.naturalImpressions)?
+        .dividedBy(TrafficModel.cpm(previous, cpm))
+      trend = TrafficModel.trend(roiModel, against: before, declineRatio: declineRatio)
+    }
+  }
+
+  /// `down` below `declineRatio` × previous, `up` above previous ÷ `declineRatio`, else
+  /// `flat`; nil when either model is undefined or the previous one is 0.
+  public static func trend(
+    _ current: Fraction?, against previous: Fraction?, declineRatio: Fraction
+  ) -> Trend? {
+    guard let current, let previous, previous.numerator != 0 else { return nil }
+    if current < previous.times(declineRatio) { return .down }
+    if let upper = previous.dividedBy(declineRatio), current > upper { return .up }
+    return .flat
+  }
+
+  /// Yuan per thousand impressions from fen: fen × 1000 / impressions / 100.
+  static func perThousand(_ fen: Int64, _ impressions: Int64) -> Fraction? {
+    Fraction(Int128(fen) * 10, over: Int128(impressions))
+  }
+
+  static func cpm(_ sums: TrafficSums, _ choice: CPMChoice) -> Fraction {
+    switch choice {
+    case .price(let fen):
+      return Fraction(Int128(fen), over: 100) ?? Fraction(0)
+    case .observed(let fallback):
+      return perThousand(sums.paidCost, sums.paidImpressions).flatMap {
+        $0.numerator == 0 ? nil : $0
+      } ?? Fraction(Int128(fallback), over: 100) ?? Fraction(0)
+    }
+  }
+}

@@ -1,0 +1,84 @@
+public import ArgumentParser
+public import LedgerQuery
+public import LedgerStore
+
+// Argument types shared by the report commands: each parses with the library's own parser, so
+// `--as-of 2026/5/1` means what it means in an imported file.
+
+extension Day: ExpressibleByArgument {
+  public init?(argument: String) {
+    guard let day = try? Day.parse(argument) else { return nil }
+    self = day
+  }
+}
+
+extension Fraction: ExpressibleByArgument {
+  public init?(argument: String) {
+    guard let value = Fraction.parseDecimal(argument) else { return nil }
+    self = value
+  }
+}
+
+extension Source: ExpressibleByArgument {
+  public init?(argument: String) {
+    guard let source = Source(rawValue: argument), source.isPaid else { return nil }
+    self = source
+  }
+}
+
+extension RoiGrouping: ExpressibleByArgument {}
+extension SpendGrouping: ExpressibleByArgument {}
+
+/// `--cpm-price YUAN|observed`.
+struct CPMArgument: ExpressibleByArgument {
+  var option: CPMOption
+
+  public init?(argument: String) {
+    if argument == "observed" {
+      option = .observed
+    } else if let fen = try? Money.parseYuan(argument), fen > 0 {
+      option = .price(fen: fen)
+    } else {
+      return nil
+    }
+  }
+}
+
+/// `--sort FIELD[:asc|:desc]`.
+struct SortArgument: ExpressibleByArgument {
+  var sort: RoiSort
+
+  public init?(argument: String) {
+    let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
+    guard let field = parts.first.flatMap(RoiSortField.init(rawValue:)) else { return nil }
+    switch parts.count == 2 ? parts[1] : nil {
+    case nil: sort = RoiSort(field: field)
+    case "asc": sort = RoiSort(field: field, ascending: true)
+    case "desc": sort = RoiSort(field: field, ascending: false)
+    default: return nil
+    }
+  }
+
+  static var allValueStrings: [String] { RoiSortField.allCases.map(\.rawValue) }
+}
+
+/// The video filters every report takes.
+struct FilterOptions: ParsableArguments {
+  @Option(help: "Only videos of this brand.")
+  var brand: String?
+  @Option(name: [.customLong("kol"), .customLong("kol-id")], help: "Only videos of this KOL.")
+  var kol: String?
+
+  var filter: VideoFilter { VideoFilter(brand: brand, kolID: kol) }
+}
+
+/// Text helpers for report captions.
+enum Caption {
+  static func ratio(_ value: Fraction) -> String { fixed(value.value) }
+
+  static func fixed(_ value: Double) -> String {
+    let hundredths = Int64((value * 100).rounded())
+    let cents = hundredths % 100
+    return "\(hundredths / 100)." + (cents < 10 ? "0" : "") + "\(cents)"
+  }
+}

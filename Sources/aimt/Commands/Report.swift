@@ -1,0 +1,255 @@
+import ArgumentParser
+import LedgerQuery
+import LedgerStore
+
+/// `aimt report roi|spend|5a`.
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "The traffic-ROI model, spend and the 5A picture.",
+    subcommands: [ROI.self, Spend.self, FiveA.self])
+
+  struct ROI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "roi",
+      abstract:
+        "The traffic ROI model (natural GPM ÷ CPM price) per video, KOL, tool, brand or chain.",
+      discussion: """
+        Each row sums a window of --window days ending at --as-of (default: the latest day in
+        the ledger) and compares its model with the window before it (trend). Money is in yuan;
+        a ratio with nothing to divide by is null (— in tables).
+        Examples:
+          aimt report roi --window 30 --by kol --limit 10
+          aimt report roi --series --window 7 --since 2026-05-01 --limit 5 --format csv
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Group by video, kol, tool, brand or chain.")
+    var by: RoiGrouping = .video
+    @Option(help: "Days in the window.")
+    var window = 7
+    @Option(help: ArgumentHelp("Last day of the window.", valueName: "YYYY-MM-DD"))
+    var asOf: Day?
+    @Flag(help: "One row per key per day: the rolling model over time.")
+    var series = false
+    @Option(
+      help: ArgumentHelp(
+        "With --series: first day (default: 29 days before --until).", valueName: "YYYY-MM-DD"))
+    var since: Day?
+    @Option(
+      help: ArgumentHelp("With --series: last day (default: --as-of).", valueName: "YYYY-MM-DD"))
+    var until: Day?
+    @Option(
+      help: ArgumentHelp(
+        "Reference CPM in yuan, or 'observed' for each row's own paid CPM (default: the cpm_price setting).",
+        valueName: "YUAN|observed"))
+    var cpmPrice: CPMArgument?
+    @Option(help: "The ROI floor for above_floor (default: the roi_floor setting).")
+    var floor: Fraction?
+    @OptionGroup var filters: FilterOptions
+    @Option(help: "Count only this paid tool (with natural traffic); list only keys that had it.")
+    var tool: Source?
+    @Option(
+      help: ArgumentHelp(
+        "Sort by a column, optionally :asc or :desc (default: roi_model, best first).",
+        valueName: "COLUMN[:asc|:desc]"))
+    var sort: SortArgument?
+    @Option(help: "At most this many rows (with --series: keys).")
+    var limit: Int?
+
+    func validate() throws {
+      guard window >= 1, window <= 3660 else {
+        throw ValidationError("--window must be between 1 and 3660 days")
+      }
+      if !series, since != nil || until != nil {
+        throw ValidationError("--since and --until go with --series (use --as-of for one window)")
+      }
+      if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func run() throws {
+      let store = try ledger.open()
+      var query = RoiQuery()
+      query.grouping = by
+      query.window = window
+      query.asOf = asOf
+      query.cpm = cpmPrice?.option ?? .setting
+      query.floor = floor
+      query.filter = filters.filter
+      query.tool = tool
+      query.sort = sort?.sort ?? .byModel
+      query.limit = limit
+      if series {
+        guard let result = try store.roiSeries(query, since: since, until: until) else {
+          output.emit(
+            OutputTable(columns: (["key", "date"] + QueryTables.roiColumns).map(Column.init)))
+          return
+        }
+        output.emit(QueryTables.roiSeries(result, grouping: by))
+      } else {
+        output.emit(QueryTables.roi(try store.roiReport(query), grouping: by))
+      }
+    }
+  }
+
+  struct Spend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Spend, GMV and ROI by day, week, month, tool, KOL, brand, AIMT stage or chain.",
+      discussion: """
+        gmv counts every source (natural included), paid_gmv only the paid tools; roi is
+        gmv ÷ cost. A week is keyed by its Monday. Without --since/--until: the whole ledger.
+        Example: aimt report spend --by week --brand 山茶花 --since 2026-05-01
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "day, week, month, tool, kol, brand, stage or chain.")
+    var by: SpendGrouping = .day
+    @Option(help: ArgumentHelp("First day.", valueName: "YYYY-MM-DD"))
+    var since: Day?
+    @Option(help: ArgumentHelp("Last day.", valueName: "YYYY-MM-DD"))
+    var until: Day?
+    @OptionGroup var filters: FilterOptions
+    @Option(help: "Only this paid tool.")
+    var tool: Source?
+
+    func run() throws {
+      var query = SpendQuery()
+      query.grouping = by
+      query.since = since
+      query.until = until
+      query.filter = filters.filter
+      query.tool = tool
+      output.emit(QueryTables.spend(try ledger.open().spendReport(query), grouping: by))
+    }
+  }
+
+  struct FiveA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "5a",
+      abstract: "A brand's 5A audience: layer sizes, shares, growth, and what new assets cost.",
+      discussion: """
+        One row per snapshot. spend is the brand's spend on the days after the previous
+        snapshot up to this one; cost_per_new_asset is spend ÷ delta_total when the total grew.
+        Example: aimt report 5a --brand 山茶花 --since 2026-04-01
+        """)
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "The brand.")
+    var brand: String
+    @Option(help: ArgumentHelp("First snapshot date.", valueName: "YYYY-MM-DD"))
+    var since: Day?
+    @Option(help: ArgumentHelp("Last snapshot date.", valueName: "YYYY-MM-DD"))
+    var until: Day?
+
+    func run() throws {
+      let rows = try ledger.open().audienceReport(brand: brand, since: since, until: until)
+      output.emit(
+        QueryTables.audience(rows, brand: brand, bars: output.resolvedFormat == .table))
+    }
+  }
+}
+
+/// `aimt shortlist`.
+struct ShortlistCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "shortlist",
+    abstract: "Pick the videos to book content service for a sale.",
+    discussion: """
+      Lock date = sale start − --lead days; the lookback is --lookback days ending the day
+      before it. A video qualifies with roi_model ≥ --floor, natural impressions ≥
+      --min-impressions, engagement ≥ --min-engagement, ad review passed and no Dou+ order
+      during the sale. Ranked by roi_model × natural GMV.
+      Example: aimt shortlist --promotion 618-2026 --explain
+      """)
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var output: OutputOptions
+  @Option(help: "The sale, by name (see aimt promotion list).")
+  var promotion: String?
+  @Option(help: ArgumentHelp("Or the sale's first day.", valueName: "YYYY-MM-DD"))
+  var saleStart: Day?
+  @Option(
+    help: ArgumentHelp(
+      "With --sale-start: the sale's last day (default: the same day).", valueName: "YYYY-MM-DD"))
+  var saleEnd: Day?
+  @Option(help: "Days between booking and the sale.")
+  var lead = 30
+  @Option(help: "Days of history judged.")
+  var lookback = 90
+  @Option(help: "Minimum traffic ROI model (default: the roi_floor setting).")
+  var floor: Fraction?
+  @Option(help: "Minimum natural impressions over the lookback.")
+  var minImpressions: Int64 = 100_000
+  @Option(help: "Minimum engagement rate ((likes + comments) / impressions), e.g. 0.03.")
+  var minEngagement = Fraction(0)
+  @OptionGroup var filters: FilterOptions
+  @Option(help: "At most this many videos.")
+  var limit: Int?
+  @Flag(help: "Also list the videos that failed, with the first rule each failed.")
+  var explain = false
+
+  func validate() throws {
+    if promotion == nil, saleStart == nil {
+      throw ValidationError("name the sale: --promotion NAME or --sale-start YYYY-MM-DD")
+    }
+    if promotion != nil, saleStart != nil {
+      throw ValidationError("give --promotion or --sale-start, not both")
+    }
+    guard lead >= 0, lookback >= 1 else {
+      throw ValidationError("--lead must be 0 or more and --lookback at least 1")
+    }
+    if minImpressions < 0 { throw ValidationError("--min-impressions must be 0 or more") }
+  }
+
+  func run() throws {
+    var query = ShortlistQuery()
+    query.promotion = promotion
+    query.saleStart = saleStart
+    query.saleEnd = saleEnd
+    query.lead = lead
+    query.lookback = lookback
+    query.floor = floor
+    query.minImpressions = minImpressions
+    query.minEngagement = minEngagement
+    query.filter = filters.filter
+    query.limit = limit
+    let list = try ledger.open().shortlist(query)
+    output.emit(QueryTables.shortlist(list))
+    if explain {
+      if output.resolvedFormat == .table { Terminal.write("\n") }
+      output.emit(QueryTables.shortlistExcluded(list))
+    }
+  }
+}
+
+/// `aimt advise [VIDEO]`.
+struct Advise: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "The next AIMT step per video, with its reasons.",
+    discussion: """
+      Rules, in order: stop (paid ROI below the floor), hold (model below the floor or no
+      natural traffic), content_service (head KOL, engagement ≥ engagement_floor, ad review
+      passed), kol_bidding (authorised and passed), else dou_plus: smart or targeted, standard
+      after the warm-up. Thresholds are settings: aimt config get.
+      Example: aimt advise v1001
+      """)
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "One video (default: every video with metrics in the window).")
+  var videoID: String?
+  @Option(help: ArgumentHelp("The day advised on.", valueName: "YYYY-MM-DD"))
+  var asOf: Day?
+  @Option(help: "Days judged.")
+  var window = 7
+  @Option(help: "The ROI floor (default: the roi_floor setting).")
+  var floor: Fraction?
+  @OptionGroup var filters: FilterOptions
+
+  func run() throws {
+    var query = AdviseQuery()
+    query.videoID = videoID
+    query.asOf = asOf
+    query.window = max(window, 1)
+    query.floor = floor
+    query.filter = filters.filter
+    output.emit(QueryTables.advice(try ledger.open().advise(query)))
+  }
+}

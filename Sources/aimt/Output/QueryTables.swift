@@ -1,0 +1,174 @@
+import LedgerQuery
+import LedgerStore
+
+/// The reports as output tables, keyed as SPEC names their fields.
+enum QueryTables {
+  /// Two decimals for models, ROIs and yuan-per-thousand prices; four for rates.
+  static func ratio(_ value: Fraction?, digits: Int = 2) -> Cell {
+    value.map { .ratio($0.value, digits: digits) } ?? .null
+  }
+
+  static let roiColumns = [
+    "natural_impressions", "natural_gmv", "natural_gpm", "cpm_price", "roi_model",
+    "paid_impressions", "paid_cost", "paid_gmv", "paid_cpm", "paid_gpm", "paid_roi", "total_roi",
+    "engagement_rate", "comment_like_ratio", "trend", "above_floor",
+  ]
+
+  static func roiCells(_ model: TrafficModel) -> [Cell] {
+    let sums = model.sums
+    return [
+      .int(sums.naturalImpressions), .money(sums.naturalGMV), ratio(model.naturalGPM),
+      ratio(model.cpmPrice), ratio(model.roiModel), .int(sums.paidImpressions),
+      .money(sums.paidCost), .money(sums.paidGMV), ratio(model.paidCPM), ratio(model.paidGPM),
+      ratio(model.paidROI), ratio(model.totalROI), ratio(model.engagementRate, digits: 4),
+      ratio(model.commentLikeRatio, digits: 4), model.trend.map { .text($0.rawValue) } ?? .null,
+      model.aboveFloor.map(Cell.bool) ?? .null,
+    ]
+  }
+
+  static func roi(_ report: RoiReport, grouping: RoiGrouping) -> OutputTable {
+    var table = OutputTable(columns: (["key"] + roiColumns).map(Column.init))
+    if let asOf = report.asOf {
+      table.title =
+        "traffic ROI model by \(grouping.rawValue), \(report.window) days to \(asOf) "
+        + "(floor \(Caption.ratio(report.floor)))"
+    }
+    for row in report.rows { table.append([Tables.text(row.key)] + roiCells(row.model)) }
+    return table
+  }
+
+  static func roiSeries(_ series: RoiSeries, grouping: RoiGrouping) -> OutputTable {
+    var table = OutputTable(columns: (["key", "date"] + roiColumns).map(Column.init))
+    table.title =
+      "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
+      + "\(series.since) to \(series.until) (floor \(Caption.ratio(series.floor)))"
+    table.stream = RowStream { emit in
+      series.forEachRow { row in
+        emit([Tables.text(row.key), .text(row.date.description)] + roiCells(row.model))
+      }
+    }
+    return table
+  }
+
+  static func spend(_ report: SpendReport, grouping: SpendGrouping) -> OutputTable {
+    var table = OutputTable(
+      columns: [
+        "key", "impressions", "cost", "gmv", "paid_gmv", "orders", "roi", "paid_roi",
+      ].map(Column.init))
+    if let since = report.since, let until = report.until {
+      table.title = "spend by \(grouping.rawValue), \(since) to \(until)"
+    }
+    for row in report.rows {
+      table.append([
+        Tables.text(row.key), .int(row.impressions), .money(row.cost), .money(row.gmv),
+        .money(row.paidGMV), .int(row.orders), ratio(row.roi), ratio(row.paidROI),
+      ])
+    }
+    return table
+  }
+
+  static func audience(_ rows: [AudienceRow], brand: String, bars: Bool) -> OutputTable {
+    let layers = ["a1", "a2", "a3", "a4", "a5"]
+    var columns = ["date", "o"] + layers + ["total", "a2_a3"] + layers.map { "share_" + $0 }
+    columns += ["delta_total", "penetration", "spend", "cost_per_new_asset"]
+    if bars { columns.append("layers") }
+    var table = OutputTable(columns: columns.map(Column.init))
+    table.title = "5A audience of \(brand)" + (bars ? " (layers: A1 ░ A2 ▒ A3 ▓ A4 █ A5 ■)" : "")
+    let widest = rows.map(\.total).max() ?? 0
+    for row in rows {
+      var cells: [Cell] = [.text(row.date.description), .int(row.o)]
+      cells += row.layers.map(Cell.int)
+      cells += [.int(row.total), .int(row.a2a3)]
+      cells += row.shares.map { ratio($0, digits: 4) }
+      cells += [
+        row.deltaTotal.map(Cell.int) ?? .null, ratio(row.penetration, digits: 4),
+        row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset),
+      ]
+      if bars { cells.append(.text(layerBar(row.layers, widest: widest))) }
+      table.append(cells)
+    }
+    return table
+  }
+
+  /// The five layers as one bar, 40 cells for the widest snapshot, one glyph per layer.
+  static func layerBar(_ layers: [Int64], widest: Int64) -> String {
+    guard widest > 0 else { return "" }
+    let glyphs: [Character] = ["░", "▒", "▓", "█", "■"]
+    var bar = ""
+    for (index, count) in layers.enumerated() {
+      let cells = Int((Double(count) / Double(widest) * 40).rounded())
+      bar += String(repeating: glyphs[index], count: cells)
+    }
+    return bar
+  }
+
+  static func shortlist(_ list: Shortlist) -> OutputTable {
+    var table = OutputTable(
+      columns: [
+        "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi",
+        "natural_impressions", "natural_gmv", "engagement_rate", "trend",
+        "suggested_weekly_budget",
+      ].map(Column.init))
+    table.title =
+      "content-service shortlist for the sale \(list.saleStart) to \(list.saleEnd): "
+      + "lock \(list.lockDate), lookback \(list.lookbackStart) to \(list.lookbackEnd), "
+      + "floor \(Caption.ratio(list.floor))"
+    for entry in list.entries {
+      table.append([
+        .int(Int64(entry.rank)), .text(entry.video.videoID), Tables.text(entry.video.kolID),
+        Tables.text(entry.kolTier?.rawValue), ratio(entry.model.roiModel),
+        ratio(entry.model.paidROI), .int(entry.model.sums.naturalImpressions),
+        .money(entry.model.sums.naturalGMV), ratio(entry.model.engagementRate, digits: 4),
+        Tables.text(entry.model.trend?.rawValue),
+        entry.suggestedWeeklyBudget.map(Cell.money) ?? .null,
+      ])
+    }
+    return table
+  }
+
+  static func shortlistExcluded(_ list: Shortlist) -> OutputTable {
+    var table = OutputTable(
+      columns: [
+        "video_id", "kol_id", "roi_model", "natural_impressions", "engagement_rate",
+        "ad_review", "failed_rule", "reason",
+      ].map(Column.init))
+    table.title = "excluded videos: the first rule each failed"
+    for entry in list.excluded {
+      table.append([
+        .text(entry.video.videoID), Tables.text(entry.video.kolID), ratio(entry.model.roiModel),
+        .int(entry.model.sums.naturalImpressions), ratio(entry.model.engagementRate, digits: 4),
+        .text(entry.video.adReview.rawValue), Tables.text(entry.failed?.rule.rawValue),
+        Tables.text(entry.failed?.reason),
+      ])
+    }
+    return table
+  }
+
+  static func advice(_ advice: [Advice]) -> OutputTable {
+    var table = OutputTable(
+      columns: [
+        "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "paid_roi", "trend",
+        "action", "mode", "strategy", "reasons",
+      ].map(Column.init))
+    if let asOf = advice.first?.asOf { table.title = "AIMT next step per video, as of \(asOf)" }
+    for item in advice {
+      table.append([
+        .text(item.video.videoID), Tables.text(item.video.kolID),
+        Tables.text(item.kolTier?.rawValue), item.ageDays.map { .int(Int64($0)) } ?? .null,
+        ratio(item.model.roiModel), ratio(item.model.paidROI),
+        Tables.text(item.model.trend?.rawValue), .text(item.action.rawValue),
+        Tables.text(item.mode?.rawValue), Tables.text(item.strategy?.rawValue),
+        .text(item.reasons.joined(separator: "; ")),
+      ])
+    }
+    return table
+  }
+
+  /// The sparkline of a series of counts: one of ▁▂▃▄▅▆▇█ per value, scaled to the largest.
+  static func sparkline(_ values: [Int64]) -> String {
+    let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    let top = values.max() ?? 0
+    guard top > 0 else { return String(repeating: bars[0], count: values.count) }
+    return String(values.map { bars[Int((Double($0) / Double(top) * 7).rounded())] })
+  }
+}
