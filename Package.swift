@@ -62,7 +62,10 @@ let package = Package(
       dependencies: ["LedgerStore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport"]),
-    .testTarget(name: "LedgerQueryTests", dependencies: ["LedgerQuery"]),
+    .testTarget(
+      name: "LedgerQueryTests",
+      dependencies: ["LedgerQuery", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(name: "aimtTests", dependencies: ["aimt"]),
   ],
   swiftLanguageModes: [.v6]

@@ -51,13 +51,15 @@ public enum DemoLedger {
       let first = try Day.parse("2026-05-01")
       for offset in 0..<14 {
         let day = first.adding(days: offset)
-        // The worked example on its first day: 250,000 natural plays and ¥20,000 GMV.
+        // The worked example on its first day: 250,000 natural plays and ¥20,000 GMV; every
+        // later day keeps its 8 fen of GMV per play, so any window's model is exactly 2.0.
         let decay = Int64(14 - offset)
+        let plays = 250_000 * decay / 14
         try writer.upsert(
           MetricInput(
             day: day, videoID: "v1001", source: .natural,
             values: [
-              .impressions: 250_000 * decay / 14, .gmv: 2_000_000 * decay / 14,
+              .impressions: plays, .gmv: 8 * plays,
               .likes: 9_000 * decay / 14, .comments: 700 * decay / 14,
             ]), at: .commandLine)
         if offset >= 3 {
@@ -92,6 +94,20 @@ public enum DemoLedger {
       booking.start = DateTime(day: try Day.parse("2026-06-01"), secondOfDay: 0)
       booking.end = DateTime.endOfDay(try Day.parse("2026-06-07"))
       try writer.upsert(booking, at: .commandLine)
+      try writer.beginBatch(BatchInfo(command: "demo", kind: "audience"))
+      // Weekly Yuntu 5A snapshots of the brand: the seeding weeks grow A1–A3 most.
+      for (week, o, a1, a2, a3, a4, a5) in [
+        (0, 9_800_000, 2_400_000, 610_000, 180_000, 52_000, 9_000),
+        (1, 9_650_000, 2_710_000, 702_000, 214_000, 55_500, 9_400),
+        (2, 9_500_000, 2_950_000, 781_000, 243_000, 58_900, 9_900),
+      ] as [(Int, Int64, Int64, Int64, Int64, Int64, Int64)] {
+        try writer.upsert(
+          AudienceInput(
+            brand: "山茶花", day: first.adding(days: 7 * week),
+            values: [
+              .o: o, .a1: a1, .a2: a2, .a3: a3, .a4: a4, .a5: a5, .categoryTotal: 48_000_000,
+            ]), at: .commandLine)
+      }
       try writer.beginBatch(BatchInfo(command: "demo", kind: "promotions"))
       var sale = PromotionInput(name: "618-2026")
       sale.start = try Day.parse("2026-05-20")

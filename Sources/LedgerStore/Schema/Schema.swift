@@ -15,7 +15,8 @@ public enum Schema {
 
   /// Every migration, in the order they apply.
   public static let migrations: [Migration] = [
-    Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql)
+    Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql),
+    Migration(identifier: "0002_analyst_views", bytes: PackageResources._002_analyst_views_sql),
   ]
 
   static var migrator: DatabaseMigrator {

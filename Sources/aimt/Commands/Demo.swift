@@ -6,11 +6,11 @@ import LedgerStore
 
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Build a small sample ledger and show what aimt keeps.",
+    abstract: "Build a small sample ledger and show the main reports on it.",
     discussion: """
       Writes ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there
       but never another file. The data is fixed, so every run prints the same
-      numbers.
+      numbers. Each report is printed under the command that makes it.
       Example: aimt demo && aimt video show v1001 --db aimt-demo.db
       """)
   @Option(name: .long, help: "Where to build the demo ledger (default: ./aimt-demo.db).")
@@ -22,16 +22,38 @@ struct Demo: ParsableCommand {
     var output = output
     if output.format == nil { output.format = .table }
     let store = try DemoLedger.build(at: db)
-    Terminal.write("demo ledger: \(db)\n\n$ aimt video list --db \(db)\n")
-    output.emit(Tables.videos(try store.videos()))
+    Terminal.write("demo ledger: \(db)\n")
+
+    step("aimt report roi --window 7", "the traffic ROI model of each video this week")
+    output.emit(QueryTables.roi(try store.roiReport(RoiQuery()), grouping: .video))
+
+    step(
+      "aimt report roi --window 1 --as-of 2026-05-01",
+      "the worked example: 250,000 natural plays, ¥20,000 GMV, ¥40 CPM → 2.0 (1:2)")
+    var firstDay = RoiQuery()
+    firstDay.window = 1
+    firstDay.asOf = Day(year: 2026, month: 5, day: 1)
+    output.emit(QueryTables.roi(try store.roiReport(firstDay), grouping: .video))
+
+    step("aimt report spend --by tool", "what was spent and what came back, per tool")
+    var spend = SpendQuery()
+    spend.grouping = .tool
+    output.emit(QueryTables.spend(try store.spendReport(spend), grouping: .tool))
+
+    step("aimt report 5a --brand 山茶花", "the brand's audience assets, week by week")
+    output.emit(
+      QueryTables.audience(
+        try store.audienceReport(brand: "山茶花"), brand: "山茶花",
+        bars: output.resolvedFormat == .table))
+
+    step("aimt advise", "the next AIMT step for each video")
+    output.emit(QueryTables.advice(try store.advise(AdviseQuery())))
+
     Terminal.write(
-      "\n$ aimt video show v1001 --db \(db)   (the worked example: 250k natural plays, ¥20,000 GMV)\n"
-    )
-    output.emit(Tables.totals(try store.videoTotals(videoID: "v1001")))
-    Terminal.write("\n$ aimt placement list --db \(db)\n")
-    output.emit(Tables.placements(try store.placements()))
-    Terminal.write(
-      "\nThe traffic-ROI, spend and 5A reports come with the query module; "
-        + "meanwhile try: aimt sql \"SELECT * FROM daily_metrics LIMIT 5\" --db \(db)\n")
+      "\nNext: aimt video show v1001 --db \(db)   ·   aimt report roi --series --db \(db)\n")
+  }
+
+  private func step(_ command: String, _ what: String) {
+    Terminal.write("\n$ \(command) --db \(db)   # \(what)\n")
   }
 }

@@ -154,23 +154,40 @@ struct VideoCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show one video: its fields, totals per source and placements.",
-      discussion: "Example: aimt video show v1")
+      abstract: "Show one video's card: KOL, age, totals, 7/30-day model, last 14 days, advice.",
+      discussion: """
+        As of --as-of (default: the latest day in the ledger). A table shows the whole card;
+        other formats print its one-row summary.
+        Example: aimt video show v1001
+        """)
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
     @Argument var videoID: String
+    @Option(help: ArgumentHelp("The day the card is as of.", valueName: "YYYY-MM-DD"))
+    var asOf: Day?
 
     func run() throws {
-      let store = try ledger.open()
-      let video = try store.video(videoID)
-      output.emit(Tables.videos([video]))
-      let totals = try store.videoTotals(videoID: videoID)
-      let placements = try store.placements(ListFilter(videoID: videoID))
-      guard output.resolvedFormat == .table else { return }
-      Terminal.write("\ntotals by source\n")
-      output.emit(Tables.totals(totals))
+      let card = try ledger.open().videoCard(videoID: videoID, asOf: asOf)
+      guard output.resolvedFormat == .table else {
+        output.emit(QueryTables.cardSummary(card))
+        return
+      }
+      // The advice's reasons are listed at the end, one per line.
+      var summary = QueryTables.cardSummary(card)
+      summary.columns.removeLast()
+      output.emit(summary.transposed())
+      Terminal.write("\n" + QueryTables.cardDays(card) + "\n")
+      output.emit(QueryTables.cardModels(card))
+      Terminal.write("\n")
+      output.emit(Tables.totals(card.totals))
       Terminal.write("\nplacements\n")
-      output.emit(Tables.placements(placements))
+      output.emit(Tables.placements(card.placements))
+      Terminal.write(
+        "\nadvice: \(card.advice.action.rawValue)"
+          + (card.advice.mode.map {
+            " (\($0.rawValue)" + (card.advice.strategy.map { ", \($0.rawValue)" } ?? "") + ")"
+          } ?? "")
+          + "\n" + card.advice.reasons.map { "  - \($0)\n" }.joined())
     }
   }
 }

@@ -49,6 +49,17 @@ struct OutputTable: Sendable, Equatable {
   /// Adds one row at the end.
   mutating func append(_ row: [Cell]) { rows.append(row) }
 
+  /// The table turned on its side: one `field`, `value` row per column of the first row (a
+  /// one-record table reads better that way on a terminal).
+  func transposed() -> OutputTable {
+    var table = OutputTable(columns: [Column("field"), Column("value")], title: title)
+    guard let first = rows.first else { return table }
+    for (column, cell) in zip(columns, first) where cell != .null {
+      table.append([.text(column.key), .text(cell.humanText)])
+    }
+    return table
+  }
+
   /// Calls `body` with every row: `rows`, then the streamed ones.
   func forEachRow(_ body: ([Cell]) -> Void) {
     rows.forEach(body)

@@ -30,12 +30,14 @@ enum QueryTables {
     var table = OutputTable(columns: (["key"] + roiColumns).map(Column.init))
     if let asOf = report.asOf {
       table.title =
-        "traffic ROI model by \(grouping.rawValue), \(report.window) days to \(asOf) "
+        "traffic ROI model by \(grouping.rawValue), \(days(report.window)) to \(asOf) "
         + "(floor \(Caption.ratio(report.floor)))"
     }
     for row in report.rows { table.append([Tables.text(row.key)] + roiCells(row.model)) }
     return table
   }
+
+  static func days(_ count: Int) -> String { count == 1 ? "1 day" : "\(count) days" }
 
   static func roiSeries(_ series: RoiSeries, grouping: RoiGrouping) -> OutputTable {
     var table = OutputTable(columns: (["key", "date"] + roiColumns).map(Column.init))
@@ -82,7 +84,7 @@ enum QueryTables {
       cells += row.shares.map { ratio($0, digits: 4) }
       cells += [
         row.deltaTotal.map(Cell.int) ?? .null, ratio(row.penetration, digits: 4),
-        row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset),
+        row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset, digits: 4),
       ]
       if bars { cells.append(.text(layerBar(row.layers, widest: widest))) }
       table.append(cells)
@@ -170,5 +172,61 @@ enum QueryTables {
     let top = values.max() ?? 0
     guard top > 0 else { return String(repeating: bars[0], count: values.count) }
     return String(values.map { bars[Int((Double($0) / Double(top) * 7).rounded())] })
+  }
+}
+
+extension QueryTables {
+  /// The card's one-row summary (every format).
+  static func cardSummary(_ card: VideoCard) -> OutputTable {
+    var table = OutputTable(
+      columns: [
+        "video_id", "kol_id", "kol_name", "followers", "kol_tier", "brand", "title", "published",
+        "age_days", "chain", "ad_review", "bidding_authorized", "as_of", "roi_model_7d",
+        "roi_model_30d", "paid_roi_7d", "trend_7d", "action", "mode", "strategy", "reasons",
+      ].map(Column.init))
+    let advice = card.advice
+    table.title = "video \(card.video.videoID)" + (card.video.title.map { " 「\($0)」" } ?? "")
+    table.append([
+      .text(card.video.videoID), Tables.text(card.video.kolID), Tables.text(card.kol?.name),
+      advice.followers.map(Cell.int) ?? .null, Tables.text(advice.kolTier?.rawValue),
+      Tables.text(card.video.brand), Tables.text(card.video.title),
+      Tables.text(card.video.published), advice.ageDays.map { .int(Int64($0)) } ?? .null,
+      Tables.text(card.video.chain), .text(card.video.adReview),
+      .bool(card.video.biddingAuthorized), .text(advice.asOf.description),
+      ratio(card.week.roiModel), ratio(card.month.roiModel), ratio(card.week.paidROI),
+      Tables.text(card.week.trend?.rawValue), .text(advice.action.rawValue),
+      Tables.text(advice.mode?.rawValue), Tables.text(advice.strategy?.rawValue),
+      .text(advice.reasons.joined(separator: "; ")),
+    ])
+    return table
+  }
+
+  /// The 7- and 30-day models side by side.
+  static func cardModels(_ card: VideoCard) -> OutputTable {
+    var table = OutputTable(columns: (["window"] + roiColumns).map(Column.init))
+    table.append([.text("7 days")] + roiCells(card.week))
+    table.append([.text("30 days")] + roiCells(card.month))
+    return table
+  }
+
+  /// The last 14 days as sparklines: natural plays, paid plays, GMV, cost.
+  static func cardDays(_ card: VideoCard) -> String {
+    guard let first = card.days.first?.day, let last = card.days.last?.day else { return "" }
+    let lines: [(String, [Int64])] = [
+      ("natural plays", card.days.map(\.sums.naturalImpressions)),
+      ("paid plays", card.days.map(\.sums.paidImpressions)),
+      ("GMV", card.days.map(\.sums.gmv)),
+      ("cost", card.days.map(\.sums.paidCost)),
+    ]
+    var text = "last 14 days, \(first) to \(last)\n"
+    for (name, values) in lines {
+      text +=
+        "  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + sparkline(values)
+        + "  max "
+        + (name == "GMV" || name == "cost"
+          ? "¥" + Caption.fixed(Double(values.max() ?? 0) / 100) : String(values.max() ?? 0))
+        + "\n"
+    }
+    return text
   }
 }

@@ -54,6 +54,9 @@ private enum TextStyle {
 }
 
 extension Cell {
+  /// The cell as a person reads it in a table (`1,234.50`, `—` for no value).
+  var humanText: String { rendered(.human) ?? TableFormat.empty }
+
   /// The cell's text in a text format, or nil when it has no value (`null`, or a ratio or real
   /// that is NaN or infinite), which each format shows its own way.
   fileprivate func rendered(_ style: TextStyle) -> String? {
