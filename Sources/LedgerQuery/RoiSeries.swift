@@ -4,10 +4,14 @@ public import LedgerStore
 /// The rolling traffic ROI model day by day (`report roi --series`): for each key and each day
 /// from `since` to `until`, the model of the window ending that day.
 ///
-/// Built from one scan of the days `since − 2·window + 1 … until`: each key's daily sums become
-/// prefix sums, so any day's window (and the previous window, for the trend) is two lookups and
-/// a subtraction, never a re-scan per day. Rows are computed when iterated, so a year of 14k
-/// videos is printed without holding a million row objects.
+/// Each key's daily sums over `since − 2·window + 1 … until` become prefix sums, so any day's
+/// window (and the previous window, for the trend) is two lookups and a subtraction, never a
+/// re-scan per day. Rows are computed when iterated, never held as row objects.
+///
+/// Two ways to hold the daily sums, chosen by size: when every key's days fit in 64 MiB they
+/// come from one scan and stay in memory; beyond that (hundreds of thousands of videos) the
+/// keys are ranked from one scan of the last windows, and each key's days are read again, one
+/// key range per video, while its rows are printed, so memory stays flat whatever the size.
 public struct RoiSeries: Sendable {
   public var since: Day
   public var until: Day
@@ -16,32 +20,69 @@ public struct RoiSeries: Sendable {
   /// The keys printed, in order (ranked by `sort` on their `until` row, then cut to `limit`).
   public var keys: [String?]
 
-  private var groupOfKey: [Int]
-  private let prefix: [TrafficSums]
-  private let stride: Int
+  private let storage: Storage
   private let cpm: CPMChoice
   private let declineRatio: Fraction
   private let tool: Source?
 
+  enum Storage: Sendable {
+    /// Prefix sums of every group, `stride` entries each; `groups[i]` is the group of key i.
+    case memory(prefix: [TrafficSums], groups: [Int], stride: Int)
+    /// Read each key's days again with its own filter.
+    case rescan(ledger: Ledger, filters: [VideoFilter])
+  }
+
   /// Calls `body` with every row: keys in order, days ascending; a day whose window has no
   /// rows for the key is skipped (like the single-window report, which would not list it).
-  public func forEachRow(_ body: (RoiRow) throws -> Void) rethrows {
-    let days = until - since + 1
-    for (index, group) in groupOfKey.enumerated() {
-      for offset in 0..<days {
-        if let row = row(group: group, key: keys[index], offset: offset) { try body(row) }
+  public func forEachRow(_ body: (RoiRow) -> Void) throws(LedgerError) {
+    let stride = (until - first) + 2
+    switch storage {
+    case .memory(let prefix, let groups, _):
+      for (index, group) in groups.enumerated() {
+        prefix.withUnsafeBufferPointer { buffer in
+          let slice = UnsafeBufferPointer(rebasing: buffer[group * stride..<(group + 1) * stride])
+          emitRows(slice, key: keys[index], body)
+        }
+      }
+    case .rescan(let ledger, let filters):
+      var prefix = [TrafficSums](repeating: TrafficSums(), count: stride)
+      for (index, filter) in filters.enumerated() {
+        for position in prefix.indices { prefix[position] = TrafficSums() }
+        let first = first
+        let toolCode = tool?.code
+        try ledger.read { db in
+          try MetricScan.scan(db, from: first, through: until, filter: filter) { row in
+            if row.source != 0, let toolCode, row.source != toolCode { return }
+            prefix[Int(row.day - first.daysSinceEpoch) + 1].add(row)
+          }
+        }
+        RoiSeries.accumulate(&prefix, from: 0, count: stride)
+        prefix.withUnsafeBufferPointer { emitRows($0, key: keys[index], body) }
       }
     }
   }
 
-  /// The row of `group` on `since + offset`, nil when its window has no rows.
-  private func row(group: Int, key: String?, offset: Int) -> RoiRow? {
-    // prefix[base + i] = sums of the first i days from `since − 2·window + 1`.
-    let base = group * stride
+  /// The first day read: the start of the previous window of `since`.
+  private var first: Day { since.adding(days: 1 - 2 * window) }
+
+  /// Emits the rows of one key from its prefix sums.
+  private func emitRows(
+    _ prefix: UnsafeBufferPointer<TrafficSums>, key: String?, _ body: (RoiRow) -> Void
+  ) {
+    for offset in 0...(until - since) {
+      if let row = row(prefix, key: key, offset: offset) { body(row) }
+    }
+  }
+
+  /// The row on `since + offset`, nil when its window has no rows.
+  private func row(
+    _ prefix: UnsafeBufferPointer<TrafficSums>, key: String?, offset: Int
+  ) -> RoiRow? {
+    // prefix[i] = sums of the first i days from `since − 2·window + 1`.
     let end = offset + 2 * window
-    let current = prefix[base + end].minus(prefix[base + end - window])
+    let current = prefix[end].minus(prefix[end - window])
     guard current.isListed(tool: tool) else { return nil }
-    let previous = prefix[base + end - window].minus(prefix[base + end - 2 * window])
+    let previous = prefix[end - window].minus(prefix[end - 2 * window])
     return RoiRow(
       key: key, date: since.adding(days: offset),
       model: TrafficModel(
@@ -49,10 +90,17 @@ public struct RoiSeries: Sendable {
         declineRatio: declineRatio))
   }
 
+  /// Turns `count` daily sums starting at `base` into running totals.
+  static func accumulate(_ prefix: inout [TrafficSums], from base: Int, count: Int) {
+    for index in 1..<count {
+      let before = prefix[base + index - 1]
+      prefix[base + index].add(before)
+    }
+  }
+
   init(
     since: Day, until: Day, window: Int, floor: Fraction, cpm: CPMChoice, declineRatio: Fraction,
-    tool: Source?, groups: Grouper, prefix: [TrafficSums], stride: Int, sort: RoiSort,
-    limit: Int?
+    tool: Source?, keys: [String?], storage: Storage
   ) {
     self.since = since
     self.until = until
@@ -61,44 +109,23 @@ public struct RoiSeries: Sendable {
     self.cpm = cpm
     self.declineRatio = declineRatio
     self.tool = tool
-    self.prefix = prefix
-    self.stride = stride
-    // Rank the keys by their last day's row; keys with no row that day follow, by key.
-    let lastOffset = until - since
-    // Rows are computed through `self`, which needs every stored property set: rank with a
-    // series holding every group, then keep the ranked ones.
-    self.keys = (0..<groups.count).map { groups.key($0) }
-    self.groupOfKey = Array(0..<groups.count)
-    var ranked: [(group: Int, row: RoiRow?)] = []
-    for group in 0..<groups.count {
-      let hasRows = (0...lastOffset).contains { offset in
-        let end = offset + 2 * window
-        return prefix[group * stride + end].minus(prefix[group * stride + end - window])
-          .isListed(tool: tool)
-      }
-      guard hasRows else { continue }
-      ranked.append((group, row(group: group, key: groups.key(group), offset: lastOffset)))
-    }
-    ranked.sort { a, b in
-      switch (a.row, b.row) {
-      case (let x?, let y?): return sort.areInOrder(x, y)
-      case (nil, .some): return false
-      case (.some, nil): return true
-      case (nil, nil):
-        return RoiSort.keyOrder(groups.key(a.group), groups.key(b.group), until, until)
-      }
-    }
-    if let limit, limit < ranked.count { ranked.removeLast(ranked.count - limit) }
-    self.groupOfKey = ranked.map(\.group)
-    self.keys = ranked.map { groups.key($0.group) }
+    self.keys = keys
+    self.storage = storage
   }
 }
 
 extension Ledger {
   /// The rolling model of every key for each day in `since...until` (SPEC `report roi
-  /// --series`); `query.asOf` is ignored in favour of `until`.
+  /// --series`); `query.asOf` stands for `until` when that is nil.
   public func roiSeries(
     _ query: RoiQuery, since: Day?, until: Day?
+  ) throws(LedgerError) -> RoiSeries? {
+    try roiSeries(query, since: since, until: until, memoryLimit: 64 << 20)
+  }
+
+  /// `roiSeries` with the memory limit above which a by-video series re-reads each video.
+  func roiSeries(
+    _ query: RoiQuery, since: Day?, until: Day?, memoryLimit: Int
   ) throws(LedgerError) -> RoiSeries? {
     let settings = try querySettings()
     return try read { db in
@@ -110,24 +137,105 @@ extension Ledger {
       let groups = Grouper(query.grouping, directory)
       let first = since.adding(days: 1 - 2 * window)
       let stride = (until - first + 1) + 1
-      var prefix = [TrafficSums](repeating: TrafficSums(), count: groups.count * stride)
+      let floor = query.floor ?? settings.roiFloor
+      let cpm = query.cpm.choice(settings)
       let toolCode = query.tool?.code
+      func lastRow(_ current: TrafficSums, _ previous: TrafficSums, _ group: Int) -> RoiRow? {
+        guard current.isListed(tool: query.tool) else { return nil }
+        return RoiRow(
+          key: groups.key(group), date: until,
+          model: TrafficModel(
+            current: current, previous: previous, cpm: cpm, floor: floor,
+            declineRatio: settings.declineRatio))
+      }
+      func series(_ ranked: [(group: Int, row: RoiRow?)], _ storage: (([Int]) -> RoiSeries.Storage))
+        -> RoiSeries
+      {
+        let kept = SeriesRanking.rank(ranked, sort: query.sort, limit: query.limit, groups: groups)
+        return RoiSeries(
+          since: since, until: until, window: window, floor: floor, cpm: cpm,
+          declineRatio: settings.declineRatio, tool: query.tool,
+          keys: kept.map { groups.key($0) }, storage: storage(kept))
+      }
+
+      let bytes = groups.count * stride * MemoryLayout<TrafficSums>.stride
+      if query.grouping == .video, bytes > memoryLimit {
+        // Rank from the last windows and the range's rows, then re-read each video on output.
+        let from = min(since.adding(days: 1 - window), until.adding(days: 1 - 2 * window))
+        let rangeStart = since.adding(days: 1 - window).daysSinceEpoch
+        let currentStart = until.adding(days: 1 - window).daysSinceEpoch
+        let previousStart = until.adding(days: 1 - 2 * window).daysSinceEpoch
+        var range = [TrafficSums](repeating: TrafficSums(), count: groups.count)
+        var current = range
+        var previous = range
+        try MetricScan.scan(db, from: from, through: until, filter: query.filter) { row in
+          if row.source != 0, let toolCode, row.source != toolCode { return }
+          guard let group = groups.group(of: row) else { return }
+          if row.day >= rangeStart { range[group].add(row) }
+          if row.day >= currentStart {
+            current[group].add(row)
+          } else if row.day >= previousStart {
+            previous[group].add(row)
+          }
+        }
+        let ranked = (0..<groups.count).filter { range[$0].isListed(tool: query.tool) }.map {
+          (group: $0, row: lastRow(current[$0], previous[$0], $0))
+        }
+        return series(ranked) { kept in
+          .rescan(
+            ledger: self,
+            filters: kept.map {
+              VideoFilter(
+                brand: query.filter.brand, kolID: query.filter.kolID, videoID: groups.key($0))
+            })
+        }
+      }
+
+      var prefix = [TrafficSums](repeating: TrafficSums(), count: groups.count * stride)
       try MetricScan.scan(db, from: first, through: until, filter: query.filter) { row in
         if row.source != 0, let toolCode, row.source != toolCode { return }
         guard let group = groups.group(of: row) else { return }
         prefix[group * stride + Int(row.day - first.daysSinceEpoch) + 1].add(row)
       }
+      var ranked: [(group: Int, row: RoiRow?)] = []
       for group in 0..<groups.count {
+        RoiSeries.accumulate(&prefix, from: group * stride, count: stride)
+        // Listed when some day's window in the range has rows: the range's rows from
+        // `since − window + 1` to `until`.
         let base = group * stride
-        for index in 1..<stride {
-          let before = prefix[base + index - 1]
-          prefix[base + index].add(before)
-        }
+        let inRange = prefix[base + stride - 1].minus(prefix[base + window])
+        guard inRange.isListed(tool: query.tool) else { continue }
+        let last = base + stride - 1
+        ranked.append(
+          (
+            group,
+            lastRow(
+              prefix[last].minus(prefix[last - window]),
+              prefix[last - window].minus(prefix[last - 2 * window]), group)
+          ))
       }
-      return RoiSeries(
-        since: since, until: until, window: window, floor: query.floor ?? settings.roiFloor,
-        cpm: query.cpm.choice(settings), declineRatio: settings.declineRatio, tool: query.tool,
-        groups: groups, prefix: prefix, stride: stride, sort: query.sort, limit: query.limit)
+      return series(ranked) { kept in .memory(prefix: prefix, groups: kept, stride: stride) }
     }
+  }
+}
+
+/// Orders a series' keys by their last day's row; keys with no row that day follow, by key.
+enum SeriesRanking {
+  static func rank(
+    _ ranked: [(group: Int, row: RoiRow?)], sort: RoiSort, limit: Int?, groups: Grouper
+  ) -> [Int] {
+    var ranked = ranked
+    ranked.sort { a, b in
+      switch (a.row, b.row) {
+      case (let x?, let y?): return sort.areInOrder(x, y)
+      case (nil, .some): return false
+      case (.some, nil): return true
+      case (nil, nil):
+        let day = Day(daysSinceEpoch: 0)
+        return RoiSort.keyOrder(groups.key(a.group), groups.key(b.group), day, day)
+      }
+    }
+    if let limit, limit < ranked.count { ranked.removeLast(ranked.count - limit) }
+    return ranked.map(\.group)
   }
 }

@@ -35,10 +35,11 @@ struct OutputOptions: ParsableArguments {
     format ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
   }
 
-  /// Prints a table in the chosen format.
-  func emit(_ table: OutputTable) {
+  /// Prints a table in the chosen format; throws what went wrong making streamed rows.
+  func emit(_ table: OutputTable) throws(LedgerError) {
     let options = RenderOptions(csvBOM: bom, color: Terminal.useColor)
     render(table, as: resolvedFormat, options: options) { Terminal.write($0) }
+    if let error = table.stream?.failure.error { throw error }
   }
 }
 

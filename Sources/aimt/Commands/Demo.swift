@@ -25,7 +25,7 @@ struct Demo: ParsableCommand {
     Terminal.write("demo ledger: \(db)\n")
 
     step("aimt report roi --window 7", "the traffic ROI model of each video this week")
-    output.emit(QueryTables.roi(try store.roiReport(RoiQuery()), grouping: .video))
+    try output.emit(QueryTables.roi(try store.roiReport(RoiQuery()), grouping: .video))
 
     step(
       "aimt report roi --window 1 --as-of 2026-05-01",
@@ -33,21 +33,21 @@ struct Demo: ParsableCommand {
     var firstDay = RoiQuery()
     firstDay.window = 1
     firstDay.asOf = Day(year: 2026, month: 5, day: 1)
-    output.emit(QueryTables.roi(try store.roiReport(firstDay), grouping: .video))
+    try output.emit(QueryTables.roi(try store.roiReport(firstDay), grouping: .video))
 
     step("aimt report spend --by tool", "what was spent and what came back, per tool")
     var spend = SpendQuery()
     spend.grouping = .tool
-    output.emit(QueryTables.spend(try store.spendReport(spend), grouping: .tool))
+    try output.emit(QueryTables.spend(try store.spendReport(spend), grouping: .tool))
 
     step("aimt report 5a --brand 山茶花", "the brand's audience assets, week by week")
-    output.emit(
+    try output.emit(
       QueryTables.audience(
         try store.audienceReport(brand: "山茶花"), brand: "山茶花",
         bars: output.resolvedFormat == .table))
 
     step("aimt advise", "the next AIMT step for each video")
-    output.emit(QueryTables.advice(try store.advise(AdviseQuery())))
+    try output.emit(QueryTables.advice(try store.advise(AdviseQuery())))
 
     Terminal.write(
       "\nNext: aimt video show v1001 --db \(db)   ·   aimt report roi --series --db \(db)\n")

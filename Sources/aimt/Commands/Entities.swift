@@ -73,7 +73,7 @@ struct KOLCommand: ParsableCommand {
 
     func run() throws {
       let kols = try ledger.open().kols(ListFilter(category: category))
-      output.emit(Tables.kols(kols))
+      try output.emit(Tables.kols(kols))
     }
   }
 
@@ -88,11 +88,11 @@ struct KOLCommand: ParsableCommand {
     func run() throws {
       let store = try ledger.open()
       let kol = try store.kol(kolID)
-      output.emit(Tables.kols([kol]))
+      try output.emit(Tables.kols([kol]))
       let history = try store.followerHistory(kolID: kolID)
       if !history.isEmpty, output.resolvedFormat == .table {
         Terminal.write("\nfollowers\n")
-        output.emit(Tables.followers(history))
+        try output.emit(Tables.followers(history))
       }
     }
   }
@@ -148,7 +148,8 @@ struct VideoCommand: ParsableCommand {
     @Option var kolID: String?
 
     func run() throws {
-      output.emit(Tables.videos(try ledger.open().videos(ListFilter(brand: brand, kolID: kolID))))
+      try output.emit(
+        Tables.videos(try ledger.open().videos(ListFilter(brand: brand, kolID: kolID))))
     }
   }
 
@@ -169,19 +170,19 @@ struct VideoCommand: ParsableCommand {
     func run() throws {
       let card = try ledger.open().videoCard(videoID: videoID, asOf: asOf)
       guard output.resolvedFormat == .table else {
-        output.emit(QueryTables.cardSummary(card))
+        try output.emit(QueryTables.cardSummary(card))
         return
       }
       // The advice's reasons are listed at the end, one per line.
       var summary = QueryTables.cardSummary(card)
       summary.columns.removeLast()
-      output.emit(summary.transposed())
+      try output.emit(summary.transposed())
       Terminal.write("\n" + QueryTables.cardDays(card) + "\n")
-      output.emit(QueryTables.cardModels(card))
+      try output.emit(QueryTables.cardModels(card))
       Terminal.write("\n")
-      output.emit(Tables.totals(card.totals))
+      try output.emit(Tables.totals(card.totals))
       Terminal.write("\nplacements\n")
-      output.emit(Tables.placements(card.placements))
+      try output.emit(Tables.placements(card.placements))
       Terminal.write(
         "\nadvice: \(card.advice.action.rawValue)"
           + (card.advice.mode.map {
@@ -248,7 +249,7 @@ struct PlacementCommand: ParsableCommand {
 
     func run() throws {
       let filter = ListFilter(brand: brand, kolID: kolID, videoID: videoID, tool: tool)
-      output.emit(Tables.placements(try ledger.open().placements(filter)))
+      try output.emit(Tables.placements(try ledger.open().placements(filter)))
     }
   }
 
@@ -260,7 +261,7 @@ struct PlacementCommand: ParsableCommand {
     @Argument var placementID: String
 
     func run() throws {
-      output.emit(Tables.placements([try ledger.open().placement(placementID)]))
+      try output.emit(Tables.placements([try ledger.open().placement(placementID)]))
     }
   }
 }
@@ -295,7 +296,7 @@ struct PromotionCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-      output.emit(Tables.promotions(try ledger.open().promotions()))
+      try output.emit(Tables.promotions(try ledger.open().promotions()))
     }
   }
 
@@ -306,7 +307,7 @@ struct PromotionCommand: ParsableCommand {
     @Argument var name: String
 
     func run() throws {
-      output.emit(Tables.promotions([try ledger.open().promotion(name)]))
+      try output.emit(Tables.promotions([try ledger.open().promotion(name)]))
     }
   }
 }

@@ -42,7 +42,7 @@ struct Config: ParsableCommand {
           .text(setting.key), .text(value), .text(setting.defaultValue), .text(setting.summary),
         ])
       }
-      output.emit(table)
+      try output.emit(table)
     }
   }
 
@@ -131,7 +131,7 @@ struct History: ParsableCommand {
         throw LedgerError.invalidData([SourceLocation.commandLine.problem("--date", error.message)])
       }
     }
-    output.emit(Tables.revisions(try ledger.open().history(videoID: videoID, date: day)))
+    try output.emit(Tables.revisions(try ledger.open().history(videoID: videoID, date: day)))
   }
 }
 

@@ -80,13 +80,13 @@ struct Report: ParsableCommand {
       query.limit = limit
       if series {
         guard let result = try store.roiSeries(query, since: since, until: until) else {
-          output.emit(
+          try output.emit(
             OutputTable(columns: (["key", "date"] + QueryTables.roiColumns).map(Column.init)))
           return
         }
-        output.emit(QueryTables.roiSeries(result, grouping: by))
+        try output.emit(QueryTables.roiSeries(result, grouping: by))
       } else {
-        output.emit(QueryTables.roi(try store.roiReport(query), grouping: by))
+        try output.emit(QueryTables.roi(try store.roiReport(query), grouping: by))
       }
     }
   }
@@ -118,7 +118,7 @@ struct Report: ParsableCommand {
       query.until = until
       query.filter = filters.filter
       query.tool = tool
-      output.emit(QueryTables.spend(try ledger.open().spendReport(query), grouping: by))
+      try output.emit(QueryTables.spend(try ledger.open().spendReport(query), grouping: by))
     }
   }
 
@@ -142,7 +142,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
       let rows = try ledger.open().audienceReport(brand: brand, since: since, until: until)
-      output.emit(
+      try output.emit(
         QueryTables.audience(rows, brand: brand, bars: output.resolvedFormat == .table))
     }
   }
@@ -212,10 +212,10 @@ struct ShortlistCommand: ParsableCommand {
     query.filter = filters.filter
     query.limit = limit
     let list = try ledger.open().shortlist(query)
-    output.emit(QueryTables.shortlist(list))
+    try output.emit(QueryTables.shortlist(list))
     if explain {
       if output.resolvedFormat == .table { Terminal.write("\n") }
-      output.emit(QueryTables.shortlistExcluded(list))
+      try output.emit(QueryTables.shortlistExcluded(list))
     }
   }
 }
@@ -250,6 +250,6 @@ struct Advise: ParsableCommand {
     query.window = max(window, 1)
     query.floor = floor
     query.filter = filters.filter
-    output.emit(QueryTables.advice(try ledger.open().advise(query)))
+    try output.emit(QueryTables.advice(try ledger.open().advise(query)))
   }
 }

@@ -21,7 +21,7 @@ struct SQL: ParsableCommand {
     try store.query(
       query, header: { names in table.columns = names.map(Column.init) },
       row: { values in table.append(values.map(Self.cell)) })
-    output.emit(table)
+    try output.emit(table)
   }
 
   static func cell(_ value: QueryValue) -> Cell {

@@ -1,3 +1,6 @@
+import LedgerStore
+import Synchronization
+
 /// One cell value, kept typed until a renderer turns it into text so every format can
 /// print it its own way (money as yuan, `null` as `—` or an empty field or JSON `null`).
 enum Cell: Sendable, Equatable {
@@ -73,9 +76,37 @@ struct OutputTable: Sendable, Equatable {
 }
 
 /// Rows produced on demand: `produce` calls its argument once per row, in order, each time it
-/// is called.
+/// is called; an error reading them is kept in `failure` for the command to report.
 struct RowStream: Sendable {
   var produce: @Sendable (([Cell]) -> Void) -> Void
+  var failure = StreamFailure()
+
+  /// A stream of the rows `produce` makes.
+  init(produce: @escaping @Sendable (([Cell]) -> Void) -> Void) {
+    self.produce = produce
+  }
+
+  /// A stream of rows whose making can fail (reading the ledger while printing).
+  init(throwing produce: @escaping @Sendable (([Cell]) -> Void) throws(LedgerError) -> Void) {
+    let failure = StreamFailure()
+    self.produce = { emit in
+      do throws(LedgerError) { try produce(emit) } catch { failure.record(error) }
+    }
+    self.failure = failure
+  }
+}
+
+/// The first error met while streaming rows.
+final class StreamFailure: Sendable {
+  private let stored = Mutex<LedgerError?>(nil)
+
+  /// Keeps `error` unless an earlier one is kept.
+  func record(_ error: LedgerError) {
+    stored.withLock { if $0 == nil { $0 = error } }
+  }
+
+  /// The error met, if any.
+  var error: LedgerError? { stored.withLock { $0 } }
 }
 
 /// The `--format` choices.

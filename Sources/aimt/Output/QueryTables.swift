@@ -44,8 +44,8 @@ enum QueryTables {
     table.title =
       "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
       + "\(series.since) to \(series.until) (floor \(Caption.ratio(series.floor)))"
-    table.stream = RowStream { emit in
-      series.forEachRow { row in
+    table.stream = RowStream { (emit) throws(LedgerError) in
+      try series.forEachRow { row in
         emit([Tables.text(row.key), .text(row.date.description)] + roiCells(row.model))
       }
     }
