@@ -60,7 +60,11 @@ extension Ledger {
       let groups = Grouper(.video, context.directory)
       let (current, previous) = try WindowSums.compute(
         db, groups: groups, asOf: asOf, window: window, filter: filter, tool: nil)
-      let weights = try AccountWeight.compute(db, context: context, asOf: asOf)
+      // One video or one KOL needs the weight of one KOL: read only its videos.
+      let kolOfVideo = context.directory.videos.first { $0.videoID == filter.videoID }?.kolID
+      let weights = try AccountWeight.compute(
+        db, context: context, asOf: asOf,
+        filter: VideoFilter(kolID: filter.kolID ?? kolOfVideo))
       let floor = query.floor ?? settings.roiFloor
       var advice: [Advice] = []
       for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
@@ -83,12 +87,12 @@ enum AccountWeight {
   static let days = 90
 
   static func compute(
-    _ db: Database, context: DecisionContext, asOf: Day
+    _ db: Database, context: DecisionContext, asOf: Day, filter: VideoFilter
   ) throws -> [String: Fraction] {
     var plays = [Int64](repeating: 0, count: context.directory.videos.count)
     var seen = [Bool](repeating: false, count: plays.count)
     try MetricScan.scan(
-      db, from: asOf.adding(days: 1 - days), through: asOf, filter: VideoFilter()
+      db, from: asOf.adding(days: 1 - days), through: asOf, filter: filter
     ) { row in
       guard row.source == 0, let slot = context.directory.slot(ofRef: row.videoRef) else {
         return
