@@ -21,9 +21,21 @@ extension Fraction: ExpressibleByArgument {
 
 extension Source: ExpressibleByArgument {
   public init?(argument: String) {
-    guard let source = Source(rawValue: argument), source.isPaid else { return nil }
+    guard let source = Source(rawValue: argument) else { return nil }
     self = source
   }
+}
+
+/// `--tool TOOL` of `report roi`: a paid tool (natural traffic is always counted there).
+struct ToolArgument: ExpressibleByArgument {
+  var tool: Source
+
+  init?(argument: String) {
+    guard let source = Source(rawValue: argument), source.isPaid else { return nil }
+    tool = source
+  }
+
+  static var allValueStrings: [String] { Source.tools.map(\.rawValue) }
 }
 
 extension RoiGrouping: ExpressibleByArgument {}

@@ -47,7 +47,7 @@ struct Report: ParsableCommand {
     var floor: Fraction?
     @OptionGroup var filters: FilterOptions
     @Option(help: "Count only this paid tool (with natural traffic); list only keys that had it.")
-    var tool: Source?
+    var tool: ToolArgument?
     @Option(
       help: ArgumentHelp(
         "Sort by a column, optionally :asc or :desc (default: roi_model, best first).",
@@ -64,6 +64,9 @@ struct Report: ParsableCommand {
         throw ValidationError("--since and --until go with --series (use --as-of for one window)")
       }
       if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+      if let since, let until, since > until {
+        throw ValidationError("--since \(since) is after --until \(until)")
+      }
     }
 
     func run() throws {
@@ -75,7 +78,7 @@ struct Report: ParsableCommand {
       query.cpm = cpmPrice?.option ?? .setting
       query.floor = floor
       query.filter = filters.filter
-      query.tool = tool
+      query.tool = tool?.tool
       query.sort = sort?.sort ?? .byModel
       query.limit = limit
       if series {
@@ -108,8 +111,14 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Last day.", valueName: "YYYY-MM-DD"))
     var until: Day?
     @OptionGroup var filters: FilterOptions
-    @Option(help: "Only this paid tool.")
+    @Option(help: "Only this source: natural or a paid tool.")
     var tool: Source?
+
+    func validate() throws {
+      if let since, let until, since > until {
+        throw ValidationError("--since \(since) is after --until \(until)")
+      }
+    }
 
     func run() throws {
       var query = SpendQuery()
@@ -197,6 +206,12 @@ struct ShortlistCommand: ParsableCommand {
       throw ValidationError("--lead must be 0 or more and --lookback at least 1")
     }
     if minImpressions < 0 { throw ValidationError("--min-impressions must be 0 or more") }
+    if saleEnd != nil, saleStart == nil {
+      throw ValidationError("--sale-end goes with --sale-start (a --promotion has its own end)")
+    }
+    if let saleStart, let saleEnd, saleEnd < saleStart {
+      throw ValidationError("--sale-end \(saleEnd) is before --sale-start \(saleStart)")
+    }
   }
 
   func run() throws {
@@ -212,10 +227,15 @@ struct ShortlistCommand: ParsableCommand {
     query.filter = filters.filter
     query.limit = limit
     let list = try ledger.open().shortlist(query)
-    try output.emit(QueryTables.shortlist(list))
-    if explain {
-      if output.resolvedFormat == .table { Terminal.write("\n") }
+    if !explain {
+      try output.emit(QueryTables.shortlist(list))
+    } else if output.resolvedFormat == .table {
+      try output.emit(QueryTables.shortlist(list))
+      Terminal.write("\n")
       try output.emit(QueryTables.shortlistExcluded(list))
+    } else {
+      // One document for programs: the shortlist, then the excluded videos (rank null).
+      try output.emit(QueryTables.shortlistExplained(list))
     }
   }
 }
@@ -239,6 +259,12 @@ struct Advise: ParsableCommand {
   var asOf: Day?
   @Option(help: "Days judged.")
   var window = 7
+
+  func validate() throws {
+    guard window >= 1, window <= 3660 else {
+      throw ValidationError("--window must be between 1 and 3660 days")
+    }
+  }
   @Option(help: "The ROI floor (default: the roi_floor setting).")
   var floor: Fraction?
   @OptionGroup var filters: FilterOptions

@@ -128,6 +128,29 @@ enum QueryTables {
     return table
   }
 
+  /// The shortlist and the excluded videos in one table: `rank` null, `failed_rule` and
+  /// `reason` set for the excluded ones (`--explain` in every format but `table`).
+  static func shortlistExplained(_ list: Shortlist) -> OutputTable {
+    var table = shortlist(list)
+    table.columns += ["ad_review", "failed_rule", "reason"].map(Column.init)
+    for index in table.rows.indices {
+      table.rows[index] += [.text(list.entries[index].video.adReview.rawValue), .null, .null]
+    }
+    for entry in list.excluded {
+      table.append([
+        .null, .text(entry.video.videoID), Tables.text(entry.video.kolID),
+        Tables.text(entry.kolTier?.rawValue), ratio(entry.model.roiModel),
+        ratio(entry.model.paidROI), .int(entry.model.sums.naturalImpressions),
+        .money(entry.model.sums.naturalGMV), ratio(entry.model.engagementRate, digits: 4),
+        Tables.text(entry.model.trend?.rawValue),
+        entry.suggestedWeeklyBudget.map(Cell.money) ?? .null,
+        .text(entry.video.adReview.rawValue), Tables.text(entry.failed?.rule.rawValue),
+        Tables.text(entry.failed?.reason),
+      ])
+    }
+    return table
+  }
+
   static func shortlistExcluded(_ list: Shortlist) -> OutputTable {
     var table = OutputTable(
       columns: [
