@@ -104,6 +104,15 @@ enum MetricScan {
       AND (?5 IS NULL OR v.video_id = ?5)
     """
 
+  /// One video's rows: a single key range, `SEARCH metric USING PRIMARY KEY (video_ref=? AND
+  /// day>? AND day<?)`.
+  static let oneVideoSQL = """
+    SELECT m.video_ref, m.day, m.source, m.impressions, m.cost, m.gmv, m.orders, m.likes,
+           m.comments
+    FROM metric AS m
+    WHERE m.video_ref = ?3 AND m.day BETWEEN ?1 AND ?2
+    """
+
   /// Calls `body` with every metric row of the videos `filter` selects whose day is in
   /// `first...last`, ordered by video, then day, then source.
   static func scan(
@@ -116,6 +125,23 @@ enum MetricScan {
       Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch), filter.brand, filter.kolID,
       filter.videoID,
     ])
+    try run(statement, db, body)
+  }
+
+  /// Calls `body` with the rows of the video with row id `ref` whose day is in `first...last`.
+  static func scan(
+    _ db: Database, videoRef ref: Int64, from first: Day, through last: Day,
+    _ body: (borrowing MetricRow) -> Void
+  ) throws {
+    guard first <= last else { return }
+    let statement = try db.cachedStatement(sql: oneVideoSQL)
+    try statement.setArguments([Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch), ref])
+    try run(statement, db, body)
+  }
+
+  private static func run(
+    _ statement: Statement, _ db: Database, _ body: (borrowing MetricRow) -> Void
+  ) throws {
     let handle = statement.sqliteStatement
     defer { sqlite3_reset(handle) }
     while true {
@@ -124,7 +150,7 @@ enum MetricScan {
       guard code == SQLITE_ROW else {
         throw DatabaseError(
           resultCode: ResultCode(rawValue: code),
-          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
       }
       let row = MetricRow(
         videoRef: sqlite3_column_int64(handle, 0),

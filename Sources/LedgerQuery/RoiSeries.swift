@@ -28,8 +28,8 @@ public struct RoiSeries: Sendable {
   enum Storage: Sendable {
     /// Prefix sums of every group, `stride` entries each; `groups[i]` is the group of key i.
     case memory(prefix: [TrafficSums], groups: [Int], stride: Int)
-    /// Read each key's days again with its own filter.
-    case rescan(ledger: Ledger, filters: [VideoFilter])
+    /// Read each video's days again (`refs[i]` is the row id of key i's video).
+    case rescan(ledger: Ledger, refs: [Int64])
   }
 
   /// Calls `body` with every row: keys in order, days ascending; a day whose window has no
@@ -44,20 +44,21 @@ public struct RoiSeries: Sendable {
           emitRows(slice, key: keys[index], body)
         }
       }
-    case .rescan(let ledger, let filters):
+    case .rescan(let ledger, let refs):
+      // One read transaction for all videos: every row printed comes from one snapshot.
       var prefix = [TrafficSums](repeating: TrafficSums(), count: stride)
-      for (index, filter) in filters.enumerated() {
-        for position in prefix.indices { prefix[position] = TrafficSums() }
-        let first = first
-        let toolCode = tool?.code
-        try ledger.read { db in
-          try MetricScan.scan(db, from: first, through: until, filter: filter) { row in
+      let first = first
+      let toolCode = tool?.code
+      try ledger.read { db in
+        for (index, ref) in refs.enumerated() {
+          for position in prefix.indices { prefix[position] = TrafficSums() }
+          try MetricScan.scan(db, videoRef: ref, from: first, through: until) { row in
             if row.source != 0, let toolCode, row.source != toolCode { return }
             prefix[Int(row.day - first.daysSinceEpoch) + 1].add(row)
           }
+          RoiSeries.accumulate(&prefix, from: 0, count: stride)
+          prefix.withUnsafeBufferPointer { emitRows($0, key: keys[index], body) }
         }
-        RoiSeries.accumulate(&prefix, from: 0, count: stride)
-        prefix.withUnsafeBufferPointer { emitRows($0, key: keys[index], body) }
       }
     }
   }
@@ -182,12 +183,7 @@ extension Ledger {
           (group: $0, row: lastRow(current[$0], previous[$0], $0))
         }
         return series(ranked) { kept in
-          .rescan(
-            ledger: self,
-            filters: kept.map {
-              VideoFilter(
-                brand: query.filter.brand, kolID: query.filter.kolID, videoID: groups.key($0))
-            })
+          .rescan(ledger: self, refs: kept.map { directory.videos[$0].ref })
         }
       }
 
