@@ -78,6 +78,12 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   }
 
   private static func gcd(_ a: Int128, _ b: Int128) -> Int128 {
+    // Report sums fit in 64 bits: Euclid there uses the hardware divider, not 128-bit software.
+    if a >= 0, b >= 0, a <= Int128(UInt64.max), b <= Int128(UInt64.max) {
+      var (x, y) = (UInt64(a), UInt64(b))
+      while y != 0 { (x, y) = (y, x % y) }
+      return x == 0 ? 1 : Int128(x)
+    }
     var (x, y) = (a, b)
     while y != 0 { (x, y) = (y, x % y) }
     return x == 0 ? 1 : x
