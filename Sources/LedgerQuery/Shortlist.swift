@@ -205,22 +205,12 @@ enum Format {
   static func percent(_ value: Fraction) -> String { fixed(value.value * 100, digits: 1) + "%" }
 
   /// Digits in groups of three: "100,000".
-  static func count(_ value: Int64) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-      result.append(digit)
-    }
-    return (value < 0 ? "-" : "") + result
-  }
+  static func count(_ value: Int64) -> String { Count.grouped(value) }
 
-  /// Yuan from fen: "¥1,000,000".
+  /// Yuan from fen, without decimals when whole: "¥1,000,000", "¥1,234.50".
   static func yuan(_ fen: Int64) -> String {
-    "¥" + count(fen / 100) + (fen % 100 == 0 ? "" : "." + fixedTwo(fen % 100))
+    "¥" + (fen % 100 == 0 ? Count.grouped(fen / 100) : Money.yuanGrouped(fen))
   }
-
-  private static func fixedTwo(_ cents: Int64) -> String { cents < 10 ? "0\(cents)" : "\(cents)" }
 
   static func fixed(_ value: Double, digits: Int) -> String {
     var scale = 1.0

@@ -1,6 +1,11 @@
 /// Counts from the exports (impressions, plays, orders, likes, comments, shares, follows,
 /// followers): whole numbers of zero or more, optionally with thousands separators.
 public enum Count {
+  /// Renders a count with thousands separators, as people read it (1200000 → "1,200,000").
+  public static func grouped(_ value: Int64) -> String {
+    (value < 0 ? "-" : "") + UnitText.grouped(String(value.magnitude))
+  }
+
   /// Parses a count such as `12345` or `12,345`; decimals, signs, exponents and overflow are
   /// refused.
   public static func parse(_ text: String) throws(ValueError) -> Int64 {

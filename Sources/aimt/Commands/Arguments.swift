@@ -83,14 +83,3 @@ struct FilterOptions: ParsableArguments {
 
   var filter: VideoFilter { VideoFilter(brand: brand, kolID: kol) }
 }
-
-/// Text helpers for report captions.
-enum Caption {
-  static func ratio(_ value: Fraction) -> String { fixed(value.value) }
-
-  static func fixed(_ value: Double) -> String {
-    let hundredths = Int64((value * 100).rounded())
-    let cents = hundredths % 100
-    return "\(hundredths / 100)." + (cents < 10 ? "0" : "") + "\(cents)"
-  }
-}

@@ -31,7 +31,7 @@ enum QueryTables {
     if let asOf = report.asOf {
       table.title =
         "traffic ROI model by \(grouping.rawValue), \(days(report.window)) to \(asOf) "
-        + "(floor \(Caption.ratio(report.floor)))"
+        + "(floor \(ratio(report.floor).humanText))"
     }
     for row in report.rows { table.append([Tables.text(row.key)] + roiCells(row.model)) }
     return table
@@ -43,7 +43,7 @@ enum QueryTables {
     var table = OutputTable(columns: (["key", "date"] + roiColumns).map(Column.init))
     table.title =
       "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
-      + "\(series.since) to \(series.until) (floor \(Caption.ratio(series.floor)))"
+      + "\(series.since) to \(series.until) (floor \(ratio(series.floor).humanText))"
     table.stream = RowStream { (emit) throws(LedgerError) in
       try series.forEachRow { row in
         emit([Tables.text(row.key), .text(row.date.description)] + roiCells(row.model))
@@ -114,7 +114,7 @@ enum QueryTables {
     table.title =
       "content-service shortlist for the sale \(list.saleStart) to \(list.saleEnd): "
       + "lock \(list.lockDate), lookback \(list.lookbackStart) to \(list.lookbackEnd), "
-      + "floor \(Caption.ratio(list.floor))"
+      + "floor \(ratio(list.floor).humanText)"
     for entry in list.entries {
       table.append([
         .int(Int64(entry.rank)), .text(entry.video.videoID), Tables.text(entry.video.kolID),
@@ -247,7 +247,7 @@ extension QueryTables {
         "  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + sparkline(values)
         + "  max "
         + (name == "GMV" || name == "cost"
-          ? "¥" + Caption.fixed(Double(values.max() ?? 0) / 100) : String(values.max() ?? 0))
+          ? "¥" + Cell.money(values.max() ?? 0).humanText : String(values.max() ?? 0))
         + "\n"
     }
     return text
