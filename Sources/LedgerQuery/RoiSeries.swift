@@ -8,7 +8,7 @@ public import LedgerStore
 /// window (and the previous window, for the trend) is two lookups and a subtraction, never a
 /// re-scan per day. Rows are computed when iterated, never held as row objects.
 ///
-/// Two ways to hold the daily sums, chosen by size: when every key's days fit in 64 MiB they
+/// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB they
 /// come from one scan and stay in memory; beyond that (hundreds of thousands of videos) the
 /// keys are ranked from one scan of the last windows, and each key's days are read again, one
 /// key range per video, while its rows are printed, so memory stays flat whatever the size.
@@ -121,7 +121,7 @@ extension Ledger {
   public func roiSeries(
     _ query: RoiQuery, since: Day?, until: Day?
   ) throws(LedgerError) -> RoiSeries? {
-    try roiSeries(query, since: since, until: until, memoryLimit: 64 << 20)
+    try roiSeries(query, since: since, until: until, memoryLimit: 256 << 20)
   }
 
   /// `roiSeries` with the memory limit above which a by-video series re-reads each video.

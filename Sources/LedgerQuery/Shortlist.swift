@@ -199,10 +199,12 @@ enum ShortlistRules {
 /// Numbers as the reasons print them.
 enum Format {
   /// Two decimals: "1.20".
-  static func ratio(_ value: Fraction) -> String { fixed(value.value, digits: 2) }
+  static func ratio(_ value: Fraction) -> String { value.decimal(digits: 2) }
 
   /// A percentage with one decimal: "3.5%".
-  static func percent(_ value: Fraction) -> String { fixed(value.value * 100, digits: 1) + "%" }
+  static func percent(_ value: Fraction) -> String {
+    value.times(Fraction(100)).decimal(digits: 1) + "%"
+  }
 
   /// Digits in groups of three: "100,000".
   static func count(_ value: Int64) -> String { Count.grouped(value) }
@@ -210,17 +212,5 @@ enum Format {
   /// Yuan from fen, without decimals when whole: "¥1,000,000", "¥1,234.50".
   static func yuan(_ fen: Int64) -> String {
     "¥" + (fen % 100 == 0 ? Count.grouped(fen / 100) : Money.yuanGrouped(fen))
-  }
-
-  static func fixed(_ value: Double, digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (value * scale).rounded()
-    let whole = Int64(scaled / scale)
-    let fraction = Int64(abs(scaled) - abs(Double(whole)) * scale)
-    if digits == 0 { return String(whole) }
-    var text = String(fraction)
-    while text.count < digits { text = "0" + text }
-    return (scaled < 0 && whole == 0 ? "-" : "") + String(whole) + "." + text
   }
 }

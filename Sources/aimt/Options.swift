@@ -38,7 +38,7 @@ struct OutputOptions: ParsableArguments {
   /// Prints a table in the chosen format; throws what went wrong making streamed rows.
   func emit(_ table: OutputTable) throws(LedgerError) {
     let options = RenderOptions(csvBOM: bom, color: Terminal.useColor)
-    render(table, as: resolvedFormat, options: options) { Terminal.write($0) }
+    render(table, as: resolvedFormat, options: options) { Terminal.write(bytes: $0) }
     if let error = table.stream?.failure.error { throw error }
   }
 }
@@ -54,6 +54,10 @@ enum Terminal {
 
   static func write(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
+  }
+
+  static func write(bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
   }
 
   static func writeError(_ text: String) {

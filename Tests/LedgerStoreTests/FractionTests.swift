@@ -4,7 +4,8 @@ import Testing
 
 @Test func fractionsReduceAndCompareExactly() throws {
   let twoFifths = try #require(Fraction(4, over: 10))
-  #expect(twoFifths.numerator == 2 && twoFifths.denominator == 5)
+  #expect(twoFifths == Fraction(2, over: 5) && twoFifths != Fraction(2, over: 6))
+  #expect(Set([twoFifths, Fraction(2, over: 5), Fraction(40, over: 100)]).count == 1)
   #expect(Fraction(1, over: 0) == nil)
   #expect(twoFifths == Fraction(2, over: 5))
   #expect(try #require(Fraction(1, over: 3)) < twoFifths)
@@ -34,4 +35,28 @@ import Testing
   for bad in ["", ".", "1.", "-1", "+1", "1e3", "1,2", "1.2.3", "abc", "１.２", "0.1234567890123"] {
     #expect(Fraction.parseDecimal(bad) == nil, "\(bad)")
   }
+}
+
+@Test func decimalTextRoundsHalfUpExactly() throws {
+  let cases: [(Int128, Int128, Int, String)] = [
+    (2, 1, 2, "2.00"), (2, 3, 2, "0.67"), (1, 3, 4, "0.3333"), (1, 8, 2, "0.13"),
+    (2675, 1000, 2, "2.68"), (2674_999, 1_000_000, 2, "2.67"), (9995, 1000, 2, "10.00"),
+    (5, 2, 0, "3"), (1, 2000, 2, "0.00"), (1, 200, 2, "0.01"), (0, 7, 2, "0.00"),
+    (Int128(Int64.max), 1, 1, "9223372036854775807.0"),
+  ]
+  for (numerator, denominator, digits, text) in cases {
+    let value = try #require(Fraction(numerator, over: denominator))
+    #expect(value.decimal(digits: digits) == text, "\(numerator)/\(denominator)")
+  }
+  // Beyond 64 bits (the 128-bit path): 10^30 / 3 and (2^100 + 1) / 2^101.
+  let large = Int128(1_000_000_000_000_000) * 1_000_000_000_000_000
+  #expect(
+    try #require(Fraction(large, over: 3)).decimal(digits: 2) == "333333333333333333333333333333.33"
+  )
+  let power = Int128(1) << 100
+  #expect(try #require(Fraction(power + 1, over: power * 2)).decimal(digits: 3) == "0.500")
+  #expect(try #require(Fraction(power - 1, over: power * 1000)).decimal(digits: 3) == "0.001")
+  #expect(
+    try #require(Fraction(1, over: 3)).decimal(digits: 99) == "0."
+      + String(repeating: "3", count: 18))
 }

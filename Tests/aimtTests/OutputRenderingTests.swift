@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 import Testing
 
 @testable import aimt
@@ -12,10 +13,10 @@ private let sample = OutputTable(
   rows: [
     [
       .text("dy1"), .text("美妆达人小美"), .int(1_200_000), .money(2_000_000),
-      .ratio(1.2345, digits: 2), .bool(true),
+      .ratio(exact(12345, 10000), digits: 2), .bool(true),
     ],
     [
-      .text("dy22"), .text("Amy"), .null, .money(-123_456_789), .ratio(0.5, digits: 2),
+      .text("dy22"), .text("Amy"), .null, .money(-123_456_789), .ratio(exact(1, 2), digits: 2),
       .bool(false),
     ],
     [.text("dy3"), .null, .int(0), .money(0), .null, .bool(true)],
@@ -32,6 +33,11 @@ private func lines(_ lines: String...) -> String {
 /// Lines joined with CRLF, each one ended by CRLF.
 private func crlf(_ lines: String...) -> String {
   lines.map { $0 + "\r\n" }.joined()
+}
+
+/// The exact ratio `numerator / denominator`.
+private func exact(_ numerator: Int128, _ denominator: Int128) -> Fraction {
+  Fraction(numerator, over: denominator) ?? Fraction(0)
 }
 
 /// A one-column table of `cells`, for checking how single values print.
@@ -160,8 +166,8 @@ private func splitLines(_ text: String) -> [String] {
   let table = OutputTable(
     columns: [Column("label"), Column("count"), Column("spend"), Column("ratio")],
     rows: [
-      [.text("a"), .int(7), .money(100), .ratio(0.5, digits: 1)],
-      [.text("longer"), .int(12_345), .money(123_456_700), .ratio(12.25, digits: 1)],
+      [.text("a"), .int(7), .money(100), .ratio(exact(1, 2), digits: 1)],
+      [.text("longer"), .int(12_345), .money(123_456_700), .ratio(exact(1225, 100), digits: 1)],
     ])
   #expect(
     render(table, as: .table)
@@ -169,7 +175,7 @@ private func splitLines(_ text: String) -> [String] {
         "label   count         spend  ratio",
         "──────  ─────  ────────────  ─────",
         "a           7          1.00    0.5",
-        "longer  12345  1,234,567.00   12.2"))
+        "longer  12345  1,234,567.00   12.3"))
 }
 
 @Test func tableAlignsEachCellOfAMixedColumnByItsOwnKind() {
@@ -294,25 +300,31 @@ private func splitLines(_ text: String) -> [String] {
         #"{"gmv":20000.5}"#))
 }
 
-@Test func ratioUsesItsDigitsInTextFormats() {
+@Test func ratioRoundsHalfUpFromItsIntegersToItsDigits() {
   let table = column(
     "ratio",
     [
-      .ratio(2.0 / 3.0, digits: 0), .ratio(1.0 / 3.0, digits: 3), .ratio(-0.001, digits: 2),
-      .ratio(1.5, digits: 4),
+      .ratio(exact(2, 3), digits: 0), .ratio(exact(1, 3), digits: 3),
+      .ratio(exact(1, 8), digits: 2),
+      .ratio(exact(3, 2), digits: 4), .ratio(exact(2675, 1000), digits: 2),
+      .ratio(exact(1, 2000), digits: 2), .ratio(exact(9995, 1000), digits: 2),
     ])
-  #expect(render(table, as: .csv) == crlf("ratio", "1", "0.333", "0.00", "1.5000"))
+  // 2.675 and 0.125 are halves, rounded up (a Double prints 2.67: it holds 2.67499…).
+  #expect(
+    render(table, as: .csv)
+      == crlf("ratio", "1", "0.333", "0.13", "1.5000", "2.68", "0.00", "10.00"))
   #expect(
     render(table, as: .ndjson)
       == lines(
         #"{"ratio":0.6666666666666666}"#, #"{"ratio":0.3333333333333333}"#,
-        #"{"ratio":-0.001}"#, #"{"ratio":1.5}"#))
+        #"{"ratio":0.125}"#, #"{"ratio":1.5}"#, #"{"ratio":2.675}"#, #"{"ratio":0.0005}"#,
+        #"{"ratio":9.995}"#))
 }
 
-@Test func nonFiniteRatiosAndRealsRenderAsNull() {
+@Test func nonFiniteRealsRenderAsNull() {
   let table = OutputTable(
     columns: [Column("a"), Column("b"), Column("c")],
-    rows: [[.ratio(.nan, digits: 2), .ratio(.infinity, digits: 2), .real(-.infinity)]])
+    rows: [[.real(.nan), .real(.infinity), .real(-.infinity)]])
   #expect(render(table, as: .json) == lines("[", #"{"a":null,"b":null,"c":null}"#, "]"))
   #expect(render(table, as: .ndjson) == lines(#"{"a":null,"b":null,"c":null}"#))
   #expect(render(table, as: .csv) == crlf("a,b,c", ",,"))
@@ -456,7 +468,9 @@ func streamingWritesExactlyWhatTheStringVariantReturns(format: OutputFormat) {
   for table in [sample, empty] {
     for options in optionSets {
       var chunks: [String] = []
-      render(table, as: format, options: options) { chunks.append($0) }
+      render(table, as: format, options: options) {
+        chunks.append(String(decoding: $0, as: UTF8.self))
+      }
       #expect(chunks.joined() == render(table, as: format, options: options))
       #expect(!chunks.contains(""))
     }
@@ -470,7 +484,9 @@ func streamingHandsOverLargeResultsInBoundedChunks(format: OutputFormat) {
     table.append([.int(Int64(index)), .text("美妆达人小美 \(index)"), .money(Int64(index) * 101)])
   }
   var chunks: [String] = []
-  render(table, as: format, options: RenderOptions()) { chunks.append($0) }
+  render(table, as: format, options: RenderOptions()) {
+    chunks.append(String(decoding: $0, as: UTF8.self))
+  }
   #expect(chunks.count > 5)
   #expect(chunks.allSatisfy { $0.utf8.count < 70 * 1024 })
   #expect(chunks.joined() == render(table, as: format))

@@ -4,20 +4,23 @@
 /// Reports compute every ratio from exact integer sums once, at the end, and compare ratios
 /// (against a floor, against the previous window) exactly by cross-multiplying in 256 bits, so
 /// a model of exactly 80% of the previous one is "flat", never "down" by a rounding error.
-/// ``value`` is the nearest Double, for printing only.
+/// ``decimal(digits:)`` prints one exactly; ``value`` is the nearest Double, for JSON only.
 public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible {
-  /// The numerator, at least 0.
+  /// The numerator, at least 0 (not necessarily in lowest terms: `==` and hashing compare
+  /// values, so 4/10 equals 2/5).
   public let numerator: Int128
   /// The denominator, above 0.
   public let denominator: Int128
 
   /// The ratio `numerator / denominator`, or nil when the denominator is 0 (the SPEC's null).
+  ///
+  /// Kept as given: a report makes about ten ratios per row and prints them, and reducing each
+  /// by its gcd cost more than all the arithmetic that uses them.
   public init?(_ numerator: Int128, over denominator: Int128) {
     guard denominator != 0 else { return nil }
     precondition(numerator >= 0 && denominator > 0, "fractions in aimt are non-negative")
-    let divisor = Fraction.gcd(numerator, denominator)
-    self.numerator = numerator / divisor
-    self.denominator = denominator / divisor
+    self.numerator = numerator
+    self.denominator = denominator
   }
 
   /// The whole number `value`.
@@ -27,14 +30,69 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   }
 
   /// The nearest Double, for output.
-  public var value: Double { Double(numerator) / Double(denominator) }
+  public var value: Double {
+    // Int64 → Double is one instruction; the generic Int128 conversion is a library loop.
+    if let small = Fraction.small(numerator, denominator) {
+      return Double(small.numerator) / Double(small.denominator)
+    }
+    return Double(numerator) / Double(denominator)
+  }
 
   /// The decimal text of the nearest Double ("2.0", "0.8").
   public var description: String { value.description }
 
+  /// The value rounded half up to `digits` decimals (clamped to 0...18), computed from the
+  /// integers alone: 2/3 → `0.67`, 1/8 → `0.13` (2 digits), 5/2 → `3` (0 digits).
+  public func decimal(digits: Int) -> String {
+    let (whole, decimals, digits) = rounded(digits: digits)
+    guard digits > 0 else { return String(whole) }
+    let fractionText = String(decimals)
+    return String(whole) + "." + String(repeating: "0", count: digits - fractionText.count)
+      + fractionText
+  }
+
+  /// The value rounded half up to `digits` decimals (clamped to 0...18) as its whole part and
+  /// its decimals (2/3 to 2 digits → 0 and 67), for printers that write digits themselves.
+  public func rounded(digits: Int) -> (whole: Int128, decimals: UInt64, digits: Int) {
+    let digits = min(max(digits, 0), 18)
+    var scale: UInt64 = 1
+    for _ in 0..<digits { scale *= 10 }
+    // decimals = round(remainder · scale / denominator), the product in double width.
+    var whole: Int128
+    var decimals: UInt64
+    let roundsUp: Bool
+    if let small = Fraction.small(numerator, denominator) {
+      let (numerator, denominator) = (UInt64(small.numerator), UInt64(small.denominator))
+      whole = Int128(numerator / denominator)
+      let product = scale.multipliedFullWidth(by: numerator % denominator)
+      let (quotient, rest) = denominator.dividingFullWidth(product)
+      decimals = quotient
+      roundsUp = rest >= denominator - rest
+    } else {
+      whole = numerator / denominator
+      let product = Int128(scale).multipliedFullWidth(by: numerator % denominator)
+      let (quotient, rest) = denominator.dividingFullWidth(product)
+      decimals = UInt64(quotient)
+      roundsUp = rest >= denominator - rest
+    }
+    if roundsUp { decimals += 1 }
+    if decimals == scale {
+      whole += 1
+      decimals = 0
+    }
+    return (whole, decimals, digits)
+  }
+
   /// `self × other`.
   public func times(_ other: Fraction) -> Fraction {
-    // Cross-reduce first so the products stay small.
+    // Parts within 64 bits multiply within 128; otherwise cross-reduce first so the products
+    // stay small.
+    if Fraction.small(numerator, denominator) != nil,
+      Fraction.small(other.numerator, other.denominator) != nil
+    {
+      return Fraction(
+        unreduced: numerator * other.numerator, denominator * other.denominator)
+    }
     let a = Fraction.gcd(numerator, other.denominator)
     let b = Fraction.gcd(other.numerator, denominator)
     return Fraction(
@@ -46,6 +104,19 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   public func dividedBy(_ other: Fraction) -> Fraction? {
     guard other.numerator != 0 else { return nil }
     return times(Fraction(unreduced: other.denominator, other.numerator))
+  }
+
+  /// Equal values, whatever their terms: `a/b == c/d` iff `a·d == c·b`, in full width.
+  public static func == (lhs: Fraction, rhs: Fraction) -> Bool {
+    lhs.numerator.multipliedFullWidth(by: rhs.denominator)
+      == rhs.numerator.multipliedFullWidth(by: lhs.denominator)
+  }
+
+  /// Hashes the value in lowest terms, so equal fractions hash alike.
+  public func hash(into hasher: inout Hasher) {
+    let divisor = Fraction.gcd(numerator, denominator)
+    hasher.combine(numerator / divisor)
+    hasher.combine(denominator / divisor)
   }
 
   /// Compares exactly: `a/b < c/d` iff `a·d < c·b`, computed in full width.
@@ -77,15 +148,36 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
     self.denominator = denominator
   }
 
+  /// Both parts as Int64 when they fit (report sums nearly always do).
+  private static func small(
+    _ numerator: Int128, _ denominator: Int128
+  ) -> (numerator: Int64, denominator: Int64)? {
+    guard let numerator = Int64(exactly: numerator), let denominator = Int64(exactly: denominator)
+    else { return nil }
+    return (numerator, denominator)
+  }
+
   private static func gcd(_ a: Int128, _ b: Int128) -> Int128 {
-    // Report sums fit in 64 bits: Euclid there uses the hardware divider, not 128-bit software.
+    // Report sums fit in 64 bits: no 128-bit software division there.
     if a >= 0, b >= 0, a <= Int128(UInt64.max), b <= Int128(UInt64.max) {
-      var (x, y) = (UInt64(a), UInt64(b))
-      while y != 0 { (x, y) = (y, x % y) }
-      return x == 0 ? 1 : Int128(x)
+      return Int128(binaryGCD(UInt64(a), UInt64(b)))
     }
     var (x, y) = (a, b)
     while y != 0 { (x, y) = (y, x % y) }
     return x == 0 ? 1 : x
+  }
+
+  /// Stein's binary gcd (shifts and subtractions, no division); 1 when both are 0.
+  private static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    if a == 0 || b == 0 { return max(a | b, 1) }
+    let shift = (a | b).trailingZeroBitCount
+    var u = a >> a.trailingZeroBitCount
+    var v = b
+    repeat {
+      v >>= v.trailingZeroBitCount
+      if u > v { swap(&u, &v) }
+      v -= u
+    } while v != 0
+    return u << shift
   }
 }

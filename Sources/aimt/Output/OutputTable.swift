@@ -13,9 +13,9 @@ enum Cell: Sendable, Equatable {
   /// An amount of money in fen (1 yuan = 100 fen), printed as yuan with two decimals computed
   /// from the integer, never through a Double.
   case money(Int64)
-  /// A ratio, printed with `digits` decimals in text formats and as a full-precision number in
-  /// JSON; NaN and infinity print as null.
-  case ratio(Double, digits: Int)
+  /// An exact ratio, printed rounded half up to `digits` decimals in text formats (computed
+  /// from its integers) and as the nearest Double in JSON.
+  case ratio(Fraction, digits: Int)
   /// A real number from SQL (`aimt sql`), printed in its shortest round-trip form
   /// (`1234.5`, `5.0`); NaN and infinity print as null.
   case real(Double)

@@ -5,7 +5,7 @@ import LedgerStore
 enum QueryTables {
   /// Two decimals for models, ROIs and yuan-per-thousand prices; four for rates.
   static func ratio(_ value: Fraction?, digits: Int = 2) -> Cell {
-    value.map { .ratio($0.value, digits: digits) } ?? .null
+    value.map { .ratio($0, digits: digits) } ?? .null
   }
 
   static let roiColumns = [
@@ -15,15 +15,30 @@ enum QueryTables {
   ]
 
   static func roiCells(_ model: TrafficModel) -> [Cell] {
+    var cells: [Cell] = []
+    appendRoiCells(model, to: &cells)
+    return cells
+  }
+
+  /// Appends the model's cells, one per `roiColumns` entry.
+  static func appendRoiCells(_ model: TrafficModel, to cells: inout [Cell]) {
     let sums = model.sums
-    return [
-      .int(sums.naturalImpressions), .money(sums.naturalGMV), ratio(model.naturalGPM),
-      ratio(model.cpmPrice), ratio(model.roiModel), .int(sums.paidImpressions),
-      .money(sums.paidCost), .money(sums.paidGMV), ratio(model.paidCPM), ratio(model.paidGPM),
-      ratio(model.paidROI), ratio(model.totalROI), ratio(model.engagementRate, digits: 4),
-      ratio(model.commentLikeRatio, digits: 4), model.trend.map { .text($0.rawValue) } ?? .null,
-      model.aboveFloor.map(Cell.bool) ?? .null,
-    ]
+    cells.append(.int(sums.naturalImpressions))
+    cells.append(.money(sums.naturalGMV))
+    cells.append(ratio(model.naturalGPM))
+    cells.append(ratio(model.cpmPrice))
+    cells.append(ratio(model.roiModel))
+    cells.append(.int(sums.paidImpressions))
+    cells.append(.money(sums.paidCost))
+    cells.append(.money(sums.paidGMV))
+    cells.append(ratio(model.paidCPM))
+    cells.append(ratio(model.paidGPM))
+    cells.append(ratio(model.paidROI))
+    cells.append(ratio(model.totalROI))
+    cells.append(ratio(model.engagementRate, digits: 4))
+    cells.append(ratio(model.commentLikeRatio, digits: 4))
+    cells.append(model.trend.map { .text($0.rawValue) } ?? .null)
+    cells.append(model.aboveFloor.map(Cell.bool) ?? .null)
   }
 
   static func roi(_ report: RoiReport, grouping: RoiGrouping) -> OutputTable {
@@ -44,9 +59,20 @@ enum QueryTables {
     table.title =
       "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
       + "\(series.since) to \(series.until) (floor \(ratio(series.floor).humanText))"
+    // Each day's text is made once, not once per key.
+    let dates = (0...(series.until - series.since)).map {
+      Cell.text(series.since.adding(days: $0).description)
+    }
     table.stream = RowStream { (emit) throws(LedgerError) in
+      // One cell array for all rows: a series prints a million of them.
+      var cells: [Cell] = []
+      cells.reserveCapacity(2 + roiColumns.count)
       try series.forEachRow { row in
-        emit([Tables.text(row.key), .text(row.date.description)] + roiCells(row.model))
+        cells.removeAll(keepingCapacity: true)
+        cells.append(Tables.text(row.key))
+        cells.append(dates[row.date - series.since])
+        appendRoiCells(row.model, to: &cells)
+        emit(cells)
       }
     }
     return table

@@ -1,4 +1,4 @@
-import Foundation
+import LedgerStore
 
 /// Renders the whole table to one String (for small outputs and tests).
 ///
@@ -6,66 +6,61 @@ import Foundation
 func render(
   _ table: OutputTable, as format: OutputFormat, options: RenderOptions = .init()
 ) -> String {
-  var text = ""
-  render(table, as: format, options: options) { text += $0 }
-  return text
+  var bytes: [UInt8] = []
+  render(table, as: format, options: options) { bytes += $0 }
+  return String(decoding: bytes, as: UTF8.self)
 }
 
-/// Renders the table chunk by chunk through `write` (for `aimt sql` on large results).
+/// Renders the table chunk by chunk through `write`, as UTF-8 bytes.
 ///
 /// Every format except `table` formats one row at a time and hands over a chunk whenever about
 /// 64 KiB have built up, so the printed text is never held whole in memory. `table` measures
 /// every row first (column widths need them all), then writes the same way.
 func render(
   _ table: OutputTable, as format: OutputFormat, options: RenderOptions,
-  write: (String) -> Void
+  write: ([UInt8]) -> Void
 ) {
-  var buffer = ""
-  func emit(_ chunk: String) {
-    buffer += chunk
-    if buffer.utf8.count >= flushThreshold {
-      write(buffer)
-      buffer = ""
-    }
+  var out = TextBuffer()
+  func flush(_ out: inout TextBuffer) {
+    guard out.isFull else { return }
+    write(out.bytes)
+    out.clear()
   }
   switch format {
-  case .table: TableFormat.render(table, color: options.color, emit: emit)
-  case .csv: DelimitedFormat.renderCSV(table, bom: options.csvBOM, emit: emit)
-  case .tsv: DelimitedFormat.renderTSV(table, emit: emit)
-  case .json: JSONFormat.renderArray(table, emit: emit)
-  case .ndjson: JSONFormat.renderLines(table, emit: emit)
-  case .markdown: MarkdownFormat.render(table, emit: emit)
+  case .table:
+    TableFormat.render(table, color: options.color) {
+      out.append($0)
+      flush(&out)
+    }
+  case .markdown:
+    MarkdownFormat.render(table) {
+      out.append($0)
+      flush(&out)
+    }
+  case .csv: DelimitedFormat.renderCSV(table, bom: options.csvBOM, into: &out, flush: flush)
+  case .tsv: DelimitedFormat.renderTSV(table, into: &out, flush: flush)
+  case .json: JSONFormat.renderArray(table, into: &out, flush: flush)
+  case .ndjson: JSONFormat.renderLines(table, into: &out, flush: flush)
   }
-  if !buffer.isEmpty { write(buffer) }
+  if !out.isEmpty { write(out.bytes) }
 }
-
-/// How many UTF-8 bytes the streaming renderer collects before handing a chunk to `write`.
-private let flushThreshold = 64 * 1024
 
 // MARK: - Cell text
 
-/// Who reads a cell's text: a person (`table`, `markdown`: money with thousands separators) or
-/// a program (`csv`, `tsv`: plain digits).
-private enum TextStyle {
-  /// For people: `1,234,567.89`.
-  case human
-  /// For programs: `1234567.89`.
-  case plain
-}
-
 extension Cell {
   /// The cell as a person reads it in a table (`1,234.50`, `—` for no value).
-  var humanText: String { rendered(.human) ?? TableFormat.empty }
+  var humanText: String { rendered() ?? TableFormat.empty }
 
-  /// The cell's text in a text format, or nil when it has no value (`null`, or a ratio or real
-  /// that is NaN or infinite), which each format shows its own way.
-  fileprivate func rendered(_ style: TextStyle) -> String? {
+  /// The cell's text for a person (`table`, `markdown`: money with thousands separators), or
+  /// nil when it has no value (`null`, or a real that is NaN or infinite), which each format
+  /// shows its own way.
+  fileprivate func rendered() -> String? {
     switch self {
     case .null: nil
     case .text(let text): text
     case .int(let int): String(int)
-    case .money(let fen): Yuan.text(fen: fen, grouped: style == .human)
-    case .ratio(let value, let digits): value.isFinite ? fixed(value, digits: digits) : nil
+    case .money(let fen): Money.yuanGrouped(fen)
+    case .ratio(let value, let digits): value.decimal(digits: digits)
     case .real(let value): value.isFinite ? value.description : nil
     case .bool(let bool): bool ? "true" : "false"
     }
@@ -74,8 +69,8 @@ extension Cell {
   /// Whether the cell is a number with a value, which a `table` right-aligns.
   fileprivate var isNumber: Bool {
     switch self {
-    case .int, .money: true
-    case .ratio(let value, _), .real(let value): value.isFinite
+    case .int, .money, .ratio: true
+    case .real(let value): value.isFinite
     case .null, .text, .bool: false
     }
   }
@@ -84,52 +79,40 @@ extension Cell {
   fileprivate var isEmpty: Bool {
     switch self {
     case .null: true
-    case .ratio(let value, _), .real(let value): !value.isFinite
-    case .text, .int, .money, .bool: false
+    case .real(let value): !value.isFinite
+    case .text, .int, .money, .ratio, .bool: false
     }
   }
 }
 
-/// `value` with exactly `digits` decimals (clamped to 0...20), and never `-0.00`.
-private func fixed(_ value: Double, digits: Int) -> String {
-  let text = String(format: "%.\(min(max(digits, 0), 20))f", value)
-  if text.hasPrefix("-"), text.allSatisfy({ $0 == "-" || $0 == "0" || $0 == "." }) {
-    return String(text.dropFirst())
-  }
-  return text
-}
-
-/// Fen to yuan text, computed from the integer alone (a Double would round large amounts).
-private enum Yuan {
-  /// Two decimals, a minus sign for negatives, optionally thousands separators:
-  /// 5 → `0.05`, -123456789 → `-1,234,567.89` (grouped).
-  static func text(fen: Int64, grouped: Bool) -> String {
-    let cents = fen.magnitude % 100
-    let whole = String(fen.magnitude / 100)
-    let sign = fen < 0 ? "-" : ""
-    return sign + (grouped ? thousands(whole) : whole) + "." + (cents < 10 ? "0" : "")
-      + String(cents)
+extension TextBuffer {
+  /// Writes a cell as csv and tsv print it (plain digits, yuan without separators), text
+  /// through `field`; nothing for no value.
+  fileprivate mutating func appendPlain(_ cell: Cell, field: (String) -> String) {
+    switch cell {
+    case .null: break
+    case .text(let text): append(field(text))
+    case .int(let int): append(int)
+    case .money(let fen): append(yuanFromFen: fen)
+    case .ratio(let value, let digits): append(value, digits: digits)
+    case .real(let value): if value.isFinite { append(value.description) }
+    case .bool(let bool): append(bool ? "true" : "false")
+    }
   }
 
-  /// The exact decimal as a JSON number, with the fraction's trailing zeros trimmed:
+  /// Writes fen as an exact JSON number, the fraction's trailing zeros trimmed:
   /// 2000000 → `20000`, 2000050 → `20000.5`, 5 → `0.05`.
-  static func json(fen: Int64) -> String {
+  fileprivate mutating func appendJSON(fen: Int64) {
+    if fen < 0 { append(ascii: "-") }
+    append(digits: fen.magnitude / 100)
     let cents = fen.magnitude % 100
-    let sign = fen < 0 ? "-" : ""
-    let whole = sign + String(fen.magnitude / 100)
-    if cents == 0 { return whole }
-    if cents % 10 == 0 { return whole + "." + String(cents / 10) }
-    return whole + "." + (cents < 10 ? "0" : "") + String(cents)
-  }
-
-  /// Inserts a comma between every three digits from the right: `1234567` → `1,234,567`.
-  static func thousands(_ digits: String) -> String {
-    var result = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-      result.append(digit)
+    guard cents != 0 else { return }
+    append(ascii: ".")
+    if cents % 10 == 0 {
+      append(digits: cents / 10)
+    } else {
+      append(digits: cents, width: 2)
     }
-    return result
   }
 }
 
@@ -209,7 +192,7 @@ private enum TableFormat {
       body.append(
         cells(row, count: count).enumerated().map { index, cell in
           laid(
-            cell.rendered(.human).map(clean) ?? empty, right: cell.isNumber || numeric[index])
+            cell.rendered().map(clean) ?? empty, right: cell.isNumber || numeric[index])
         })
     }
     var widths = header.map(\.width)
@@ -255,28 +238,40 @@ private enum TableFormat {
 private enum DelimitedFormat {
   /// RFC 4180: commas, CRLF line ends, a field quoted only when it holds a comma, quote, CR or
   /// LF, quotes doubled; with `bom`, a UTF-8 BOM first so Excel on Windows reads Chinese text.
-  static func renderCSV(_ table: OutputTable, bom: Bool, emit: (String) -> Void) {
-    let count = table.columns.count
-    guard count > 0 else { return }
-    if bom { emit("\u{FEFF}") }
-    emit(table.columns.map { csvField($0.key) }.joined(separator: ",") + "\r\n")
-    table.forEachRow { row in
-      let fields = cells(row, count: count).map { csvField($0.rendered(.plain) ?? "") }
-      emit(fields.joined(separator: ",") + "\r\n")
-    }
+  static func renderCSV(
+    _ table: OutputTable, bom: Bool, into out: inout TextBuffer,
+    flush: (inout TextBuffer) -> Void
+  ) {
+    guard !table.columns.isEmpty else { return }
+    if bom { out.append("\u{FEFF}") }
+    render(table, separator: ",", end: "\r\n", field: csvField, into: &out, flush: flush)
   }
 
   /// Tabs between fields, LF line ends, header first.
   ///
   /// TSV has no quoting, so a tab, CR or LF inside a field becomes a space (as sqlite-utils
   /// does); each row then stays one line with the right number of fields.
-  static func renderTSV(_ table: OutputTable, emit: (String) -> Void) {
+  static func renderTSV(
+    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+  ) {
+    render(table, separator: "\t", end: "\n", field: tsvField, into: &out, flush: flush)
+  }
+
+  /// The header line, then one line per row: one field per column (missing cells empty).
+  static func render(
+    _ table: OutputTable, separator: String, end: String, field: (String) -> String,
+    into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+  ) {
     let count = table.columns.count
     guard count > 0 else { return }
-    emit(table.columns.map { tsvField($0.key) }.joined(separator: "\t") + "\n")
+    out.append(table.columns.map { field($0.key) }.joined(separator: separator) + end)
     table.forEachRow { row in
-      let fields = cells(row, count: count).map { tsvField($0.rendered(.plain) ?? "") }
-      emit(fields.joined(separator: "\t") + "\n")
+      for index in 0..<count {
+        if index > 0 { out.append(separator) }
+        if index < row.count { out.appendPlain(row[index], field: field) }
+      }
+      out.append(end)
+      flush(&out)
     }
   }
 
@@ -302,43 +297,64 @@ private enum DelimitedFormat {
 /// (JSONSerialization reorders keys and goes through Double).
 private enum JSONFormat {
   /// `[`, one object per line separated by commas, `]`; `[]` when there are no rows.
-  static func renderArray(_ table: OutputTable, emit: (String) -> Void) {
-    let keys = table.columns.map { string($0.key) }
+  static func renderArray(
+    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+  ) {
+    let keys = table.columns.map { string($0.key) + ":" }
     var first = true
     table.forEachRow { row in
-      emit((first ? "[\n" : ",\n") + object(row, keys: keys))
+      out.append(first ? "[\n" : ",\n")
+      object(row, keys: keys, into: &out)
       first = false
+      flush(&out)
     }
-    emit(first ? "[]\n" : "\n]\n")
+    out.append(first ? "[]\n" : "\n]\n")
   }
 
   /// One object per line (NDJSON / JSON Lines); nothing at all when there are no rows.
-  static func renderLines(_ table: OutputTable, emit: (String) -> Void) {
-    let keys = table.columns.map { string($0.key) }
-    table.forEachRow { row in emit(object(row, keys: keys) + "\n") }
+  static func renderLines(
+    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+  ) {
+    let keys = table.columns.map { string($0.key) + ":" }
+    table.forEachRow { row in
+      object(row, keys: keys, into: &out)
+      out.append(ascii: "\n")
+      flush(&out)
+    }
   }
 
-  /// One row as a compact object keyed by the (already encoded) column keys, in column order.
-  static func object(_ row: [Cell], keys: [String]) -> String {
-    let values = cells(row, count: keys.count)
-    return "{" + zip(keys, values).map { $0 + ":" + value($1) }.joined(separator: ",") + "}"
+  /// One row as a compact object keyed by the (already encoded) `"key":` prefixes, in column
+  /// order; a missing cell is `null`.
+  static func object(_ row: [Cell], keys: [String], into out: inout TextBuffer) {
+    out.append(ascii: "{")
+    for (index, key) in keys.enumerated() {
+      if index > 0 { out.append(ascii: ",") }
+      out.append(key)
+      value(index < row.count ? row[index] : .null, into: &out)
+    }
+    out.append(ascii: "}")
   }
 
-  /// A cell as a JSON value: money as an exact decimal number, NaN and infinity as `null`.
-  static func value(_ cell: Cell) -> String {
+  /// A cell as a JSON value: money as an exact decimal number, a ratio as its nearest Double,
+  /// NaN and infinity as `null`.
+  static func value(_ cell: Cell, into out: inout TextBuffer) {
     switch cell {
-    case .null: "null"
-    case .text(let text): string(text)
-    case .int(let int): String(int)
-    case .money(let fen): Yuan.json(fen: fen)
-    case .ratio(let value, _), .real(let value): value.isFinite ? value.description : "null"
-    case .bool(let bool): bool ? "true" : "false"
+    case .null: out.append("null")
+    case .text(let text): out.append(string(text))
+    case .int(let int): out.append(int)
+    case .money(let fen): out.appendJSON(fen: fen)
+    case .ratio(let value, _): out.append(value.value.description)
+    case .real(let value): out.append(value.isFinite ? value.description : "null")
+    case .bool(let bool): out.append(bool ? "true" : "false")
     }
   }
 
   /// A JSON string literal per RFC 8259: quote and backslash escaped, control characters as
   /// `\u00XX`, everything else (Chinese, `/`) kept as UTF-8.
   static func string(_ text: String) -> String {
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+      return "\"" + text + "\""
+    }
     let escaped = replacingScalars(text) { scalar in
       switch scalar {
       case "\"": return "\\\""
@@ -365,7 +381,7 @@ private enum MarkdownFormat {
     let rule = numericColumns(table).map { $0 ? "---:" : "---" }
     emit("|" + rule.joined(separator: "|") + "|\n")
     table.forEachRow { row in
-      emit(line(cells(row, count: count).map { $0.rendered(.human) ?? TableFormat.empty }))
+      emit(line(cells(row, count: count).map { $0.rendered() ?? TableFormat.empty }))
     }
   }
 
