@@ -335,8 +335,10 @@ private struct FormatCase: Sendable, CustomTestStringConvertible {
   var keys: [String]
   /// A column whose first row has no value (a ratio with a zero denominator, or no trend).
   var nullColumn: String
-  /// Columns only the `table` format adds.
+  /// Columns only the `table` format adds, at the end.
   var tableOnly: [String] = []
+  /// The `table` header when its extra columns are not at the end.
+  var tableKeys: [String]? = nil
 
   var testDescription: String { arguments.joined(separator: " ") }
 
@@ -344,7 +346,8 @@ private struct FormatCase: Sendable, CustomTestStringConvertible {
     FormatCase(arguments: ["report", "roi"], keys: roiKeys, nullColumn: "paid_cpm"),
     FormatCase(
       arguments: ["report", "roi", "--series", "--since", "2026-05-01", "--until", "2026-05-03"],
-      keys: seriesKeys, nullColumn: "paid_roi"),
+      keys: seriesKeys, nullColumn: "paid_roi",
+      tableKeys: ["key", "date", "roi_model_14d"] + seriesKeys.dropFirst(2)),
     FormatCase(arguments: ["report", "spend", "--by", "tool"], keys: spendKeys, nullColumn: "roi"),
     FormatCase(
       arguments: ["report", "5a", "--brand", "B"], keys: fiveAKeys, nullColumn: "delta_total",
@@ -378,7 +381,8 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
   for (format, empty) in emptyText {
     let output = try cli.okay(check.arguments + ["--format", format]).stdout
     let table = try grid(output, format: format)
-    let header = format == "table" ? check.keys + check.tableOnly : check.keys
+    let header =
+      format == "table" ? check.tableKeys ?? check.keys + check.tableOnly : check.keys
     #expect(table.first == header, "\(format) header")
     #expect(table.count == rows.count + 1, "\(format) rows")
     let index = try #require(header.firstIndex(of: check.nullColumn))
@@ -427,6 +431,24 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
       "2026-05-06", "--limit", "1",
     ])
   #expect(Set(column(limited, "key")) == ["v2"])
+}
+
+@Test func seriesTableDrawsEachKeysModelOverTheLast14DaysEndingOnTheRow() throws {
+  let cli = try workedExample()
+  let output = try cli.okay([
+    "report", "roi", "--series", "--window", "1", "--since", "2026-05-01", "--until",
+    "2026-05-04", "--format", "table",
+  ]).stdout
+  let table = try grid(output, format: "table")
+  let column = try #require(table.first?.firstIndex(of: "roi_model_14d"))
+  // One glyph per day of the 14 ending on the row's day (blank before the first row; the
+  // grid trims the blanks); the model is 2.0 every day, so every glyph is full.
+  #expect(table.dropFirst().map { $0[column] } == ["█", "██", "███"])
+  let csv = try cli.okay([
+    "report", "roi", "--series", "--since", "2026-05-01", "--until", "2026-05-04", "--format",
+    "csv",
+  ]).stdout
+  #expect(!csv.contains("roi_model_14d"))
 }
 
 @Test func seriesUntilDefaultsToAsOfAndItsLastRowIsThatDaysReport() throws {

@@ -87,7 +87,9 @@ struct Report: ParsableCommand {
             OutputTable(columns: (["key", "date"] + QueryTables.roiColumns).map(Column.init)))
           return
         }
-        try output.emit(QueryTables.roiSeries(result, grouping: by))
+        try output.emit(
+          QueryTables.roiSeries(
+            result, grouping: by, sparkline: output.resolvedFormat == .table))
       } else {
         try output.emit(QueryTables.roi(try store.roiReport(query), grouping: by))
       }

@@ -54,8 +54,14 @@ enum QueryTables {
 
   static func days(_ count: Int) -> String { count == 1 ? "1 day" : "\(count) days" }
 
-  static func roiSeries(_ series: RoiSeries, grouping: RoiGrouping) -> OutputTable {
-    var table = OutputTable(columns: (["key", "date"] + roiColumns).map(Column.init))
+  /// The series, one row per key and day; with `sparkline` (for a terminal), a
+  /// `roi_model_14d` column after `date` draws the key's roi_model over the 14 days ending on
+  /// the row's day.
+  static func roiSeries(
+    _ series: RoiSeries, grouping: RoiGrouping, sparkline: Bool = false
+  ) -> OutputTable {
+    let leading = sparkline ? ["key", "date", "roi_model_14d"] : ["key", "date"]
+    var table = OutputTable(columns: (leading + roiColumns).map(Column.init))
     table.title =
       "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
       + "\(series.since) to \(series.until) (floor \(ratio(series.floor).humanText))"
@@ -66,16 +72,50 @@ enum QueryTables {
     table.stream = RowStream { (emit) throws(LedgerError) in
       // One cell array for all rows: a series prints a million of them.
       var cells: [Cell] = []
-      cells.reserveCapacity(2 + roiColumns.count)
+      cells.reserveCapacity(leading.count + roiColumns.count)
+      var line = RecentModels(days: 14)
       try series.forEachRow { row in
         cells.removeAll(keepingCapacity: true)
         cells.append(Tables.text(row.key))
         cells.append(dates[row.date - series.since])
+        if sparkline {
+          line.add(row.model.roiModel, key: row.key, on: row.date)
+          cells.append(.text(line.sparkline()))
+        }
         appendRoiCells(row.model, to: &cells)
         emit(cells)
       }
     }
     return table
+  }
+
+  /// The last few days' models of one key, for the series' sparkline column.
+  struct RecentModels {
+    /// How many days the line covers, ending on the latest day added.
+    let days: Int
+    private var key: String?
+    private var models: [(day: Day, model: Fraction?)] = []
+
+    init(days: Int) { self.days = days }
+
+    /// Adds a key's model on `day`; a new key starts a new line.
+    mutating func add(_ model: Fraction?, key: String?, on day: Day) {
+      if key != self.key || models.isEmpty {
+        self.key = key
+        models.removeAll(keepingCapacity: true)
+      }
+      models.append((day, model))
+      models.removeAll { day - $0.day >= days }
+    }
+
+    /// One glyph per day of the window, scaled to the largest model in it; a day with no row
+    /// or no model is a space.
+    func sparkline() -> String {
+      guard let last = models.last?.day else { return "" }
+      var values = [Double?](repeating: nil, count: days)
+      for (day, model) in models { values[days - 1 - (last - day)] = model?.value }
+      return QueryTables.sparkline(values)
+    }
   }
 
   static func spend(_ report: SpendReport, grouping: SpendGrouping) -> OutputTable {
@@ -217,10 +257,19 @@ enum QueryTables {
 
   /// The sparkline of a series of counts: one of ▁▂▃▄▅▆▇█ per value, scaled to the largest.
   static func sparkline(_ values: [Int64]) -> String {
+    sparkline(values.map { Double($0) })
+  }
+
+  /// The sparkline of non-negative values (a glyph's height is only a picture, so a Double is
+  /// enough): one of ▁▂▃▄▅▆▇█ per value, scaled to the largest; nil is a space.
+  static func sparkline(_ values: [Double?]) -> String {
     let bars: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-    let top = values.max() ?? 0
-    guard top > 0 else { return String(repeating: bars[0], count: values.count) }
-    return String(values.map { bars[Int((Double($0) / Double(top) * 7).rounded())] })
+    let top = values.compactMap { $0 }.max() ?? 0
+    return String(
+      values.map { value in
+        guard let value else { return " " }
+        return top > 0 ? bars[Int((value / top * 7).rounded())] : bars[0]
+      })
   }
 }
 
