@@ -11,7 +11,9 @@ struct AIMT: ParsableCommand {
     discussion: """
       The ledger is one SQLite file: --db PATH, else $AIMT_DB, else ./aimt.db.
       Start with 'aimt init', then add KOLs, videos and placements and log daily
-      numbers.
+      numbers, or import the dashboards' exports. 'aimt demo' shows it all on sample data.
+      Shell completion: aimt --generate-completion-script bash|zsh|fish.
+      Example: aimt demo && aimt report roi --db aimt-demo.db --window 7 --limit 10
       """,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,

@@ -291,7 +291,8 @@ struct PromotionCommand: ParsableCommand {
   }
 
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List promotions.")
+    static let configuration = CommandConfiguration(
+      abstract: "List promotions.", discussion: "Example: aimt promotion list --format csv")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
 
@@ -301,7 +302,8 @@ struct PromotionCommand: ParsableCommand {
   }
 
   struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show one promotion.")
+    static let configuration = CommandConfiguration(
+      abstract: "Show one promotion.", discussion: "Example: aimt promotion show 618-2026")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
     @Argument var name: String

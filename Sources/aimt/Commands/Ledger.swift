@@ -138,7 +138,10 @@ struct History: ParsableCommand {
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
-    discussion: "Prints nothing and exits 0 when all is well; lists each violation and exits 65.")
+    discussion: """
+      Prints nothing and exits 0 when all is well; lists each violation and exits 65.
+      Example: aimt check --db brand.db && echo ok
+      """)
   @OptionGroup var ledger: LedgerOptions
 
   func run() throws {
