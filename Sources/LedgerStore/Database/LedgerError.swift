@@ -36,10 +36,25 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
   public var message: String
 
   /// A problem at `location`.
+  ///
+  /// A message quoting a huge value (a 200 kB field) keeps its start and its end, where the
+  /// advice is, and says how much it left out, so one bad cell cannot flood a terminal.
   public init(location: SourceLocation, column: String, message: String) {
     self.location = location
-    self.column = column
-    self.message = message
+    self.column = Problem.shortened(column, limit: 120)
+    self.message = Problem.shortened(message, limit: Problem.maxMessageCharacters)
+  }
+
+  /// The longest message kept whole, in characters.
+  public static let maxMessageCharacters = 400
+
+  /// `text` itself, or its first and last `limit / 2` characters around a note of how many
+  /// were left out.
+  static func shortened(_ text: String, limit: Int) -> String {
+    guard text.count > limit else { return text }
+    let kept = limit / 2
+    return text.prefix(kept) + " … (\(text.count - 2 * kept) characters left out) … "
+      + text.suffix(kept)
   }
 
   public var description: String {

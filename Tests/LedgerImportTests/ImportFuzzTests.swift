@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+import LedgerStore
+import Testing
+
+@testable import LedgerImport
+
+// Hostile input: valid files mutated at random (seeded) must import or be refused with the
+// problems listed, never crash, and a refused import must leave the ledger as it was.
+
+/// A ledger with one KOL, two videos and one imported day, to mutate imports against.
+private struct FuzzLedger {
+  let folder: String
+  let ledger: Ledger
+
+  init() throws {
+    folder = NSTemporaryDirectory() + "aimt-fuzz-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    ledger = try Ledger.open(path: folder + "/aimt.db", create: true)
+    try ledger.write { writer in
+      try writer.upsert(KOLInput(kolID: "dy1"), at: .commandLine)
+      for id in ["v1", "v2"] {
+        var video = VideoInput(videoID: id)
+        video.kolID = "dy1"
+        try writer.upsert(video, at: .commandLine)
+      }
+    }
+  }
+
+  /// Every table's rows, to compare before and after a refused import.
+  func content() throws -> String {
+    try ledger.read { db in
+      try ["kol", "video", "placement", "metric", "audience", "import_batch", "revision"].map {
+        table in "\(table): " + (try Row.fetchAll(db, sql: "SELECT * FROM \(table)").description)
+      }.joined(separator: "\n")
+    }
+  }
+}
+
+/// Valid files of each shape the readers take, to start mutating from.
+private let seeds: [(kind: RecordKind, name: String, text: String)] = [
+  (
+    .metrics, "m.csv",
+    """
+    date,video_id,source,placement_id,impressions,cost,gmv,orders,likes,comments
+    2026-05-01,v1,natural,,250000,0,20000.00,12,9000,700
+    2026-05-01,v1,dou_plus,DP-1,12500,"¥1,500.00",610.5,4,300,20
+    2026-05-02,v2,natural,,"40,000",,120.00,1,50,3
+
+    """
+  ),
+  (
+    .metrics, "m.tsv",
+    "日期\t视频ID\t来源\t曝光量\t成交金额\n2026-05-03\tv2\tnatural\t1000\t¥8.00\n"
+  ),
+  (
+    .metrics, "m.ndjson",
+    #"""
+    {"date":"2026-05-04","video_id":"v1","source":"natural","impressions":5,"gmv":"1.5"}
+    {"date":"2026-05-05","video_id":"v2","source":"natural","impressions":7,"gmv":2}
+
+    """#
+  ),
+  (.kols, "k.json", #"[{"kol_id":"dy9","name":"小美\n\"引号\"","followers":"1,200,000"}]"#),
+]
+
+/// One mutation of a valid file, as the issue lists them.
+private enum Mutation: CaseIterable {
+  case flipBytes, truncate, strayQuote, nulByte, invalidUTF8, hugeField, hugeNumber, dropNewline
+  case duplicateLine, hostileName
+
+  /// `bytes` mutated once, at places drawn from `random`.
+  func apply(_ bytes: [UInt8], _ random: inout SplitMixGenerator) -> [UInt8] {
+    var bytes = bytes
+    let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &random)
+    switch self {
+    case .flipBytes:
+      for _ in 0...Int.random(in: 0...3, using: &random) where !bytes.isEmpty {
+        bytes[Int.random(in: 0..<bytes.count, using: &random)] ^= UInt8.random(
+          in: 1...255, using: &random)
+      }
+    case .truncate: bytes.removeLast(bytes.count - at)
+    case .strayQuote: bytes.insert(UInt8(ascii: "\""), at: at)
+    case .nulByte: bytes.insert(0, at: at)
+    case .invalidUTF8: bytes.insert(contentsOf: [0xC3, 0x28, 0xFF, 0xFE], at: at)
+    case .hugeField:
+      bytes.insert(
+        contentsOf: [UInt8](repeating: UInt8(ascii: "9"), count: 200_000), at: at)
+    case .hugeNumber:
+      bytes.insert(contentsOf: Array("99999999999999999999999".utf8), at: at)
+    case .dropNewline:
+      if let newline = bytes.firstIndex(of: 0x0A) { bytes.remove(at: newline) }
+    case .duplicateLine:
+      let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+      if lines.count > 2 { bytes += [0x0A] + lines[1] + [0x0A] }
+    case .hostileName:
+      bytes.insert(contentsOf: Array("'); DROP TABLE metric; --".utf8), at: at)
+    }
+    return bytes
+  }
+}
+
+@Test func mutatedFilesImportOrAreRefusedWhole() throws {
+  var random = SplitMixGenerator(state: 6)
+  let fixture = try FuzzLedger()
+  // One good import first, so "unchanged" has something to keep.
+  let base = fixture.folder + "/base.csv"
+  try Data(seeds[0].text.utf8).write(to: URL(fileURLWithPath: base))
+  _ = try fixture.ledger.importFiles([base], options: ImportOptions(kind: .metrics))
+
+  var imported = 0
+  var refused = 0
+  var problemsSeen = 0
+  let cases = 240
+  for index in 0..<cases {
+    let seed = seeds[index % seeds.count]
+    let mutation = Mutation.allCases[Int.random(in: 0..<Mutation.allCases.count, using: &random)]
+    var bytes = Array(seed.text.utf8)
+    // Usually one mutation, sometimes several on top of each other.
+    for _ in 0..<(Int.random(in: 0..<4, using: &random) == 0 ? 3 : 1) {
+      bytes = mutation.apply(bytes, &random)
+    }
+    let path = fixture.folder + "/\(index)-" + seed.name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let before = try fixture.content()
+    var options = ImportOptions(kind: seed.kind)
+    options.write.createMissing = index.isMultiple(of: 2)
+    do {
+      _ = try fixture.ledger.importFiles([path], options: options)
+      imported += 1
+    } catch {
+      refused += 1
+      guard case .invalidData(let problems) = error else {
+        Issue.record("case \(index) (\(mutation)): not a data error: \(error)")
+        continue
+      }
+      problemsSeen += problems.count
+      #expect(!problems.isEmpty, "case \(index)")
+      #expect(try fixture.content() == before, "case \(index) (\(mutation)) changed the ledger")
+      for problem in problems {
+        // Each problem names where (the file and a line, or the command line) and what.
+        #expect(!problem.description.isEmpty)
+        #expect(problem.description.count < 2_000, "case \(index): an unbounded message")
+      }
+    }
+  }
+  #expect(imported + refused == cases)
+  #expect(imported > 0 && refused > 0, "imported \(imported), refused \(refused)")
+  print(
+    "import fuzz: \(cases) cases, \(imported) imported, \(refused) refused (\(problemsSeen) problems)"
+  )
+  #expect(try fixture.ledger.check().isEmpty)
+  // A hostile name never reached SQL as code: the tables are all still there.
+  #expect(try fixture.ledger.read { db in try db.tableExists("metric") })
+}
+
+@Test func moneyParsingNeverTrapsOnHostileText() {
+  var random = SplitMixGenerator(state: 7)
+  let alphabet = Array("0123456789.,¥￥-+e元万 \u{00A0}\"'\u{0}".unicodeScalars)
+  var parsed = 0
+  for _ in 0..<20_000 {
+    var text = ""
+    for _ in 0..<Int.random(in: 0...30, using: &random) {
+      text.unicodeScalars.append(alphabet[Int.random(in: 0..<alphabet.count, using: &random)])
+    }
+    if let fen = try? Money.parseYuan(text) {
+      parsed += 1
+      #expect(fen >= Int64.min)
+    }
+  }
+  #expect(parsed > 0)
+}
