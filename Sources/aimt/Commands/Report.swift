@@ -6,7 +6,7 @@ import LedgerStore
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "The traffic-ROI model, spend and the 5A picture.",
-    subcommands: [ROI.self, Spend.self, FiveA.self])
+    subcommands: [ROI.self, Spend.self, FiveA.self, ReportHTML.self])
 
   struct ROI: ParsableCommand {
     static let configuration = CommandConfiguration(
