@@ -140,12 +140,16 @@ struct Check: ParsableCommand {
     abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
     discussion: """
       Prints nothing and exits 0 when all is well; lists each violation and exits 65.
+      --deep also replays every field's revision history against the stored values (a change
+      made outside aimt shows) and compiles every view.
       Example: aimt check --db brand.db && echo ok
       """)
   @OptionGroup var ledger: LedgerOptions
+  @Flag(help: "Also recompute what the raw rows and their history determine (slower).")
+  var deep = false
 
   func run() throws {
-    let findings = try ledger.open().check()
+    let findings = try ledger.open().check(deep: deep)
     guard !findings.isEmpty else { return }
     for finding in findings { Terminal.writeError("\(ledger.path): \(finding)\n") }
     throw CommandFailure(

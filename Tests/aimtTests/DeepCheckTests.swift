@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// A ledger where v1's 2026-05-01 natural row was written three times through aimt.
+private func ledgerWithHistory() throws -> CLI {
+  let cli = try CLI()
+  try cli.ok("init")
+  try cli.ok("kol", "add", "dy1")
+  try cli.ok("video", "add", "v1", "--kol-id", "dy1")
+  for (impressions, gmv) in [("100", "10"), ("100", "12"), ("150", "13")] {
+    try cli.ok(
+      "log", "2026-05-01", "v1", "natural", "--impressions", impressions, "--gmv", gmv)
+  }
+  return cli
+}
+
+@Test func deepCheckPassesOnHistoryWrittenByAimt() throws {
+  let cli = try ledgerWithHistory()
+  let result = try cli.ok("check", "--deep")
+  #expect(result.stdout.isEmpty && result.stderr.isEmpty)
+}
+
+@Test func deepCheckFindsAValueChangedOutsideAimtThatPlainCheckCannotSee() throws {
+  let cli = try ledgerWithHistory()
+  _ = try cli.sqlite3("aimt.db", "UPDATE metric SET gmv = 99")
+  try cli.ok("check")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65)
+  #expect(
+    deep.stderr.contains(
+      "metric v1 2026-05-01 natural gmv: stored 99, but its last recorded change wrote 1300"))
+}
+
+@Test func deepCheckFindsAnEditedHistory() throws {
+  let cli = try ledgerWithHistory()
+  _ = try cli.sqlite3(
+    "aimt.db",
+    "UPDATE revision SET old_value = 5 WHERE revision_id = "
+      + "(SELECT max(revision_id) FROM revision WHERE field = 'gmv')")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65)
+  #expect(deep.stderr.contains("starts from 5, but the one before it wrote 1200"))
+}
+
+@Test func deepCheckFindsAViewThatNoLongerCompiles() throws {
+  let cli = try ledgerWithHistory()
+  _ = try cli.sqlite3("aimt.db", "CREATE VIEW broken AS SELECT nope FROM metric")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65 && deep.stderr.contains("broken no longer compiles"))
+}
