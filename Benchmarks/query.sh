@@ -5,7 +5,10 @@
 # and peak memory, then a scaling table.
 #
 #   Benchmarks/query.sh [--videos N ...] [--days N] [--scale] [--timeout SECONDS]
-#     (defaults: 14000 videos, 90 days; --scale: 14000, 56000 and 224000 videos)
+#                       [--generator python|demo]
+#     (defaults: 14000 videos, 90 days; --scale: 14000, 56000 and 224000 videos; the data comes
+#     from Benchmarks/generate.py, or with --generator demo from `aimt demo --out`, the
+#     realistic set, in Benchmarks/data/demo-NxD/)
 #
 # Each command runs 3 times: the tables show the median seconds and the largest peak RSS. A
 # run longer than 600 s is not repeated (runs: 1), and with --timeout S a run is stopped after
@@ -18,12 +21,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage() {
-  echo "usage: $0 [--videos N ...] [--days N] [--scale] [--timeout SECONDS]" >&2
+  echo "usage: $0 [--videos N ...] [--days N] [--scale] [--timeout SECONDS]" \
+    "[--generator python|demo]" >&2
   exit 64
 }
 sizes=()
 days=90
 limit=""
+generator=python
 while [ $# -gt 0 ]; do
   case "$1" in
     --videos)
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
     --days) [[ "${2:-}" =~ ^[0-9]+$ ]] || usage; days="$2"; shift 2 ;;
     --scale) sizes+=(14000 56000 224000); shift ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || usage; limit="$2"; shift 2 ;;
+    --generator) [[ "${2:-}" =~ ^(python|demo)$ ]] || usage; generator="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -109,7 +115,14 @@ prepare() {
   expected=$((videos * days + videos * ((days + 7) / 9)))
   rows=0
   [ ! -f "$data/metrics.csv" ] || rows=$(($(wc -l < "$data/metrics.csv") - 1))
-  if [ "$rows" != "$expected" ] || [ ! -f "$data/videos.csv" ] || [ ! -f "$data/kols.csv" ]; then
+  if [ "$generator" = demo ]; then
+    # audience.csv is the last file `aimt demo --out` writes: its presence means a complete set.
+    if [ ! -f "$data/audience.csv" ]; then
+      rm -f "$data"/aimt.db* "$data"/query-plain.db* "$data"/metrics.duckdb*
+      $aimt demo --videos "$videos" --days "$days" --out "$data" --format tsv >/dev/null
+      rows=$(($(wc -l < "$data/metrics.csv") - 1))
+    fi
+  elif [ "$rows" != "$expected" ] || [ ! -f "$data/videos.csv" ] || [ ! -f "$data/kols.csv" ]; then
     rm -f "$data"/aimt.db* "$data"/query-plain.db* "$data"/metrics.duckdb*
     python3 Benchmarks/generate.py "$data" --videos "$videos" --days "$days"
     rows=$(($(wc -l < "$data/metrics.csv") - 1))
@@ -223,6 +236,7 @@ record() {
 scaling=()
 for videos in "${sizes[@]}"; do
   data="Benchmarks/data/${videos}x${days}"
+  [ "$generator" = python ] || data="Benchmarks/data/demo-${videos}x${days}"
   mkdir -p "$data"
   prepare
   db="$data/aimt.db"

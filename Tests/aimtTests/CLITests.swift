@@ -193,14 +193,6 @@ private func seededCLI() throws -> CLI {
   #expect(result.status == 64)
 }
 
-@Test func demoBuildsItsLedgerAndRunsTwice() throws {
-  let cli = try CLI()
-  let first = try cli.ok("demo")
-  #expect(first.stdout.contains("v1001"))
-  try cli.ok("demo")
-  try cli.ok("check", "--db", "aimt-demo.db")
-}
-
 @Test func importWritesAllFilesOrNoneAndNamesTheBadLine() throws {
   let cli = try seededCLI()
   let good = cli.path("good.csv")

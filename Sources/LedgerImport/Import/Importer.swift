@@ -29,6 +29,12 @@ public struct ImportOptions: Sendable {
   /// The source of metric rows in files without a source column.
   public var source: Source?
   public var write = WriteOptions()
+  /// The command each import batch records: `import`, or `demo` for the demo's generated files
+  /// (which is how `aimt demo` knows a ledger it may replace).
+  public var command = "import"
+  /// Record each batch's file by its name alone (`metrics.csv`) instead of the path given, for
+  /// files read from a temporary folder that will not exist later.
+  public var recordsFileNameOnly = false
 
   /// Options for importing files of `kind` with everything else at its default.
   public init(kind: RecordKind) { self.kind = kind }
@@ -124,7 +130,9 @@ struct FileImport {
     guard duplicates.isEmpty, missing.isEmpty else { return nil }
     try writer.beginBatch(
       BatchInfo(
-        command: "import", kind: options.kind.rawValue, file: path, sha256: nil,
+        command: options.command, kind: options.kind.rawValue,
+        file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
+        sha256: nil,
         profile: profile.name))
     var rows = 0
     var rowReader = RowReader(
