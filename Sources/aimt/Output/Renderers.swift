@@ -21,6 +21,7 @@ func render(
   write: ([UInt8]) -> Void
 ) {
   var out = TextBuffer()
+  defer { out.free() }
   func flush(_ out: inout TextBuffer) {
     guard out.isFull else { return }
     write(out.bytes)
