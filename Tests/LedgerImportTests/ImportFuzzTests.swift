@@ -8,35 +8,6 @@ import Testing
 // Hostile input: valid files mutated at random (seeded) must import or be refused with the
 // problems listed, never crash, and a refused import must leave the ledger as it was.
 
-/// A ledger with one KOL, two videos and one imported day, to mutate imports against.
-private struct FuzzLedger {
-  let folder: String
-  let ledger: Ledger
-
-  init() throws {
-    folder = NSTemporaryDirectory() + "aimt-fuzz-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    ledger = try Ledger.open(path: folder + "/aimt.db", create: true)
-    try ledger.write { writer in
-      try writer.upsert(KOLInput(kolID: "dy1"), at: .commandLine)
-      for id in ["v1", "v2"] {
-        var video = VideoInput(videoID: id)
-        video.kolID = "dy1"
-        try writer.upsert(video, at: .commandLine)
-      }
-    }
-  }
-
-  /// Every table's rows, to compare before and after a refused import.
-  func content() throws -> String {
-    try ledger.read { db in
-      try ["kol", "video", "placement", "metric", "audience", "import_batch", "revision"].map {
-        table in "\(table): " + (try Row.fetchAll(db, sql: "SELECT * FROM \(table)").description)
-      }.joined(separator: "\n")
-    }
-  }
-}
-
 /// Valid files of each shape the readers take, to start mutating from.
 private let seeds: [(kind: RecordKind, name: String, text: String)] = [
   (
@@ -102,7 +73,7 @@ private enum Mutation: CaseIterable {
 
 @Test func mutatedFilesImportOrAreRefusedWhole() throws {
   var random = SplitMixGenerator(state: 6)
-  let fixture = try FuzzLedger()
+  let fixture = try Fixture()
   // One good import first, so "unchanged" has something to keep.
   let base = fixture.folder + "/base.csv"
   try Data(seeds[0].text.utf8).write(to: URL(fileURLWithPath: base))
@@ -122,7 +93,7 @@ private enum Mutation: CaseIterable {
     }
     let path = fixture.folder + "/\(index)-" + seed.name
     try Data(bytes).write(to: URL(fileURLWithPath: path))
-    let before = try fixture.content()
+    let before = try fixture.snapshot()
     var options = ImportOptions(kind: seed.kind)
     options.write.createMissing = index.isMultiple(of: 2)
     do {
@@ -136,7 +107,7 @@ private enum Mutation: CaseIterable {
       }
       problemsSeen += problems.count
       #expect(!problems.isEmpty, "case \(index)")
-      #expect(try fixture.content() == before, "case \(index) (\(mutation)) changed the ledger")
+      #expect(try fixture.snapshot() == before, "case \(index) (\(mutation)) changed the ledger")
       for problem in problems {
         // Each problem names where (the file and a line, or the command line) and what.
         #expect(!problem.description.isEmpty)

@@ -5,8 +5,9 @@ import Testing
 
 @testable import LedgerImport
 
-/// A temporary folder with a ledger holding KOL dy1 and videos v1, v2.
-private struct Fixture {
+/// A temporary folder with a ledger holding KOL dy1 and videos v1, v2 (the fuzz tests use it
+/// too).
+struct Fixture {
   let folder: String
   let ledger: Ledger
 

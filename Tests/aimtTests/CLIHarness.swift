@@ -60,6 +60,14 @@ struct CLI {
   func ok(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws
     -> CLIResult
   {
+    try ok(arguments, sourceLocation: sourceLocation)
+  }
+
+  /// Runs `aimt ARGS` from an array and expects success.
+  @discardableResult
+  func ok(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> CLIResult
+  {
     let result = try run(arguments)
     #expect(
       result.status == 0, "aimt \(arguments.joined(separator: " ")) failed: \(result.stderr)",

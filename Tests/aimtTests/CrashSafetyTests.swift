@@ -31,14 +31,6 @@ private func start(_ cli: CLI, _ arguments: [String]) throws -> Process {
   return process
 }
 
-/// Runs `aimt ARGS` and expects exit 0.
-private func succeed(
-  _ cli: CLI, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation
-) throws {
-  let result = try cli.run(arguments)
-  #expect(result.status == 0, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
-}
-
 /// The number in the first line of `sqlite3 DB SQL`.
 private func count(_ cli: CLI, _ database: String, _ sql: String) throws -> Int {
   let text = try cli.sqlite3(database, sql).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,7 +53,7 @@ func importKilledAtAnyMomentLeavesAllOrNothingAndTheSameImportThenSucceeds() thr
   // How long a whole import takes here, to spread the kills over it.
   try fresh()
   let clock = ContinuousClock()
-  let elapsed = try clock.measure { try succeed(cli, arguments) }
+  let elapsed = try clock.measure { try cli.ok(arguments) }
   #expect(try count(cli, "victim.db", "SELECT count(*) FROM metric") == rows)
   let whole = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
@@ -91,7 +83,7 @@ func importKilledAtAnyMomentLeavesAllOrNothingAndTheSameImportThenSucceeds() thr
   Thread.sleep(forTimeInterval: whole * 0.5)
   kill(process.processIdentifier, SIGKILL)
   process.waitUntilExit()
-  try succeed(cli, arguments)
+  try cli.ok(arguments)
   #expect(try count(cli, "victim.db", "SELECT count(*) FROM metric") == rows)
   try cli.ok("check", "--db", "victim.db")
   print("crash safety: an import of \(rows) rows takes \(whole) s; killed at \(outcomes)")

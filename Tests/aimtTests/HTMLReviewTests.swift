@@ -10,18 +10,6 @@ import Testing
 // MARK: - The ledger
 
 extension CLI {
-  /// Runs `aimt ARGS` from an array and expects success.
-  @discardableResult
-  fileprivate func must(
-    _ arguments: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation
-  ) throws -> CLIResult {
-    let result = try run(arguments)
-    #expect(
-      result.status == 0, "aimt \(arguments.joined(separator: " ")) failed: \(result.stderr)",
-      sourceLocation: sourceLocation)
-    return result
-  }
-
   /// Writes `text` to a file of the working folder and returns its path.
   fileprivate func file(_ name: String, _ text: String) throws -> String {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path(name)))
@@ -40,11 +28,11 @@ private let hostileBrand = "<script>alert(1)</script>"
 /// (so its lookback ends 2026-05-15 and holds the data).
 private func reviewLedger(brand: String = hostileBrand) throws -> CLI {
   let cli = try CLI()
-  try cli.must(["init"])
-  try cli.must(["kol", "add", "dy1", "--followers", "1,500,000", "--as-of", "2026-04-01"])
+  try cli.ok(["init"])
+  try cli.ok(["kol", "add", "dy1", "--followers", "1,500,000", "--as-of", "2026-04-01"])
   let titles = ["春日妆容", "通勤五分钟", "约会妆", "<img src=x onerror=alert('t')> & \"quote\""]
   for (index, title) in titles.enumerated() {
-    try cli.must([
+    try cli.ok([
       "video", "add", "v\(index + 1)", "--kol-id", "dy1", "--brand", brand, "--title", title,
       "--published", "2026-04-20 20:00", "--ad-review", "passed",
     ])
@@ -59,22 +47,22 @@ private func reviewLedger(brand: String = hostileBrand) throws -> CLI {
     if day % 2 == 0 { metrics += "\(date),v1,dou_plus,8000,300,900,40,4\n" }
     if day % 3 == 0 { metrics += "\(date),v3,dou_plus,5000,200,150,10,1\n" }
   }
-  try cli.must(["import", "metrics", try cli.file("metrics.csv", metrics)])
+  try cli.ok(["import", "metrics", try cli.file("metrics.csv", metrics)])
   let audience = """
     date,brand,o,a1,a2,a3,a4,a5
     2026-05-07,\(brand),90000,30000,12000,8000,2000,500
     2026-05-14,\(brand),95000,34000,15000,9000,2300,600
 
     """
-  try cli.must(["import", "audience", try cli.file("yuntu.csv", audience)])
-  try cli.must(["promotion", "add", "618-2026", "--start", "2026-06-15", "--end", "2026-06-18"])
-  try cli.must(["config", "set", "roi_floor", "0.8"])
+  try cli.ok(["import", "audience", try cli.file("yuntu.csv", audience)])
+  try cli.ok(["promotion", "add", "618-2026", "--start", "2026-06-15", "--end", "2026-06-18"])
+  try cli.ok(["config", "set", "roi_floor", "0.8"])
   return cli
 }
 
 /// Writes the review page of `brand` as of 2026-05-14 and returns it.
 private func reviewPage(_ cli: CLI, brand: String = hostileBrand) throws -> String {
-  try cli.must([
+  try cli.ok([
     "report", "html", "--brand", brand, "--as-of", "2026-05-14", "-o", "review.html",
   ])
   return try String(contentsOfFile: cli.path("review.html"), encoding: .utf8)
@@ -164,7 +152,7 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
 @Test func videoTableNumbersEqualTheRoiReport() throws {
   let cli = try reviewLedger(brand: "B")
   let page = try reviewPage(cli, brand: "B")
-  let csv = try cli.must([
+  let csv = try cli.ok([
     "report", "roi", "--brand", "B", "--window", "7", "--as-of", "2026-05-14", "--format", "csv",
   ]).stdout
   let lines = csv.split(whereSeparator: \.isNewline).map {
@@ -225,7 +213,7 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
 
 @Test func noPromotionNearSaysSo() throws {
   let cli = try reviewLedger()
-  try cli.must(["promotion", "add", "618-2026", "--start", "2026-09-01", "--end", "2026-09-18"])
+  try cli.ok(["promotion", "add", "618-2026", "--start", "2026-09-01", "--end", "2026-09-18"])
   let page = try reviewPage(cli)
   #expect(page.contains("近期没有大促"))
   #expect(!page.contains("<table class=\"shortlist\">"))
@@ -245,17 +233,17 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
 
 @Test func outputOptionWritesTheFileAndSaysSo() throws {
   let cli = try reviewLedger(brand: "B")
-  let result = try cli.must(["report", "html", "--brand", "B", "--output", "weekly.html"])
+  let result = try cli.ok(["report", "html", "--brand", "B", "--output", "weekly.html"])
   #expect(result.stdout == "wrote weekly.html: review of B 2026-04-15 to 2026-05-14\n")
   #expect(FileManager.default.fileExists(atPath: cli.path("weekly.html")))
-  let defaultName = try cli.must(["report", "html", "--brand", "B"])
+  let defaultName = try cli.ok(["report", "html", "--brand", "B"])
   #expect(defaultName.stdout.hasPrefix("wrote review.html"))
   #expect(FileManager.default.fileExists(atPath: cli.path("review.html")))
 }
 
 @Test func dashWritesThePageToStandardOutput() throws {
   let cli = try reviewLedger(brand: "B")
-  let result = try cli.must(["report", "html", "--brand", "B", "-o", "-"])
+  let result = try cli.ok(["report", "html", "--brand", "B", "-o", "-"])
   #expect(result.stdout.hasPrefix("<!DOCTYPE html>"))
   #expect(result.stdout.hasSuffix("</html>\n"))
   #expect(!FileManager.default.fileExists(atPath: cli.path("-")))
@@ -286,9 +274,9 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
 
 @Test func brandWithoutDataStillGetsEveryChart() throws {
   let cli = try CLI()
-  try cli.must(["init"])
-  try cli.must(["video", "add", "v1", "--kol-id", "dy1", "--brand", "B", "--create-missing"])
-  try cli.must(["report", "html", "--brand", "B", "-o", "empty.html"])
+  try cli.ok(["init"])
+  try cli.ok(["video", "add", "v1", "--kol-id", "dy1", "--brand", "B", "--create-missing"])
+  try cli.ok(["report", "html", "--brand", "B", "-o", "empty.html"])
   let page = try String(contentsOfFile: cli.path("empty.html"), encoding: .utf8)
   for name in HTMLReview.charts { #expect(chart(name, in: page) != nil) }
   #expect(page.contains("暂无数据"))

@@ -7,33 +7,21 @@ import Testing
 // MARK: - Ledgers
 
 extension CLI {
-  /// Runs `aimt ARGS` from an array and expects success.
-  @discardableResult
-  fileprivate func okay(
-    _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation
-  ) throws -> CLIResult {
-    let result = try run(arguments)
-    #expect(
-      result.status == 0, "aimt \(arguments.joined(separator: " ")) failed: \(result.stderr)",
-      sourceLocation: sourceLocation)
-    return result
-  }
-
   /// Adds a KOL with a follower count as of 2026-04-01.
   fileprivate func addKOL(_ id: String, followers: String) throws {
-    try okay(["kol", "add", id, "--followers", followers, "--as-of", "2026-04-01"])
+    try ok(["kol", "add", id, "--followers", followers, "--as-of", "2026-04-01"])
   }
 
   /// Adds a video; `extra` are further `video add` options.
   fileprivate func addVideo(_ id: String, kol: String, _ extra: [String] = []) throws {
-    try okay(["video", "add", id, "--kol-id", kol] + extra)
+    try ok(["video", "add", id, "--kol-id", kol] + extra)
   }
 
   /// Logs one day's numbers of a video.
   fileprivate func log(
     _ date: String, _ video: String, _ source: String, impressions: String, _ extra: [String] = []
   ) throws {
-    try okay(["log", date, video, source, "--impressions", impressions] + extra)
+    try ok(["log", date, video, source, "--impressions", impressions] + extra)
   }
 }
 
@@ -43,7 +31,7 @@ extension CLI {
 /// 2026-05-01…03; brand B has two 5A snapshots (2026-04-30 and 2026-05-03).
 private func workedExample() throws -> CLI {
   let cli = try CLI()
-  try cli.okay(["init"])
+  try cli.ok(["init"])
   try cli.addKOL("dy1", followers: "200,000")
   try cli.addVideo(
     "v1", kol: "dy1",
@@ -63,7 +51,7 @@ private func workedExample() throws -> CLI {
 
     """.utf8
   ).write(to: URL(fileURLWithPath: audience))
-  try cli.okay(["import", "audience", audience])
+  try cli.ok(["import", "audience", audience])
   return cli
 }
 
@@ -177,7 +165,7 @@ private func jsonRows(
 private func json(
   _ cli: CLI, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> [PrintedObject] {
-  let result = try cli.okay(arguments + ["--format", "json"], sourceLocation: sourceLocation)
+  let result = try cli.ok(arguments + ["--format", "json"], sourceLocation: sourceLocation)
   return try jsonRows(result.stdout, sourceLocation: sourceLocation)
 }
 
@@ -268,7 +256,7 @@ private let nonNumbers: Set<String> = [
 
 @Test func roiWorkedExampleIsExactlyTwoAtTheDefaultCPMPrice() throws {
   let cli = try workedExample()
-  let result = try cli.okay(["report", "roi", "--window", "7", "--format", "json"])
+  let result = try cli.ok(["report", "roi", "--window", "7", "--format", "json"])
   #expect(result.stdout.contains("\"natural_gpm\":80.0,\"cpm_price\":40.0,\"roi_model\":2.0,"))
   let rows = try jsonRows(result.stdout)
   #expect(rows.count == 1)
@@ -309,7 +297,7 @@ private let nonNumbers: Set<String> = [
 @Test func roiObservedCPMFallsBackToTheSettingWithoutPaidTraffic() throws {
   let cli = try workedExample()
   // A setting unlike the paid CPM, so the row shows which price it used.
-  try cli.okay(["config", "set", "cpm_price", "50"])
+  try cli.ok(["config", "set", "cpm_price", "50"])
   let unpaid = try #require(
     try json(cli, ["report", "roi", "--window", "7", "--cpm-price", "observed"]).first)
   #expect(unpaid.isNull("paid_cpm"))
@@ -366,20 +354,20 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
   #expect(!rows.isEmpty)
   for row in rows { #expect(row.keys == check.keys) }
   #expect(rows.first?.isNull(check.nullColumn) == true)
-  let raw = try cli.okay(check.arguments + ["--format", "json"]).stdout
+  let raw = try cli.ok(check.arguments + ["--format", "json"]).stdout
   #expect(raw.contains("\"\(check.nullColumn)\":null"))
 
-  let ndjson = try cli.okay(check.arguments + ["--format", "ndjson"]).stdout
+  let ndjson = try cli.ok(check.arguments + ["--format", "ndjson"]).stdout
   let lines = ndjson.split(separator: "\n")
   #expect(lines.count == rows.count)
   for line in lines { #expect(try printedObject(line).keys == check.keys) }
 
-  let csv = try cli.okay(check.arguments + ["--format", "csv"]).stdout
+  let csv = try cli.ok(check.arguments + ["--format", "csv"]).stdout
   #expect(csv.hasPrefix(check.keys.joined(separator: ",") + "\r\n"))
 
   let emptyText = ["csv": "", "tsv": "", "table": "\u{2014}", "markdown": "\u{2014}"]
   for (format, empty) in emptyText {
-    let output = try cli.okay(check.arguments + ["--format", format]).stdout
+    let output = try cli.ok(check.arguments + ["--format", format]).stdout
     let table = try grid(output, format: format)
     let header =
       format == "table" ? check.tableKeys ?? check.keys + check.tableOnly : check.keys
@@ -435,7 +423,7 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
 
 @Test func seriesTableDrawsEachKeysModelOverTheLast14DaysEndingOnTheRow() throws {
   let cli = try workedExample()
-  let output = try cli.okay([
+  let output = try cli.ok([
     "report", "roi", "--series", "--window", "1", "--since", "2026-05-01", "--until",
     "2026-05-04", "--format", "table",
   ]).stdout
@@ -444,7 +432,7 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
   // One glyph per day of the 14 ending on the row's day (blank before the first row; the
   // grid trims the blanks); the model is 2.0 every day, so every glyph is full.
   #expect(table.dropFirst().map { $0[column] } == ["█", "██", "███"])
-  let csv = try cli.okay([
+  let csv = try cli.ok([
     "report", "roi", "--series", "--since", "2026-05-01", "--until", "2026-05-04", "--format",
     "csv",
   ]).stdout
@@ -534,9 +522,9 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
   #expect(try aboveFloor("2.5") == ["v1": false, "v2": true])
   #expect(try aboveFloor("2.0") == ["v1": true, "v2": true])
   #expect(try aboveFloor("3.01") == ["v1": false, "v2": false])
-  try cli.okay(["config", "set", "roi_floor", "2.5"])
+  try cli.ok(["config", "set", "roi_floor", "2.5"])
   #expect(try aboveFloor(nil) == ["v1": false, "v2": true])
-  let title = try cli.okay(["report", "roi", "--floor", "2.0", "--format", "table"]).stdout
+  let title = try cli.ok(["report", "roi", "--floor", "2.0", "--format", "table"]).stdout
   #expect(title.hasPrefix("traffic ROI model by video, 7 days to 2026-05-03 (floor 2.00)\n"))
 }
 
@@ -634,15 +622,15 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
 @Test func shortlistExplainListsTheFailedRuleAndItsJSONIsOneDocument() throws {
   let cli = try workedExample()
   let arguments = ["shortlist", "--sale-start", "2026-06-10", "--floor", "3", "--explain"]
-  let tsv = try cli.okay(arguments + ["--format", "tsv"]).stdout
+  let tsv = try cli.ok(arguments + ["--format", "tsv"]).stdout
   #expect(tsv.contains("\tv1\tdy1\t"))
   #expect(tsv.contains("\tpassed\troi_model\troi_model 2.00 is below the floor 3.00\n"))
   #expect(tsv.contains("roi_model 2.00 is below the floor 3.00"))
-  let json = try cli.okay(arguments + ["--format", "json"]).stdout
+  let json = try cli.ok(arguments + ["--format", "json"]).stdout
   #expect(json.contains("\"failed_rule\":\"roi_model\""))
   let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any])
   #expect(rows.count == 1)
-  let table = try cli.okay(arguments + ["--format", "table"]).stdout
+  let table = try cli.ok(arguments + ["--format", "table"]).stdout
   #expect(table.contains("excluded videos: the first rule each failed"))
 }
 
@@ -650,7 +638,7 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
 
 @Test func fiveATableDrawsTheLayersAndOtherFormatsDoNot() throws {
   let cli = try workedExample()
-  let table = try cli.okay(["report", "5a", "--brand", "B", "--format", "table"]).stdout
+  let table = try cli.ok(["report", "5a", "--brand", "B", "--format", "table"]).stdout
   #expect(table.hasPrefix("5A audience of B (layers: A1 ░ A2 ▒ A3 ▓ A4 █ A5 ■)\n"))
   let cells = try grid(table, format: "table")
   #expect(cells.first?.last == "layers")
@@ -667,7 +655,7 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
   #expect(second.number("delta_total") == 120)
   #expect(second.number("penetration") == 0.078)
   for format in ["csv", "tsv", "markdown", "ndjson"] {
-    let output = try cli.okay(["report", "5a", "--brand", "B", "--format", format]).stdout
+    let output = try cli.ok(["report", "5a", "--brand", "B", "--format", format]).stdout
     #expect(!output.contains("layers"), "\(format)")
     #expect(!output.contains("░"), "\(format)")
   }
@@ -682,7 +670,7 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
 /// 3.5%, review pending).
 private func adviceLedger() throws -> CLI {
   let cli = try CLI()
-  try cli.okay(["init"])
+  try cli.ok(["init"])
   try cli.addKOL("dy1", followers: "200000")
   try cli.addKOL("head", followers: "1,000,000")
   try cli.addVideo("vLow", kol: "dy1", ["--ad-review", "passed"])
@@ -765,7 +753,7 @@ private func adviceLedger() throws -> CLI {
 
 @Test func emptyLedgerReportsPrintHeadersOnlyAndSucceed() throws {
   let cli = try CLI()
-  try cli.okay(["init"])
+  try cli.ok(["init"])
   let headers: [([String], [String])] = [
     (["report", "roi"], roiKeys),
     (["report", "roi", "--series"], seriesKeys),
@@ -775,12 +763,12 @@ private func adviceLedger() throws -> CLI {
     (["shortlist", "--sale-start", "2026-06-18"], shortlistKeys),
   ]
   for (arguments, keys) in headers {
-    let tsv = try cli.okay(arguments + ["--format", "tsv"])
+    let tsv = try cli.ok(arguments + ["--format", "tsv"])
     #expect(tsv.stdout == keys.joined(separator: "\t") + "\n", "\(arguments)")
     #expect(tsv.stderr.isEmpty)
-    #expect(try cli.okay(arguments + ["--format", "json"]).stdout == "[]\n")
-    #expect(try cli.okay(arguments + ["--format", "ndjson"]).stdout.isEmpty)
-    let table = try cli.okay(arguments + ["--format", "table"]).stdout
+    #expect(try cli.ok(arguments + ["--format", "json"]).stdout == "[]\n")
+    #expect(try cli.ok(arguments + ["--format", "ndjson"]).stdout.isEmpty)
+    let table = try cli.ok(arguments + ["--format", "table"]).stdout
     #expect(table.hasSuffix("(no rows)\n"), "\(arguments)")
   }
 }
