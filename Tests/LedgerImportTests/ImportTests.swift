@@ -398,3 +398,63 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
   try fixture.importing(.placements, [orders]) { $0.profile = .file(ordersProfile) }
   #expect(try fixture.ledger.placement("O1").budget == 50_000)
 }
+
+/// 2026-01-01 in days since 1970.
+private let newYear: Int32 = 20_454
+
+/// A metrics file of v1's natural rows for the given days from 2026-01-01, with `gmv(day)` yuan.
+private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
+  var text = "date,video_id,source,impressions,gmv\n"
+  for day in days {
+    let date = Day(daysSinceEpoch: newYear + Int32(day))
+    text += "\(date),v1,natural,\(day + 1),\(gmv(day))\n"
+  }
+  return text
+}
+
+@Test func rowsWrittenInBlocksCountAndReviseAsRowByRowWould() throws {
+  let fixture = try Fixture()
+  let first = try fixture.importing(
+    .metrics, [try fixture.file("a.csv", dailyFile(0..<100) { $0 })])
+  #expect(first.summary["metrics"] == WriteCounts(inserted: 100, updated: 0, unchanged: 0))
+  // Days 0–63 unchanged (two whole blocks), every 5th of days 64–99 restated, days 100–149
+  // new: the block of days 96–127 mixes all three.
+  let restated: (Int) -> Int = { $0 >= 64 && $0 % 5 == 0 ? $0 + 1000 : $0 }
+  let second = try fixture.file("b.csv", dailyFile(0..<150, gmv: restated))
+  let changed = (64..<100).filter { $0 % 5 == 0 }.count
+  let report = try fixture.importing(.metrics, [second])
+  #expect(
+    report.summary["metrics"]
+      == WriteCounts(inserted: 50, updated: changed, unchanged: 100 - changed))
+  #expect(try fixture.ledger.history(videoID: "v1").count == changed)
+  // A first block that meets stored rows (days 90–99 of c.csv) falls back to row by row.
+  let third = try fixture.file("c.csv", dailyFile(90..<200) { $0 < 100 ? $0 + 7 : restated($0) })
+  let again = try fixture.importing(.metrics, [third])
+  #expect(again.summary["metrics"] == WriteCounts(inserted: 50, updated: 10, unchanged: 50))
+  let expected = (0..<200).map { day -> String in
+    let date = Day(daysSinceEpoch: newYear + Int32(day))
+    let gmv = (90..<100).contains(day) ? day + 7 : restated(day)
+    return "\(date)|v1|natural||\(day + 1)|0|\(gmv * 100)|0|0|0|0|0"
+  }
+  #expect(try fixture.metrics() == expected)
+  let unchanged = try fixture.importing(.metrics, [third])
+  #expect(unchanged.summary["metrics"] == WriteCounts(inserted: 0, updated: 0, unchanged: 110))
+}
+
+@Test func duplicateFoundAmongManyRowsNamesTheEarlierLineAcrossFiles() throws {
+  let fixture = try Fixture()
+  let spend = try fixture.file("spend.csv", dailyFile(0..<5000) { $0 })
+  var shopText = "date,video_id,source,orders,gmv\n"
+  for (day, cells) in [(20, ",5"), (4000, "1,"), (4000, "2,")] {
+    shopText += "\(Day(daysSinceEpoch: newYear + Int32(day))),v1,natural,\(cells)\n"
+  }
+  let shop = try fixture.file("shop.csv", shopText)
+  let found = problems { try fixture.importing(.metrics, [spend, shop]) }
+  // Day 20 repeats spend.csv's gmv; day 4000's orders complete spend.csv's row the first time
+  // and repeat line 3 the second.
+  #expect(
+    found.map { "\($0.location.line ?? 0) " + ($0.message.split(separator: " with")[0]) } == [
+      "2 same date, video_id, source and placement_id as \(spend):22",
+      "4 same date, video_id, source and placement_id as line 3",
+    ])
+}

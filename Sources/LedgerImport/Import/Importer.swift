@@ -78,12 +78,18 @@ extension Ledger {
   ) throws(LedgerError) -> ImportReport {
     var files: [FileReport] = []
     let summary = try write(options: options.write) { writer in
+      var metricFiles: [(file: FileImport, batch: Int)] = []
       for path in paths {
-        if let report = try FileImport(path: path, options: options, writer: writer)
-          .run(progress: progress)
-        {
+        let file = FileImport(path: path, options: options, writer: writer)
+        if let report = try file.run(progress: progress) {
           files.append(report)
+          if options.kind == .metrics { metricFiles.append((file, writer.batchCount)) }
         }
+      }
+      // A duplicate row's earlier row is not kept while importing (millions of rows); the
+      // import fails anyway, so the files are read again to name it.
+      if writer.hasUnplacedDuplicates {
+        for (file, batch) in metricFiles { try file.offerRowsAgain(batch: batch) }
       }
     }
     return ImportReport(files: files, summary: summary)
@@ -134,9 +140,28 @@ struct FileImport {
         file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
         sha256: nil,
         profile: profile.name))
-    var rows = 0
-    var rowReader = RowReader(
+    let rowReader = RowReader(
       kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile))
+    let rows =
+      options.kind == .metrics
+      ? try writeMetrics(source, rowReader, columns: keys.count, progress: progress)
+      : try writeRecords(source, rowReader, columns: keys.count, progress: progress)
+    // The reader has seen the whole file by now (a stop on a problem fails the import anyway).
+    try writer.recordDigest(hasher.hexDigest())
+    let ignored = zip(source.header, keys).compactMap { header, key in key == nil ? header : nil }
+    return FileReport(
+      file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
+      format: source.formatName, rows: rows, ignoredColumns: ignored)
+  }
+
+  /// Writes the records of a file of any kind but metrics, one by one.
+  private func writeRecords(
+    _ source: any RecordSource, _ reader: RowReader, columns: Int,
+    progress: ((ImportProgress) -> Void)?
+  ) throws -> Int {
+    var source = source
+    var reader = reader
+    var rows = 0
     while true {
       let more: Bool
       do {
@@ -147,31 +172,81 @@ struct FileImport {
       }
       guard more else { break }
       rows += 1
-      let location = SourceLocation(file: path, line: source.line)
-      if source.fieldCount > keys.count, !Self.extraFieldsAreEmpty(source, from: keys.count) {
+      if source.fieldCount > columns, !Self.extraFieldsAreEmpty(source, from: columns) {
         problem(
           line: source.line, "row",
-          "has \(source.fieldCount) fields but the header has \(keys.count); "
+          "has \(source.fieldCount) fields but the header has \(columns); "
             + "quote fields that contain the separator")
         continue
       }
-      try rowReader.write(source, at: location, into: writer)
-      if rows % 65_536 == 0 {
-        progress?(
-          ImportProgress(
-            file: path, rows: rows, bytesRead: source.bytesRead, totalBytes: source.totalBytes))
-      }
+      try reader.write(source, at: SourceLocation(file: path, line: source.line), into: writer)
       if writer.problemCount > LedgerWriter.problemLimit { break }
     }
     progress?(
       ImportProgress(
         file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
-    // The reader has seen the whole file by now (a stop on a problem fails the import anyway).
-    try writer.recordDigest(hasher.hexDigest())
-    let ignored = zip(source.header, keys).compactMap { header, key in key == nil ? header : nil }
-    return FileReport(
-      file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
-      format: source.formatName, rows: rows, ignoredColumns: ignored)
+    return rows
+  }
+
+  /// Writes the rows of a metrics file while a second thread reads and parses the next ones
+  /// (and hashes the file): reading overlaps SQLite's work.
+  private func writeMetrics(
+    _ source: any RecordSource, _ reader: RowReader, columns: Int,
+    progress: ((ImportProgress) -> Void)?
+  ) throws -> Int {
+    let batches = MetricBatchReader(source: source, reader: reader, file: path, columns: columns)
+    let channel = BatchChannel()
+    let finished = DispatchSemaphore(value: 0)
+    batches.start(into: channel, finished: finished)
+    defer {
+      channel.stop()
+      finished.wait()
+    }
+    let totalBytes = source.totalBytes
+    var reported = 0
+    while true {
+      let batch = channel.receive()
+      try writer.upsertMetrics(batch, file: path)
+      let records = batch.recordsRead
+      let last = batch.isLast || writer.problemCount > LedgerWriter.problemLimit
+      if last || records >> 16 != reported >> 16 {
+        progress?(
+          ImportProgress(
+            file: path, rows: records, bytesRead: batch.bytesRead, totalBytes: totalBytes))
+        reported = records
+      }
+      channel.recycle(batch)
+      if last { return records }
+    }
+  }
+
+  /// Reads a metrics file written as batch `batch` again and offers its rows to the writer, to
+  /// name the earlier row of each duplicate it found (see ``LedgerWriter/hasUnplacedDuplicates``).
+  func offerRowsAgain(batch: Int) throws {
+    var source: any RecordSource
+    do {
+      source = try RecordFiles.open(path: path, encoding: options.encoding)
+    } catch {
+      return
+    }
+    guard let (profile, _) = resolveProfile(header: source.header) else { return }
+    let keys = profile.map(header: source.header).keys
+    let reader = MetricBatchReader(
+      source: source,
+      reader: RowReader(
+        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile)),
+      file: path, columns: keys.count)
+    let rows = MetricBatch()
+    repeat {
+      reader.fill(rows)
+      rows.forEach { row, videoID, _ in
+        writer.offerEarlierRow(
+          batch: batch, day: row.day, videoID: String(decoding: videoID, as: UTF8.self),
+          source: row.source, given: row.values.present,
+          at: SourceLocation(file: path, line: row.line))
+      } problem: { _ in
+      }
+    } while !rows.isLast
   }
 
   private func defaultSource(_ profile: HeaderProfile) -> Source? {

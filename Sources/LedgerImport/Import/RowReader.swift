@@ -24,13 +24,10 @@ struct RowReader {
     metricColumns = kind == .metrics ? MetricColumns(keys: keys) : nil
   }
 
+  /// Writes the current record of a file of any kind but metrics (see ``parseMetric``).
   mutating func write(
     _ source: any RecordSource, at location: SourceLocation, into writer: LedgerWriter
   ) throws {
-    if let metricColumns {
-      try writeMetric(source, columns: metricColumns, at: location, into: writer)
-      return
-    }
     var fields: [String: String] = [:]
     for (index, key) in keys.enumerated() {
       guard let key, index < source.fieldCount else { continue }
@@ -79,17 +76,20 @@ struct RowReader {
     return source
   }
 
-  private mutating func writeMetric(
-    _ source: any RecordSource, columns: MetricColumns, at location: SourceLocation,
-    into writer: LedgerWriter
-  ) throws {
+  /// Parses the current record as a metric row into `batch`: the row, or the problems that
+  /// keep it out.
+  mutating func parseMetric(
+    _ source: any RecordSource, line: Int, file: String, into batch: MetricBatch
+  ) {
+    guard let columns = metricColumns else { return }
     var failed = false
     func fail(_ column: String, _ message: String) {
-      writer.report(location.problem(column, message))
+      batch.report(SourceLocation(file: file, line: line).problem(column, message))
       failed = true
     }
+    let fieldCount = source.fieldCount
     var day: Day?
-    if let index = columns.date, index < source.fieldCount {
+    if let index = columns.date, index < fieldCount {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
@@ -100,13 +100,14 @@ struct RowReader {
       }
     }
     if day == nil, !failed { fail("date", "is missing") }
-    var videoID = ""
-    if let index = columns.videoID, index < source.fieldCount {
-      videoID = source.withBytes(at: index) { String(decoding: trimmed($0), as: UTF8.self) }
+    let videoStart = batch.text.count
+    if let index = columns.videoID, index < fieldCount {
+      source.withBytes(at: index) { batch.text.append(contentsOf: trimmed($0)) }
     }
-    if videoID.isEmpty { fail("video_id", "is missing; every row needs its video_id") }
+    let videoEnd = batch.text.count
+    if videoEnd == videoStart { fail("video_id", "is missing; every row needs its video_id") }
     var rowSource = defaultSource
-    if let index = columns.source, index < source.fieldCount {
+    if let index = columns.source, index < fieldCount {
       let text = source.withBytes(at: index) { String(decoding: trimmed($0), as: UTF8.self) }
       if !text.isEmpty {
         if let known = sourceNamed(text) {
@@ -122,32 +123,30 @@ struct RowReader {
       }
     }
     var values = MetricValues()
-    for (field, index) in columns.fields where index < source.fieldCount {
+    let unit = profile.moneyUnit
+    for (field, index) in columns.fields where index < fieldCount {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
           let value =
-            field.isMoney
-            ? try Self.fen(utf8: bytes, unit: profile.moneyUnit) : try Count.parse(utf8: bytes)
+            field.isMoney ? try Self.fen(utf8: bytes, unit: unit) : try Count.parse(utf8: bytes)
           values.set(field, value)
         } catch {
           fail(field.rawValue, error.message)
         }
       }
     }
-    guard !failed, let day, let rowSource else { return }
-    if let index = columns.placementID, index < source.fieldCount {
-      try source.withBytes(at: index) { bytes in
-        try writer.upsertMetric(
-          day: day, videoID: videoID, source: rowSource, placementID: trimmed(bytes),
-          values: values, at: location)
-      }
-    } else {
-      try writer.upsertMetric(
-        day: day, videoID: videoID, source: rowSource,
-        placementID: UnsafeBufferPointer(start: nil, count: 0),
-        values: values, at: location)
+    if let index = columns.placementID, index < fieldCount {
+      source.withBytes(at: index) { batch.text.append(contentsOf: trimmed($0)) }
     }
+    guard !failed, let day, let rowSource else {
+      batch.text.removeSubrange(videoStart...)
+      return
+    }
+    batch.rows.append(
+      ParsedMetric(
+        line: line, day: day, source: rowSource, values: values, videoStart: videoStart,
+        videoEnd: videoEnd, placementEnd: batch.text.count))
   }
 
   /// A source cell as the profile, the SPEC names or the exports' aliases spell it.

@@ -116,8 +116,12 @@ public struct WriteCounts: Sendable, Equatable {
   public var updated = 0
   public var unchanged = 0
 
-  /// Zero counts.
-  public init() {}
+  /// Counts, zero unless given.
+  public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+    self.inserted = inserted
+    self.updated = updated
+    self.unchanged = unchanged
+  }
 }
 
 /// What one write did, per kind of entity, in the order the kinds were first touched.
@@ -137,18 +141,27 @@ public struct WriteSummary: Sendable, Equatable {
   }
 
   mutating func record(_ outcome: WriteOutcome, kind: String) {
-    let index: Int
-    if let found = kinds.firstIndex(where: { $0.kind == kind }) {
-      index = found
-    } else {
-      kinds.append((kind, WriteCounts()))
-      index = kinds.count - 1
-    }
+    let index = self.index(of: kind)
     switch outcome {
     case .inserted: kinds[index].counts.inserted += 1
     case .updated: kinds[index].counts.updated += 1
     case .unchanged: kinds[index].counts.unchanged += 1
     }
+  }
+
+  /// Adds the counts of many rows at once (a batch of an import); no rows, no change.
+  mutating func record(_ counts: WriteCounts, kind: String) {
+    guard counts != WriteCounts() else { return }
+    let index = self.index(of: kind)
+    kinds[index].counts.inserted += counts.inserted
+    kinds[index].counts.updated += counts.updated
+    kinds[index].counts.unchanged += counts.unchanged
+  }
+
+  private mutating func index(of kind: String) -> Int {
+    if let found = kinds.firstIndex(where: { $0.kind == kind }) { return found }
+    kinds.append((kind, WriteCounts()))
+    return kinds.count - 1
   }
 
   public static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {

@@ -92,6 +92,10 @@ public final class LedgerWriter {
   private var metricUpserters: [UInt8: MetricUpserter] = [:]
   private var lastUpserter: (mask: UInt8, upserter: MetricUpserter)?
   private var seenMetricKeys = MetricKeySet()
+  private var lastVideo: (id: [UInt8], ref: Int64)?
+  /// True once every stored video is in `videoRefs`.
+  private var videoRefsLoaded = false
+  private var unplacedDuplicates: [UInt64: [UnplacedDuplicate]] = [:]
   private var stagedFields: Set<MetricField>?
   private let createdAt: String
 
@@ -146,6 +150,10 @@ public final class LedgerWriter {
   }
 
   private func closeBatch() throws {
+    // Every metric write flushes its block already; this keeps it so whatever comes later.
+    var counts = WriteCounts()
+    try lastUpserter?.upserter.flush(&counts)
+    record(counts, kind: "metrics")
     guard let batchID else { return }
     try db.execute(
       sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?",
@@ -177,6 +185,14 @@ public final class LedgerWriter {
     }
     try closeBatch()
     return summary
+  }
+
+  private func record(_ counts: WriteCounts, kind: String) {
+    summary.record(counts, kind: kind)
+    guard kind == batchKind else { return }
+    batchCounts.inserted += counts.inserted
+    batchCounts.updated += counts.updated
+    batchCounts.unchanged += counts.unchanged
   }
 
   private func record(_ outcome: WriteOutcome, kind: String) {
@@ -339,6 +355,74 @@ public final class LedgerWriter {
     values: MetricValues, at location: SourceLocation
   ) throws {
     guard let videoRef = try requireVideo(videoID, at: location) else { return }
+    try upsertMetric(
+      day: day, videoRef: videoRef, source: source, placementID: placementID, values: values,
+      at: location)
+  }
+
+  /// Writes a batch of metric rows parsed by an importer, and reports the problems found
+  /// among them, in file order: the importer's hot path.
+  ///
+  /// Each row is checked and written as ``upsertMetric(day:videoID:source:placementID:values:at:)``
+  /// would; the rows of an export come a video at a time, so the last video's id is
+  /// remembered and a row of the same video skips the lookup.
+  public func upsertMetrics(_ batch: MetricBatch, file: String) throws {
+    // Moved out of `self` for the loop: no exclusivity check or copy-on-write per row.
+    var keys = MetricKeySet()
+    swap(&keys, &seenMetricKeys)
+    var counts = WriteCounts()
+    var last = lastVideo
+    if !videoRefsLoaded {
+      // One scan instead of a query per video of the file.
+      let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
+      while let row = try rows.next() { videoRefs[row[0]] = row[1] }
+      videoRefsLoaded = true
+    }
+    defer {
+      swap(&keys, &seenMetricKeys)
+      lastVideo = last
+      record(counts, kind: "metrics")
+    }
+    try batch.forEach { row, videoID, placementID in
+      let location = SourceLocation(file: file, line: row.line)
+      let videoRef: Int64
+      if let known = last, Self.same(known.id, videoID) {
+        videoRef = known.ref
+      } else {
+        guard let ref = try requireVideo(String(decoding: videoID, as: UTF8.self), at: location)
+        else { return }
+        last = (Array(videoID), ref)
+        videoRef = ref
+      }
+      try writeMetric(
+        day: row.day, videoRef: videoRef, source: row.source, placementID: placementID,
+        values: row.values, at: location, keys: &keys, counts: &counts)
+    } problem: {
+      report($0)
+    }
+    try lastUpserter?.upserter.flush(&counts)
+  }
+
+  private func upsertMetric(
+    day: Day, videoRef: Int64, source: Source, placementID: UnsafeBufferPointer<UInt8>,
+    values: MetricValues, at location: SourceLocation
+  ) throws {
+    var counts = WriteCounts()
+    try writeMetric(
+      day: day, videoRef: videoRef, source: source, placementID: placementID, values: values,
+      at: location, keys: &seenMetricKeys, counts: &counts)
+    try lastUpserter?.upserter.flush(&counts)
+    record(counts, kind: "metrics")
+  }
+
+  /// Checks one metric row and writes it (or keeps it for the upserter's next block), adding
+  /// its outcome to `counts`; a row with a problem, a duplicate, or a row staged to be summed
+  /// counts nothing.
+  private func writeMetric(
+    day: Day, videoRef: Int64, source: Source, placementID: UnsafeBufferPointer<UInt8>,
+    values: MetricValues, at location: SourceLocation, keys: inout MetricKeySet,
+    counts: inout WriteCounts
+  ) throws {
     if source == .natural, values[.cost] != 0 {
       for violation in LedgerRules.metricViolations(source: source, cost: values[.cost]) {
         report(location.problem(violation.column, violation.message))
@@ -350,29 +434,100 @@ public final class LedgerWriter {
       try stage(key: key, placementID: placementID, values: values)
       return
     }
-    if let first = seenMetricKeys.insert(
-      key, placementID: placementID, given: values.present, at: location)
+    switch keys.insert(key, placementID: placementID, given: values.present, at: location)
     {
+    case .new: break
+    case .duplicate(let first):
       report(
-        location.problem(
-          "video_id",
-          "same date, video_id, source and placement_id as \(first.describe(relativeTo: location)) "
-            + "with some of the same numbers; "
-            + "add a placement_id column to keep one row per order, or pass --sum-duplicates "
-            + "to add them up"))
+        location.problem("video_id", Self.duplicateMessage(first.describe(relativeTo: location))))
+      return
+    case .duplicateSomewhere:
+      if problems.count < Self.problemLimit, let packed = key.packed {
+        unplacedDuplicates[packed, default: []].append(
+          UnplacedDuplicate(
+            problem: problems.count, batch: summary.batchIDs.count, location: location,
+            given: values.present))
+      }
+      report(location.problem("video_id", Self.duplicateMessage("an earlier row")))
       return
     }
     guard !hasProblems else { return }
-    let upserter = try metricUpserter(values.present)
-    let outcome = try upserter.upsert(
+    try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
-      values: values)
-    record(outcome, kind: "metrics")
+      values: values, counts: &counts)
+  }
+
+  /// True when the bytes are equal (one `memcmp`).
+  private static func same(_ stored: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard stored.count == bytes.count else { return false }
+    return stored.withUnsafeBufferPointer { stored in
+      guard let left = stored.baseAddress, let right = bytes.baseAddress else { return true }
+      return memcmp(left, right, stored.count) == 0
+    }
+  }
+
+  static func duplicateMessage(_ first: String) -> String {
+    "same date, video_id, source and placement_id as \(first) with some of the same numbers; "
+      + "add a placement_id column to keep one row per order, or pass --sum-duplicates to add "
+      + "them up"
+  }
+
+  /// A duplicate row whose earlier row is still to be named.
+  struct UnplacedDuplicate {
+    /// Its problem's index in `problems`.
+    var problem: Int
+    /// The batch (1-based, in this write) and place of the duplicate row.
+    var batch: Int
+    var location: SourceLocation
+    var given: UInt8
+    var placed = false
+  }
+
+  /// True when a duplicate row was found whose earlier row is not known yet: read the
+  /// batches' rows again and hand them to ``offerEarlierRow(batch:day:videoID:source:given:at:)``.
+  public var hasUnplacedDuplicates: Bool {
+    unplacedDuplicates.values.contains { $0.contains { !$0.placed } }
+  }
+
+  /// How many batches this write has begun: the number of the current one, from 1.
+  public var batchCount: Int { summary.batchIDs.count }
+
+  /// Offers a row read again from batch `batch` as the earlier row of a duplicate.
+  ///
+  /// If it is the earlier row of a duplicate found later, the duplicate's problem now names
+  /// it. Rows must be offered in the order they were first
+  /// written; the first one that gave some of the same numbers is named.
+  public func offerEarlierRow(
+    batch: Int, day: Day, videoID: String, source: Source, given: UInt8,
+    at location: SourceLocation
+  ) {
+    guard let videoRef = videoRefs[videoID],
+      let packed = MetricKey(videoRef: videoRef, day: day.daysSinceEpoch, source: source.code)
+        .packed,
+      var waiting = unplacedDuplicates[packed]
+    else { return }
+    for index in waiting.indices where !waiting[index].placed {
+      let duplicate = waiting[index]
+      let earlier =
+        batch < duplicate.batch
+        || (batch == duplicate.batch && (location.line ?? 0) < (duplicate.location.line ?? 0))
+      guard earlier, MetricKeySet.overlaps(given, duplicate.given) else { continue }
+      let first = FirstSeen(file: location.file, line: location.line)
+      problems[duplicate.problem] = duplicate.location.problem(
+        "video_id", Self.duplicateMessage(first.describe(relativeTo: duplicate.location)))
+      waiting[index].placed = true
+    }
+    unplacedDuplicates[packed] = waiting
   }
 
   /// The upserter for one set of given fields (bit mask), the last one used first.
-  private func metricUpserter(_ mask: UInt8) throws -> MetricUpserter {
-    if let last = lastUpserter, last.mask == mask { return last.upserter }
+  ///
+  /// The rows the previous one keeps for a block are written first.
+  private func metricUpserter(_ mask: UInt8, counts: inout WriteCounts) throws -> MetricUpserter {
+    if let last = lastUpserter {
+      if last.mask == mask { return last.upserter }
+      try last.upserter.flush(&counts)
+    }
     let upserter: MetricUpserter
     if let cached = metricUpserters[mask] {
       upserter = cached
@@ -426,7 +581,9 @@ public final class LedgerWriter {
     guard let staged = stagedFields else { return }
     stagedFields = nil
     let fields = MetricField.allCases.filter { staged.contains($0) }
-    let upserter = try metricUpserter(fields.reduce(0) { $0 | (1 << $1.index) })
+    var flushed = WriteCounts()
+    let upserter = try metricUpserter(fields.reduce(0) { $0 | (1 << $1.index) }, counts: &flushed)
+    record(flushed, kind: "metrics")
     let rows = try Row.fetchCursor(
       db, sql: "SELECT * FROM temp.metric_stage ORDER BY video_ref, day, source, placement_id")
     while let row = try rows.next() {
@@ -550,8 +707,9 @@ public final class LedgerWriter {
   private func requireVideo(_ videoID: String, at location: SourceLocation) throws -> Int64? {
     guard checkKey(videoID, column: "video_id", at: location) else { return nil }
     if let ref = videoRefs[videoID] { return ref }
-    if let ref = try Int64.fetchOne(
-      db, sql: "SELECT id FROM video WHERE video_id = ?", arguments: [videoID])
+    if !videoRefsLoaded,
+      let ref = try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT id FROM video WHERE video_id = ?"), arguments: [videoID])
     {
       videoRefs[videoID] = ref
       return ref

@@ -66,12 +66,27 @@ extension MetricField {
 /// Two statements do the work: `INSERT … DO NOTHING` is twice as fast as the UPSERT for new
 /// rows, and the UPSERT twice as fast as trying the INSERT first for rows already stored (1.4M
 /// rows: 6.5 s against 11 s each way). The writer tries first whichever fitted the previous
-/// row, so a first import and a re-import each run one statement per row.
+/// rows. Rows without an order id go in blocks of ``blockRows`` through the multi-row form of
+/// the same statements, which spares SQLite a statement's start and end per row (1.4M rows,
+/// release build: a first import 4.7 s → 2.9 s, a re-import 3.7 s → 2.2 s). A block insert that
+/// meets stored rows is written again row by row with the UPSERT, which finds the rows it has
+/// just inserted unchanged; a block UPSERT's own changes (`sqlite3_changes64`, triggers left
+/// out) are its inserts and updates, and the trigger's counter tells the updates apart.
 final class MetricUpserter {
   let fields: [MetricField]
   private let insert: Statement
   private let statement: Statement
+  private let blockInsert: Statement
+  private let blockUpsert: Statement
+  /// The last row of the TEMP table the revision trigger adds a row to for each update.
+  private let updatesSoFar: Statement
   private var lastWasInsert = true
+  /// Rows in a block insert.
+  static let blockRows = 32
+  /// The values of the rows waiting for a block, `6 + fields.count` per row in the
+  /// statements' parameter order (the order id is always '').
+  private var pending: [Int64] = []
+  private var pendingRows = 0
   private let connection: OpaquePointer?
   private let batchID: Int64
   private let mask: Int64
@@ -94,12 +109,138 @@ final class MetricUpserter {
       .joined(separator: " OR ")
     insert = try db.makeStatement(
       sql: "INSERT INTO metric (\(columns)) VALUES (\(marks)) ON CONFLICT DO NOTHING")
+    let perRow = names.count + 6
+    let blockValues = (0..<Self.blockRows).map { row in
+      "(" + (1...perRow).map { "?\(row * perRow + $0)" }.joined(separator: ", ") + ")"
+    }
+    blockInsert = try db.makeStatement(
+      sql: "INSERT INTO metric (\(columns)) VALUES \(blockValues.joined(separator: ", ")) "
+        + "ON CONFLICT DO NOTHING")
+    blockUpsert = try db.makeStatement(
+      sql: """
+        INSERT INTO metric (\(columns)) VALUES \(blockValues.joined(separator: ", "))
+        ON CONFLICT (video_ref, day, source, placement_id)
+        DO UPDATE SET \(assignments), batch_id = excluded.batch_id WHERE \(changed)
+        """)
+    updatesSoFar = try db.makeStatement(
+      sql: "SELECT coalesce(max(rowid), 0) FROM temp.metric_updates")
+    pending.reserveCapacity(Self.blockRows * perRow)
     statement = try db.makeStatement(
       sql: """
         INSERT INTO metric (\(columns)) VALUES (\(marks))
         ON CONFLICT (video_ref, day, source, placement_id)
         DO UPDATE SET \(assignments), batch_id = excluded.batch_id WHERE \(changed)
         """)
+  }
+
+  /// Writes one row, or keeps it for the next block.
+  ///
+  /// The outcomes of the rows written are added to `counts`. Call ``flush(_:)`` before
+  /// anything reads the table.
+  ///
+  /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
+  func write(
+    videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
+    values: MetricValues, counts: inout WriteCounts
+  ) throws {
+    if placementID.isEmpty {
+      pending.append(videoRef)
+      pending.append(Int64(day))
+      pending.append(Int64(source.code))
+      pending.append(0)  // the order id's place: bound as ''
+      pending.append(mask)
+      pending.append(batchID)
+      for field in fields { pending.append(values[field]) }
+      pendingRows += 1
+      if pendingRows == Self.blockRows { try flush(&counts) }
+      return
+    }
+    try flush(&counts)
+    switch try upsert(
+      videoRef: videoRef, day: day, source: source, placementID: placementID, values: values)
+    {
+    case .inserted: counts.inserted += 1
+    case .updated: counts.updated += 1
+    case .unchanged: counts.unchanged += 1
+    }
+  }
+
+  /// Writes the rows kept for a block, and adds their outcomes to `counts`.
+  func flush(_ counts: inout WriteCounts) throws {
+    guard pendingRows > 0 else { return }
+    let rows = pendingRows
+    pendingRows = 0
+    defer { pending.removeAll(keepingCapacity: true) }
+    let perRow = fields.count + 6
+    var blockInserted = 0
+    if rows == Self.blockRows, lastWasInsert {
+      bind(blockInsert, perRow: perRow)
+      blockInserted = Int(try step(blockInsert))
+      if blockInserted == rows {
+        counts.inserted += rows
+        return
+      }
+    } else if rows == Self.blockRows {
+      // Rows already stored: the UPSERT for the whole block.
+      bind(blockUpsert, perRow: perRow)
+      let updatesBefore = try lastUpdate()
+      _ = try step(blockUpsert)
+      let written = Int(sqlite3_changes64(connection))
+      let updated = written == 0 ? 0 : Int(try lastUpdate() - updatesBefore)
+      counts.inserted += written - updated
+      counts.updated += updated
+      counts.unchanged += rows - written
+      lastWasInsert = written - updated == rows
+      return
+    }
+    // Some rows were stored already (or too few for a block): row by row with the UPSERT,
+    // which finds a row the block has just inserted unchanged.
+    var inserted = 0
+    var updated = 0
+    let handle = statement.sqliteStatement
+    for row in 0..<rows {
+      for column in 0..<perRow {
+        let index = Int32(column + 1)
+        if column == 3 {
+          sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
+        } else {
+          sqlite3_bind_int64(handle, index, pending[row * perRow + column])
+        }
+      }
+      switch try step(statement) {
+      case 0: break
+      case 1: inserted += 1
+      default: updated += 1
+      }
+    }
+    counts.inserted += blockInserted + inserted
+    counts.updated += updated
+    counts.unchanged += rows - blockInserted - inserted - updated
+    lastWasInsert = blockInserted + inserted == rows
+  }
+
+  /// Binds the rows kept for a block to a block statement.
+  private func bind(_ statement: Statement, perRow: Int) {
+    let handle = statement.sqliteStatement
+    for (index, value) in pending.enumerated() {
+      if index % perRow == 3 {
+        sqlite3_bind_text(handle, Int32(index + 1), "", 0, sqliteStatic)
+      } else {
+        sqlite3_bind_int64(handle, Int32(index + 1), value)
+      }
+    }
+  }
+
+  /// The row id of the revision trigger's last update row.
+  private func lastUpdate() throws -> Int64 {
+    let handle = updatesSoFar.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    guard sqlite3_step(handle) == SQLITE_ROW else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
+        message: String(cString: sqlite3_errmsg(connection)), sql: updatesSoFar.sql)
+    }
+    return sqlite3_column_int64(handle, 0)
   }
 
   /// Writes one row.
@@ -144,6 +285,13 @@ final class MetricUpserter {
       sqlite3_bind_int64(handle, index, values[field])
       index += 1
     }
+    return try step(statement)
+  }
+
+  /// Steps a bound statement and resets it; returns how many changes it made (triggers
+  /// included).
+  private func step(_ statement: Statement) throws -> Int64 {
+    let handle = statement.sqliteStatement
     let before = sqlite3_total_changes64(connection)
     let code = sqlite3_step(handle)
     sqlite3_reset(handle)

@@ -1,0 +1,129 @@
+import Foundation
+import LedgerStore
+
+/// Reads the records of a metrics file into batches.
+///
+/// It runs on a thread of its own while the importer writes: handed over through a
+/// ``BatchChannel``, the reader and its record source are only touched by that thread until it
+/// has finished.
+final class MetricBatchReader: @unchecked Sendable {
+  private var source: any RecordSource
+  private var reader: RowReader
+  private let file: String
+  private let columns: Int
+  private var records = 0
+
+  init(source: any RecordSource, reader: RowReader, file: String, columns: Int) {
+    self.source = source
+    self.reader = reader
+    self.file = file
+    self.columns = columns
+  }
+
+  /// Fills `batch` with the next rows (or the problems that keep them out), up to its capacity
+  /// or the end of the file.
+  func fill(_ batch: MetricBatch) {
+    batch.reset()
+    while batch.rows.count < MetricBatch.capacity {
+      let more: Bool
+      do {
+        more = try source.next()
+      } catch {
+        batch.report(SourceLocation(file: file, line: error.line).problem("file", error.message))
+        batch.isLast = true
+        break
+      }
+      guard more else {
+        batch.isLast = true
+        break
+      }
+      records += 1
+      let line = source.line
+      if source.fieldCount > columns, !extraFieldsAreEmpty() {
+        batch.report(
+          SourceLocation(file: file, line: line).problem(
+            "row",
+            "has \(source.fieldCount) fields but the header has \(columns); "
+              + "quote fields that contain the separator"))
+        continue
+      }
+      reader.parseMetric(source, line: line, file: file, into: batch)
+    }
+    batch.recordsRead = records
+    batch.bytesRead = batch.isLast ? source.totalBytes : source.bytesRead
+  }
+
+  private func extraFieldsAreEmpty() -> Bool {
+    (columns..<source.fieldCount).allSatisfy { source.withBytes(at: $0) { $0.isEmpty } }
+  }
+
+  /// Fills batches on a new thread and sends them into `channel` until the end of the file or
+  /// until the channel is stopped; `finished` is signalled when the thread is done.
+  func start(into channel: BatchChannel, finished: DispatchSemaphore) {
+    let thread = Thread { [self] in
+      while let batch = channel.nextFree() {
+        fill(batch)
+        channel.send(batch)
+        if batch.isLast { break }
+      }
+      finished.signal()
+    }
+    // Generous for the JSON reader's nesting; Foundation's default on Linux is small.
+    thread.stackSize = 8 << 20
+    thread.name = "aimt-reader"
+    thread.start()
+  }
+}
+
+/// Hands batches between the reading thread and the writing one: three batches go round, so
+/// that one is read while one is written and one waits.
+final class BatchChannel: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var free: [MetricBatch]
+  private var full: [MetricBatch] = []
+  private var stopped = false
+
+  init(batches: Int = 3) {
+    free = (0..<batches).map { _ in MetricBatch() }
+  }
+
+  /// A batch to fill, once one is free; nil when the channel has been stopped.
+  func nextFree() -> MetricBatch? {
+    condition.lock()
+    defer { condition.unlock() }
+    while free.isEmpty, !stopped { condition.wait() }
+    return stopped ? nil : free.removeLast()
+  }
+
+  /// Sends a filled batch.
+  func send(_ batch: MetricBatch) {
+    condition.lock()
+    full.append(batch)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// The next filled batch, in the order they were sent (waits for it).
+  func receive() -> MetricBatch {
+    condition.lock()
+    defer { condition.unlock() }
+    while full.isEmpty { condition.wait() }
+    return full.removeFirst()
+  }
+
+  /// Gives a written batch back to be filled again.
+  func recycle(_ batch: MetricBatch) {
+    condition.lock()
+    free.append(batch)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Tells the reading thread to stop at its next batch.
+  func stop() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    condition.unlock()
+  }
+}
