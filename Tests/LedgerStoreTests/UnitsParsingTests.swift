@@ -28,7 +28,7 @@ private func errorMessage<T>(_ result: Result<T, ValueError>) -> String? {
 }
 
 /// A small deterministic generator (SplitMix64) so the round-trip loops are repeatable.
-private struct SeededGenerator: RandomNumberGenerator {
+struct SeededGenerator: RandomNumberGenerator {
   var state: UInt64
   mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15

@@ -373,7 +373,11 @@ public final class LedgerWriter {
     var counts = WriteCounts()
     var last = lastVideo
     if !videoRefsLoaded {
-      // One scan instead of a query per video of the file.
+      // One scan instead of a query per video of the file, into dictionaries sized once
+      // (grown by doubling, they would leave their old storage behind in the allocator).
+      let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
+      videoRefs.reserveCapacity(videoRefs.count + videos)
+      keys.reserve(videoRefsUpTo: try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0)
       let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
       while let row = try rows.next() { videoRefs[row[0]] = row[1] }
       videoRefsLoaded = true

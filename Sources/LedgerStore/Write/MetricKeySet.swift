@@ -16,7 +16,7 @@ struct MetricKey: Hashable {
 }
 
 /// Where a row was first seen in this write.
-struct FirstSeen {
+struct FirstSeen: Equatable {
   var file: String?
   var line: Int?
 
@@ -29,7 +29,7 @@ struct FirstSeen {
 }
 
 /// What ``MetricKeySet/insert(_:placementID:given:at:)`` found.
-enum KeySighting {
+enum KeySighting: Equatable {
   /// The key is new in this write, or earlier rows gave only other numbers.
   case new
   /// An earlier row of this write gave some of the same numbers; where it was is known.
@@ -46,32 +46,55 @@ enum KeySighting {
 /// other.
 ///
 /// Rows not tied to an order (the common case, millions of them) are kept per video and source
-/// as runs of consecutive days that gave the same numbers: an export has one row per video and
-/// day, so a video's 90 days are one run of 12 bytes, and the memory grows with the videos and
-/// the gaps in their days, not with the rows. Where each row came from is not kept; a duplicate
+/// as runs of consecutive days that gave the same numbers, in an array per source indexed by
+/// video: an export has one row per video and day, so a video's 90 days are one run, 12 bytes,
+/// and the memory grows with the videos and the gaps in their days (8 bytes a gap), not with
+/// the rows. Where each row came from is not kept; a duplicate
 /// is reported as ``KeySighting/duplicateSomewhere`` and the importer reads its files again to
 /// name the earlier line (only when the import fails anyway). Order-level rows (a few thousand
 /// Dou+ orders) are kept by their full key with where they came from.
 struct MetricKeySet {
-  /// Consecutive days of one stream that gave the same numbers.
+  /// Consecutive days of one stream that gave the same numbers: 8 bytes.
   private struct Run {
     var start: Int32
-    /// One past the last day.
-    var end: Int32
+    var count: UInt16
     /// The numbers given (a `MetricValues.present` mask) plus bit 8, so a row that gave no
-    /// number is still seen.
+    /// number is still seen; 0 for no run at all.
     var mask: UInt16
+
+    /// One past the last day.
+    var end: Int32 { start + Int32(count) }
   }
 
-  private var streamIndex: [UInt64: Int] = [:]
-  private var streams: [[Run]] = []
-  private var lastStream: UInt64 = .max
-  private var lastIndex = 0
+  /// One video and source: its only run, or where its runs went once it has more than one.
+  private struct Stream {
+    var run = Run(start: 0, count: 0, mask: 0)
+    /// The index of the stream's runs in `spilled`, or -1 while `run` is the only one.
+    var spill: Int32 = -1
+  }
+
+  /// The streams of each source (by source code) indexed by video: 12 bytes a video, no
+  /// hashing, no allocation per stream while it has one run (a video's daily rows).
+  private var dense: [[Stream]] = Array(repeating: [], count: 16)
+  /// How many videos `dense` makes room for when a source is first seen.
+  private var denseVideos = 0
+  /// Streams of videos far beyond the ledger's (ids set by hand in sqlite3).
+  private var far: [UInt64: Stream] = [:]
+  private var spilled: [[Run]] = []
   private var other: [String: UInt64] = [:]
   private var files: [String] = []
 
   /// Bit 8 of a run's mask: the day was seen.
   private static let seen: UInt16 = 0x100
+
+  /// How many streams have more than one run (kept in arrays of their own).
+  var spilledStreams: Int { spilled.count }
+
+  /// Makes room for videos with ids up to `maxVideoRef`, so the per-video arrays never grow on
+  /// the way (an array that doubles leaves its old storage behind in the allocator).
+  mutating func reserve(videoRefsUpTo maxVideoRef: Int) {
+    denseVideos = max(denseVideos, maxVideoRef + 1)
+  }
 
   /// Records the key with the numbers it gives (a `MetricValues.present` mask) and says
   /// whether an earlier row of the write gave some of the same numbers.
@@ -102,32 +125,53 @@ struct MetricKeySet {
     first & second != 0 || first | second == 0
   }
 
-  /// Adds one day of a stream; true when the day was seen with some of the same numbers.
+  /// Adds one day of a stream (a packed key: video and day in range, source below 16); true
+  /// when the day was seen with some of the same numbers.
   private mutating func insertDay(_ key: MetricKey, given: UInt8) -> Bool {
-    let stream = key.stream
-    let index: Int
-    if stream == lastStream {
-      index = lastIndex
-    } else if let known = streamIndex[stream] {
-      index = known
-    } else {
-      index = streams.count
-      streams.append([])
-      streamIndex[stream] = index
+    let video = Int(key.videoRef)
+    let source = key.source
+    let mask = UInt16(given) | Self.seen
+    // Without a reservation (a one-row write) or for an id far beyond it: the dictionary.
+    if video >= dense[source].count, denseVideos > 0, video < 2 * denseVideos + 1024 {
+      let size = max(video + 1, denseVideos, 2 * dense[source].count)
+      dense[source].append(contentsOf: repeatElement(Stream(), count: size - dense[source].count))
     }
-    lastStream = stream
-    lastIndex = index
-    return Self.add(day: key.day, mask: UInt16(given) | Self.seen, to: &streams[index])
+    if video < dense[source].count {
+      return Self.add(day: key.day, mask: mask, to: &dense[source][video], spilled: &spilled)
+    }
+    var stream = far[key.stream] ?? Stream()
+    defer { far[key.stream] = stream }
+    return Self.add(day: key.day, mask: mask, to: &stream, spilled: &spilled)
+  }
+
+  /// Adds a day to a stream; true when it was seen with some of the same numbers.
+  private static func add(
+    day: Int32, mask: UInt16, to stream: inout Stream, spilled: inout [[Run]]
+  ) -> Bool {
+    if stream.spill < 0 {
+      let run = stream.run
+      if run.mask == 0 {
+        stream.run = Run(start: day, count: 1, mask: mask)
+        return false
+      }
+      if day == run.end, run.mask == mask, run.count < .max {
+        stream.run.count += 1
+        return false
+      }
+      stream.spill = Int32(spilled.count)
+      spilled.append([run])
+    }
+    return add(day: day, mask: mask, to: &spilled[Int(stream.spill)])
   }
 
   /// Adds a day to a stream's runs (sorted, not overlapping, neighbours of equal mask joined).
   private static func add(day: Int32, mask: UInt16, to runs: inout [Run]) -> Bool {
-    // The usual case: the day after the stream's last one, giving the same numbers.
+    // The usual case: a day after the stream's last one.
     if let last = runs.last, day >= last.end {
-      if day == last.end, last.mask == mask {
-        runs[runs.count - 1].end += 1
+      if day == last.end, last.mask == mask, last.count < .max {
+        runs[runs.count - 1].count += 1
       } else {
-        runs.append(Run(start: day, end: day + 1, mask: mask))
+        runs.append(Run(start: day, count: 1, mask: mask))
       }
       return false
     }
@@ -145,12 +189,16 @@ struct MetricKeySet {
       }
       // Complementary numbers: the day now holds both, split out of its run.
       var pieces: [Run] = []
-      if run.start < day { pieces.append(Run(start: run.start, end: day, mask: run.mask)) }
-      pieces.append(Run(start: day, end: day + 1, mask: run.mask | mask))
-      if day + 1 < run.end { pieces.append(Run(start: day + 1, end: run.end, mask: run.mask)) }
+      if run.start < day {
+        pieces.append(Run(start: run.start, count: UInt16(day - run.start), mask: run.mask))
+      }
+      pieces.append(Run(start: day, count: 1, mask: run.mask | mask))
+      if day + 1 < run.end {
+        pieces.append(Run(start: day + 1, count: UInt16(run.end - day - 1), mask: run.mask))
+      }
       runs.replaceSubrange(low...low, with: pieces)
     } else {
-      runs.insert(Run(start: day, end: day + 1, mask: mask), at: low)
+      runs.insert(Run(start: day, count: 1, mask: mask), at: low)
     }
     joinNeighbours(&runs, around: low)
     return false
@@ -159,13 +207,13 @@ struct MetricKeySet {
   /// Joins adjacent runs of equal mask near `index` (the runs an insert or split touched).
   private static func joinNeighbours(_ runs: inout [Run], around index: Int) {
     var position = max(index - 1, 0)
-    let stop = min(index + 3, runs.count - 1)
-    var last = stop
+    var last = min(index + 3, runs.count - 1)
     while position < last {
+      let joined = Int(runs[position].count) + Int(runs[position + 1].count)
       if runs[position].end == runs[position + 1].start,
-        runs[position].mask == runs[position + 1].mask
+        runs[position].mask == runs[position + 1].mask, joined <= Int(UInt16.max)
       {
-        runs[position].end = runs[position + 1].end
+        runs[position].count = UInt16(joined)
         runs.remove(at: position + 1)
         last -= 1
       } else {

@@ -1,0 +1,69 @@
+import Testing
+
+@testable import LedgerStore
+
+/// The duplicate check against the plainest possible model: a dictionary from the full key to
+/// the numbers given so far.
+private struct NaiveKeySet {
+  var seen: [MetricKey: UInt8] = [:]
+
+  mutating func insert(_ key: MetricKey, given: UInt8) -> Bool {
+    if let old = seen[key] {
+      if MetricKeySet.overlaps(old, given) { return true }
+      seen[key] = old | given
+      return false
+    }
+    seen[key] = given
+    return false
+  }
+}
+
+@Test(arguments: [0, 300])
+func keySetFindsExactlyTheDuplicatesANaiveSetFinds(reservedVideos: Int) {
+  var random = SeededGenerator(state: UInt64(reservedVideos) + 7)
+  var keys = MetricKeySet()
+  if reservedVideos > 0 { keys.reserve(videoRefsUpTo: reservedVideos) }
+  var naive = NaiveKeySet()
+  var duplicates = 0
+  let noOrder = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+  for round in 0..<20_000 {
+    // Mostly daily runs per video, some sparse days, some revisits with other numbers, and
+    // video ids past the reservation (videos created during the write, ids set by hand).
+    let video: Int64 =
+      switch round % 10 {
+      case 0: Int64(random.next() % 5_000)
+      case 1: Int64(1 << 30) + Int64(random.next() % 3)
+      default: Int64(random.next() % 400)
+      }
+    let day = Int32(20_000 + Int(random.next() % 120))
+    let source = Int(random.next() % 3)
+    let given: UInt8 = [0, 1, 2, 4, 3, 6, 255][Int(random.next() % 7)]
+    let key = MetricKey(videoRef: video, day: day, source: source)
+    let found = keys.insert(
+      key, placementID: noOrder, given: given,
+      at: SourceLocation(file: "m.csv", line: round + 2))
+    let expected = naive.insert(key, given: given)
+    switch found {
+    case .new: #expect(!expected, "round \(round): \(key) \(given)")
+    case .duplicateSomewhere, .duplicate:
+      #expect(expected, "round \(round): \(key) \(given)")
+      duplicates += 1
+    }
+  }
+  // The walk above both repeats and completes keys.
+  #expect(duplicates > 1_000)
+  #expect(naive.seen.values.contains { $0 == 7 })
+}
+
+@Test func consecutiveDaysOfAVideoStayOneRunWhateverTheirNumber() {
+  var keys = MetricKeySet()
+  keys.reserve(videoRefsUpTo: 10)
+  let noOrder = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+  for day in Int32(0)..<70_000 {
+    let key = MetricKey(videoRef: 3, day: 20_000 + day, source: 0)
+    #expect(keys.insert(key, placementID: noOrder, given: 1, at: .commandLine) == .new)
+  }
+  #expect(keys.spilledStreams == 1)  // 70,000 days are two runs: a run counts to 65,535
+  let again = MetricKey(videoRef: 3, day: 20_000 + 65_535, source: 0)
+  #expect(keys.insert(again, placementID: noOrder, given: 1, at: .commandLine) != .new)
+}
