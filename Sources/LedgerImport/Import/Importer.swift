@@ -172,11 +172,8 @@ struct FileImport {
       }
       guard more else { break }
       rows += 1
-      if source.fieldCount > columns, !Self.extraFieldsAreEmpty(source, from: columns) {
-        problem(
-          line: source.line, "row",
-          "has \(source.fieldCount) fields but the header has \(columns); "
-            + "quote fields that contain the separator")
+      if let message = extraFieldsMessage(source, columns: columns) {
+        problem(line: source.line, "row", message)
         continue
       }
       try reader.write(source, at: SourceLocation(file: path, line: source.line), into: writer)
@@ -253,10 +250,6 @@ struct FileImport {
     options.source ?? profile.source.flatMap(Source.init(rawValue:))
   }
 
-  private static func extraFieldsAreEmpty(_ source: any RecordSource, from index: Int) -> Bool {
-    (index..<source.fieldCount).allSatisfy { source.withBytes(at: $0) { $0.isEmpty } }
-  }
-
   private func resolveProfile(header: [String]) -> (HeaderProfile, String)? {
     let kind = options.kind.rawValue
     let profile: HeaderProfile
@@ -310,4 +303,14 @@ final class FileHasher {
   func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
 
   func hexDigest() -> String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
+}
+
+/// What is wrong with a record that has more fields than the header, unless the extra ones
+/// are empty (a trailing separator).
+func extraFieldsMessage(_ source: any RecordSource, columns: Int) -> String? {
+  guard source.fieldCount > columns,
+    !(columns..<source.fieldCount).allSatisfy({ source.withBytes(at: $0) { $0.isEmpty } })
+  else { return nil }
+  return "has \(source.fieldCount) fields but the header has \(columns); "
+    + "quote fields that contain the separator"
 }

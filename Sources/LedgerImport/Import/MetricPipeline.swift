@@ -39,22 +39,14 @@ final class MetricBatchReader: @unchecked Sendable {
       }
       records += 1
       let line = source.line
-      if source.fieldCount > columns, !extraFieldsAreEmpty() {
-        batch.report(
-          SourceLocation(file: file, line: line).problem(
-            "row",
-            "has \(source.fieldCount) fields but the header has \(columns); "
-              + "quote fields that contain the separator"))
+      if let message = extraFieldsMessage(source, columns: columns) {
+        batch.report(SourceLocation(file: file, line: line).problem("row", message))
         continue
       }
       reader.parseMetric(source, line: line, file: file, into: batch)
     }
     batch.recordsRead = records
     batch.bytesRead = batch.isLast ? source.totalBytes : source.bytesRead
-  }
-
-  private func extraFieldsAreEmpty() -> Bool {
-    (columns..<source.fieldCount).allSatisfy { source.withBytes(at: $0) { $0.isEmpty } }
   }
 
   /// Fills batches on a new thread and sends them into `channel` until the end of the file or
