@@ -83,10 +83,13 @@ final class MetricUpserter {
   private var lastWasInsert = true
   /// Rows in a block insert.
   static let blockRows = 32
-  /// The values of the rows waiting for a block, `6 + fields.count` per row in the
-  /// statements' parameter order (the order id is always '').
-  private var pending: [Int64] = []
+  /// The values of the rows waiting for a block, `perRow` per row in the statements'
+  /// parameter order (the order id is always ''): raw memory, written without the exclusivity
+  /// check and uniqueness test an array property costs per value.
+  private let pending: UnsafeMutablePointer<Int64>
   private var pendingRows = 0
+  /// Parameters per row: the six of the key and batch, then the fields.
+  private let perRow: Int
   private let connection: OpaquePointer?
   private let batchID: Int64
   private let mask: Int64
@@ -124,14 +127,18 @@ final class MetricUpserter {
         """)
     updatesSoFar = try db.makeStatement(
       sql: "SELECT coalesce(max(rowid), 0) FROM temp.metric_updates")
-    pending.reserveCapacity(Self.blockRows * perRow)
+    self.perRow = perRow
     statement = try db.makeStatement(
       sql: """
         INSERT INTO metric (\(columns)) VALUES (\(marks))
         ON CONFLICT (video_ref, day, source, placement_id)
         DO UPDATE SET \(assignments), batch_id = excluded.batch_id WHERE \(changed)
         """)
+    // Last, so that a throw above leaves nothing allocated.
+    pending = .allocate(capacity: Self.blockRows * perRow)
   }
+
+  deinit { pending.deallocate() }
 
   /// Writes one row, or keeps it for the next block.
   ///
@@ -144,15 +151,17 @@ final class MetricUpserter {
     values: MetricValues, counts: inout WriteCounts
   ) throws {
     if placementID.isEmpty {
-      pending.append(videoRef)
-      pending.append(Int64(day))
-      pending.append(Int64(source.code))
-      pending.append(0)  // the order id's place: bound as ''
-      pending.append(mask)
-      pending.append(batchID)
-      for field in fields { pending.append(values[field]) }
-      pendingRows += 1
-      if pendingRows == Self.blockRows { try flush(&counts) }
+      let row = pendingRows
+      let slot = pending + row * perRow
+      slot[0] = videoRef
+      slot[1] = Int64(day)
+      slot[2] = Int64(source.code)
+      slot[3] = 0  // the order id's place: bound as ''
+      slot[4] = mask
+      slot[5] = batchID
+      for (index, field) in fields.enumerated() { slot[6 + index] = values[field] }
+      pendingRows = row + 1
+      if row + 1 == Self.blockRows { try flush(&counts) }
       return
     }
     try flush(&counts)
@@ -170,11 +179,9 @@ final class MetricUpserter {
     guard pendingRows > 0 else { return }
     let rows = pendingRows
     pendingRows = 0
-    defer { pending.removeAll(keepingCapacity: true) }
-    let perRow = fields.count + 6
     var blockInserted = 0
     if rows == Self.blockRows, lastWasInsert {
-      bind(blockInsert, perRow: perRow)
+      bind(blockInsert)
       blockInserted = Int(try step(blockInsert))
       if blockInserted == rows {
         counts.inserted += rows
@@ -182,7 +189,7 @@ final class MetricUpserter {
       }
     } else if rows == Self.blockRows {
       // Rows already stored: the UPSERT for the whole block.
-      bind(blockUpsert, perRow: perRow)
+      bind(blockUpsert)
       let updatesBefore = try lastUpdate()
       _ = try step(blockUpsert)
       let written = Int(sqlite3_changes64(connection))
@@ -219,14 +226,19 @@ final class MetricUpserter {
     lastWasInsert = blockInserted + inserted == rows
   }
 
-  /// Binds the rows kept for a block to a block statement.
-  private func bind(_ statement: Statement, perRow: Int) {
+  /// Binds the rows kept for a block (a whole block) to a block statement.
+  private func bind(_ statement: Statement) {
     let handle = statement.sqliteStatement
-    for (index, value) in pending.enumerated() {
-      if index % perRow == 3 {
-        sqlite3_bind_text(handle, Int32(index + 1), "", 0, sqliteStatic)
-      } else {
-        sqlite3_bind_int64(handle, Int32(index + 1), value)
+    var index: Int32 = 1
+    for row in 0..<Self.blockRows {
+      let slot = pending + row * perRow
+      for column in 0..<perRow {
+        if column == 3 {
+          sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
+        } else {
+          sqlite3_bind_int64(handle, index, slot[column])
+        }
+        index += 1
       }
     }
   }
