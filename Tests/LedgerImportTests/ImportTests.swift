@@ -458,3 +458,33 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
       "4 same date, video_id, source and placement_id as line 3",
     ])
 }
+
+@Test func fileSortedByDateImportsAsTheSameRowsAsOneSortedByVideo() throws {
+  // 2 videos x 36,000 days: more rows than one sorted chunk, written out of file order.
+  let days = 36_000
+  func file(byDate: Bool) -> String {
+    var text = "date,video_id,source,impressions,gmv,orders\n"
+    let keys =
+      byDate
+      ? (0..<days).flatMap { day in ["v1", "v2"].map { (day, $0) } }
+      : ["v1", "v2"].flatMap { video in (0..<days).map { (day: $0, video) } }
+    for (day, video) in keys {
+      let date = Day(daysSinceEpoch: Int32(day))
+      text += "\(date),\(video),natural,\(day % 1000),\(video == "v1" ? day : 7),\n"
+    }
+    // Complementary numbers for one key, in the same file and chunk: the orders come later.
+    text += "1970-01-02,v1,natural,,,5\n"
+    return text
+  }
+  let byVideo = try Fixture()
+  let byDate = try Fixture()
+  let first = try byVideo.importing(.metrics, [try byVideo.file("v.csv", file(byDate: false))])
+  let second = try byDate.importing(.metrics, [try byDate.file("d.csv", file(byDate: true))])
+  #expect(first.summary["metrics"] == second.summary["metrics"])
+  #expect(second.summary["metrics"].inserted == 2 * days)
+  #expect(try byDate.metrics() == byVideo.metrics())
+  #expect(try byDate.metrics().first == "1970-01-01|v1|natural||0|0|0|0|0|0|0|0")
+  #expect(try byDate.metrics()[2] == "1970-01-02|v1|natural||1|0|100|5|0|0|0|0")
+  let again = try byDate.importing(.metrics, [byDate.folder + "/d.csv"])
+  #expect(again.summary["metrics"] == WriteCounts(inserted: 0, updated: 0, unchanged: 2 * days + 1))
+}

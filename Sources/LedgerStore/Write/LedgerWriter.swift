@@ -93,6 +93,10 @@ public final class LedgerWriter {
   private var lastUpserter: (mask: UInt8, upserter: MetricUpserter)?
   private var seenMetricKeys = MetricKeySet()
   private var lastVideo: (id: [UInt8], ref: Int64)?
+  /// Checked metric rows waiting to be written in key order (batch path only).
+  private var sortedMetrics = SortedMetrics()
+  /// Never holds rows: the one-row path writes at once.
+  private var unsorted = SortedMetrics()
   /// True once every stored video is in `videoRefs`.
   private var videoRefsLoaded = false
   private var unplacedDuplicates: [UInt64: [UnplacedDuplicate]] = [:]
@@ -150,10 +154,7 @@ public final class LedgerWriter {
   }
 
   private func closeBatch() throws {
-    // Every metric write flushes its block already; this keeps it so whatever comes later.
-    var counts = WriteCounts()
-    try lastUpserter?.upserter.flush(&counts)
-    record(counts, kind: "metrics")
+    try flushMetrics()
     guard let batchID else { return }
     try db.execute(
       sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?",
@@ -170,6 +171,7 @@ public final class LedgerWriter {
   /// Runs the cross-row rules, closes the batch and returns the summary; throws the collected
   /// problems if there are any.
   func finish() throws -> WriteSummary {
+    try flushMetrics()
     if problems.isEmpty { try flushStaged() }
     if !touchedPlacementVideos.isEmpty && problems.isEmpty {
       try checkOverlaps()
@@ -370,6 +372,8 @@ public final class LedgerWriter {
     // Moved out of `self` for the loop: no exclusivity check or copy-on-write per row.
     var keys = MetricKeySet()
     swap(&keys, &seenMetricKeys)
+    var sorted = SortedMetrics()
+    swap(&sorted, &sortedMetrics)
     var counts = WriteCounts()
     var last = lastVideo
     if !videoRefsLoaded {
@@ -378,12 +382,18 @@ public final class LedgerWriter {
       let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
       videoRefs.reserveCapacity(videoRefs.count + videos)
       keys.reserve(videoRefsUpTo: try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0)
+      // A chunk sorted by key helps when it holds several rows a video (a file sorted by
+      // date, then video); past 100,000 videos it would not, and costs 5 MB.
+      sorted.capacity = videos <= 100_000 ? SortedMetrics.chunkRows : 0
+      sorted.filling.reserveCapacity(sorted.capacity)
+      sorted.draining.reserveCapacity(sorted.capacity)
       let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
       while let row = try rows.next() { videoRefs[row[0]] = row[1] }
       videoRefsLoaded = true
     }
     defer {
       swap(&keys, &seenMetricKeys)
+      swap(&sorted, &sortedMetrics)
       lastVideo = last
       record(counts, kind: "metrics")
     }
@@ -400,7 +410,7 @@ public final class LedgerWriter {
       }
       try writeMetric(
         day: row.day, videoRef: videoRef, source: row.source, placementID: placementID,
-        values: row.values, at: location, keys: &keys, counts: &counts)
+        values: row.values, at: location, keys: &keys, sorted: &sorted, counts: &counts)
     } problem: {
       report($0)
     }
@@ -414,7 +424,7 @@ public final class LedgerWriter {
     var counts = WriteCounts()
     try writeMetric(
       day: day, videoRef: videoRef, source: source, placementID: placementID, values: values,
-      at: location, keys: &seenMetricKeys, counts: &counts)
+      at: location, keys: &seenMetricKeys, sorted: &unsorted, counts: &counts)
     try lastUpserter?.upserter.flush(&counts)
     record(counts, kind: "metrics")
   }
@@ -425,7 +435,7 @@ public final class LedgerWriter {
   private func writeMetric(
     day: Day, videoRef: Int64, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues, at location: SourceLocation, keys: inout MetricKeySet,
-    counts: inout WriteCounts
+    sorted: inout SortedMetrics, counts: inout WriteCounts
   ) throws {
     if source == .natural, values[.cost] != 0 {
       for violation in LedgerRules.metricViolations(source: source, cost: values[.cost]) {
@@ -456,9 +466,67 @@ public final class LedgerWriter {
       return
     }
     guard !hasProblems else { return }
+    if sorted.capacity > 0, placementID.isEmpty, let packed = key.packed {
+      sorted.filling.append(SortedMetric(key: packed, values: values))
+      // One row of the previous chunk for each row of this one: writing keeps pace with
+      // reading, so the reading thread never waits for a whole chunk to be written.
+      if sorted.next < sorted.draining.count {
+        try writeSorted(sorted.draining[sorted.next], counts: &counts)
+        sorted.next += 1
+      }
+      if sorted.filling.count == sorted.capacity {
+        try writeDraining(&sorted, counts: &counts)
+        // Stable: rows of one key (complementary numbers) keep their file order.
+        sorted.filling.sort { $0.key < $1.key }
+        swap(&sorted.filling, &sorted.draining)
+        sorted.next = 0
+      }
+      return
+    }
     try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
       values: values, counts: &counts)
+  }
+
+  /// Writes one row kept for key order.
+  private func writeSorted(_ row: SortedMetric, counts: inout WriteCounts) throws {
+    guard let source = Source(code: Int(row.key & 15)) else { return }
+    try metricUpserter(row.values.present, counts: &counts).write(
+      videoRef: Int64(row.key >> 28), day: Int32(truncatingIfNeeded: (row.key >> 4) & 0xFF_FFFF),
+      source: source, placementID: UnsafeBufferPointer(start: nil, count: 0),
+      values: row.values, counts: &counts)
+  }
+
+  /// Writes what is left of the sorted chunk.
+  private func writeDraining(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    while sorted.next < sorted.draining.count {
+      try writeSorted(sorted.draining[sorted.next], counts: &counts)
+      sorted.next += 1
+    }
+    sorted.draining.removeAll(keepingCapacity: true)
+    sorted.next = 0
+  }
+
+  /// Writes every row kept for key order: the rest of the sorted chunk, then the chunk being
+  /// filled, sorted (rows a video at a time touch each page once, not once per row).
+  private func writeAllSorted(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    defer { sorted.filling.removeAll(keepingCapacity: true) }
+    guard !hasProblems else {
+      sorted.draining.removeAll(keepingCapacity: true)
+      sorted.next = 0
+      return
+    }
+    try writeDraining(&sorted, counts: &counts)
+    sorted.filling.sort { $0.key < $1.key }
+    for row in sorted.filling { try writeSorted(row, counts: &counts) }
+  }
+
+  /// Writes every metric row still kept: in the sort buffer, and in the upserter's block.
+  private func flushMetrics() throws {
+    var counts = WriteCounts()
+    try writeAllSorted(&sortedMetrics, counts: &counts)
+    try lastUpserter?.upserter.flush(&counts)
+    record(counts, kind: "metrics")
   }
 
   /// True when the bytes are equal (one `memcmp`).
@@ -801,4 +869,25 @@ public final class LedgerWriter {
       report(location.problem("placement_id", message))
     }
   }
+}
+
+/// A checked metric row without an order id, waiting to be written in key order.
+struct SortedMetric {
+  /// ``MetricKey/packed``: ordering by it is the metric table's order.
+  var key: UInt64
+  var values: MetricValues
+}
+
+/// Checked metric rows kept to be written in key order, a chunk at a time: one chunk fills
+/// while the previous one, sorted, is written a row for each row that arrives.
+struct SortedMetrics {
+  /// Rows in a chunk: 65,536 rows (5 MB) cut a date-sorted import of 1.4M rows from 12.5 s
+  /// to about 5 s; 32,768 only to 8.6 s.
+  static let chunkRows = 65_536
+  var filling: [SortedMetric] = []
+  var draining: [SortedMetric] = []
+  /// The next row of `draining` to write.
+  var next = 0
+  /// The most rows a chunk holds; 0 writes every row at once.
+  var capacity = 0
 }
