@@ -47,9 +47,9 @@ enum KeySighting: Equatable {
 ///
 /// Rows not tied to an order (the common case, millions of them) are kept per video and source
 /// as runs of consecutive days that gave the same numbers, in an array per source indexed by
-/// video: an export has one row per video and day, so a video's 90 days are one run, 12 bytes,
-/// and the memory grows with the videos and the gaps in their days (8 bytes a gap), not with
-/// the rows. Where each row came from is not kept; a duplicate
+/// video: an export has one row per video and day, so a video's 90 days are one run, and
+/// scattered days within 128 days are bits; 32 bytes a video inline, and 8 bytes for each gap
+/// beyond that. The memory grows with the videos, not with the rows. Where each row came from is not kept; a duplicate
 /// is reported as ``KeySighting/duplicateSomewhere`` and the importer reads its files again to
 /// name the earlier line (only when the import fails anyway). Order-level rows (a few thousand
 /// Dou+ orders) are kept by their full key with where they came from.
@@ -68,13 +68,18 @@ struct MetricKeySet {
 
   /// One video and source: its only run, or where its runs went once it has more than one.
   private struct Stream {
+    /// The only run (`bits` 0), or the window of `bits` (its start and the numbers of all
+    /// its days; count unused).
     var run = Run(start: 0, count: 0, mask: 0)
-    /// The index of the stream's runs in `spilled`, or -1 while `run` is the only one.
+    /// The index of the stream's runs in `spilled`, or -1 while they fit inline.
     var spill: Int32 = -1
+    /// Scattered days that gave the same numbers (a Dou+ order every few days): bit i is day
+    /// `run.start + i`, 128 days in 16 bytes.
+    var bits: UInt128 = 0
   }
 
-  /// The streams of each source (by source code) indexed by video: 12 bytes a video, no
-  /// hashing, no allocation per stream while it has one run (a video's daily rows).
+  /// The streams of each source (by source code) indexed by video: 32 bytes a video, no
+  /// hashing, no allocation per stream while its days are one run or fit 128 days.
   private var dense: [[Stream]] = Array(repeating: [], count: 16)
   /// How many videos `dense` makes room for when a source is first seen.
   private var denseVideos = 0
@@ -154,14 +159,60 @@ struct MetricKeySet {
         stream.run = Run(start: day, count: 1, mask: mask)
         return false
       }
-      if day == run.end, run.mask == mask, run.count < .max {
-        stream.run.count += 1
-        return false
+      if stream.bits == 0 {
+        if day == run.end, run.mask == mask, run.count < .max {
+          stream.run.count += 1
+          return false
+        }
+        if run.mask == mask, run.start <= day, day < run.end { return true }
+        // Another stretch with the same numbers within 128 days: the days as bits.
+        let base = min(run.start, day)
+        if run.mask == mask, Int(max(run.end - 1, day)) - Int(base) < 128 {
+          let ones: UInt128 = run.count >= 128 ? .max : (1 << UInt128(run.count)) - 1
+          stream.bits = ones << UInt128(run.start - base) | 1 << UInt128(day - base)
+          stream.run = Run(start: base, count: 0, mask: mask)
+          return false
+        }
+      } else {
+        let offset = Int(day) - Int(run.start)
+        if (0..<128).contains(offset), stream.bits >> UInt128(offset) & 1 != 0 {
+          if overlaps(UInt8(truncatingIfNeeded: run.mask), UInt8(truncatingIfNeeded: mask)) {
+            return true
+          }
+        } else if run.mask == mask, offset >= 0, offset < 128 {
+          stream.bits |= 1 << UInt128(offset)
+          return false
+        } else if run.mask == mask, offset < 0,
+          127 - stream.bits.leadingZeroBitCount - offset < 128
+        {
+          stream.bits = stream.bits << UInt128(-offset) | 1
+          stream.run.start = day
+          return false
+        }
       }
+      // Anything else (other numbers, a wider span): the days as runs in an array.
       stream.spill = Int32(spilled.count)
-      spilled.append([run])
+      spilled.append(stream.bits == 0 ? [run] : runs(of: stream))
+      stream.bits = 0
     }
     return add(day: day, mask: mask, to: &spilled[Int(stream.spill)])
+  }
+
+  /// The days of a stream's bits as runs.
+  private static func runs(of stream: Stream) -> [Run] {
+    var runs: [Run] = []
+    var bits = stream.bits
+    var offset: Int32 = 0
+    while bits != 0 {
+      let gap = bits.trailingZeroBitCount
+      bits >>= UInt128(gap)
+      offset += Int32(gap)
+      let days = (~bits).trailingZeroBitCount
+      runs.append(Run(start: stream.run.start + offset, count: UInt16(days), mask: stream.run.mask))
+      bits >>= UInt128(days)
+      offset += Int32(days)
+    }
+    return runs
   }
 
   /// Adds a day to a stream's runs (sorted, not overlapping, neighbours of equal mask joined).
