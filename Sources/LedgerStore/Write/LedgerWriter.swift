@@ -95,7 +95,10 @@ public final class LedgerWriter {
   private var lastVideo: (id: [UInt8], ref: Int64)?
   /// Checked metric rows waiting to be written in key order (batch path only).
   private var sortedMetrics = SortedMetrics()
-  /// Never holds rows: the one-row path writes at once.
+  /// The one-row path's sort buffer, of capacity 0: it never holds a row.
+  ///
+  /// Not `sortedMetrics`, which a row's write may flush while it is borrowed (the first row
+  /// begins a batch, closing the last).
   private var unsorted = SortedMetrics()
   /// True once every stored video is in `videoRefs`.
   private var videoRefsLoaded = false
@@ -376,21 +379,7 @@ public final class LedgerWriter {
     swap(&sorted, &sortedMetrics)
     var counts = WriteCounts()
     var last = lastVideo
-    if !videoRefsLoaded {
-      // One scan instead of a query per video of the file, into dictionaries sized once
-      // (grown by doubling, they would leave their old storage behind in the allocator).
-      let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
-      videoRefs.reserveCapacity(videoRefs.count + videos)
-      keys.reserve(videoRefsUpTo: try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0)
-      // A chunk sorted by key helps when it holds several rows a video (a file sorted by
-      // date, then video); past 100,000 videos it would not, and costs 5 MB.
-      sorted.capacity = videos <= 100_000 ? SortedMetrics.chunkRows : 0
-      sorted.filling.reserveCapacity(sorted.capacity)
-      sorted.draining.reserveCapacity(sorted.capacity)
-      let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
-      while let row = try rows.next() { videoRefs[row[0]] = row[1] }
-      videoRefsLoaded = true
-    }
+    if !videoRefsLoaded { try prepareBatches(keys: &keys, sorted: &sorted) }
     defer {
       swap(&keys, &seenMetricKeys)
       swap(&sorted, &sortedMetrics)
@@ -415,6 +404,23 @@ public final class LedgerWriter {
       report($0)
     }
     try lastUpserter?.upserter.flush(&counts)
+  }
+
+  /// Loads every stored video's id in one scan (instead of a query per video of the file)
+  /// and sizes the key set and the sort chunks once: grown by doubling, they would leave their
+  /// old storage behind in the allocator.
+  private func prepareBatches(keys: inout MetricKeySet, sorted: inout SortedMetrics) throws {
+    let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
+    videoRefs.reserveCapacity(videoRefs.count + videos)
+    keys.reserve(videoRefsUpTo: try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0)
+    // A chunk sorted by key helps when it holds several rows a video (a file sorted by date,
+    // then video); past 100,000 videos it would not, and costs 10 MB.
+    sorted.capacity = videos <= 100_000 ? SortedMetrics.chunkRows : 0
+    sorted.filling.reserveCapacity(sorted.capacity)
+    sorted.draining.reserveCapacity(sorted.capacity)
+    let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
+    while let row = try rows.next() { videoRefs[row[0]] = row[1] }
+    videoRefsLoaded = true
   }
 
   private func upsertMetric(

@@ -204,16 +204,8 @@ final class MetricUpserter {
     // which finds a row the block has just inserted unchanged.
     var inserted = 0
     var updated = 0
-    let handle = statement.sqliteStatement
     for row in 0..<rows {
-      for column in 0..<perRow {
-        let index = Int32(column + 1)
-        if column == 3 {
-          sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
-        } else {
-          sqlite3_bind_int64(handle, index, pending[row * perRow + column])
-        }
-      }
+      bind(row: row, to: statement.sqliteStatement, from: 1)
       switch try step(statement) {
       case 0: break
       case 1: inserted += 1
@@ -229,16 +221,18 @@ final class MetricUpserter {
   /// Binds the rows kept for a block (a whole block) to a block statement.
   private func bind(_ statement: Statement) {
     let handle = statement.sqliteStatement
-    var index: Int32 = 1
-    for row in 0..<Self.blockRows {
-      let slot = pending + row * perRow
-      for column in 0..<perRow {
-        if column == 3 {
-          sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
-        } else {
-          sqlite3_bind_int64(handle, index, slot[column])
-        }
-        index += 1
+    for row in 0..<Self.blockRows { bind(row: row, to: handle, from: Int32(row * perRow + 1)) }
+  }
+
+  /// Binds one kept row to parameters `first…first + perRow - 1` (the order id as '').
+  private func bind(row: Int, to handle: OpaquePointer?, from first: Int32) {
+    let slot = pending + row * perRow
+    for column in 0..<perRow {
+      let index = first + Int32(column)
+      if column == 3 {
+        sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
+      } else {
+        sqlite3_bind_int64(handle, index, slot[column])
       }
     }
   }
