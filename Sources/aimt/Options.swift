@@ -14,8 +14,12 @@ struct LedgerOptions: ParsableArguments {
     return "aimt.db"
   }
 
-  /// Opens (and upgrades) the existing ledger.
-  func open() throws(LedgerError) -> Ledger { try Ledger.open(path: path) }
+  /// Opens the existing ledger for a command that writes (`aimt init` alone creates or
+  /// upgrades one).
+  func openForWriting() throws(LedgerError) -> Ledger { try Ledger.open(path: path) }
+
+  /// Opens the existing ledger for a command that only reads: the file is never changed.
+  func openForReading() throws(LedgerError) -> Ledger { try Ledger.openReadOnly(path: path) }
 }
 
 extension OutputFormat: ExpressibleByArgument {}

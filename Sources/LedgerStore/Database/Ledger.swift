@@ -26,20 +26,21 @@ public final class Ledger: Sendable {
   /// How long a writer waits for another process's write lock before giving up.
   public static let busyTimeout: Double = 10
 
-  /// Opens the ledger at `path`, migrating it to this binary's schema.
+  /// Opens the ledger at `path` for writing.
   ///
-  /// With `create`, a missing file is created with mode 0600 (spend data is confidential);
-  /// without, a missing file is ``LedgerError/missingLedger(path:)``.
+  /// Without `create`, the file must be an aimt ledger of this binary's schema: a missing file is
+  /// ``LedgerError/missingLedger(path:)`` and an older ledger
+  /// ``LedgerError/needsUpgrade(path:pending:)``. With `create` (what `aimt init` does), a missing
+  /// or empty file becomes a new ledger (a new file gets mode 0600: spend data is confidential)
+  /// and an older ledger is upgraded in place. A folder, device, FIFO, a file that is not SQLite
+  /// and an SQLite database of another program are refused before SQLite touches them.
   public static func open(
     path: String, create: Bool = false, busyTimeout: Double = Ledger.busyTimeout
   ) throws(LedgerError) -> Ledger {
-    let fm = FileManager.default
-    var isDirectory: ObjCBool = false
-    if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
-      if isDirectory.boolValue {
-        throw .cannotOpen(path: path, reason: "it is a folder; give the path of a ledger file")
-      }
-    } else if create {
+    let state = try LedgerFile.inspect(path)
+    switch state {
+    case .missing:
+      guard create else { throw .missingLedger(path: path) }
       let fd = Foundation.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
       if fd < 0 {
         let reason = String(cString: strerror(errno))
@@ -48,18 +49,26 @@ public final class Ledger: Sendable {
         )
       }
       close(fd)
-    } else {
-      throw .missingLedger(path: path)
+    case .empty:
+      guard create else { throw LedgerFile.emptyFile(path) }
+    case .sqlite:
+      break
     }
     var config = Configuration()
     config.foreignKeysEnabled = true
-    config.journalMode = .wal
     config.busyMode = .timeout(busyTimeout)
     config.label = "aimt"
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       let ledger = Ledger(path: path, writer: queue)
-      try ledger.migrate()
+      let pending = try ledger.pendingMigrations()
+      if !pending.isEmpty {
+        guard create else { throw LedgerError.needsUpgrade(path: path, pending: pending) }
+        try ledger.migrate(pending: pending)
+      }
+      if try queue.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) != "wal" {
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+      }
       return ledger
     } catch let error as LedgerError {
       throw error
@@ -68,19 +77,30 @@ public final class Ledger: Sendable {
     }
   }
 
-  /// Opens an existing ledger for reading only (used by `aimt sql`): no migration, no writes.
+  /// Opens an existing ledger for reading only: what every report, list and `check` uses.
+  ///
+  /// Nothing is written: no migration, no journal-mode change, no write lock, so the file's
+  /// bytes and modification time stay as they were. A ledger of an older schema is
+  /// ``LedgerError/needsUpgrade(path:pending:)`` (`aimt init` upgrades it).
   public static func openReadOnly(path: String) throws(LedgerError) -> Ledger {
-    guard FileManager.default.fileExists(atPath: path) else { throw .missingLedger(path: path) }
+    switch try LedgerFile.inspect(path) {
+    case .missing: throw .missingLedger(path: path)
+    case .empty: throw LedgerFile.emptyFile(path)
+    case .sqlite: break
+    }
     var config = Configuration()
     config.readonly = true
     config.foreignKeysEnabled = true
     config.busyMode = .timeout(busyTimeout)
+    config.label = "aimt"
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       let ledger = Ledger(path: path, writer: queue)
-      // Touch the schema so that a file that is not SQLite is reported now.
-      _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") }
+      let pending = try ledger.pendingMigrations()
+      if !pending.isEmpty { throw LedgerError.needsUpgrade(path: path, pending: pending) }
       return ledger
+    } catch let error as LedgerError {
+      throw error
     } catch {
       throw LedgerError(error, path: path, doing: "opening the ledger")
     }
@@ -93,7 +113,7 @@ public final class Ledger: Sendable {
     do {
       let queue = try DatabaseQueue(configuration: config)
       let ledger = Ledger(path: ":memory:", writer: queue)
-      try ledger.migrate()
+      try ledger.migrate(pending: Schema.migrations.map(\.identifier))
       return ledger
     } catch let error as LedgerError {
       throw error
@@ -102,16 +122,50 @@ public final class Ledger: Sendable {
     }
   }
 
-  /// Brings the schema up to this binary's migrations; refuses a ledger from a newer aimt.
-  func migrate() throws {
-    let migrator = Schema.migrator
-    let known = Set(Schema.migrations.map(\.identifier))
-    let unknown = try writer.read { db -> [String] in
-      guard try db.tableExists("grdb_migrations") else { return [] }
-      return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+  /// The migrations this binary has and the ledger lacks, in order.
+  ///
+  /// Throws ``LedgerError/otherDatabase(path:)`` for an SQLite file with tables but no record of
+  /// aimt's migrations, and ``LedgerError/newerSchema(path:unknown:)`` for a ledger written by a
+  /// newer aimt. Only reads.
+  func pendingMigrations() throws -> [String] {
+    let known = Schema.migrations.map(\.identifier)
+    let applied = try writer.read { db -> [String]? in
+      guard try db.tableExists("grdb_migrations") else {
+        let objects = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema") ?? 0
+        return objects == 0 ? [] : nil
+      }
+      return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
     }
+    guard let applied else { throw LedgerError.otherDatabase(path: path) }
+    let unknown = Set(applied).subtracting(known).sorted()
     if !unknown.isEmpty { throw LedgerError.newerSchema(path: path, unknown: unknown) }
-    try migrator.migrate(writer)
+    return known.filter { !applied.contains($0) }
+  }
+
+  /// Applies `pending` (this binary's migrations the ledger lacks) in one transaction.
+  ///
+  /// A migration that fails because its objects already exist means the ledger's record of
+  /// applied migrations was edited by hand; the error says so and how to repair it.
+  func migrate(pending: [String]) throws {
+    do {
+      try Schema.migrator.migrate(writer)
+    } catch let error as DatabaseError {
+      let message = error.message ?? "unknown error"
+      if message.contains("cannot store") || message.contains("CHECK constraint failed") {
+        throw LedgerError.storage(
+          message: "upgrading the ledger \(path) stopped, changing nothing: a stored value is "
+            + "not a whole number or is beyond the ledger's limits (\(message)). Find the row "
+            + "with sqlite3 (for example SELECT * FROM metric WHERE typeof(impressions) <> "
+            + "'integer'), correct it, and run aimt init again")
+      }
+      guard message.contains("already exists"), let first = pending.first else { throw error }
+      throw LedgerError.storage(
+        message: "upgrading the ledger \(path) to schema \(first) failed: \(message). The "
+          + "ledger's record of applied schema changes (table grdb_migrations) does not match "
+          + "its tables; it was probably edited by hand. Restore the ledger from a backup, or "
+          + "put the row back: sqlite3 \(path) \"INSERT INTO grdb_migrations VALUES "
+          + "('\(first)')\"")
+    }
   }
 
   /// The identifiers of the migrations applied to this ledger, in order.
@@ -191,6 +245,10 @@ extension LedgerError {
         path: path, reason: "check that the file and its folder exist and are readable")
     case .SQLITE_FULL: self = .storage(message: "\(doing) \(path) failed: the disk is full")
     case .SQLITE_PERM, .SQLITE_AUTH: self = .readOnly(path: path)
+    case .SQLITE_ERROR where dbError.message == "integer overflow":
+      self = .storage(
+        message: "\(doing) \(path) failed: a sum exceeds what SQLite adds exactly; the ledger "
+          + "holds implausibly large values: run 'aimt check' to find them")
     default:
       let message = dbError.message ?? "unknown error"
       self = .storage(message: "\(doing) \(path) failed: \(message)")

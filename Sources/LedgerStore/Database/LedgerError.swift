@@ -78,8 +78,12 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
   case notALedger(path: String)
   /// SQLite reports the file as damaged.
   case corrupt(path: String)
+  /// The file is an SQLite database, but not an aimt ledger: aimt leaves it alone.
+  case otherDatabase(path: String)
   /// The ledger was written by a newer aimt: it has migrations this binary does not know.
   case newerSchema(path: String, unknown: [String])
+  /// The ledger was written by an older aimt: `aimt init` upgrades it (reads never do).
+  case needsUpgrade(path: String, pending: [String])
   /// The file or its folder cannot be written.
   case readOnly(path: String)
   /// Another process held the write lock for longer than the busy timeout.
@@ -114,6 +118,12 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case .corrupt(let path):
       return "the ledger \(path) is damaged: restore it from a backup ('aimt backup' makes one), "
         + "or try 'sqlite3 \(path) .recover'"
+    case .otherDatabase(let path):
+      return "\(path) is an SQLite database but not an aimt ledger; aimt leaves it unchanged: "
+        + "point --db or AIMT_DB at an aimt ledger, or create one under a new name with aimt init"
+    case .needsUpgrade(let path, let pending):
+      return "the ledger \(path) was written by an older aimt (missing schema "
+        + pending.joined(separator: ", ") + "): run 'aimt init --db \(path)' to upgrade it"
     case .newerSchema(let path, let unknown):
       return "the ledger \(path) was written by a newer aimt (schema "
         + unknown.joined(separator: ", ") + "): upgrade aimt to use it"

@@ -52,7 +52,7 @@ struct KOLCommand: ParsableCommand {
     @Option(help: "The day of the follower count (YYYY-MM-DD).") var asOf: String?
 
     func run() throws {
-      let summary = try ledger.open().enter(
+      let summary = try ledger.openForWriting().enter(
         .kols,
         fields: fields([
           "kol_id": kolID, "name": name, "category": category, "followers": followers,
@@ -72,7 +72,7 @@ struct KOLCommand: ParsableCommand {
     @Option var category: String?
 
     func run() throws {
-      let kols = try ledger.open().kols(ListFilter(category: category))
+      let kols = try ledger.openForReading().kols(ListFilter(category: category))
       try output.emit(Tables.kols(kols))
     }
   }
@@ -86,7 +86,7 @@ struct KOLCommand: ParsableCommand {
     @Argument var kolID: String
 
     func run() throws {
-      let store = try ledger.open()
+      let store = try ledger.openForReading()
       let kol = try store.kol(kolID)
       try output.emit(Tables.kols([kol]))
       let history = try store.followerHistory(kolID: kolID)
@@ -127,7 +127,7 @@ struct VideoCommand: ParsableCommand {
     @Option(help: "pending, passed or rejected.") var adReview: String?
 
     func run() throws {
-      let summary = try ledger.open().enter(
+      let summary = try ledger.openForWriting().enter(
         .videos,
         fields: fields([
           "video_id": videoID, "kol_id": kolID, "brand": brand, "title": title,
@@ -149,7 +149,7 @@ struct VideoCommand: ParsableCommand {
 
     func run() throws {
       try output.emit(
-        Tables.videos(try ledger.open().videos(ListFilter(brand: brand, kolID: kolID))))
+        Tables.videos(try ledger.openForReading().videos(ListFilter(brand: brand, kolID: kolID))))
     }
   }
 
@@ -168,7 +168,7 @@ struct VideoCommand: ParsableCommand {
     var asOf: Day?
 
     func run() throws {
-      let card = try ledger.open().videoCard(videoID: videoID, asOf: asOf)
+      let card = try ledger.openForReading().videoCard(videoID: videoID, asOf: asOf)
       guard output.resolvedFormat == .table else {
         try output.emit(QueryTables.cardSummary(card))
         return
@@ -225,7 +225,7 @@ struct PlacementCommand: ParsableCommand {
     @Option(help: "YYYY-MM-DD HH:MM[:SS], or a date for its end.") var end: String?
 
     func run() throws {
-      let summary = try ledger.open().enter(
+      let summary = try ledger.openForWriting().enter(
         .placements,
         fields: fields([
           "placement_id": placementID, "video_id": videoID, "tool": tool, "mode": mode,
@@ -249,7 +249,7 @@ struct PlacementCommand: ParsableCommand {
 
     func run() throws {
       let filter = ListFilter(brand: brand, kolID: kolID, videoID: videoID, tool: tool)
-      try output.emit(Tables.placements(try ledger.open().placements(filter)))
+      try output.emit(Tables.placements(try ledger.openForReading().placements(filter)))
     }
   }
 
@@ -261,7 +261,7 @@ struct PlacementCommand: ParsableCommand {
     @Argument var placementID: String
 
     func run() throws {
-      try output.emit(Tables.placements([try ledger.open().placement(placementID)]))
+      try output.emit(Tables.placements([try ledger.openForReading().placement(placementID)]))
     }
   }
 }
@@ -283,7 +283,7 @@ struct PromotionCommand: ParsableCommand {
     @Option(help: "Last day, YYYY-MM-DD.") var end: String?
 
     func run() throws {
-      let summary = try ledger.open().enter(
+      let summary = try ledger.openForWriting().enter(
         .promotions, fields: fields(["promotion": name, "start": start, "end": end]),
         command: "add")
       printSummary(summary)
@@ -297,7 +297,7 @@ struct PromotionCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-      try output.emit(Tables.promotions(try ledger.open().promotions()))
+      try output.emit(Tables.promotions(try ledger.openForReading().promotions()))
     }
   }
 
@@ -309,7 +309,7 @@ struct PromotionCommand: ParsableCommand {
     @Argument var name: String
 
     func run() throws {
-      try output.emit(Tables.promotions([try ledger.open().promotion(name)]))
+      try output.emit(Tables.promotions([try ledger.openForReading().promotion(name)]))
     }
   }
 }

@@ -57,7 +57,7 @@ struct Import: ParsableCommand {
     options.source = source.flatMap(RecordParser.parseSource)
     options.write = WriteOptions(
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
-    let store = try ledger.open()
+    let store = try ledger.openForWriting()
     let started = Date()
     let progress: ((ImportProgress) -> Void)? =
       Terminal.stderrIsTerminal ? { Self.showProgress($0, since: started) } : nil

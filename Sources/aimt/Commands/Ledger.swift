@@ -31,7 +31,7 @@ struct Config: ParsableCommand {
     @Argument(help: "A setting's key; omit to list all.") var key: String?
 
     func run() throws {
-      let store = try ledger.open()
+      let store = try ledger.openForReading()
       if let key {
         Terminal.write(try store.setting(key) + "\n")
         return
@@ -55,7 +55,7 @@ struct Config: ParsableCommand {
     @Argument var value: String
 
     func run() throws {
-      let store = try ledger.open()
+      let store = try ledger.openForWriting()
       try store.setSetting(key, value)
       Terminal.write("\(key) = \(try store.setting(key))\n")
     }
@@ -87,7 +87,7 @@ struct Log: ParsableCommand {
   @Flag(name: .long, help: "Create the video if it does not exist yet.") var createMissing = false
 
   func run() throws {
-    let store = try ledger.open()
+    let store = try ledger.openForWriting()
     do {
       let summary = try store.enter(
         .metrics,
@@ -131,7 +131,8 @@ struct History: ParsableCommand {
         throw LedgerError.invalidData([SourceLocation.commandLine.problem("--date", error.message)])
       }
     }
-    try output.emit(Tables.revisions(try ledger.open().history(videoID: videoID, date: day)))
+    try output.emit(
+      Tables.revisions(try ledger.openForReading().history(videoID: videoID, date: day)))
   }
 }
 
@@ -149,7 +150,7 @@ struct Check: ParsableCommand {
   var deep = false
 
   func run() throws {
-    let findings = try ledger.open().check(deep: deep)
+    let findings = try ledger.openForReading().check(deep: deep)
     guard !findings.isEmpty else { return }
     for finding in findings { Terminal.writeError("\(ledger.path): \(finding)\n") }
     throw CommandFailure(
@@ -166,7 +167,7 @@ struct Backup: ParsableCommand {
   @Argument(help: "The new file (never overwritten).") var file: String
 
   func run() throws {
-    try ledger.open().backup(to: file)
+    try ledger.openForReading().backup(to: file)
     Terminal.write("backed up \(ledger.path) to \(file)\n")
   }
 }

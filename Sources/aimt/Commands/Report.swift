@@ -70,7 +70,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-      let store = try ledger.open()
+      let store = try ledger.openForReading()
       var query = RoiQuery()
       query.grouping = by
       query.window = window
@@ -129,7 +129,8 @@ struct Report: ParsableCommand {
       query.until = until
       query.filter = filters.filter
       query.tool = tool
-      try output.emit(QueryTables.spend(try ledger.open().spendReport(query), grouping: by))
+      try output.emit(
+        QueryTables.spend(try ledger.openForReading().spendReport(query), grouping: by))
     }
   }
 
@@ -152,7 +153,8 @@ struct Report: ParsableCommand {
     var until: Day?
 
     func run() throws {
-      let rows = try ledger.open().audienceReport(brand: brand, since: since, until: until)
+      let rows = try ledger.openForReading().audienceReport(
+        brand: brand, since: since, until: until)
       try output.emit(
         QueryTables.audience(rows, brand: brand, bars: output.resolvedFormat == .table))
     }
@@ -228,7 +230,7 @@ struct ShortlistCommand: ParsableCommand {
     query.minEngagement = minEngagement
     query.filter = filters.filter
     query.limit = limit
-    let list = try ledger.open().shortlist(query)
+    let list = try ledger.openForReading().shortlist(query)
     if !explain {
       try output.emit(QueryTables.shortlist(list))
     } else if output.resolvedFormat == .table {
@@ -278,6 +280,6 @@ struct Advise: ParsableCommand {
     query.window = max(window, 1)
     query.floor = floor
     query.filter = filters.filter
-    try output.emit(QueryTables.advice(try ledger.open().advise(query)))
+    try output.emit(QueryTables.advice(try ledger.openForReading().advise(query)))
   }
 }

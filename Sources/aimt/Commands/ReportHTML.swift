@@ -45,7 +45,7 @@ struct ReportHTML: ParsableCommand {
     var query = ReviewQuery(brand: brand, asOf: asOf)
     query.days = days
     query.minImpressions = minImpressions
-    let data = try ledger.open().review(query)
+    let data = try ledger.openForReading().review(query)
     let page = HTMLReview.page(data, command: commandLine(data))
     if output == "-" {
       Terminal.write(page)
