@@ -72,6 +72,42 @@ struct MetricRow {
   var comments: Int64
 }
 
+/// The totals of one scan's columns, in 128 bits: the proof that the reports' Int64 sums
+/// cannot wrap.
+struct ScanTotals {
+  var impressions: Int128 = 0
+  var money: Int128 = 0
+  var orders: Int128 = 0
+  var engagement: Int128 = 0
+
+  @inline(__always)
+  mutating func add(_ row: borrowing MetricRow) throws {
+    guard (row.impressions | row.cost | row.gmv | row.orders | row.likes | row.comments) >= 0
+    else {
+      throw LedgerError.storage(
+        message: "the ledger holds a negative number in a metric row (video row \(row.videoRef), "
+          + "day \(Day(daysSinceEpoch: row.day))), which aimt never writes: run 'aimt check' "
+          + "and correct the row with aimt log")
+    }
+    impressions += Int128(row.impressions)
+    // cost + gmv together bound both money sums and the total GMV of a group.
+    money += Int128(row.cost) + Int128(row.gmv)
+    orders += Int128(row.orders)
+    engagement += Int128(row.likes) + Int128(row.comments)
+  }
+
+  func check() throws {
+    let limit = Int128(Int64.max)
+    guard impressions <= limit, money <= limit, orders <= limit, engagement <= limit else {
+      throw LedgerError.storage(
+        message: "the numbers this report adds up exceed what aimt sums exactly "
+          + "(9.2 × 10^18 per column): the ledger holds implausibly large values; "
+          + "run 'aimt check' to find rows beyond the limits, or narrow the report "
+          + "with --since, --brand or --kol")
+    }
+  }
+}
+
 /// Which videos a report reads; nil fields match every video.
 public struct VideoFilter: Sendable, Equatable {
   public var brand: String?
@@ -144,9 +180,16 @@ enum MetricScan {
   ) throws {
     let handle = statement.sqliteStatement
     defer { sqlite3_reset(handle) }
+    // Every sum a report makes from this scan is a sum of some of its rows. The values are never
+    // negative (checked here), so when each column's total over all the rows fits in Int64,
+    // every group's and window's sum does too, and the reports may add in Int64.
+    var totals = ScanTotals()
     while true {
       let code = sqlite3_step(handle)
-      if code == SQLITE_DONE { return }
+      if code == SQLITE_DONE {
+        try totals.check()
+        return
+      }
       guard code == SQLITE_ROW else {
         throw DatabaseError(
           resultCode: ResultCode(rawValue: code),
@@ -162,6 +205,7 @@ enum MetricScan {
         orders: sqlite3_column_int64(handle, 6),
         likes: sqlite3_column_int64(handle, 7),
         comments: sqlite3_column_int64(handle, 8))
+      try totals.add(row)
       body(row)
     }
   }

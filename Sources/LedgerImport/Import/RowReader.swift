@@ -63,7 +63,10 @@ struct RowReader {
     switch unit {
     case .yuan: return try Money.parseYuan(utf8: bytes)
     case .fen: return try Count.parse(utf8: bytes)
-    case .milliFen: return (try Count.parse(utf8: bytes) + 500) / 1000
+    case .milliFen:
+      // Half up without the `+ 500` that would wrap at the top of Int64.
+      let milli = try Count.parse(utf8: bytes)
+      return milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
     }
   }
 

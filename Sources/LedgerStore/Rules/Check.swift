@@ -25,6 +25,15 @@ extension Ledger {
     }
   }
 
+  /// The number columns of the tables that are not STRICT.
+  ///
+  /// The tables of money and counts are STRICT since 0003_strict_numbers, so SQLite itself
+  /// refuses text there. Names from this file, never from data.
+  static let integerColumnsOfLooseTables: [(String, String)] = [
+    ("video", "bidding_authorized"), ("import_batch", "inserted"), ("import_batch", "updated"),
+    ("import_batch", "unchanged"), ("source", "paid"),
+  ]
+
   /// SQLite's integrity, the references and the ledger rules.
   private static func ruleFindings(_ db: Database) throws -> [CheckFinding] {
     var findings: [CheckFinding] = []
@@ -90,6 +99,31 @@ extension Ledger {
           message: LedgerRules.overlapMessage(
             douPlus: row["dou_plus"], contentService: row["content_service"],
             video: row["video_id"])))
+    }
+    for row in try Row.fetchAll(
+      db, sql: LedgerRules.douPlusInBookingSQL, arguments: [nil as String?, nil as String?])
+    {
+      findings.append(
+        CheckFinding(
+          subject: "metric",
+          message: LedgerRules.douPlusInBookingMessage(
+            video: row["video_id"], day: Day(daysSinceEpoch: row["day"]),
+            order: row["placement_id"], booking: row["booking"], start: row["start"],
+            end: row["end"])))
+    }
+    for (table, column) in Ledger.integerColumnsOfLooseTables {
+      let count =
+        try Int.fetchOne(
+          db,
+          sql: "SELECT count(*) FROM \(table) WHERE typeof(\(column)) NOT IN ('integer', 'null')")
+        ?? 0
+      if count > 0 {
+        findings.append(
+          CheckFinding(
+            subject: table,
+            message: "\(count) rows hold a value in \(column) that is not a whole number; "
+              + "correct them (aimt writes only whole numbers there)"))
+      }
     }
     for row in try Row.fetchAll(
       db, sql: "SELECT name, start, \"end\" FROM promotion ORDER BY name")

@@ -17,6 +17,7 @@ public enum Schema {
   public static let migrations: [Migration] = [
     Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql),
     Migration(identifier: "0002_analyst_views", bytes: PackageResources._002_analyst_views_sql),
+    Migration(identifier: "0003_strict_numbers", bytes: PackageResources._003_strict_numbers_sql),
   ]
 
   static var migrator: DatabaseMigrator {

@@ -104,6 +104,9 @@ public final class LedgerWriter {
   private var videoRefsLoaded = false
   private var unplacedDuplicates: [UInt64: [UnplacedDuplicate]] = [:]
   private var stagedFields: Set<MetricField>?
+  /// Where each Dou+ metric row of this write came from, to name its line if it falls inside a
+  /// content-service booking.
+  private var douPlusLocations: [DouPlusRowKey: SourceLocation] = [:]
   private let createdAt: String
 
   init(db: Database, options: WriteOptions) {
@@ -179,6 +182,9 @@ public final class LedgerWriter {
     if !touchedPlacementVideos.isEmpty && problems.isEmpty {
       try checkOverlaps()
     }
+    if problems.isEmpty && (!touchedPlacementVideos.isEmpty || !douPlusLocations.isEmpty) {
+      try checkDouPlusInBookings()
+    }
     if !problems.isEmpty {
       var all = problems
       if droppedProblems > 0 {
@@ -225,6 +231,12 @@ public final class LedgerWriter {
       fields: fields, revision: RevisionKey(entity: "kol", key: input.kolID))
     record(outcome, kind: "kols")
     if let followers = input.followers {
+      if let violation = LedgerRules.limitViolation(
+        column: "followers", value: followers, isMoney: false)
+      {
+        report(location.problem(violation.column, violation.message))
+        return
+      }
       let asOf = (input.asOf ?? Day.todayInBeijing()).description
       let key: [(String, DatabaseValue)] = [
         ("kol_id", input.kolID.databaseValue), ("as_of", asOf.databaseValue),
@@ -443,13 +455,19 @@ public final class LedgerWriter {
     values: MetricValues, at location: SourceLocation, keys: inout MetricKeySet,
     sorted: inout SortedMetrics, counts: inout WriteCounts
   ) throws {
-    if source == .natural, values[.cost] != 0 {
-      for violation in LedgerRules.metricViolations(source: source, cost: values[.cost]) {
+    guard LedgerRules.metricIsValid(source: source, values: values) else {
+      for violation in LedgerRules.metricViolations(source: source, values: values) {
         report(location.problem(violation.column, violation.message))
       }
       return
     }
     let key = MetricKey(videoRef: videoRef, day: day.daysSinceEpoch, source: source.code)
+    if source == .douPlus {
+      douPlusLocations[
+        DouPlusRowKey(
+          videoRef: videoRef, day: day.daysSinceEpoch,
+          placementID: String(decoding: placementID, as: UTF8.self))] = location
+    }
     if options.sumDuplicates {
       try stage(key: key, placementID: placementID, values: values)
       return
@@ -644,7 +662,14 @@ public final class LedgerWriter {
     let update =
       names.isEmpty
       ? "DO NOTHING"
-      : "DO UPDATE SET " + names.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+      : "DO UPDATE SET "
+        + fields.map { field in
+          // Capped one past the limit: a sum can never wrap (rows are at most the limit), and
+          // the capped value is refused by the limit check when the sums are written.
+          let cap = (field.isMoney ? LedgerRules.maxMoney : LedgerRules.maxCount) + 1
+          let name = field.rawValue
+          return "\(name) = min(\(name) + excluded.\(name), \(cap))"
+        }.joined(separator: ", ")
     let statement = try db.cachedStatement(
       sql: "INSERT INTO temp.metric_stage (\(columns)) VALUES (\(marks)) ON CONFLICT \(update)")
     var arguments: [(any DatabaseValueConvertible)?] = [
@@ -668,10 +693,25 @@ public final class LedgerWriter {
       var values = MetricValues()
       for field in fields { values.set(field, row[field.rawValue]) }
       var placementID: String = row["placement_id"]
+      let source = Source(code: row["source"]) ?? .natural
+      guard LedgerRules.metricIsValid(source: source, values: values) else {
+        let video =
+          try String.fetchOne(
+            db, sql: "SELECT video_id FROM video WHERE id = ?", arguments: [row["video_ref"]])
+          ?? "?"
+        let day = Day(daysSinceEpoch: row["day"])
+        for violation in LedgerRules.metricViolations(source: source, values: values) {
+          report(
+            SourceLocation.commandLine.problem(
+              violation.column,
+              "the rows of video \(video) on \(day) (\(source.rawValue)) add up past the limit: "
+                + violation.message))
+        }
+        continue
+      }
       let outcome = try placementID.withUTF8 { bytes in
         try upserter.upsert(
-          videoRef: row["video_ref"], day: row["day"],
-          source: Source(code: row["source"]) ?? .natural,
+          videoRef: row["video_ref"], day: row["day"], source: source,
           placementID: bytes, values: values)
       }
       record(outcome, kind: "metrics")
@@ -703,6 +743,16 @@ public final class LedgerWriter {
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM audience WHERE brand = ? AND date = ?",
       arguments: [input.brand, date])
+    var withinLimits = true
+    for field in AudienceField.allCases {
+      guard let value = input.values[field],
+        let violation = LedgerRules.limitViolation(
+          column: field.rawValue, value: value, isMoney: false)
+      else { continue }
+      report(location.problem(violation.column, violation.message))
+      withinLimits = false
+    }
+    guard withinLimits else { return }
     let fields = AudienceField.allCases.compactMap { field in
       input.values[field].map { (field.rawValue, $0.databaseValue) }
     }
@@ -861,6 +911,29 @@ public final class LedgerWriter {
 
   // MARK: - Cross-row rules
 
+  /// Refuses Dou+ numbers written on a day that a content-service booking on the same video
+  /// covers (rows of this write, and rows under bookings this write changed).
+  private func checkDouPlusInBookings() throws {
+    let batches = "[" + summary.batchIDs.map(String.init).joined(separator: ",") + "]"
+    let videos = "[" + touchedPlacementVideos.sorted().map(String.init).joined(separator: ",") + "]"
+    let rows = try Row.fetchAll(
+      db, sql: LedgerRules.douPlusInBookingSQL, arguments: [batches, videos])
+    for row in rows {
+      let day = Day(daysSinceEpoch: row["day"])
+      let order: String = row["placement_id"]
+      let booking: String = row["booking"]
+      let key = DouPlusRowKey(
+        videoRef: row["video_ref"], day: day.daysSinceEpoch, placementID: order)
+      let location = douPlusLocations[key] ?? placementLocations[booking] ?? .commandLine
+      report(
+        location.problem(
+          "source",
+          LedgerRules.douPlusInBookingMessage(
+            video: row["video_id"], day: day, order: order, booking: booking,
+            start: row["start"], end: row["end"])))
+    }
+  }
+
   private func checkOverlaps() throws {
     let refs = "[" + touchedPlacementVideos.sorted().map(String.init).joined(separator: ",") + "]"
     let rows = try Row.fetchAll(db, sql: LedgerRules.overlapSQL, arguments: [refs])
@@ -875,6 +948,13 @@ public final class LedgerWriter {
       report(location.problem("placement_id", message))
     }
   }
+}
+
+/// A Dou+ metric row's key, to find the line it came from.
+struct DouPlusRowKey: Hashable {
+  var videoRef: Int64
+  var day: Int32
+  var placementID: String
 }
 
 /// A checked metric row without an order id, waiting to be written in key order.
