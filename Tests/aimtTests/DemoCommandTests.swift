@@ -98,12 +98,32 @@ private let tourCommands = [
   try cli.ok("init", "--db", "mine.db")
   let refused = try cli.run(["demo", "--db", "mine.db", "--videos", "10", "--days", "10"])
   #expect(refused.status == 65)
-  #expect(refused.stderr.contains("mine.db exists and is not a demo ledger"))
+  #expect(refused.stderr.contains("mine.db holds data the demo did not write"))
   #expect(try cli.sqlite3("mine.db", "SELECT count(*) FROM import_batch") == "0\n")
   try Data("my notes\n".utf8).write(to: URL(fileURLWithPath: cli.path("notes.db")))
   let notes = try cli.run(["demo", "--db", "notes.db", "--videos", "10", "--days", "10"])
   #expect(notes.status != 0)
   #expect(try String(contentsOfFile: cli.path("notes.db"), encoding: .utf8) == "my notes\n")
+}
+
+@Test func demoNeverReplacesADemoLedgerThatReceivedTheUsersOwnWork() throws {
+  let cli = try CLI()
+  let size = ["--videos", "10", "--days", "10"]
+  try cli.ok(["demo", "--db", "d.db"] + size)
+  // Run again on its own demo ledger: replaced, as before.
+  try cli.ok(["demo", "--db", "d.db"] + size)
+  // The user's own entry, then the demo again: refused, the entry kept.
+  try cli.ok("log", "2026-05-01", "v1001", "natural", "--impressions", "7", "--db", "d.db")
+  let before = try cli.sqlite3("d.db", "SELECT count(*), sum(impressions) FROM metric")
+  let refused = try cli.run(["demo", "--db", "d.db"] + size)
+  #expect(refused.status == 65)
+  #expect(refused.stderr.contains("d.db holds data the demo did not write"))
+  #expect(try cli.sqlite3("d.db", "SELECT count(*), sum(impressions) FROM metric") == before)
+  // A setting of the user's counts as their work too.
+  try cli.ok(["demo", "--db", "e.db"] + size)
+  try cli.ok("config", "set", "roi_floor", "0.8", "--db", "e.db")
+  #expect(try cli.run(["demo", "--db", "e.db"] + size).status == 65)
+  #expect(try cli.sqlite3("e.db", "SELECT value FROM setting WHERE key = 'roi_floor'") == "0.8\n")
 }
 
 @Test func demoRejectsSizesOutOfRange() throws {

@@ -18,7 +18,8 @@ extension DemoGenerator {
   /// first) with the generic profiles, as `aimt import KIND FILE --profile generic` would, so
   /// the ledger holds one import batch per file with its name and SHA-256. Each batch's command
   /// is `demo`, which is how a later run knows the file is a demo ledger it may replace: an
-  /// earlier demo ledger at `path` is replaced, any other file is refused.
+  /// earlier demo ledger at `path` that holds nothing else is replaced; any other file is
+  /// refused.
   public func buildLedger(at path: String) throws(LedgerError) -> DemoBuild {
     try Self.clearEarlierDemo(at: path)
     let folder = NSTemporaryDirectory() + "aimt-demo-" + UUID().uuidString
@@ -45,10 +46,12 @@ extension DemoGenerator {
   /// Removes an earlier demo ledger at `path` (with its WAL files); refuses any other file.
   private static func clearEarlierDemo(at path: String) throws(LedgerError) {
     guard FileManager.default.fileExists(atPath: path) else { return }
-    guard try Ledger.openReadOnly(path: path).hasBatches(command: "demo") else {
+    guard try Ledger.openReadOnly(path: path).isOnlyWritten(byCommand: "demo") else {
       throw LedgerError.invalidData([
         SourceLocation.commandLine.problem(
-          "--db", "\(path) exists and is not a demo ledger; choose another --db")
+          "--db",
+          "\(path) holds data the demo did not write (imports, entries or settings of your own); "
+            + "the demo never replaces it: choose another --db, such as aimt-demo.db")
       ])
     }
     for suffix in ["", "-wal", "-shm"] {

@@ -236,11 +236,20 @@ extension Ledger {
 }
 
 extension Ledger {
-  /// True when some write of this ledger was made by `command` (`demo`, `import`, …).
-  public func hasBatches(command: String) throws(LedgerError) -> Bool {
+  /// True when everything in the ledger was written by `command` (the demo): it has batches of
+  /// that command, none of another, and no setting changed by hand.
+  ///
+  /// `aimt demo` replaces such a ledger and refuses any other, so a user's own imports, entries
+  /// and settings are never lost.
+  public func isOnlyWritten(byCommand command: String) throws(LedgerError) -> Bool {
     try read { db in
       try Bool.fetchOne(
-        db, sql: "SELECT EXISTS (SELECT 1 FROM import_batch WHERE command = ?)",
+        db,
+        sql: """
+          SELECT EXISTS (SELECT 1 FROM import_batch WHERE command = ?1)
+             AND NOT EXISTS (SELECT 1 FROM import_batch WHERE command <> ?1)
+             AND NOT EXISTS (SELECT 1 FROM setting)
+          """,
         arguments: [command]) ?? false
     }
   }
