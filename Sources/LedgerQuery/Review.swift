@@ -156,7 +156,14 @@ extension Ledger {
   /// Gathers the review page of one brand from the reports.
   ///
   /// Throws ``LedgerError/notFound(entity:key:)`` when the ledger has no such brand.
+  ///
+  /// Every report on the page reads one snapshot of the ledger (one read transaction), so a
+  /// page made while an import commits shows one state of the ledger.
   public func review(_ query: ReviewQuery) throws(LedgerError) -> ReviewData {
+    try snapshotReading { () throws(LedgerError) in try gatherReview(query) }
+  }
+
+  private func gatherReview(_ query: ReviewQuery) throws(LedgerError) -> ReviewData {
     let brand = query.brand
     let settings = try querySettings()
     let (asOf, facts) = try read { db in

@@ -20,6 +20,14 @@ struct LedgerOptions: ParsableArguments {
 
   /// Opens the existing ledger for a command that only reads: the file is never changed.
   func openForReading() throws(LedgerError) -> Ledger { try Ledger.openReadOnly(path: path) }
+
+  /// Opens the ledger read-only and runs `body` (what a read command does, printing included)
+  /// in one read transaction: the command shows one state of the ledger, even when a series
+  /// streams rows read while it prints.
+  func reading<T>(_ body: (Ledger) throws -> T) throws -> T {
+    let store = try openForReading()
+    return try store.snapshot { try body(store) }
+  }
 }
 
 extension OutputFormat: ExpressibleByArgument {}

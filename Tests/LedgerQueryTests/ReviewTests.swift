@@ -239,3 +239,25 @@ private struct ReviewLedger {
   #expect(data.lines.isEmpty)
   #expect(data.batches.isEmpty)
 }
+
+@Test func theReviewPageReadsOneSnapshotOfTheLedger() throws {
+  let fixture = try ReviewLedger()
+  let before = fixture.ledger.readTransactionCount
+  _ = try fixture.review()
+  // About sixteen reads, in one read transaction.
+  #expect(fixture.ledger.readTransactionCount == before + 1)
+  // Outside a snapshot each read is its own transaction.
+  _ = try fixture.ledger.latestMetricDay()
+  _ = try fixture.ledger.latestMetricDay()
+  #expect(fixture.ledger.readTransactionCount == before + 3)
+  // Inside one, reads join it, and an error the body throws comes out as it was.
+  struct Stop: Error {}
+  #expect(throws: Stop.self) {
+    try fixture.ledger.snapshot {
+      _ = try fixture.ledger.latestMetricDay()
+      _ = try fixture.ledger.review(ReviewQuery(brand: "B"))
+      throw Stop()
+    }
+  }
+  #expect(fixture.ledger.readTransactionCount == before + 4)
+}

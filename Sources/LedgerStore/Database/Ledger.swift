@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+import Synchronization
 
 /// An open aimt ledger: one SQLite file holding a brand's or agency's spend and results.
 ///
@@ -17,6 +18,12 @@ public final class Ledger: Sendable {
   /// The path as the user gave it (`:memory:` for an in-memory ledger).
   public let path: String
   let writer: any DatabaseWriter
+  /// How many ``snapshot(_:)`` calls are running: reads inside one join its transaction.
+  private let snapshotDepth = Mutex(0)
+  private let readTransactions = Mutex(0)
+
+  /// How many read transactions this ledger began (tests check a command reads one state).
+  package var readTransactionCount: Int { readTransactions.withLock { $0 } }
 
   private init(path: String, writer: any DatabaseWriter) {
     self.path = path
@@ -182,10 +189,53 @@ public final class Ledger: Sendable {
     }
   }
 
-  /// Runs `body` on a consistent read snapshot.
+  /// Runs `body` on a consistent read snapshot: inside ``snapshot(_:)``, the snapshot's one
+  /// transaction; otherwise a read transaction of its own.
   public func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
     do {
+      if snapshotDepth.withLock({ $0 > 0 }) { return try writer.unsafeReentrantRead(body) }
+      readTransactions.withLock { $0 += 1 }
       return try writer.read(body)
+    } catch {
+      throw LedgerError(error, path: path, doing: "reading the ledger")
+    }
+  }
+
+  /// Runs `body`, and every read of this ledger it makes, in one read transaction, so that a
+  /// command that reads several times (a report page, a series printed while it is computed)
+  /// shows one state of the ledger even while an import commits beside it.
+  ///
+  /// An error `body` throws comes out as it was thrown.
+  public func snapshot<T>(_ body: () throws -> T) throws -> T {
+    if snapshotDepth.withLock({ $0 > 0 }) { return try body() }
+    var thrown: (any Error)?
+    let result: T?
+    do {
+      readTransactions.withLock { $0 += 1 }
+      result = try writer.read { _ -> T? in
+        snapshotDepth.withLock { $0 += 1 }
+        defer { snapshotDepth.withLock { $0 -= 1 } }
+        do {
+          return try body()
+        } catch {
+          thrown = error
+          return nil
+        }
+      }
+    } catch {
+      throw LedgerError(error, path: path, doing: "reading the ledger")
+    }
+    if let thrown { throw thrown }
+    guard let result else { preconditionFailure("a snapshot without a result or an error") }
+    return result
+  }
+
+  /// ``snapshot(_:)`` for a body that throws only ledger errors.
+  public func snapshotReading<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+    do {
+      return try snapshot { () throws -> T in try body() }
+    } catch let error as LedgerError {
+      throw error
     } catch {
       throw LedgerError(error, path: path, doing: "reading the ledger")
     }

@@ -168,7 +168,7 @@ struct VideoCommand: ParsableCommand {
     var asOf: Day?
 
     func run() throws {
-      let card = try ledger.openForReading().videoCard(videoID: videoID, asOf: asOf)
+      let card = try ledger.reading { store in try store.videoCard(videoID: videoID, asOf: asOf) }
       guard output.resolvedFormat == .table else {
         try output.emit(QueryTables.cardSummary(card))
         return

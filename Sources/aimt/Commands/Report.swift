@@ -70,7 +70,10 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-      let store = try ledger.openForReading()
+      try ledger.reading { store in try run(store) }
+    }
+
+    private func run(_ store: Ledger) throws {
       var query = RoiQuery()
       query.grouping = by
       query.window = window
@@ -230,7 +233,10 @@ struct ShortlistCommand: ParsableCommand {
     query.minEngagement = minEngagement
     query.filter = filters.filter
     query.limit = limit
-    let list = try ledger.openForReading().shortlist(query)
+    try ledger.reading { store in try print(store.shortlist(query)) }
+  }
+
+  private func print(_ list: Shortlist) throws {
     if !explain {
       try output.emit(QueryTables.shortlist(list))
     } else if output.resolvedFormat == .table {
@@ -280,6 +286,6 @@ struct Advise: ParsableCommand {
     query.window = max(window, 1)
     query.floor = floor
     query.filter = filters.filter
-    try output.emit(QueryTables.advice(try ledger.openForReading().advise(query)))
+    try ledger.reading { store in try output.emit(QueryTables.advice(try store.advise(query))) }
   }
 }
