@@ -36,10 +36,19 @@ struct AIMT: ParsableCommand {
       Terminal.writeError("aimt: \(error.message)\n")
       Foundation.exit(error.exitCode)
     } catch {
-      exit(withError: error)
+      // Help, --version and completion scripts print as argument-parser prints them; an
+      // error's message can quote an argument, so its control characters are escaped.
+      let code = exitCode(for: error)
+      guard !code.isSuccess else { exit(withError: error) }
+      let message = fullMessage(for: error)
+      if !message.isEmpty { Terminal.writeError(message + "\n") }
+      Foundation.exit(code.rawValue)
     }
   }
 }
+
+/// The version `aimt --version` prints.
+let aimtVersion = "0.9.0"
 
 /// `aimt --db PATH kol list` reads as `aimt kol list --db PATH`: every command takes `--db`,
 /// and users put it first as often as last.
