@@ -328,6 +328,13 @@ private let hostile = "a\u{1B}[2Jb\u{7}\u{9B}c\u{202E}d\nline"
   let cost = try cli.run(day + ["--cost", "-5"])
   #expect(cost.status == 65)
   #expect(cost.stderr.contains("cost"), "\(cost.stderr)")
+  let followers = try cli.run(["kol", "add", "dy9", "--followers", "-5"])
+  #expect(followers.status == 65, "\(followers.stderr)")
+  let budget = try cli.run([
+    "placement", "add", "P9", "--video-id", "v1", "--tool", "dou_plus", "--budget", "-500",
+    "--start", "2026-05-04 10:00",
+  ])
+  #expect(budget.status == 65, "\(budget.stderr)")
 }
 
 @Test func versionNamesAimtAndTheLedgerSchemaItWrites() throws {
