@@ -15,6 +15,7 @@ struct AIMT: ParsableCommand {
       Shell completion: aimt --generate-completion-script bash|zsh|fish.
       Example: aimt demo && aimt report roi --db aimt-demo.db --window 7 --limit 10
       """,
+    version: versionLine,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,
       PromotionCommand.self, Import.self, Log.self, Report.self, ShortlistCommand.self,
@@ -49,6 +50,11 @@ struct AIMT: ParsableCommand {
 
 /// The version `aimt --version` prints.
 let aimtVersion = "0.9.0"
+
+/// What `aimt --version` prints: the version and the schema this aimt writes (its last
+/// migration), which says whether a ledger written elsewhere will open here.
+let versionLine =
+  "aimt \(aimtVersion) (ledger schema \(Schema.migrations.last?.identifier ?? "none"))"
 
 /// `aimt --db PATH kol list` reads as `aimt kol list --db PATH`: every command takes `--db`,
 /// and users put it first as often as last.
