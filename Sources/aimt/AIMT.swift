@@ -15,6 +15,7 @@ struct AIMT: ParsableCommand {
       Shell completion: aimt --generate-completion-script bash|zsh|fish.
       Example: aimt demo && aimt report roi --db aimt-demo.db --window 7 --limit 10
       """,
+    version: versionLine,
     subcommands: [
       Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,
       PromotionCommand.self, Import.self, Log.self, Report.self, ShortlistCommand.self,
@@ -36,10 +37,24 @@ struct AIMT: ParsableCommand {
       Terminal.writeError("aimt: \(error.message)\n")
       Foundation.exit(error.exitCode)
     } catch {
-      exit(withError: error)
+      // Help, --version and completion scripts print as argument-parser prints them; an
+      // error's message can quote an argument, so its control characters are escaped.
+      let code = exitCode(for: error)
+      guard !code.isSuccess else { exit(withError: error) }
+      let message = fullMessage(for: error)
+      if !message.isEmpty { Terminal.writeError(message + "\n") }
+      Foundation.exit(code.rawValue)
     }
   }
 }
+
+/// The version `aimt --version` prints.
+let aimtVersion = "0.9.0"
+
+/// What `aimt --version` prints: the version and the schema this aimt writes (its last
+/// migration), which says whether a ledger written elsewhere will open here.
+let versionLine =
+  "aimt \(aimtVersion) (ledger schema \(Schema.migrations.last?.identifier ?? "none"))"
 
 /// `aimt --db PATH kol list` reads as `aimt kol list --db PATH`: every command takes `--db`,
 /// and users put it first as often as last.

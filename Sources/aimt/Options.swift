@@ -42,6 +42,11 @@ struct OutputOptions: ParsableArguments {
   @Flag(name: .long, help: "Start CSV output with a UTF-8 BOM so Excel reads Chinese text.")
   var bom = false
 
+  @Flag(
+    name: .long,
+    help: "Print csv/tsv text as stored: no ' before text starting with = + - @ (formulas).")
+  var raw = false
+
   /// The format in effect.
   var resolvedFormat: OutputFormat {
     format ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
@@ -49,7 +54,9 @@ struct OutputOptions: ParsableArguments {
 
   /// Prints a table in the chosen format; throws what went wrong making streamed rows.
   func emit(_ table: OutputTable) throws(LedgerError) {
-    let options = RenderOptions(csvBOM: bom, color: Terminal.useColor)
+    let options = RenderOptions(
+      csvBOM: bom, color: Terminal.useColor, neutraliseFormulas: !raw,
+      escapeControls: Terminal.stdoutIsTerminal)
     render(table, as: resolvedFormat, options: options) { Terminal.write(bytes: $0) }
     if let error = table.stream?.failure.error { throw error }
   }
@@ -64,27 +71,43 @@ enum Terminal {
     stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
   }
 
+  /// Writes a message to standard output; on a terminal its control characters and bidi
+  /// overrides (a value quoted from a file) are shown as `\u{1b}` text, line breaks and tabs
+  /// kept.
   static func write(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    let shown = stdoutIsTerminal ? ControlEscaping.escaped(text, keeping: "\n\t") : text
+    FileHandle.standardOutput.write(Data(shown.utf8))
   }
 
   static func write(bytes: [UInt8]) {
     FileHandle.standardOutput.write(Data(bytes))
   }
 
+  /// Writes a message to standard error, its control characters and bidi overrides shown as
+  /// `\u{1b}` text (line breaks kept): messages quote values from files and the command line,
+  /// which must not clear or retitle the terminal.
   static func writeError(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    FileHandle.standardError.write(Data(ControlEscaping.escaped(text, keeping: "\n").utf8))
+  }
+
+  /// Replaces the progress line on a terminal's standard error with `text` (escaped as by
+  /// ``writeError(_:)``); an empty `text` just clears the line.
+  static func writeProgress(_ text: String) {
+    FileHandle.standardError.write(Data(("\r\u{1B}[K" + ControlEscaping.escaped(text)).utf8))
   }
 
   /// Prints a ledger error: each data problem on its own line, otherwise one sentence.
+  ///
+  /// A line break inside a problem (a quoted value's) is shown as `\u{a}`, so every problem
+  /// stays one `FILE:LINE: column: message` line.
   static func printError(_ error: LedgerError) {
     switch error {
     case .invalidData(let problems):
-      for problem in problems { writeError("\(problem)\n") }
+      for problem in problems { writeError(ControlEscaping.escaped(problem.description) + "\n") }
       let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
       writeError("aimt: \(count); nothing was written\n")
     default:
-      writeError("aimt: error: \(error)\n")
+      writeError("aimt: error: " + ControlEscaping.escaped(error.description) + "\n")
     }
   }
 }

@@ -28,14 +28,20 @@ final class DemoCSVFile {
   private static let zeroYuan = Array(Money.yuan(0).utf8)
 
   /// Creates (or truncates) `directory/name` and writes the header of `kind`.
+  ///
+  /// The file is private (mode 0600, whatever the umask, set before any data is written): it
+  /// holds spend numbers, like the ledger.
   init(directory: String, kind: RecordKind) throws(LedgerError) {
     self.kind = kind
     name = kind.rawValue + ".csv"
     path = directory + "/" + name
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
       throw .storage(message: "cannot write \(path): check that the folder exists and is writable")
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    guard fchmod(descriptor, 0o600) == 0 else {
+      throw .storage(message: "cannot make \(path) private: \(String(cString: strerror(errno)))")
     }
     self.handle = handle
     buffer.reserveCapacity(Self.flushSize + 4096)

@@ -48,7 +48,8 @@ struct KOLCommand: ParsableCommand {
     @Argument(help: "The KOL's Douyin id (抖音号).") var kolID: String
     @Option var name: String?
     @Option var category: String?
-    @Option(help: "Follower count, e.g. 1,200,000.") var followers: String?
+    @Option(parsing: .unconditional, help: "Follower count, e.g. 1,200,000.")
+    var followers: String?
     @Option(help: "The day of the follower count (YYYY-MM-DD).") var asOf: String?
 
     func run() throws {
@@ -220,7 +221,8 @@ struct PlacementCommand: ParsableCommand {
     @Option(help: "basic, interest, kol_followers, yuntu, laika, kol_behavior or auto.")
     var targeting: String?
     @Option(help: "standard, realtime or explosive.") var strategy: String?
-    @Option(help: "Budget in yuan, e.g. 500 or ¥50,000.") var budget: String?
+    @Option(parsing: .unconditional, help: "Budget in yuan, e.g. 500 or ¥50,000.")
+    var budget: String?
     @Option(help: "YYYY-MM-DD HH:MM[:SS].") var start: String?
     @Option(help: "YYYY-MM-DD HH:MM[:SS], or a date for its end.") var end: String?
 

@@ -62,7 +62,7 @@ struct Import: ParsableCommand {
     let progress: ((ImportProgress) -> Void)? =
       Terminal.stderrIsTerminal ? { Self.showProgress($0, since: started) } : nil
     let report = try store.importFiles(files, options: options, progress: progress)
-    if Terminal.stderrIsTerminal { Terminal.writeError("\r\u{1B}[K") }
+    if Terminal.stderrIsTerminal { Terminal.writeProgress("") }
     for file in report.files {
       let format =
         switch file.format {
@@ -84,7 +84,7 @@ struct Import: ParsableCommand {
     let seconds = max(Date().timeIntervalSince(start), 0.001)
     let percent = progress.totalBytes > 0 ? 100 * progress.bytesRead / progress.totalBytes : 100
     let rate = Int(Double(progress.rows) / seconds)
-    Terminal.writeError(
-      "\r\u{1B}[K\(progress.file): \(progress.rows) rows, \(rate) rows/s, \(percent)%")
+    Terminal.writeProgress(
+      "\(progress.file): \(progress.rows) rows, \(rate) rows/s, \(percent)%")
   }
 }

@@ -75,15 +75,17 @@ struct Log: ParsableCommand {
   @Argument(help: "The day, YYYY-MM-DD.") var date: String
   @Argument(help: "The video id.") var videoID: String
   @Argument(help: "natural or a tool.") var source: String
-  @Option(help: "Impressions (plays) that day.") var impressions: String
+  // The numbers take the next word even when it starts with '-' (`--gmv -1`), so a negative
+  // value gets the ledger's own message instead of argument-parser's "Missing value".
+  @Option(parsing: .unconditional, help: "Impressions (plays) that day.") var impressions: String
   @Option(help: "The order id, when the numbers belong to one order.") var placementID: String?
-  @Option(help: "Spend in yuan.") var cost: String?
-  @Option(help: "GMV in yuan.") var gmv: String?
-  @Option var orders: String?
-  @Option var likes: String?
-  @Option var comments: String?
-  @Option var shares: String?
-  @Option var follows: String?
+  @Option(parsing: .unconditional, help: "Spend in yuan.") var cost: String?
+  @Option(parsing: .unconditional, help: "GMV in yuan.") var gmv: String?
+  @Option(parsing: .unconditional) var orders: String?
+  @Option(parsing: .unconditional) var likes: String?
+  @Option(parsing: .unconditional) var comments: String?
+  @Option(parsing: .unconditional) var shares: String?
+  @Option(parsing: .unconditional) var follows: String?
   @Flag(name: .long, help: "Create the video if it does not exist yet.") var createMissing = false
 
   func run() throws {

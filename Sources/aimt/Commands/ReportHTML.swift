@@ -51,14 +51,61 @@ struct ReportHTML: ParsableCommand {
       Terminal.write(page)
       return
     }
-    do {
-      try Data(page.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-    } catch {
-      throw CommandFailure(
-        message: "cannot write \(output): \(error.localizedDescription)", exitCode: 1)
-    }
+    try writePrivately(Array(page.utf8), to: output)
     let range = data.since.flatMap { since in data.asOf.map { " \(since) to \($0)" } } ?? ""
     Terminal.write("wrote \(output): review of \(brand)\(range)\n")
+  }
+
+  /// Writes the page so that only its owner can read it (mode 0600, like the ledger: it holds
+  /// spend data) and no reader sees half of it: a temporary file beside `path`, created 0600,
+  /// then renamed over it.
+  ///
+  /// A failure names what to do: the folder to create, the folder that cannot be written.
+  private func writePrivately(_ bytes: [UInt8], to path: String) throws(CommandFailure) {
+    let url = URL(fileURLWithPath: path)
+    let name = url.lastPathComponent
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let temporary = url.deletingLastPathComponent()
+      .appendingPathComponent(".\(name).\(getpid()).tmp").path
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw failure(errno, path: path, folder: folder) }
+    var error: Int32 = fchmod(descriptor, 0o600) == 0 ? 0 : errno
+    var written = 0
+    while error == 0, written < bytes.count {
+      let count = bytes[written...].withUnsafeBytes { rest in
+        Foundation.write(descriptor, rest.baseAddress, rest.count)
+      }
+      if count > 0 {
+        written += count
+      } else if count == 0 || errno != EINTR {
+        error = count == 0 ? EIO : errno
+      }
+    }
+    if close(descriptor) != 0, error == 0 { error = errno }
+    if error == 0, rename(temporary, path) != 0 { error = errno }
+    guard error != 0 else { return }
+    unlink(temporary)
+    throw failure(error, path: path, folder: folder)
+  }
+
+  /// What went wrong writing `path` in `folder`, and what to do about it.
+  private func failure(_ code: Int32, path: String, folder: String) -> CommandFailure {
+    let reason =
+      switch code {
+      case ENOENT:
+        "the folder \(folder) does not exist; create it (mkdir -p \(shellQuoted(folder))) "
+          + "or choose another -o path"
+      case EACCES, EPERM:
+        "permission denied: you cannot create files in the folder \(folder); "
+          + "choose another -o path or ask for write access to it"
+      case EROFS: "the folder \(folder) is on a read-only disk; choose another -o path"
+      case ENOTDIR: "a part of \(folder) is a file, not a folder; choose another -o path"
+      case EISDIR: "it is a folder; give a file name, e.g. -o \(path)/review.html"
+      case ENOSPC, EDQUOT: "the disk is full; free some space or choose another -o path"
+      default: String(cString: strerror(code))
+      }
+    return CommandFailure(message: "cannot write \(path): \(reason)", exitCode: 1)
   }
 
   /// The command that rebuilds this page, with the day it was made for.

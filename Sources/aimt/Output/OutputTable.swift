@@ -131,4 +131,10 @@ struct RenderOptions: Sendable {
   var csvBOM: Bool = false
   /// Bold the table header with ANSI escapes (only for a table on a colour terminal).
   var color: Bool = false
+  /// Put a `'` before csv and tsv text that a spreadsheet would run as a formula (`=…`,
+  /// `+…`, `-…`, `@…`, tab, CR), numbers excepted; `--raw` turns it off.
+  var neutraliseFormulas: Bool = true
+  /// Show control characters and bidi overrides of the data as `\u{1b}`-style text (json:
+  /// `\u001b`), for output to a terminal; files and pipes get the bytes.
+  var escapeControls: Bool = false
 }

@@ -34,14 +34,18 @@ func render(
       flush(&out)
     }
   case .markdown:
-    MarkdownFormat.render(table) {
+    MarkdownFormat.render(table, escapeControls: options.escapeControls) {
       out.append($0)
       flush(&out)
     }
-  case .csv: DelimitedFormat.renderCSV(table, bom: options.csvBOM, into: &out, flush: flush)
-  case .tsv: DelimitedFormat.renderTSV(table, into: &out, flush: flush)
-  case .json: JSONFormat.renderArray(table, into: &out, flush: flush)
-  case .ndjson: JSONFormat.renderLines(table, into: &out, flush: flush)
+  case .csv: DelimitedFormat.renderCSV(table, options: options, into: &out, flush: flush)
+  case .tsv: DelimitedFormat.renderTSV(table, options: options, into: &out, flush: flush)
+  case .json:
+    JSONFormat.renderArray(
+      table, escapeControls: options.escapeControls, into: &out, flush: flush)
+  case .ndjson:
+    JSONFormat.renderLines(
+      table, escapeControls: options.escapeControls, into: &out, flush: flush)
   }
   if !out.isEmpty { write(out.bytes) }
 }
@@ -224,12 +228,13 @@ private enum TableFormat {
     return text
   }
 
-  /// Blanks control characters (tab, newline, escape, …) so a cell stays on its line and
-  /// cannot send escape sequences to the terminal.
+  /// Blanks control characters (tab, newline, escape, …) and bidi overrides so a cell stays
+  /// on its line, reads as it is stored and cannot send escape sequences to the terminal.
   static func clean(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    guard ControlEscaping.mayBeUnsafe(text),
+      text.unicodeScalars.contains(where: ControlEscaping.isUnsafe)
     else { return text }
-    return replacingScalars(text) { $0.properties.generalCategory == .control ? " " : nil }
+    return replacingScalars(text) { ControlEscaping.isUnsafe($0) ? " " : nil }
   }
 }
 
@@ -238,30 +243,48 @@ private enum TableFormat {
 /// Comma- and tab-separated values, header row first.
 private enum DelimitedFormat {
   /// RFC 4180: commas, CRLF line ends, a field quoted only when it holds a comma, quote, CR or
-  /// LF, quotes doubled; with `bom`, a UTF-8 BOM first so Excel on Windows reads Chinese text.
+  /// LF, quotes doubled; with `csvBOM`, a UTF-8 BOM first so Excel on Windows reads Chinese
+  /// text.
+  ///
+  /// Text a spreadsheet would run as a formula gets a `'` in front (unless
+  /// `neutraliseFormulas` is off); for a terminal, control characters other than LF are shown
+  /// as `\u{1b}` text.
   static func renderCSV(
-    _ table: OutputTable, bom: Bool, into out: inout TextBuffer,
+    _ table: OutputTable, options: RenderOptions, into out: inout TextBuffer,
     flush: (inout TextBuffer) -> Void
   ) {
     guard !table.columns.isEmpty else { return }
-    if bom { out.append("\u{FEFF}") }
-    render(table, separator: ",", end: "\r\n", field: csvField, into: &out, flush: flush)
+    if options.csvBOM { out.append("\u{FEFF}") }
+    let neutralise = options.neutraliseFormulas
+    let escape = options.escapeControls
+    render(table, separator: ",", end: "\r\n", into: &out, flush: flush) { text in
+      var text = neutralise ? ControlEscaping.neutralised(text) : text
+      if escape { text = ControlEscaping.escaped(text, keeping: "\n") }
+      return csvField(text)
+    }
   }
 
   /// Tabs between fields, LF line ends, header first.
   ///
   /// TSV has no quoting, so a tab, CR or LF inside a field becomes a space (as sqlite-utils
-  /// does); each row then stays one line with the right number of fields.
+  /// does); each row then stays one line with the right number of fields. Formulas and
+  /// control characters are treated as in csv.
   static func renderTSV(
-    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+    _ table: OutputTable, options: RenderOptions, into out: inout TextBuffer,
+    flush: (inout TextBuffer) -> Void
   ) {
-    render(table, separator: "\t", end: "\n", field: tsvField, into: &out, flush: flush)
+    let neutralise = options.neutraliseFormulas
+    let escape = options.escapeControls
+    render(table, separator: "\t", end: "\n", into: &out, flush: flush) { text in
+      let field = tsvField(neutralise ? ControlEscaping.neutralised(text) : text)
+      return escape ? ControlEscaping.escaped(field) : field
+    }
   }
 
   /// The header line, then one line per row: one field per column (missing cells empty).
   static func render(
-    _ table: OutputTable, separator: String, end: String, field: (String) -> String,
-    into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+    _ table: OutputTable, separator: String, end: String, into out: inout TextBuffer,
+    flush: (inout TextBuffer) -> Void, field: (String) -> String
   ) {
     let count = table.columns.count
     guard count > 0 else { return }
@@ -299,13 +322,14 @@ private enum DelimitedFormat {
 private enum JSONFormat {
   /// `[`, one object per line separated by commas, `]`; `[]` when there are no rows.
   static func renderArray(
-    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+    _ table: OutputTable, escapeControls: Bool, into out: inout TextBuffer,
+    flush: (inout TextBuffer) -> Void
   ) {
-    let keys = table.columns.map { string($0.key) + ":" }
+    let keys = table.columns.map { string($0.key, escapeControls: escapeControls) + ":" }
     var first = true
     table.forEachRow { row in
       out.append(first ? "[\n" : ",\n")
-      object(row, keys: keys, into: &out)
+      object(row, keys: keys, escapeControls: escapeControls, into: &out)
       first = false
       flush(&out)
     }
@@ -314,11 +338,12 @@ private enum JSONFormat {
 
   /// One object per line (NDJSON / JSON Lines); nothing at all when there are no rows.
   static func renderLines(
-    _ table: OutputTable, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void
+    _ table: OutputTable, escapeControls: Bool, into out: inout TextBuffer,
+    flush: (inout TextBuffer) -> Void
   ) {
-    let keys = table.columns.map { string($0.key) + ":" }
+    let keys = table.columns.map { string($0.key, escapeControls: escapeControls) + ":" }
     table.forEachRow { row in
-      object(row, keys: keys, into: &out)
+      object(row, keys: keys, escapeControls: escapeControls, into: &out)
       out.append(ascii: "\n")
       flush(&out)
     }
@@ -326,22 +351,24 @@ private enum JSONFormat {
 
   /// One row as a compact object keyed by the (already encoded) `"key":` prefixes, in column
   /// order; a missing cell is `null`.
-  static func object(_ row: [Cell], keys: [String], into out: inout TextBuffer) {
+  static func object(
+    _ row: [Cell], keys: [String], escapeControls: Bool, into out: inout TextBuffer
+  ) {
     out.append(ascii: "{")
     for (index, key) in keys.enumerated() {
       if index > 0 { out.append(ascii: ",") }
       out.append(key)
-      value(index < row.count ? row[index] : .null, into: &out)
+      value(index < row.count ? row[index] : .null, escapeControls: escapeControls, into: &out)
     }
     out.append(ascii: "}")
   }
 
   /// A cell as a JSON value: money as an exact decimal number, a ratio as its nearest Double,
   /// NaN and infinity as `null`.
-  static func value(_ cell: Cell, into out: inout TextBuffer) {
+  static func value(_ cell: Cell, escapeControls: Bool, into out: inout TextBuffer) {
     switch cell {
     case .null: out.append("null")
-    case .text(let text): out.append(string(text))
+    case .text(let text): out.append(string(text, escapeControls: escapeControls))
     case .int(let int): out.append(int)
     case .money(let fen): out.appendJSON(fen: fen)
     case .ratio(let value, _): out.append(value.value.description)
@@ -351,16 +378,19 @@ private enum JSONFormat {
   }
 
   /// A JSON string literal per RFC 8259: quote and backslash escaped, control characters as
-  /// `\u00XX`, everything else (Chinese, `/`) kept as UTF-8.
-  static func string(_ text: String) -> String {
-    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+  /// `\u00XX`, everything else (Chinese, `/`) kept as UTF-8; with `escapeControls` (for a
+  /// terminal) DEL, C1 controls and bidi overrides are escaped too, which decodes the same.
+  static func string(_ text: String, escapeControls: Bool = false) -> String {
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+      && !(escapeControls && ControlEscaping.mayBeUnsafe(text))
+    {
       return "\"" + text + "\""
     }
     let escaped = replacingScalars(text) { scalar in
       switch scalar {
       case "\"": return "\\\""
       case "\\": return "\\\\"
-      case _ where scalar.value < 0x20:
+      case _ where scalar.value < 0x20 || (escapeControls && ControlEscaping.isUnsafe(scalar)):
         let hex = String(scalar.value, radix: 16)
         return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
       default: return nil
@@ -375,14 +405,19 @@ private enum JSONFormat {
 /// A GitHub pipe table: header, `|---|` row (`---:` for numeric columns), one line per row.
 private enum MarkdownFormat {
   /// Writes the table; with no rows, just the header and its `|---|` row.
-  static func render(_ table: OutputTable, emit: (String) -> Void) {
+  ///
+  /// With `escapeControls` (for a terminal), control characters other than line breaks are
+  /// shown as `\u{1b}` text.
+  static func render(_ table: OutputTable, escapeControls: Bool, emit: (String) -> Void) {
     let count = table.columns.count
     guard count > 0 else { return }
-    emit(line(table.columns.map(\.key)))
+    let shown: (String) -> String =
+      escapeControls ? { ControlEscaping.escaped($0, keeping: "\r\n") } : { $0 }
+    emit(line(table.columns.map { shown($0.key) }))
     let rule = numericColumns(table).map { $0 ? "---:" : "---" }
     emit("|" + rule.joined(separator: "|") + "|\n")
     table.forEachRow { row in
-      emit(line(cells(row, count: count).map { $0.rendered() ?? TableFormat.empty }))
+      emit(line(cells(row, count: count).map { shown($0.rendered() ?? TableFormat.empty) }))
     }
   }
 
