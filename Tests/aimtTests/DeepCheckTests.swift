@@ -48,3 +48,35 @@ private func ledgerWithHistory() throws -> CLI {
   let deep = try cli.run(["check", "--deep"])
   #expect(deep.status == 65 && deep.stderr.contains("broken no longer compiles"))
 }
+
+@Test func deepCheckFindsAMissingOrAlteredViewIndexOrTableAndAForeignTrigger() throws {
+  let cli = try ledgerWithHistory()
+  _ = try cli.sqlite3(
+    "aimt.db",
+    """
+    DROP VIEW video_daily; DROP INDEX placement_by_video;
+    DROP VIEW kol_latest; CREATE VIEW kol_latest AS SELECT 1 AS kol_id;
+    CREATE TRIGGER sneaky AFTER INSERT ON metric BEGIN UPDATE metric SET gmv = 0; END;
+    """)
+  try cli.ok("check")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65)
+  for text in [
+    "view video_daily is missing; run 'aimt init' to restore it",
+    "index placement_by_video is missing", "view kol_latest differs from the one aimt made",
+    "trigger sneaky is not aimt's",
+  ] {
+    #expect(deep.stderr.contains(text), "\(text): \(deep.stderr)")
+  }
+  // init puts back the views and the index; the foreign trigger is for the user to drop.
+  let restored = try cli.ok("init").stdout
+  #expect(restored.contains("restored view video_daily"))
+  #expect(restored.contains("restored view kol_latest"))
+  #expect(restored.contains("restored index placement_by_video"))
+  let again = try cli.run(["check", "--deep"])
+  #expect(again.status == 65)
+  #expect(!again.stderr.contains("video_daily") && again.stderr.contains("trigger sneaky"))
+  _ = try cli.sqlite3("aimt.db", "DROP TRIGGER sneaky")
+  try cli.ok("check", "--deep")
+  #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM video_daily") == "1\n")
+}

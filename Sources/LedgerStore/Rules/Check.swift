@@ -214,6 +214,7 @@ extension Ledger {
             + "but its last recorded change wrote \(row["new_value"] as DatabaseValue); "
             + "it was changed outside aimt"))
     }
+    findings += try Ledger.schemaFindings(db)
     // Every view still compiles against the tables (a view naming a dropped column fails).
     let views = try String.fetchAll(
       db, sql: "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")

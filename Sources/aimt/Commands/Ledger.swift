@@ -10,6 +10,9 @@ struct Init: ParsableCommand {
 
   func run() throws {
     let store = try Ledger.open(path: ledger.path, create: true)
+    for object in try store.restoreSchemaObjects() {
+      Terminal.write("restored \(object), which was missing or altered\n")
+    }
     let migrations = try store.appliedMigrations()
     Terminal.write(
       "ledger \(ledger.path) ready (schema \(migrations.last ?? "none"), "
