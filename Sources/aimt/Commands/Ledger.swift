@@ -162,9 +162,9 @@ struct Backup: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Copy the ledger to a new file, consistently, even while others write to it.",
     discussion: """
-      The copy is written under a temporary name beside FILE (.FILE.aimt-tmp-XXXXXX) and
-      renamed when it is whole, so FILE is either a complete ledger or not there at all;
-      Ctrl-C removes the temporary file.
+      The copy is written under a temporary name beside FILE
+      (.FILE.aimt-tmp-XXXXXX) and renamed when it is whole, so FILE is either a
+      complete ledger or not there at all; Ctrl-C removes the temporary file.
       Example: aimt backup backups/brand-2026-05-01.db
       """)
   @OptionGroup var ledger: LedgerOptions
