@@ -240,34 +240,6 @@ public final class Ledger: Sendable {
       throw LedgerError(error, path: path, doing: "reading the ledger")
     }
   }
-
-  /// Copies the ledger to `destination` with SQLite's online backup API: a consistent copy even
-  /// while other processes write.
-  ///
-  /// The copy is created with mode 0600.
-  public func backup(to destination: String) throws(LedgerError) {
-    if FileManager.default.fileExists(atPath: destination) {
-      throw .invalidData([
-        SourceLocation.commandLine.problem(
-          "FILE", "\(destination) already exists; choose a new file name (aimt never overwrites)")
-      ])
-    }
-    let fd = Foundation.open(destination, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-    if fd < 0 {
-      let reason = String(cString: strerror(errno)).lowercased()
-      throw .cannotOpen(path: destination, reason: reason)
-    }
-    close(fd)
-    do {
-      let target = try DatabaseQueue(path: destination)
-      try writer.backup(to: target)
-      try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
-      try target.close()
-    } catch {
-      try? FileManager.default.removeItem(atPath: destination)
-      throw LedgerError(error, path: destination, doing: "writing the backup")
-    }
-  }
 }
 
 extension LedgerError {

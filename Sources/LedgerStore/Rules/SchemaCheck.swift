@@ -66,9 +66,10 @@ extension Ledger {
       : "run 'aimt init' to restore it"
   }
 
-  /// Puts back every index and view of aimt's schema that is missing or altered, and returns
-  /// their names: what `aimt init` does after bringing the schema up to date. Tables are left
-  /// alone (their data cannot be recreated); `check --deep` names them.
+  /// Puts back every index and view of aimt's schema that is missing or altered.
+  ///
+  /// Returns what it restored. `aimt init` runs it after bringing the schema up to date. Tables
+  /// are left alone (their data cannot be recreated); `check --deep` names them.
   public func restoreSchemaObjects() throws(LedgerError) -> [String] {
     let expected: [SchemaObject]
     do {

@@ -167,12 +167,25 @@ struct Check: ParsableCommand {
 struct Backup: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Copy the ledger to a new file, consistently, even while others write to it.",
-    discussion: "Example: aimt backup backups/brand-2026-05-01.db")
+    discussion: """
+      The copy is written under a temporary name beside FILE
+      (.FILE.aimt-tmp-XXXXXX) and renamed when it is whole, so FILE is either a
+      complete ledger or not there at all; Ctrl-C removes the temporary file.
+      Example: aimt backup backups/brand-2026-05-01.db
+      """)
   @OptionGroup var ledger: LedgerOptions
   @Argument(help: "The new file (never overwritten).") var file: String
 
   func run() throws {
-    try ledger.openForReading().backup(to: file)
+    let store = try ledger.openForReading()
+    do throws(LedgerError) {
+      try store.backup(to: file)
+    } catch {
+      // The file name is taken: a problem with the command line, said in one sentence.
+      guard case .invalidData(let problems) = error else { throw error }
+      throw CommandFailure(
+        message: "error: " + problems.map(\.message).joined(separator: "; "), exitCode: 65)
+    }
     Terminal.write("backed up \(ledger.path) to \(file)\n")
   }
 }
