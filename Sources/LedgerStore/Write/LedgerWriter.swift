@@ -107,6 +107,8 @@ public final class LedgerWriter {
   /// Where each Dou+ metric row of this write came from, to name its line if it falls inside a
   /// content-service booking.
   private var douPlusLocations: [DouPlusRowKey: SourceLocation] = [:]
+  /// Where each entity key of this write's files was first given.
+  private var entityLocations: [String: SourceLocation] = [:]
   private let createdAt: String
 
   init(db: Database, options: WriteOptions) {
@@ -220,7 +222,11 @@ public final class LedgerWriter {
 
   /// Inserts or updates a KOL, and its follower count for the day when given.
   public func upsert(_ input: KOLInput, at location: SourceLocation) throws {
-    guard checkKey(input.kolID, column: "kol_id", at: location) else { return }
+    guard checkKey(input.kolID, column: "kol_id", at: location),
+      firstSighting(
+        "KOL \(input.kolID)" + (input.asOf.map { " as of \($0)" } ?? ""), column: "kol_id",
+        at: location)
+    else { return }
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM kol WHERE kol_id = ?", arguments: [input.kolID])
     var fields: [(String, DatabaseValue)] = []
@@ -256,7 +262,9 @@ public final class LedgerWriter {
   ///
   /// Its brand is created when new; its KOL must exist unless the write creates missing parents.
   public func upsert(_ input: VideoInput, at location: SourceLocation) throws {
-    guard checkKey(input.videoID, column: "video_id", at: location) else { return }
+    guard checkKey(input.videoID, column: "video_id", at: location),
+      firstSighting("video \(input.videoID)", column: "video_id", at: location)
+    else { return }
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM video WHERE video_id = ?", arguments: [input.videoID])
     var fields: [(String, DatabaseValue)] = []
@@ -289,7 +297,9 @@ public final class LedgerWriter {
   /// Inserts or updates a placement, checking the budget and date rules on the merged record
   /// (and, when the write finishes, that no Dou+ and content service overlap on a video).
   public func upsert(_ input: PlacementInput, at location: SourceLocation) throws {
-    guard checkKey(input.placementID, column: "placement_id", at: location) else { return }
+    guard checkKey(input.placementID, column: "placement_id", at: location),
+      firstSighting("placement \(input.placementID)", column: "placement_id", at: location)
+    else { return }
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM placement WHERE placement_id = ?", arguments: [input.placementID])
     var fields: [(String, DatabaseValue)] = []
@@ -723,7 +733,10 @@ public final class LedgerWriter {
   ///
   /// The brand must exist unless the write creates missing parents.
   public func upsert(_ input: AudienceInput, at location: SourceLocation) throws {
-    guard checkKey(input.brand, column: "brand", at: location) else { return }
+    guard checkKey(input.brand, column: "brand", at: location),
+      firstSighting(
+        "the 5A snapshot of \(input.brand) on \(input.day)", column: "date", at: location)
+    else { return }
     let brandExists =
       try Bool.fetchOne(
         db, sql: "SELECT EXISTS (SELECT 1 FROM brand WHERE name = ?)", arguments: [input.brand])
@@ -767,7 +780,9 @@ public final class LedgerWriter {
 
   /// Inserts or updates a promotion (a sale and its dates).
   public func upsert(_ input: PromotionInput, at location: SourceLocation) throws {
-    guard checkKey(input.name, column: "promotion", at: location) else { return }
+    guard checkKey(input.name, column: "promotion", at: location),
+      firstSighting("promotion \(input.name)", column: "promotion", at: location)
+    else { return }
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM promotion WHERE name = ?", arguments: [input.name])
     let storedStart: String? = existing?["start"]
@@ -795,6 +810,22 @@ public final class LedgerWriter {
   }
 
   // MARK: - References
+
+  /// True the first time a file of this write gives `what` (an entity's key); a second row
+  /// with the same key is a problem naming both lines, never a silent overwrite.
+  private func firstSighting(_ what: String, column: String, at location: SourceLocation) -> Bool {
+    guard location.file != nil else { return true }
+    if let first = entityLocations[what] {
+      report(
+        location.problem(
+          column,
+          "\(what) is given twice in this import (first on \(FirstSeen(file: first.file, line: first.line).describe(relativeTo: location))); "
+            + "keep one row for it"))
+      return false
+    }
+    entityLocations[what] = location
+    return true
+  }
 
   private func checkKey(_ key: String, column: String, at location: SourceLocation) -> Bool {
     if key.isEmpty {
