@@ -131,7 +131,9 @@ struct History: ParsableCommand {
         throw LedgerError.invalidData([SourceLocation.commandLine.problem("--date", error.message)])
       }
     }
-    try output.emit(Tables.revisions(try ledger.open().history(videoID: videoID, date: day)))
+    try output.emit(
+      Tables.revisions(
+        try ledger.open().history(videoID: TextNormalization.normalized(videoID), date: day)))
   }
 }
 
