@@ -93,10 +93,19 @@ private func write(_ cli: CLI, _ name: String, _ text: String) throws {
 @Test func decomposedAndComposedSpellingsAreOneKey() throws {
   let cli = try CLI()
   try cli.ok("init")
-  try cli.ok("video", "add", "caf\u{E9}", "--kol-id", "dy1", "--create-missing")
+  // Swift's String compares canonically, SQLite compares bytes: the ledger stores NFC.
+  try cli.ok("video", "add", "cafe\u{301}", "--kol-id", "dy1", "--create-missing")
+  try write(cli, "v.csv", "video_id,title\nte\u{301}\u{3000},cafe\u{301}\n")
+  try cli.ok("import", "videos", "v.csv", "--create-missing")
   try write(cli, "m.csv", "date,video_id,source,impressions\n2026-05-01,cafe\u{301},natural,5\n")
   try cli.ok("import", "metrics", "m.csv")
-  #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM video") == "1\n")
+  #expect(
+    try cli.sqlite3(
+      "aimt.db", "SELECT video_id FROM video WHERE video_id IN ('caf\u{E9}', 't\u{E9}') ORDER BY 1")
+      == "caf\u{E9}\nt\u{E9}\n")
+  #expect(
+    try cli.sqlite3("aimt.db", "SELECT title FROM video WHERE title = 'caf\u{E9}'") == "caf\u{E9}\n"
+  )
   #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM metric") == "1\n")
 }
 
