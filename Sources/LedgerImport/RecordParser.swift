@@ -182,10 +182,12 @@ public struct RecordParser {
     }
   }
 
+  /// A field's text as ``TextNormalization`` normalises every key and text (trimmed of
+  /// Unicode whitespace and zero-width characters, NFC); nil when empty.
   private func text(_ column: String, _ fields: [String: String]) -> String? {
     guard let value = fields[column] else { return nil }
-    let trimmed = value.trimmingCharacters(in: .whitespaces)
-    return trimmed.isEmpty ? nil : trimmed
+    let normalized = TextNormalization.normalized(value)
+    return normalized.isEmpty ? nil : normalized
   }
 
   private mutating func required(
@@ -225,7 +227,7 @@ public struct RecordParser {
 
   /// A source named as the SPEC or the exports name it (`natural`, `自然流量`, `DOU+`, …).
   public static func parseSource(_ text: String) -> Source? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = TextNormalization.normalized(text)
     return Source(rawValue: trimmed) ?? Source(rawValue: trimmed.lowercased())
       ?? sourceAliases[trimmed] ?? sourceAliases[trimmed.lowercased()]
   }

@@ -35,6 +35,12 @@ public struct ImportOptions: Sendable {
   /// Record each batch's file by its name alone (`metrics.csv`) instead of the path given, for
   /// files read from a temporary folder that will not exist later.
   public var recordsFileNameOnly = false
+  /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
+  /// be in some file's header.
+  public var ignoredColumns: [String] = []
+  /// Asked between batches of rows: true stops the import, which then writes nothing and
+  /// throws ``ImportInterruption/message`` (Ctrl-C).
+  public var isCancelled: (@Sendable () -> Bool)?
 
   /// Options for importing files of `kind` with everything else at its default.
   public init(kind: RecordKind) { self.kind = kind }
@@ -58,14 +64,31 @@ public struct FileReport: Sendable, Equatable {
   public var format: String
   public var rows: Int
   /// Header cells the profile does not map (kept out of the ledger).
-  public var ignoredColumns: [String]
+  public var ignoredColumns: [String] { ignored.map(\.name) }
+  /// The same with the reason each is left out.
+  public var ignored: [IgnoredColumn]
 }
 
 /// What an import did: per file, and the write's counts per kind.
 public struct ImportReport: Sendable, Equatable {
   public var files: [FileReport]
   public var summary: WriteSummary
+
+  /// The header cells left out of the import, each once however many files carry it.
+  public var ignoredColumns: [IgnoredColumn] {
+    var seen: Set<IgnoredColumn> = []
+    return files.flatMap(\.ignored).filter { seen.insert($0).inserted }
+  }
 }
+
+/// How an interrupted import ends (``ImportOptions/isCancelled``).
+public enum ImportInterruption {
+  /// What the error of an interrupted import says.
+  public static let message = "interrupted: nothing was written"
+}
+
+/// Thrown inside the write to roll an interrupted import back.
+struct ImportInterrupted: Error {}
 
 extension Ledger {
   /// Imports files of one kind in one transaction: all of them or nothing.
@@ -77,22 +100,53 @@ extension Ledger {
     progress: ((ImportProgress) -> Void)? = nil
   ) throws(LedgerError) -> ImportReport {
     var files: [FileReport] = []
-    let summary = try write(options: options.write) { writer in
-      var metricFiles: [(file: FileImport, batch: Int)] = []
-      for path in paths {
-        let file = FileImport(path: path, options: options, writer: writer)
-        if let report = try file.run(progress: progress) {
-          files.append(report)
-          if options.kind == .metrics { metricFiles.append((file, writer.batchCount)) }
-        }
+    let summary: WriteSummary
+    do {
+      summary = try write(options: options.write) { writer in
+        try importFiles(paths, options: options, into: writer, files: &files, progress: progress)
       }
-      // A duplicate row's earlier row is not kept while importing (millions of rows); the
-      // import fails anyway, so the files are read again to name it.
-      if writer.hasUnplacedDuplicates {
-        for (file, batch) in metricFiles { try file.offerRowsAgain(batch: batch) }
-      }
+    } catch {
+      if options.isCancelled?() == true { throw .storage(message: ImportInterruption.message) }
+      throw error
     }
     return ImportReport(files: files, summary: summary)
+  }
+
+  private func importFiles(
+    _ paths: [String], options: ImportOptions, into writer: LedgerWriter,
+    files: inout [FileReport], progress: ((ImportProgress) -> Void)?
+  ) throws {
+    var metricFiles: [(file: FileImport, batch: Int)] = []
+    var headers: [(file: String, header: [String])] = []
+    for path in paths {
+      if options.isCancelled?() == true { throw ImportInterrupted() }
+      let file = FileImport(path: path, options: options, writer: writer)
+      if let report = try file.run(progress: progress, headers: &headers) {
+        files.append(report)
+        if options.kind == .metrics { metricFiles.append((file, writer.batchCount)) }
+      }
+    }
+    reportUnmatchedIgnores(options.ignoredColumns, headers: headers, into: writer)
+    // A duplicate row's earlier row is not kept while importing (millions of rows); the
+    // import fails anyway, so the files are read again to name it.
+    if writer.hasUnplacedDuplicates {
+      for (file, batch) in metricFiles { try file.offerRowsAgain(batch: batch) }
+    }
+  }
+
+  /// Reports each `--ignore` name that is in no header read (a typo would ignore nothing).
+  private func reportUnmatchedIgnores(
+    _ names: [String], headers: [(file: String, header: [String])], into writer: LedgerWriter
+  ) {
+    let cells = Set(headers.flatMap(\.header).map(HeaderProfile.normalize))
+    for name in names where !cells.contains(HeaderProfile.normalize(name)) {
+      let shown = headers.prefix(3).map { "\($0.file) has: \($0.header.joined(separator: ", "))" }
+      writer.report(
+        SourceLocation.commandLine.problem(
+          "--ignore",
+          "'\(name)' is in no file's header, so it ignores nothing; check its spelling"
+            + (shown.isEmpty ? "" : " (\(shown.joined(separator: "; ")))")))
+    }
   }
 }
 
@@ -106,8 +160,22 @@ struct FileImport {
     writer.report(SourceLocation(file: path, line: line).problem(column, message))
   }
 
-  /// Reads the file and writes its rows; nil when the file could not be read at all.
-  func run(progress: ((ImportProgress) -> Void)?) throws -> FileReport? {
+  /// The normalised `--ignore` names.
+  private var ignoring: Set<String> { Set(options.ignoredColumns.map(HeaderProfile.normalize)) }
+
+  /// The header with the cells named by `--ignore` blanked: no profile maps them.
+  private func visible(_ header: [String]) -> [String] {
+    let ignoring = ignoring
+    guard !ignoring.isEmpty else { return header }
+    return header.map { ignoring.contains(HeaderProfile.normalize($0)) ? "" : $0 }
+  }
+
+  /// Reads the file and writes its rows; nil when it cannot be read or its header is refused.
+  ///
+  /// Appends the header to `headers`.
+  func run(
+    progress: ((ImportProgress) -> Void)?, headers: inout [(file: String, header: [String])]
+  ) throws -> FileReport? {
     let hasher = FileHasher()
     var source: any RecordSource
     do {
@@ -117,10 +185,16 @@ struct FileImport {
       problem(line: max(error.line, 1), "file", error.message)
       return nil
     }
-    guard let (profile, reason) = resolveProfile(header: source.header) else { return nil }
-    let (keys, duplicates) = profile.map(header: source.header)
+    headers.append((path, source.header))
+    let header = visible(source.header)
+    guard let (profile, chosenReason) = resolveProfile(header: header) else { return nil }
+    let (keys, duplicates) = profile.map(header: header)
     for key in duplicates {
-      problem(line: 1, key, "two header cells map to \(key); keep one, or pass --profile")
+      let cells = zip(source.header, keys).filter { $0.1 == key }.map(\.0)
+      problem(
+        line: 1, key,
+        "two header cells map to \(key) (\(cells.joined(separator: ", "))); keep one with "
+          + "--ignore \(cells.last ?? key), or pass --profile")
     }
     let present = Set(keys.compactMap { $0 })
     let missing = options.kind.requiredColumns.filter { column in
@@ -134,6 +208,13 @@ struct FileImport {
       problem(line: 1, column, "no column maps to \(column); \(hint)")
     }
     guard duplicates.isEmpty, missing.isEmpty else { return nil }
+    let check = HeaderCheck(kind: options.kind, profile: profile).check(
+      header: source.header, keys: keys, ignoring: ignoring)
+    for refusal in check.refusals { problem(line: 1, refusal.column, refusal.message) }
+    guard check.refusals.isEmpty else { return nil }
+    let reason =
+      options.profile == .auto
+      ? Profiles.mapsReason(profile, keys: keys, header: source.header) : chosenReason
     try writer.beginBatch(
       BatchInfo(
         command: options.command, kind: options.kind.rawValue,
@@ -148,10 +229,9 @@ struct FileImport {
       : try writeRecords(source, rowReader, columns: keys.count, progress: progress)
     // The reader has seen the whole file by now (a stop on a problem fails the import anyway).
     try writer.recordDigest(hasher.hexDigest())
-    let ignored = zip(source.header, keys).compactMap { header, key in key == nil ? header : nil }
     return FileReport(
       file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
-      format: source.formatName, rows: rows, ignoredColumns: ignored)
+      format: source.formatName, rows: rows, ignored: check.ignored)
   }
 
   /// Writes the records of a file of any kind but metrics, one by one.
@@ -178,6 +258,7 @@ struct FileImport {
       }
       try reader.write(source, at: SourceLocation(file: path, line: source.line), into: writer)
       if writer.problemCount > LedgerWriter.problemLimit { break }
+      if rows & 1023 == 0, options.isCancelled?() == true { throw ImportInterrupted() }
     }
     progress?(
       ImportProgress(
@@ -203,6 +284,7 @@ struct FileImport {
     var reported = 0
     while true {
       let batch = channel.receive()
+      if options.isCancelled?() == true { throw ImportInterrupted() }
       try writer.upsertMetrics(batch, file: path)
       let records = batch.recordsRead
       let last = batch.isLast || writer.problemCount > LedgerWriter.problemLimit
@@ -226,8 +308,9 @@ struct FileImport {
     } catch {
       return
     }
-    guard let (profile, _) = resolveProfile(header: source.header) else { return }
-    let keys = profile.map(header: source.header).keys
+    let header = visible(source.header)
+    guard let (profile, _) = resolveProfile(header: header) else { return }
+    let keys = profile.map(header: header).keys
     let reader = MetricBatchReader(
       source: source,
       reader: RowReader(

@@ -74,7 +74,7 @@ struct RowReader {
   /// millions of rows.
   private mutating func sourceNamed(_ text: String) -> Source? {
     if let known = sourceCache[text] { return known }
-    let source = Self.source(text, profile: profile)
+    let source = Self.source(TextNormalization.normalized(text), profile: profile)
     sourceCache[text] = source
     return source
   }
@@ -105,22 +105,25 @@ struct RowReader {
     if day == nil, !failed { fail("date", "is missing") }
     let videoStart = batch.text.count
     if let index = columns.videoID, index < fieldCount {
-      source.withBytes(at: index) { batch.text.append(contentsOf: trimmed($0)) }
+      source.withBytes(at: index) { TextNormalization.append(normalizing: $0, to: &batch.text) }
     }
     let videoEnd = batch.text.count
     if videoEnd == videoStart { fail("video_id", "is missing; every row needs its video_id") }
     var rowSource = defaultSource
     if let index = columns.source, index < fieldCount {
+      // A file has a handful of source texts and millions of rows: the raw text is looked up
+      // in the cache, and normalised (``TextNormalization``) only the first time it is seen.
       let text = source.withBytes(at: index) { String(decoding: trimmed($0), as: UTF8.self) }
-      if !text.isEmpty {
-        if let known = sourceNamed(text) {
-          rowSource = known
-        } else {
-          rowSource = nil
-          fail(
-            "source",
-            "\"\(text)\" is not one of: " + Source.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+      if let known = text.isEmpty ? nil : sourceNamed(text) {
+        rowSource = known
+      } else if !text.isEmpty, case let normalized = TextNormalization.normalized(text),
+        !normalized.isEmpty
+      {
+        rowSource = nil
+        fail(
+          "source",
+          "\"\(normalized)\" is not one of: "
+            + Source.allCases.map(\.rawValue).joined(separator: ", "))
       } else if rowSource == nil {
         fail("source", "is missing; fill the source column or pass --source SOURCE")
       }
@@ -140,7 +143,7 @@ struct RowReader {
       }
     }
     if let index = columns.placementID, index < fieldCount {
-      source.withBytes(at: index) { batch.text.append(contentsOf: trimmed($0)) }
+      source.withBytes(at: index) { TextNormalization.append(normalizing: $0, to: &batch.text) }
     }
     guard !failed, let day, let rowSource else {
       batch.text.removeSubrange(videoStart...)

@@ -21,6 +21,11 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
   public var columns: [String: String]
   /// Normalised source-cell text → source.
   public var sources: [String: String]
+  /// Normalised headers of columns the export carries that are deliberately not numbers of the
+  /// ledger (clicks, a budget in a metrics file, …): an import leaves them out without asking.
+  public var ignored: Set<String>
+  /// Normalised header → the header as the profile file writes it (for suggestions).
+  public var spellings: [String: String]
 
   /// The unit an export gives money in.
   public enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
@@ -34,7 +39,7 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
 
   /// The fields a profile file may have.
   private enum Field: String, CaseIterable {
-    case name, description, kind, source, columns, sources
+    case name, description, kind, source, columns, sources, ignored
     case moneyUnit = "money_unit"
   }
 
@@ -80,6 +85,22 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
           + "allowed: \(allowedKeys.joined(separator: ", "))")
     }
     columns = try Self.normalised(rawColumns, what: "column")
+    var spellings: [String: String] = [:]
+    for header in rawColumns.keys.sorted() { spellings[Self.normalize(header)] = header }
+    self.spellings = spellings
+    let rawIgnored =
+      try container.decodeIfPresent([String].self, forKey: AnyKey(Field.ignored)) ?? []
+    var ignored: Set<String> = []
+    for header in rawIgnored {
+      let key = Self.normalize(header)
+      guard !key.isEmpty else { throw Self.invalid("ignored \"\(header)\" is empty") }
+      if let column = columns[key] {
+        throw Self.invalid(
+          "\"\(header)\" is both ignored and mapped to \(column); keep it in one of the two")
+      }
+      ignored.insert(key)
+    }
+    self.ignored = ignored
     let rawSources =
       try container.decodeIfPresent([String: String].self, forKey: AnyKey(Field.sources)) ?? [:]
     for (text, value) in rawSources.sorted(by: { $0.key < $1.key })
@@ -266,7 +287,7 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
       let field = path(context.codingPath)
       let expected =
         ["columns", "sources"].contains(field)
-        ? "an object of text values" : "text"
+        ? "an object of text values" : field == "ignored" ? "an array of text" : "text"
       return field.isEmpty
         ? "a profile must be a JSON object"
         : "\"\(field)\" has the wrong type: expected \(expected)"
@@ -330,6 +351,21 @@ public enum Profiles {
   public static func detect(
     kind: String, header: [String]
   ) -> (profile: HeaderProfile, reason: String)? {
+    guard let best = best(kind: kind, header: header) else { return nil }
+    let ignored = zip(header, best.keys).filter {
+      $0.1 == nil && !HeaderProfile.normalize($0.0).isEmpty
+    }.map(\.0)
+    var reason = mapsReason(best.profile, keys: best.keys, header: header)
+    if !ignored.isEmpty {
+      let shown = ignored.prefix(5).joined(separator: ", ")
+      reason += "; ignored: \(shown)\(ignored.count > 5 ? ", …" : "")"
+    }
+    return (best.profile, reason)
+  }
+
+  /// The built-in profile of `kind` that `--profile auto` chooses for `header`, with each
+  /// cell's column key (see ``detect(kind:header:)``).
+  static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
     let required = requiredColumns[kind] ?? []
     var best: (profile: HeaderProfile, keys: [String?], score: Int)?
     for profile in builtIn where profile.kind == kind {
@@ -342,19 +378,14 @@ public enum Profiles {
       }
       best = (profile, keys, score)
     }
-    guard let best else { return nil }
+    return best.map { ($0.profile, $0.keys) }
+  }
+
+  /// `profile P (description) maps N of M columns`, counting the non-empty header cells.
+  static func mapsReason(_ profile: HeaderProfile, keys: [String?], header: [String]) -> String {
     let cells = header.filter { !HeaderProfile.normalize($0).isEmpty }.count
-    let ignored = zip(header, best.keys).filter {
-      $0.1 == nil && !HeaderProfile.normalize($0.0).isEmpty
-    }.map(\.0)
-    var reason =
-      "profile \(best.profile.name) (\(best.profile.description)) "
-      + "maps \(best.keys.compactMap { $0 }.count) of \(cells) columns"
-    if !ignored.isEmpty {
-      let shown = ignored.prefix(5).joined(separator: ", ")
-      reason += "; ignored: \(shown)\(ignored.count > 5 ? ", …" : "")"
-    }
-    return (best.profile, reason)
+    return "profile \(profile.name) (\(profile.description)) "
+      + "maps \(keys.compactMap { $0 }.count) of \(cells) columns"
   }
 
   /// Whether `candidate` with `score` beats `current` with `currentScore` in detection.

@@ -12,7 +12,8 @@ func printSummary(_ summary: WriteSummary, dryRun: Bool = false) {
   if dryRun { Terminal.write("dry run: nothing was written\n") }
 }
 
-/// Text fields from options, skipping those not given.
+/// Text fields from options, skipping those not given (normalised, as every key and text is,
+/// by the ``RecordParser`` that `Ledger.enter` parses them with).
 func fields(_ pairs: KeyValuePairs<String, String?>) -> [String: String] {
   var result: [String: String] = [:]
   for (key, value) in pairs {
@@ -88,6 +89,9 @@ struct KOLCommand: ParsableCommand {
 
     func run() throws {
       let store = try ledger.openForReading()
+      // Keys are looked up as every write stores them (`aimt kol add` normalises through
+      // RecordParser).
+      let kolID = TextNormalization.normalized(kolID)
       let kol = try store.kol(kolID)
       try output.emit(Tables.kols([kol]))
       let history = try store.followerHistory(kolID: kolID)
@@ -169,7 +173,9 @@ struct VideoCommand: ParsableCommand {
     var asOf: Day?
 
     func run() throws {
-      let card = try ledger.reading { store in try store.videoCard(videoID: videoID, asOf: asOf) }
+      let card = try ledger.reading { store in
+        try store.videoCard(videoID: TextNormalization.normalized(videoID), asOf: asOf)
+      }
       guard output.resolvedFormat == .table else {
         try output.emit(QueryTables.cardSummary(card))
         return
@@ -263,7 +269,8 @@ struct PlacementCommand: ParsableCommand {
     @Argument var placementID: String
 
     func run() throws {
-      try output.emit(Tables.placements([try ledger.openForReading().placement(placementID)]))
+      try output.emit(
+        Tables.placements([try ledger.openForReading().placement(TextNormalization.normalized(placementID))]))
     }
   }
 }
@@ -311,7 +318,8 @@ struct PromotionCommand: ParsableCommand {
     @Argument var name: String
 
     func run() throws {
-      try output.emit(Tables.promotions([try ledger.openForReading().promotion(name)]))
+      try output.emit(
+        Tables.promotions([try ledger.openForReading().promotion(TextNormalization.normalized(name))]))
     }
   }
 }

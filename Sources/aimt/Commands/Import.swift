@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerImport
 import LedgerStore
+import Synchronization
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -12,7 +13,10 @@ struct Import: ParsableCommand {
       Chinese export headers are recognised (--profile auto). A file may carry
       only some columns: the others keep their stored values. Re-importing the
       same data changes nothing; a changed value is updated and kept in the
-      history.
+      history. A header cell that maps to no column is refused when it looks like
+      a number of the kind (a typo such as 成交定单数, or an unknown count); pass
+      --ignore CELL to import without it. Names, ids, times and ratios (ROI, CTR)
+      are left out and listed. Ctrl-C stops an import and writes nothing.
       Examples:
         aimt import metrics qianchuan-2026-05-01.csv
         aimt import metrics douplus-orders.csv shop-gmv.csv --source dou_plus
@@ -32,6 +36,12 @@ struct Import: ParsableCommand {
   var createMissing = false
   @Flag(help: "Add up metric rows with the same date, video, source and order.")
   var sumDuplicates = false
+  @Option(
+    name: .customLong("ignore"),
+    help: ArgumentHelp(
+      "Import without this header cell (repeatable); it must be in a file's header.",
+      valueName: "COLUMN"))
+  var ignore: [String] = []
 
   func validate() throws {
     if RecordKind(rawValue: kind) == nil {
@@ -57,11 +67,24 @@ struct Import: ParsableCommand {
     options.source = source.flatMap(RecordParser.parseSource)
     options.write = WriteOptions(
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
+    options.ignoredColumns = ignore
+    Interrupt.install()
+    options.isCancelled = { Interrupt.requested }
     let store = try ledger.openForWriting()
     let started = Date()
     let progress: ((ImportProgress) -> Void)? =
       Terminal.stderrIsTerminal ? { Self.showProgress($0, since: started) } : nil
-    let report = try store.importFiles(files, options: options, progress: progress)
+    let report: ImportReport
+    do {
+      report = try store.importFiles(files, options: options, progress: progress)
+    } catch {
+      // The progress line is cleared before any problem is printed.
+      if Terminal.stderrIsTerminal { Terminal.writeProgress("") }
+      if Interrupt.requested {
+        throw CommandFailure(message: ImportInterruption.message, exitCode: 130)
+      }
+      throw error
+    }
     if Terminal.stderrIsTerminal { Terminal.writeProgress("") }
     for file in report.files {
       let format =
@@ -70,12 +93,15 @@ struct Import: ParsableCommand {
         case "\t": "tab-separated"
         default: file.format
         }
-      var line =
-        "\(file.file): \(file.rows) rows; \(file.profileReason); \(file.encoding), \(format)"
-      if !file.ignoredColumns.isEmpty {
-        line += "; ignored columns: " + file.ignoredColumns.joined(separator: ", ")
-      }
-      Terminal.write(line + "\n")
+      Terminal.write(
+        "\(file.file): \(file.rows) rows; \(file.profileReason); \(file.encoding), \(format)\n")
+    }
+    // Once for all files: the same export's columns would repeat on every file's line.
+    let ignored = report.ignoredColumns
+    if !ignored.isEmpty {
+      Terminal.write(
+        "ignored columns: "
+          + ignored.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + "\n")
     }
     printSummary(report.summary, dryRun: dryRun)
   }
@@ -86,5 +112,20 @@ struct Import: ParsableCommand {
     let rate = Int(Double(progress.rows) / seconds)
     Terminal.writeProgress(
       "\(progress.file): \(progress.rows) rows, \(rate) rows/s, \(percent)%")
+  }
+}
+
+/// Ctrl-C during an import: the handler only raises a flag, which the import checks between
+/// batches of rows; it then throws, the transaction rolls back, and the command exits 130.
+enum Interrupt {
+  private static let flag = Atomic<Bool>(false)
+
+  /// Whether SIGINT arrived since ``install()``.
+  static var requested: Bool { flag.load(ordering: .relaxed) }
+
+  /// Replaces SIGINT's default (ending the process at once) with raising the flag.
+  static func install() {
+    _ = requested  // initialises the flag before a signal can touch it
+    signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
   }
 }

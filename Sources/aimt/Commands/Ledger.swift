@@ -137,7 +137,8 @@ struct History: ParsableCommand {
       }
     }
     try output.emit(
-      Tables.revisions(try ledger.openForReading().history(videoID: videoID, date: day)))
+      Tables.revisions(
+        try ledger.openForReading().history(videoID: TextNormalization.normalized(videoID), date: day)))
   }
 }
 
