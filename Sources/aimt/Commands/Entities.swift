@@ -270,7 +270,9 @@ struct PlacementCommand: ParsableCommand {
 
     func run() throws {
       try output.emit(
-        Tables.placements([try ledger.openForReading().placement(TextNormalization.normalized(placementID))]))
+        Tables.placements([
+          try ledger.openForReading().placement(TextNormalization.normalized(placementID))
+        ]))
     }
   }
 }
@@ -319,7 +321,9 @@ struct PromotionCommand: ParsableCommand {
 
     func run() throws {
       try output.emit(
-        Tables.promotions([try ledger.openForReading().promotion(TextNormalization.normalized(name))]))
+        Tables.promotions([
+          try ledger.openForReading().promotion(TextNormalization.normalized(name))
+        ]))
     }
   }
 }

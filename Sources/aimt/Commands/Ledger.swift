@@ -138,7 +138,8 @@ struct History: ParsableCommand {
     }
     try output.emit(
       Tables.revisions(
-        try ledger.openForReading().history(videoID: TextNormalization.normalized(videoID), date: day)))
+        try ledger.openForReading().history(
+          videoID: TextNormalization.normalized(videoID), date: day)))
   }
 }
 
