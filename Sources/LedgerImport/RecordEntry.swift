@@ -21,7 +21,16 @@ extension RecordParser {
       switch kind {
       case .kols: kol(fields, at: location).map(ParsedRecord.kol)
       case .videos: video(fields, at: location).map(ParsedRecord.video)
-      case .placements: placement(fields, at: location).map(ParsedRecord.placement)
+      case .placements:
+        placement(fields, at: location).map { input in
+          // A Dou+ order list has no tool column: its profile's source is the tool.
+          var input = input
+          if input.tool == nil, fields["tool"] == nil, let defaultSource, defaultSource != .natural
+          {
+            input.tool = defaultSource
+          }
+          return ParsedRecord.placement(input)
+        }
       case .metrics:
         metric(fields, at: location, defaultSource: defaultSource).map(ParsedRecord.metric)
       case .audience: audience(fields, at: location).map(ParsedRecord.audience)
