@@ -218,3 +218,80 @@ private struct Day: CustomStringConvertible {
     "\(year)-" + (month < 10 ? "0" : "") + "\(month)-" + (day < 10 ? "0" : "") + "\(day)"
   }
 }
+
+/// A seeded generator (SplitMix64), so a failing case repeats.
+private struct Seeded {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
+}
+
+@Test func randomRowsAtTheLimitsAreRefusedOrStoredExactlyAndNoCommandTraps() throws {
+  let cli = try ledger(videos: 3)
+  var random = Seeded(state: 20_261_201)
+  let counts: [Int64] = [0, 1, 9_999_999_999_998, 9_999_999_999_999, 1_234_567]
+  let fen: [Int64] = [0, 1, 999_999_999_999_998, 999_999_999_999_999, 12_345]
+  let beyondCounts: [Int64] = [10_000_000_000_000, Int64.max, 4_611_686_018_427_387_904]
+  let beyondFen: [Int64] = [1_000_000_000_000_000, Int64.max]
+  var accepted = 0
+  for round in 0..<12 {
+    var lines = ["date,video_id,source,impressions,cost,gmv,likes"]
+    // Every third round puts one value past the limit in a random cell of a random row.
+    let spoiled = round % 3 == 0 ? Int(random.next() % 12) : -1
+    let beyond = spoiled >= 0
+    var expected: [String] = []
+    for row in 0..<3 {
+      var impressions = random.pick(counts)
+      var cost = random.pick(fen)
+      var gmv = random.pick(fen)
+      var likes = random.pick(counts)
+      switch spoiled - row * 4 {
+      case 0: impressions = random.pick(beyondCounts)
+      case 1: cost = random.pick(beyondFen)
+      case 2: gmv = random.pick(beyondFen)
+      case 3: likes = random.pick(beyondCounts)
+      default: break
+      }
+      let yuan = { (fen: Int64) in "\(fen / 100).\(fen % 100 < 10 ? "0" : "")\(fen % 100)" }
+      lines.append(
+        "2026-03-\(10 + round),v\(row + 1),qianchuan,\(impressions),\(yuan(cost)),\(yuan(gmv)),\(likes)"
+      )
+      expected.append("\(impressions)|\(cost)|\(gmv)|\(likes)")
+    }
+    try write(cli, "r\(round).csv", lines.joined(separator: "\n") + "\n")
+    let before = try metricDump(cli)
+    let result = try cli.run(["import", "metrics", "r\(round).csv"])
+    if beyond {
+      #expect(result.status == 65, "round \(round): \(result.stderr)")
+      #expect(result.stderr.contains("is beyond what one row of a ledger may hold"))
+      #expect(try metricDump(cli) == before)
+    } else {
+      #expect(result.status == 0, "round \(round): \(result.stderr)")
+      let stored = try cli.sqlite3(
+        "aimt.db",
+        "SELECT impressions, cost, gmv, likes FROM metric WHERE day = "
+          + "CAST(unixepoch('2026-03-\(10 + round)') / 86400 AS INTEGER) ORDER BY video_ref")
+      #expect(stored.split(whereSeparator: \.isNewline).map(String.init) == expected)
+      accepted += 1
+    }
+  }
+  #expect(accepted > 0)
+  // Whatever was stored, every report and check either answers or says what is wrong.
+  for command in [
+    ["report", "roi", "--window", "30", "--format", "json"], ["report", "spend", "--by", "kol"],
+    ["report", "roi", "--series", "--since", "2026-03-10", "--format", "csv"], ["advise"],
+    ["shortlist", "--sale-start", "2026-05-01"], ["video", "show", "v1"],
+    ["report", "html", "--brand", "B", "-o", "-"], ["check", "--deep"],
+  ] {
+    let result = try cli.run(command)
+    #expect(result.status == 0 || result.status == 1, "\(command): \(result.stderr)")
+    #expect(!result.stderr.contains("Fatal error"), "\(command)")
+    #expect(!result.stdout.contains(":-") && !result.stdout.contains(",-"), "\(command)")
+  }
+}
