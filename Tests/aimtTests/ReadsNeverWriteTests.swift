@@ -47,6 +47,9 @@ private let readCommands: [[String]] = [
     #expect(result.stderr.contains("run 'aimt init --db d.db' to upgrade it"), "\(result.stderr)")
   }
   #expect(try fingerprint(cli.path("d.db")).0 == before)
+  // A backup before the upgrade is what a careful user makes: it works on the older ledger.
+  try cli.ok("backup", "before-upgrade.db", "--db", "d.db")
+  #expect(try fingerprint(cli.path("d.db")).0 == before)
   try cli.ok("init", "--db", "d.db")
   try cli.ok("report", "spend", "--db", "d.db")
 }

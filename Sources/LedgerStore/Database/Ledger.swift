@@ -89,7 +89,12 @@ public final class Ledger: Sendable {
   /// Nothing is written: no migration, no journal-mode change, no write lock, so the file's
   /// bytes and modification time stay as they were. A ledger of an older schema is
   /// ``LedgerError/needsUpgrade(path:pending:)`` (`aimt init` upgrades it).
-  public static func openReadOnly(path: String) throws(LedgerError) -> Ledger {
+  ///
+  /// With `anySchema`, a ledger of an older or newer aimt opens too (for `aimt backup`: a copy
+  /// before an upgrade is exactly what a careful user makes); it is still never written.
+  public static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
+    -> Ledger
+  {
     switch try LedgerFile.inspect(path) {
     case .missing: throw .missingLedger(path: path)
     case .empty: throw LedgerFile.emptyFile(path)
@@ -103,8 +108,14 @@ public final class Ledger: Sendable {
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
       let ledger = Ledger(path: path, writer: queue)
-      let pending = try ledger.pendingMigrations()
-      if !pending.isEmpty { throw LedgerError.needsUpgrade(path: path, pending: pending) }
+      do {
+        let pending = try ledger.pendingMigrations()
+        if !pending.isEmpty && !anySchema {
+          throw LedgerError.needsUpgrade(path: path, pending: pending)
+        }
+      } catch LedgerError.newerSchema(let path, let unknown) {
+        if !anySchema { throw LedgerError.newerSchema(path: path, unknown: unknown) }
+      }
       return ledger
     } catch let error as LedgerError {
       throw error

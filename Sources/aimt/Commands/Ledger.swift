@@ -179,7 +179,7 @@ struct Backup: ParsableCommand {
   @Argument(help: "The new file (never overwritten).") var file: String
 
   func run() throws {
-    let store = try ledger.openForReading()
+    let store = try Ledger.openReadOnly(path: ledger.path, anySchema: true)
     do throws(LedgerError) {
       try store.backup(to: file)
     } catch {
