@@ -52,8 +52,42 @@ struct OutputOptions: ParsableArguments {
     format ?? (Terminal.stdoutIsTerminal ? .table : .tsv)
   }
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Only these columns, in this order (the keys of csv and json).", valueName: "a,b,c"))
+  var columns: String?
+
+  @Flag(name: .long, help: "A table shows every column (default: the main ones, to fit 100).")
+  var wide = false
+
   /// Prints a table in the chosen format; throws what went wrong making streamed rows.
-  func emit(_ table: OutputTable) throws(LedgerError) {
+  ///
+  /// `--columns` chooses the columns in every format; without it a `table` shows the report's
+  /// main columns (``OutputTable/compact``) unless `--wide`, and the machine formats print
+  /// every column.
+  func emit(_ table: OutputTable) throws {
+    var table = table
+    if let columns {
+      let keys = columns.split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
+      let known = Set(table.columns.map(\.key))
+      if let unknown = keys.first(where: { !known.contains($0) }) {
+        throw CommandFailure(
+          message: "--columns: no column '\(unknown)' here; the columns are "
+            + table.columns.map(\.key).joined(separator: ","),
+          exitCode: 64)
+      }
+      table = table.projected(onto: keys)
+    } else if resolvedFormat == .table, !wide, let compact = table.compact,
+      compact.count < table.columns.count
+    {
+      table = table.projected(onto: compact)
+      table.footnote =
+        "(main columns; --wide shows all \(table.columns.count + table.hidden), "
+        + "--columns a,b,c chooses)"
+    }
     let options = RenderOptions(
       csvBOM: bom, color: Terminal.useColor, neutraliseFormulas: !raw,
       escapeControls: Terminal.stdoutIsTerminal)

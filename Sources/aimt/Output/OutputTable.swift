@@ -49,8 +49,34 @@ struct OutputTable: Sendable, Equatable {
   /// arrays; the stream is called once per pass over the table.
   var stream: RowStream? = nil
 
+  /// The keys a `table` shows by default, when the report has more columns than fit a terminal
+  /// of 100 characters (`--wide` shows all, `--columns` chooses); nil: every column.
+  var compact: [String]? = nil
+  /// A line printed under a `table` (what was left out and how to see it).
+  var footnote: String? = nil
+  /// How many columns a projection left out.
+  var hidden = 0
+
   /// Adds one row at the end.
   mutating func append(_ row: [Cell]) { rows.append(row) }
+
+  /// The table with only the columns keyed `keys`, in that order (unknown keys are skipped);
+  /// streamed rows are projected as they come.
+  func projected(onto keys: [String]) -> OutputTable {
+    let indices = keys.compactMap { key in columns.firstIndex { $0.key == key } }
+    let pick = { @Sendable (row: [Cell]) -> [Cell] in
+      indices.map { $0 < row.count ? row[$0] : .null }
+    }
+    var table = OutputTable(columns: indices.map { columns[$0] }, title: title)
+    table.rows = rows.map(pick)
+    table.hidden = columns.count - indices.count
+    if let stream {
+      var projected = RowStream { emit in stream.produce { emit(pick($0)) } }
+      projected.failure = stream.failure
+      table.stream = projected
+    }
+    return table
+  }
 
   /// The table turned on its side: one `field`, `value` row per column of the first row (a
   /// one-record table reads better that way on a terminal).
@@ -69,7 +95,8 @@ struct OutputTable: Sendable, Equatable {
     stream?.produce(body)
   }
 
-  /// Equal when columns, stored rows and title are; a stream is not compared.
+  /// Equal when columns, stored rows and title are; a stream and the presentation hints are
+  /// not compared.
   static func == (a: OutputTable, b: OutputTable) -> Bool {
     a.columns == b.columns && a.rows == b.rows && a.title == b.title
   }

@@ -8,6 +8,11 @@ enum QueryTables {
     value.map { .ratio($0, digits: digits) } ?? .null
   }
 
+  /// The model and the numbers behind it: what a `table` shows of a ROI row by default.
+  static let roiCompact = [
+    "natural_impressions", "natural_gmv", "roi_model", "paid_roi", "trend", "above_floor",
+  ]
+
   static let roiColumns = [
     "natural_impressions", "natural_gmv", "natural_gpm", "cpm_price", "roi_model",
     "paid_impressions", "paid_cost", "paid_gmv", "paid_cpm", "paid_gpm", "paid_roi", "total_roi",
@@ -43,6 +48,7 @@ enum QueryTables {
 
   static func roi(_ report: RoiReport, grouping: RoiGrouping) -> OutputTable {
     var table = OutputTable(columns: (["key"] + roiColumns).map(Column.init))
+    table.compact = ["key"] + roiCompact
     if let asOf = report.asOf {
       table.title =
         "traffic ROI model by \(grouping.rawValue), \(days(report.window)) to \(asOf) "
@@ -62,6 +68,7 @@ enum QueryTables {
   ) -> OutputTable {
     let leading = sparkline ? ["key", "date", "roi_model_14d"] : ["key", "date"]
     var table = OutputTable(columns: (leading + roiColumns).map(Column.init))
+    table.compact = leading + ["natural_gmv", "roi_model", "paid_roi", "trend"]
     table.title =
       "rolling \(series.window)-day traffic ROI model by \(grouping.rawValue), "
       + "\(series.since) to \(series.until) (floor \(ratio(series.floor).humanText))"
@@ -141,6 +148,8 @@ enum QueryTables {
     columns += ["delta_total", "penetration", "spend", "cost_per_new_asset"]
     if bars { columns.append("layers") }
     var table = OutputTable(columns: columns.map(Column.init))
+    table.compact =
+      ["date", "total", "delta_total", "spend", "cost_per_new_asset"] + (bars ? ["layers"] : [])
     table.title = "5A audience of \(brand)" + (bars ? " (layers: A1 ░ A2 ▒ A3 ▓ A4 █ A5 ■)" : "")
     let widest = rows.map(\.total).max() ?? 0
     for row in rows {
@@ -150,7 +159,7 @@ enum QueryTables {
       cells += row.shares.map { ratio($0, digits: 4) }
       cells += [
         row.deltaTotal.map(Cell.int) ?? .null, ratio(row.penetration, digits: 4),
-        row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset, digits: 4),
+        row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset, digits: 2),
       ]
       if bars { cells.append(.text(layerBar(row.layers, widest: widest))) }
       table.append(cells)
@@ -158,13 +167,13 @@ enum QueryTables {
     return table
   }
 
-  /// The five layers as one bar, 40 cells for the widest snapshot, one glyph per layer.
+  /// The five layers as one bar, 30 cells for the widest snapshot, one glyph per layer.
   static func layerBar(_ layers: [Int64], widest: Int64) -> String {
     guard widest > 0 else { return "" }
     let glyphs: [Character] = ["░", "▒", "▓", "█", "■"]
     var bar = ""
     for (index, count) in layers.enumerated() {
-      let cells = Int((Double(count) / Double(widest) * 40).rounded())
+      let cells = Int((Double(count) / Double(widest) * 30).rounded())
       bar += String(repeating: glyphs[index], count: cells)
     }
     return bar
@@ -177,8 +186,12 @@ enum QueryTables {
         "natural_impressions", "natural_gmv", "engagement_rate", "trend",
         "suggested_weekly_budget",
       ].map(Column.init))
+    table.compact = [
+      "rank", "video_id", "kol_tier", "roi_model", "paid_roi", "natural_gmv",
+      "suggested_weekly_budget",
+    ]
     table.title =
-      "content-service shortlist for the sale \(list.saleStart) to \(list.saleEnd): "
+      "content-service shortlist for the sale \(list.saleStart) to \(list.saleEnd)\n"
       + "lock \(list.lockDate), lookback \(list.lookbackStart) to \(list.lookbackEnd), "
       + "floor \(ratio(list.floor).humanText)"
     for entry in list.entries {
@@ -224,6 +237,7 @@ enum QueryTables {
         "ad_review", "failed_rule", "reason",
       ].map(Column.init))
     table.title = "excluded videos: the first rule each failed"
+    table.compact = ["video_id", "failed_rule", "reason"]
     for entry in list.excluded {
       table.append([
         .text(entry.video.videoID), Tables.text(entry.video.kolID), ratio(entry.model.roiModel),
@@ -241,6 +255,9 @@ enum QueryTables {
         "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "paid_roi", "trend",
         "action", "mode", "strategy", "reasons",
       ].map(Column.init))
+    table.compact = [
+      "video_id", "kol_tier", "roi_model", "paid_roi", "trend", "action", "mode", "strategy",
+    ]
     if let asOf = advice.first?.asOf { table.title = "AIMT next step per video, as of \(asOf)" }
     for item in advice {
       table.append([
@@ -302,6 +319,7 @@ extension QueryTables {
   /// The 7- and 30-day models side by side.
   static func cardModels(_ card: VideoCard) -> OutputTable {
     var table = OutputTable(columns: (["window"] + roiColumns).map(Column.init))
+    table.compact = ["window"] + roiCompact
     table.append([.text("7 days")] + roiCells(card.week))
     table.append([.text("30 days")] + roiCells(card.month))
     return table

@@ -143,7 +143,9 @@ private func numericColumns(_ table: OutputTable) -> [Bool] {
       }
     }
   }
-  return (0..<count).map { sawNumber[$0] && !sawText[$0] }
+  // A column of numbers and dashes, or of dashes only (no paid traffic in any row), lines its
+  // dashes up with the numbers: on the right.
+  return (0..<count).map { !sawText[$0] || (sawNumber[$0] && !sawText[$0]) }
 }
 
 /// `text` with each scalar for which `replace` returns a string swapped for that string.
@@ -182,7 +184,10 @@ private enum TableFormat {
 
   /// Writes the title (if any), header, rule and rows, or `(no rows)` under the header.
   static func render(_ table: OutputTable, color: Bool, emit: (String) -> Void) {
-    if let title = table.title { emit(clean(title) + "\n") }
+    if let title = table.title {
+      // A long title is given as lines; each is cleaned on its own.
+      for line in title.split(separator: "\n") { emit(clean(String(line)) + "\n") }
+    }
     let count = table.columns.count
     guard count > 0 else {
       emit("(no rows)\n")
@@ -209,6 +214,7 @@ private enum TableFormat {
     emit(widths.map { String(repeating: "\u{2500}", count: $0) }.joined(separator: "  ") + "\n")
     if body.isEmpty { emit("(no rows)\n") }
     for row in body { emit(line(row, widths) + "\n") }
+    if let footnote = table.footnote { emit(clean(footnote) + "\n") }
   }
 
   /// Measures one cell.

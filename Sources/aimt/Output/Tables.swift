@@ -29,6 +29,7 @@ enum Tables {
         "video_id", "kol_id", "brand", "title", "published", "chain", "product",
         "bidding_authorized", "ad_review",
       ].map(Column.init))
+    table.compact = ["video_id", "kol_id", "brand", "title", "published", "ad_review"]
     for video in videos {
       table.append([
         .text(video.videoID), text(video.kolID), text(video.brand), text(video.title),
@@ -45,6 +46,7 @@ enum Tables {
         "placement_id", "video_id", "tool", "mode", "targeting", "strategy", "budget", "start",
         "end",
       ].map(Column.init))
+    table.compact = ["placement_id", "video_id", "tool", "budget", "start", "end"]
     for placement in placements {
       table.append([
         .text(placement.placementID), .text(placement.videoID), .text(placement.tool),
@@ -69,6 +71,7 @@ enum Tables {
         "source", "days", "first_date", "last_date", "impressions", "cost", "gmv", "orders",
         "likes", "comments",
       ].map(Column.init))
+    table.compact = ["source", "days", "last_date", "impressions", "cost", "gmv", "orders"]
     for total in totals {
       table.append([
         .text(total.source), .int(Int64(total.days)), .text(total.firstDate),

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import aimt
+
+/// Every report's default `table` on the demo ledger, with what it is.
+private let reports: [[String]] = [
+  ["report", "roi"], ["report", "roi", "--by", "kol"], ["report", "roi", "--by", "brand"],
+  ["report", "roi", "--series", "--limit", "3"], ["report", "spend", "--by", "tool"],
+  ["report", "spend", "--by", "kol"], ["report", "5a", "--brand", "山茶花"],
+  ["shortlist", "--promotion", "618-2026"], ["shortlist", "--promotion", "618-2026", "--explain"],
+  ["advise"], ["video", "show", "v1001"], ["video", "list"], ["kol", "list"],
+  ["placement", "list"], ["promotion", "list"], ["history", "v1001"],
+]
+
+@Test func everyReportsDefaultTableFitsOneHundredColumnsOnTheDemoLedger() throws {
+  let cli = try CLI()
+  try cli.ok("demo", "--db", "d.db", "--videos", "80", "--days", "60")
+  for command in reports {
+    let result = try cli.ok(command + ["--db", "d.db", "--format", "table"])
+    let widest =
+      result.stdout.split(whereSeparator: \.isNewline).map {
+        displayWidth(String($0))
+      }.max() ?? 0
+    #expect(widest <= 100, "\(command.joined(separator: " ")) is \(widest) wide")
+  }
+}
+
+@Test func wideAndTheMachineFormatsKeepEveryColumnAndColumnsChooses() throws {
+  let cli = try CLI()
+  try cli.ok("demo", "--db", "d.db", "--videos", "20", "--days", "20")
+  let compact = try cli.ok("report", "roi", "--db", "d.db", "--format", "table").stdout
+  #expect(compact.contains("--wide shows all"))
+  #expect(!compact.contains("comment_like_ratio"))
+  let wide = try cli.ok("report", "roi", "--db", "d.db", "--format", "table", "--wide").stdout
+  #expect(wide.contains("comment_like_ratio") && wide.contains("paid_cpm"))
+  let csv = try cli.ok("report", "roi", "--db", "d.db", "--format", "csv").stdout
+  #expect(csv.hasPrefix("key,natural_impressions,natural_gmv,natural_gpm,cpm_price,roi_model"))
+  let chosen = try cli.ok(
+    "report", "roi", "--db", "d.db", "--format", "csv", "--columns", "key,paid_cpm,roi_model")
+  #expect(
+    chosen.stdout.hasPrefix("key,paid_cpm,roi_model\r\n")
+      || chosen.stdout.hasPrefix("key,paid_cpm,roi_model\n"))
+  let series = try cli.ok(
+    "report", "roi", "--series", "--limit", "2", "--db", "d.db", "--format", "csv", "--columns",
+    "date,key,roi_model")
+  #expect(
+    series.stdout.split(whereSeparator: \.isNewline).dropFirst().allSatisfy {
+      $0.split(separator: ",", omittingEmptySubsequences: false).count == 3
+    })
+  let unknown = try cli.run(["report", "roi", "--db", "d.db", "--columns", "key,nosuch"])
+  #expect(unknown.status == 64)
+  #expect(unknown.stderr.contains("no column 'nosuch' here; the columns are key,"))
+}
+
+@Test func aDashInANumberColumnLinesUpWithTheNumbers() {
+  var table = OutputTable(columns: [Column("key"), Column("paid_cpm"), Column("roi")])
+  table.append([.text("v1"), .null, .int(12345)])
+  table.append([.text("v2"), .null, .null])
+  var text = ""
+  render(table, as: .table, options: RenderOptions()) {
+    text += String(decoding: $0, as: UTF8.self)
+  }
+  let lines = text.split(separator: "\n").map(String.init)
+  // The header "paid_cpm" is 8 wide: its dash sits under its last letter, and so does roi's.
+  #expect(lines[2] == "v1          —  12345")
+  #expect(lines[3] == "v2          —      —")
+}
