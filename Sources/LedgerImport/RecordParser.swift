@@ -5,7 +5,7 @@ public import LedgerStore
 public enum RecordKind: String, CaseIterable, Sendable {
   case kols, videos, placements, metrics, audience, promotions
 
-  /// The column keys of the kind (SPEC's data model), key columns first.
+  /// The column keys of the kind (docs/data-model.md, "Entities"), key columns first.
   public var columns: [String] {
     switch self {
     case .kols: ["kol_id", "name", "category", "followers", "as_of"]
@@ -225,7 +225,8 @@ public struct RecordParser {
 
   // MARK: - Aliases (the names the Ocean Engine exports use, Simplified and Traditional)
 
-  /// A source named as the SPEC or the exports name it (`natural`, `自然流量`, `DOU+`, …).
+  /// A source named as the ledger or the exports name it (`natural`, `自然流量`, `DOU+`, …;
+  /// docs/data-model.md, "Import columns").
   public static func parseSource(_ text: String) -> Source? {
     let trimmed = TextNormalization.normalized(text)
     return Source(rawValue: trimmed) ?? Source(rawValue: trimmed.lowercased())

@@ -47,7 +47,8 @@ public struct Advice: Sendable, Equatable {
 }
 
 extension Ledger {
-  /// The next AIMT step per video (SPEC `advise`); the rules and their order are in README.
+  /// The next AIMT step per video (docs/data-model.md, "advise"); the rules and their order are
+  /// in README.
   public func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
     if let videoID = query.videoID { _ = try video(videoID) }
     let settings = try querySettings()
@@ -116,8 +117,9 @@ enum AccountWeight {
   }
 }
 
-/// The AIMT rules of DOMAIN.md, applied in order: stop, hold, content service, KOL bidding,
-/// Dou+ (smart or targeted; standard after the warm-up, explosive for a super-head in it).
+/// The AIMT rules of docs/method.md ("The tools"), applied in order: stop, hold, content
+/// service, KOL bidding, Dou+ (smart or targeted; standard after the warm-up, explosive for a
+/// super-head in it).
 struct AdviceRules {
   let settings: QuerySettings
   let floor: Fraction

@@ -1,7 +1,7 @@
 internal import GRDB
 public import LedgerStore
 
-/// One 5A snapshot of a brand with what it means (SPEC `report 5a`).
+/// One 5A snapshot of a brand with what it means (docs/data-model.md, "report 5a").
 public struct AudienceRow: Sendable, Equatable {
   public var date: Day
   /// O, A1 … A5, in that order.

@@ -50,8 +50,8 @@ public struct QuerySettings: Sendable, Equatable {
   }
 
   /// The suggested weekly content-service budget for a KOL tier, fen; nil when the tier should
-  /// pressure-test with Dou+ first (DOMAIN.md: about ¥1M a week for super-head, a few hundred
-  /// thousand for head).
+  /// pressure-test with Dou+ first (docs/method.md, "Content service": about ¥1M a week for
+  /// super-head, a few hundred thousand for head).
   public func weeklyBudget(for tier: KOLTier?) -> Int64? {
     let fen: Int64 =
       switch tier {
@@ -64,7 +64,8 @@ public struct QuerySettings: Sendable, Equatable {
   }
 }
 
-/// A KOL's size class by followers (DOMAIN.md; thresholds are ledger settings).
+/// A KOL's size class by followers (docs/method.md, "KOL tiers"; thresholds are ledger
+/// settings).
 public enum KOLTier: String, Sendable, Equatable, CaseIterable {
   case superHead = "super_head"
   case head

@@ -13,7 +13,7 @@ public enum CPMOption: Sendable, Equatable {
   case observed
 }
 
-/// A column `report roi` can sort by (the SPEC's JSON keys).
+/// A column `report roi` can sort by (its JSON keys: docs/data-model.md, "report roi").
 public enum RoiSortField: String, CaseIterable, Sendable {
   case key
   case naturalImpressions = "natural_impressions"
@@ -48,7 +48,8 @@ public struct RoiSort: Sendable, Equatable {
   public static let byModel = RoiSort(field: .roiModel)
 }
 
-/// The questions `report roi` answers; every field has the SPEC's default.
+/// The questions `report roi` answers; every field has the default of docs/data-model.md,
+/// "report roi".
 public struct RoiQuery: Sendable {
   public var grouping: RoiGrouping = .video
   /// Days in the window, ending at `asOf` inclusive.
@@ -88,7 +89,8 @@ public struct RoiReport: Sendable {
 }
 
 extension Ledger {
-  /// The traffic ROI model of every key over one window (SPEC `report roi`).
+  /// The traffic ROI model of every key over one window (docs/data-model.md, "report roi";
+  /// docs/method.md, "The traffic ROI model").
   public func roiReport(_ query: RoiQuery) throws(LedgerError) -> RoiReport {
     let settings = try querySettings()
     return try read { db in

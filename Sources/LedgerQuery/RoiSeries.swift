@@ -116,8 +116,8 @@ public struct RoiSeries: Sendable {
 }
 
 extension Ledger {
-  /// The rolling model of every key for each day in `since...until` (SPEC `report roi
-  /// --series`); `query.asOf` stands for `until` when that is nil.
+  /// The rolling model of every key for each day in `since...until` (`report roi --series`,
+  /// docs/data-model.md, "report roi"); `query.asOf` stands for `until` when that is nil.
   public func roiSeries(
     _ query: RoiQuery, since: Day?, until: Day?
   ) throws(LedgerError) -> RoiSeries? {

@@ -1,7 +1,8 @@
 internal import GRDB
 public import LedgerStore
 
-/// The questions `shortlist` answers; every field has the SPEC's default.
+/// The questions `shortlist` answers; every field has the default of docs/data-model.md,
+/// "shortlist".
 public struct ShortlistQuery: Sendable {
   /// The sale, by name (its start and end come from the ledger).
   public var promotion: String?
@@ -19,7 +20,7 @@ public struct ShortlistQuery: Sendable {
   public var filter = VideoFilter()
   public var limit: Int?
 
-  /// The SPEC defaults; name the sale with `promotion` or `saleStart`.
+  /// The documented defaults; name the sale with `promotion` or `saleStart`.
   public init() {}
 }
 
@@ -71,7 +72,8 @@ public struct Shortlist: Sendable {
 }
 
 extension Ledger {
-  /// The pre-sale content-service shortlist (SPEC `shortlist`).
+  /// The pre-sale content-service shortlist (docs/data-model.md, "shortlist"; docs/method.md,
+  /// "Big sales").
   public func shortlist(_ query: ShortlistQuery) throws(LedgerError) -> Shortlist {
     let (saleStart, saleEnd) = try saleDays(query)
     let settings = try querySettings()
@@ -157,7 +159,7 @@ extension VideoFilter {
   }
 }
 
-/// The shortlist's qualifying rules, checked in the SPEC's order.
+/// The shortlist's qualifying rules, checked in the order of docs/data-model.md, "shortlist".
 enum ShortlistRules {
   static func firstFailure(
     model: TrafficModel, video: VideoFacts, floor: Fraction, query: ShortlistQuery,

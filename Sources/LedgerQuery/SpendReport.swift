@@ -51,8 +51,8 @@ public struct SpendReport: Sendable {
 extension Ledger {
   /// Spend, GMV and ROI per day, week, month, tool, KOL, brand, AIMT stage or chain.
   ///
-  /// SPEC `report spend`. Days, weeks and months come in calendar order, tools and stages in
-  /// funnel order, KOLs, brands and chains by spend (largest first).
+  /// docs/data-model.md, "report spend". Days, weeks and months come in calendar order, tools
+  /// and stages in funnel order, KOLs, brands and chains by spend (largest first).
   public func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
     try read { db in
       let directory = try VideoDirectory(db)

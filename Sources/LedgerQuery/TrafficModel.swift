@@ -81,7 +81,8 @@ public enum Trend: String, Sendable, Equatable {
   case up, flat, down
 }
 
-/// The traffic ROI model of one group over one window, every ratio exact (SPEC `report roi`).
+/// The traffic ROI model of one group over one window, every ratio exact (docs/method.md,
+/// "The traffic ROI model"; docs/data-model.md, "report roi").
 ///
 /// Money ratios are in yuan: `naturalGPM` is yuan of GMV per thousand natural impressions,
 /// `cpmPrice` yuan per thousand. A ratio whose denominator is 0 is nil.

@@ -1,8 +1,15 @@
 import Foundation
-import Glibc
 import Testing
 
 @testable import LedgerImport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // MARK: - Helpers
 

@@ -1,6 +1,13 @@
 import Foundation
-import Glibc
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs `aimt ARGS` with standard error on a new pseudo-terminal (standard output on a pipe)
 /// and returns what the terminal received and the exit status.

@@ -35,11 +35,11 @@ public struct DemoParameters: Sendable, Equatable {
 /// Three brands, KOLs of every tier, videos published over the period with natural plays that
 /// peak in their first days and then decay, Dou+ orders after the natural warm-up, KOL bidding
 /// and Qianchuan campaigns, content-service bookings for the sale, weekly 5A snapshots and the
-/// sale itself. The files use the generic profile's headers (the SPEC's column names) and are
-/// written row by row, so memory stays flat whatever the size; every value is drawn from
-/// ``DemoRandom`` streams seeded from ``DemoParameters/seed``, so one seed gives byte-identical
-/// files. The worked example is kept exactly: `v1001` has 250,000 natural plays and ¥20,000 GMV
-/// on 2026-05-01, a traffic ROI model of 2.0 at the ¥40 CPM price.
+/// sale itself. The files use the generic profile's headers (the column names of
+/// docs/data-model.md) and are written row by row, so memory stays flat whatever the size;
+/// every value is drawn from ``DemoRandom`` streams seeded from ``DemoParameters/seed``, so one
+/// seed gives byte-identical files. The worked example is kept exactly: `v1001` has 250,000
+/// natural plays and ¥20,000 GMV on 2026-05-01, a traffic ROI model of 2.0 at the ¥40 CPM price.
 ///
 /// ## Topics
 /// - ``writeFiles(to:)``: the six files, in import order.

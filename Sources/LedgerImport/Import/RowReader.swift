@@ -155,7 +155,8 @@ struct RowReader {
         videoEnd: videoEnd, placementEnd: batch.text.count))
   }
 
-  /// A source cell as the profile, the SPEC names or the exports' aliases spell it.
+  /// A source cell as the profile, the ledger's names or the exports' aliases spell it
+  /// (docs/data-model.md, "Import columns").
   static func source(_ text: String, profile: HeaderProfile) -> Source? {
     if let mapped = profile.source(forCell: text), let source = Source(rawValue: mapped) {
       return source

@@ -324,7 +324,7 @@ public enum Profiles {
   }
 
   /// The generic profile of `kind` (`--profile generic`): the data model's column names and the
-  /// SPEC's export aliases.
+  /// exports' aliases (docs/data-model.md, "Import columns").
   public static func generic(kind: String) -> HeaderProfile? {
     named("generic-\(kind)")
   }

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 private let lineFeed: UInt8 = 0x0A
 private let carriageReturn: UInt8 = 0x0D

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Raw bytes of a file or of memory, handed out in pieces.
 ///
@@ -20,7 +26,7 @@ final class RawInput {
 
   /// Opens a file for reading.
   init(path: String) throws(ReadError) {
-    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       let code = errno
       let reason: String
@@ -126,7 +132,7 @@ final class RawInput {
     into destination: UnsafeMutablePointer<UInt8>?, count: Int
   ) throws(ReadError) -> Int {
     while true {
-      let got = Glibc.read(descriptor, destination, count)
+      let got = systemRead(descriptor, destination, count)
       if got >= 0 {
         if got > 0, let observer, let destination {
           observer(UnsafeRawBufferPointer(start: destination, count: got))
@@ -138,6 +144,14 @@ final class RawInput {
       throw ReadError(line: 0, message: "cannot read the file: \(systemMessage(code))")
     }
   }
+}
+
+/// `read(2)` under a name of its own: inside `RawInput`, `read` means
+/// ``RawInput/read(into:count:)``, and `Glibc.read` names the C function on Linux only.
+private func systemRead(
+  _ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int
+) -> Int {
+  read(descriptor, buffer, count)
 }
 
 /// The text of a system error number, in lowercase.

@@ -12,7 +12,8 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   /// The denominator, above 0.
   public let denominator: Int128
 
-  /// The ratio `numerator / denominator`, or nil when the denominator is 0 (the SPEC's null).
+  /// The ratio `numerator / denominator`, or nil when the denominator is 0 (`null` in JSON:
+  /// docs/data-model.md, "Units").
   ///
   /// Kept as given: a report makes about ten ratios per row and prints them, and reducing each
   /// by its gcd cost more than all the arithmetic that uses them.

@@ -1,6 +1,7 @@
 /// Where a metric's traffic came from: natural (unpaid) traffic or one of the paid tools.
 ///
-/// The raw values are the names of the contract (SPEC); `code` is how the fact table stores them.
+/// The raw values are the names of the data model (docs/data-model.md, "Sources and tools");
+/// `code` is how the fact table stores them.
 public enum Source: String, CaseIterable, Sendable, Codable {
   case natural
   case douPlus = "dou_plus"

@@ -25,7 +25,7 @@ enum Cell: Sendable, Equatable {
 
 /// A column of an output table.
 struct Column: Sendable, Equatable {
-  /// The JSON key and CSV header: snake_case, as the SPEC names the field.
+  /// The JSON key and CSV header: snake_case, as docs/data-model.md names the field.
   var key: String
 
   /// Makes a column keyed `key` (usable as `names.map(Column.init)`).

@@ -1,7 +1,8 @@
 import LedgerQuery
 import LedgerStore
 
-/// The reports as output tables, keyed as SPEC names their fields.
+/// The reports as output tables, keyed as docs/data-model.md ("Report columns") names their
+/// fields.
 enum QueryTables {
   /// Two decimals for models, ROIs and yuan-per-thousand prices; four for rates.
   static func ratio(_ value: Fraction?, digits: Int = 2) -> Cell {

@@ -1,7 +1,8 @@
 import LedgerQuery
 import LedgerStore
 
-/// The ledger's records as output tables, keyed as the SPEC names their fields.
+/// The ledger's records as output tables, keyed as docs/data-model.md ("Entities") names their
+/// fields.
 enum Tables {
   static func text(_ value: String?) -> Cell { value.map(Cell.text) ?? .null }
 
