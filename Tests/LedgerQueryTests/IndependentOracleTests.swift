@@ -466,7 +466,7 @@ private struct Ratio: CustomStringConvertible {
 
   init(_ num: Int64, over den: Int64) { self.init(Int128(num), Int128(den)) }
 
-  /// nil when the denominator is 0 (the SPEC's null).
+  /// nil when the denominator is 0 (null in docs/data-model.md).
   static func of(_ num: Int64, _ den: Int64) -> Ratio? {
     den == 0 ? nil : Ratio(num, over: den)
   }

@@ -22,7 +22,7 @@ private func natural(_ impressions: Int64, gmv: Int64) -> TrafficSums {
 }
 
 @Test func workedExampleGivesExactlyTwo() {
-  // DOMAIN.md: 250,000 natural plays, ¥20,000 GMV, ¥40 CPM → GPM 80, model 2.0 ("1:2").
+  // docs/method.md, the worked example: 250,000 natural plays, ¥20,000 GMV, ¥40 CPM → GPM 80, model 2.0 ("1:2").
   let result = model(natural(250_000, gmv: 2_000_000))
   #expect(result.naturalGPM == Fraction(80))
   #expect(result.cpmPrice == Fraction(40))

@@ -25,7 +25,7 @@ extension CLI {
   }
 }
 
-/// The SPEC's worked example: 250,000 natural impressions and ¥20,000 GMV.
+/// The worked example of docs/method.md: 250,000 natural impressions and ¥20,000 GMV.
 ///
 /// Video v1 (KOL dy1, 200,000 followers, brand B, Tmall, review passed) logs them over
 /// 2026-05-01…03; brand B has two 5A snapshots (2026-04-30 and 2026-05-03).
@@ -75,7 +75,7 @@ private func twoVideoLedger() throws -> CLI {
 
 // MARK: - Reading the output back
 
-/// The keys of `report roi` rows, in the SPEC's order.
+/// The keys of `report roi` rows, in the order of docs/data-model.md.
 private let roiKeys = [
   "key", "natural_impressions", "natural_gmv", "natural_gpm", "cpm_price", "roi_model",
   "paid_impressions", "paid_cost", "paid_gmv", "paid_cpm", "paid_gpm", "paid_roi", "total_roi",
@@ -85,13 +85,13 @@ private let roiKeys = [
 /// The keys of `report roi --series` rows: `key`, `date`, then the single-window keys.
 private let seriesKeys = ["key", "date"] + roiKeys.dropFirst()
 
-/// The keys of `report 5a` rows, in the SPEC's order.
+/// The keys of `report 5a` rows, in the order of docs/data-model.md.
 private let fiveAKeys = [
   "date", "o", "a1", "a2", "a3", "a4", "a5", "total", "a2_a3", "share_a1", "share_a2",
   "share_a3", "share_a4", "share_a5", "delta_total", "penetration", "spend", "cost_per_new_asset",
 ]
 
-/// The keys of `shortlist` rows, in the SPEC's order.
+/// The keys of `shortlist` rows, in the order of docs/data-model.md.
 private let shortlistKeys = [
   "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi", "natural_impressions",
   "natural_gmv", "engagement_rate", "trend", "suggested_weekly_budget",
