@@ -239,4 +239,13 @@ extension Ledger {
   public func latestMetricDay() throws(LedgerError) -> Day? {
     try read { db in try MetricScan.latestDay(db) }
   }
+
+  /// The first and last days with any metric, or nil for a ledger without daily numbers.
+  public func metricDays() throws(LedgerError) -> ClosedRange<Day>? {
+    try read { db in
+      guard let first = try MetricScan.earliestDay(db), let last = try MetricScan.latestDay(db)
+      else { return nil }
+      return first...last
+    }
+  }
 }

@@ -170,7 +170,11 @@ extension Ledger {
       guard
         try Bool.fetchOne(db, sql: "SELECT 1 FROM brand WHERE name = ?", arguments: [brand])
           != nil
-      else { throw LedgerError.notFound(entity: "brand", key: brand) }
+      else {
+        throw LedgerError.notFound(
+          entity: "brand", key: brand,
+          known: try String.fetchAll(db, sql: "SELECT name FROM brand ORDER BY name LIMIT 50"))
+      }
       let facts = try VideoDirectory(db).videos.filter { $0.brand == brand }
       return (try query.asOf ?? MetricScan.latestDay(db), facts)
     }

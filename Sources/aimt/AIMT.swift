@@ -17,7 +17,8 @@ struct AIMT: ParsableCommand {
       """,
     version: versionLine,
     subcommands: [
-      Init.self, Config.self, KOLCommand.self, VideoCommand.self, PlacementCommand.self,
+      Init.self, Config.self, BrandCommand.self, KOLCommand.self, VideoCommand.self,
+      PlacementCommand.self,
       PromotionCommand.self, Import.self, Log.self, Report.self, ShortlistCommand.self,
       Advise.self, History.self, Check.self, Backup.self, SQL.self, Demo.self,
     ]

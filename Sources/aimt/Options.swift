@@ -145,3 +145,23 @@ enum Terminal {
     }
   }
 }
+
+/// What an empty report says on stderr, so a user is never left with a bare `(no rows)`.
+enum EmptyResult {
+  /// When the report found nothing: says the ledger has no daily numbers yet and how to add
+  /// them, or where its numbers are when `window` (the days the report read) missed them.
+  static func explain(_ store: Ledger, window: ClosedRange<Day>? = nil) throws {
+    guard let days = try store.metricDays() else {
+      Terminal.writeError(
+        "aimt: the ledger has no daily numbers yet: import an export with "
+          + "'aimt import metrics FILE' (aimt import --help lists the kinds) or log a day with "
+          + "'aimt log'\n")
+      return
+    }
+    if let window, window.upperBound < days.lowerBound || window.lowerBound > days.upperBound {
+      Terminal.writeError(
+        "aimt: no numbers from \(window.lowerBound) to \(window.upperBound); the ledger's "
+          + "daily numbers run from \(days.lowerBound) to \(days.upperBound)\n")
+    }
+  }
+}

@@ -219,7 +219,7 @@ private struct ReviewLedger {
   #expect {
     try fixture.ledger.review(brand: "nobody")
   } throws: { error in
-    guard case LedgerError.notFound(let entity, let key) = error else { return false }
+    guard case LedgerError.notFound(let entity, let key, _) = error else { return false }
     return entity == "brand" && key == "nobody"
   }
 }

@@ -254,7 +254,7 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
   let cli = try reviewLedger(brand: "B")
   let result = try cli.run(["report", "html", "--brand", "nobody"])
   #expect(result.status == 65)
-  #expect(result.stderr == "aimt: error: no brand 'nobody' in the ledger\n")
+  #expect(result.stderr == "aimt: error: no brand 'nobody' in the ledger; the brands are: B\n")
   #expect(!FileManager.default.fileExists(atPath: cli.path("review.html")))
 }
 

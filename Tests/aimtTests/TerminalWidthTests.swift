@@ -66,3 +66,29 @@ private let reports: [[String]] = [
   #expect(lines[2] == "v1          —  12345")
   #expect(lines[3] == "v2          —      —")
 }
+
+@Test func emptyResultsSayWhyAndWhatToDo() throws {
+  let cli = try CLI()
+  try cli.ok("init")
+  for command in [["report", "roi"], ["report", "spend"], ["advise"]] {
+    let result = try cli.ok(command)
+    #expect(result.stderr.contains("the ledger has no daily numbers yet: import an export"))
+  }
+  try cli.ok("kol", "add", "k1")
+  try cli.ok("video", "add", "v1", "--kol-id", "k1", "--brand", "山茶花")
+  try cli.ok("log", "2026-05-01", "v1", "natural", "--impressions", "5")
+  let shortlist = try cli.ok("shortlist", "--sale-start", "2020-06-01")
+  #expect(
+    shortlist.stderr.contains(
+      "no numbers from 2020-02-02 to 2020-05-01; the ledger's daily numbers run from "
+        + "2026-05-01 to 2026-05-01"))
+  let brand = try cli.run(["report", "5a", "--brand", "山茶"])
+  #expect(brand.status == 65)
+  #expect(brand.stderr.contains("no brand '山茶' in the ledger; the brands are: 山茶花"))
+  let brands = try cli.ok("brand", "list", "--format", "csv").stdout
+  #expect(brands.contains("brand,videos,kols,audience_snapshots"))
+  #expect(brands.contains("山茶花,1,1,0"))
+  try Data("date,video_id,source,impressions\n2026-05-02,v1,natural,7\n".utf8).write(
+    to: URL(fileURLWithPath: cli.path("one.csv")))
+  #expect(try cli.ok("import", "metrics", "one.csv").stdout.contains("one.csv: 1 row;"))
+}

@@ -90,8 +90,9 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
   case busy(path: String)
   /// The file cannot be opened or created at all.
   case cannotOpen(path: String, reason: String)
-  /// A named entity that the command needs does not exist.
-  case notFound(entity: String, key: String)
+  /// A named entity that the command needs does not exist; `known` lists the ones that do
+  /// when they are few enough to read (brands).
+  case notFound(entity: String, key: String, known: [String] = [])
   /// The ad-hoc SQL of `aimt sql` was refused by SQLite.
   case sql(message: String)
   /// An unexpected SQLite failure; `message` includes what aimt was doing.
@@ -134,8 +135,10 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
       return "the ledger \(path) is busy: another aimt is writing to it; try again in a moment"
     case .cannotOpen(let path, let reason):
       return "cannot open the ledger \(path): \(reason)"
-    case .notFound(let entity, let key):
-      return "no \(entity) '\(key)' in the ledger"
+    case .notFound(let entity, let key, let known):
+      guard !known.isEmpty else { return "no \(entity) '\(key)' in the ledger" }
+      return "no \(entity) '\(key)' in the ledger; the \(entity)s are: "
+        + known.joined(separator: ", ")
     case .sql(let message):
       return "sql: \(message)"
     case .storage(let message):

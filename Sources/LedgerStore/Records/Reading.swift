@@ -104,7 +104,37 @@ public struct ListFilter: Sendable {
   }
 }
 
+/// A brand of the ledger with how much it holds.
+public struct BrandSummary: Sendable, Equatable {
+  public var name: String
+  /// Its videos, and the KOLs who posted them.
+  public var videos: Int
+  public var kols: Int
+  /// Its 5A snapshots.
+  public var snapshots: Int
+}
+
 extension Ledger {
+  /// Every brand, by name, with its videos, KOLs and 5A snapshots (`aimt brand list`).
+  public func brands() throws(LedgerError) -> [BrandSummary] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT b.name,
+                 (SELECT count(*) FROM video AS v WHERE v.brand = b.name) AS videos,
+                 (SELECT count(DISTINCT v.kol_id) FROM video AS v WHERE v.brand = b.name) AS kols,
+                 (SELECT count(*) FROM audience AS a WHERE a.brand = b.name) AS snapshots
+          FROM brand AS b ORDER BY b.name
+          """
+      ).map { row in
+        BrandSummary(
+          name: row["name"], videos: row["videos"], kols: row["kols"],
+          snapshots: row["snapshots"])
+      }
+    }
+  }
+
   /// KOLs, by id, optionally of one category.
   public func kols(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [KOL] {
     try read { db in

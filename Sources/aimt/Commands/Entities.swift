@@ -32,6 +32,24 @@ struct CreateMissingOption: ParsableArguments {
 
 // MARK: - KOLs
 
+struct BrandCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "brand", abstract: "List the brands (they come with their videos).",
+    subcommands: [List.self])
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List the brands with their videos, KOLs and 5A snapshots.",
+      discussion: "Example: aimt brand list")
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+      try output.emit(Tables.brands(try ledger.openForReading().brands()))
+    }
+  }
+}
+
 struct KOLCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kol", abstract: "Add, list and show KOLs (达人).",

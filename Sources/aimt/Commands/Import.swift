@@ -94,7 +94,8 @@ struct Import: ParsableCommand {
         default: file.format
         }
       Terminal.write(
-        "\(file.file): \(file.rows) rows; \(file.profileReason); \(file.encoding), \(format)\n")
+        "\(file.file): \(file.rows) row\(file.rows == 1 ? "" : "s"); \(file.profileReason); \(file.encoding), \(format)\n"
+      )
     }
     // Once for all files: the same export's columns would repeat on every file's line.
     let ignored = report.ignoredColumns

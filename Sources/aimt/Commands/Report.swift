@@ -94,7 +94,9 @@ struct Report: ParsableCommand {
           QueryTables.roiSeries(
             result, grouping: by, sparkline: output.resolvedFormat == .table))
       } else {
-        try output.emit(QueryTables.roi(try store.roiReport(query), grouping: by))
+        let report = try store.roiReport(query)
+        if report.rows.isEmpty { try EmptyResult.explain(store) }
+        try output.emit(QueryTables.roi(report, grouping: by))
       }
     }
   }
@@ -132,8 +134,11 @@ struct Report: ParsableCommand {
       query.until = until
       query.filter = filters.filter
       query.tool = tool
-      try output.emit(
-        QueryTables.spend(try ledger.openForReading().spendReport(query), grouping: by))
+      try ledger.reading { store in
+        let report = try store.spendReport(query)
+        if report.rows.isEmpty { try EmptyResult.explain(store) }
+        try output.emit(QueryTables.spend(report, grouping: by))
+      }
     }
   }
 
@@ -233,10 +238,13 @@ struct ShortlistCommand: ParsableCommand {
     query.minEngagement = minEngagement
     query.filter = filters.filter
     query.limit = limit
-    try ledger.reading { store in try print(store.shortlist(query)) }
+    try ledger.reading { store in try print(store.shortlist(query), store) }
   }
 
-  private func print(_ list: Shortlist) throws {
+  private func print(_ list: Shortlist, _ store: Ledger) throws {
+    if list.entries.isEmpty {
+      try EmptyResult.explain(store, window: list.lookbackStart...list.lookbackEnd)
+    }
     if !explain {
       try output.emit(QueryTables.shortlist(list))
     } else if output.resolvedFormat == .table {
@@ -286,6 +294,10 @@ struct Advise: ParsableCommand {
     query.window = max(window, 1)
     query.floor = floor
     query.filter = filters.filter
-    try ledger.reading { store in try output.emit(QueryTables.advice(try store.advise(query))) }
+    try ledger.reading { store in
+      let advice = try store.advise(query)
+      if advice.isEmpty { try EmptyResult.explain(store) }
+      try output.emit(QueryTables.advice(advice))
+    }
   }
 }

@@ -6,6 +6,18 @@ import LedgerStore
 enum Tables {
   static func text(_ value: String?) -> Cell { value.map(Cell.text) ?? .null }
 
+  static func brands(_ brands: [BrandSummary]) -> OutputTable {
+    var table = OutputTable(
+      columns: ["brand", "videos", "kols", "audience_snapshots"].map(Column.init))
+    for brand in brands {
+      table.append([
+        .text(brand.name), .int(Int64(brand.videos)), .int(Int64(brand.kols)),
+        .int(Int64(brand.snapshots)),
+      ])
+    }
+    return table
+  }
+
   static func kols(_ kols: [KOL]) -> OutputTable {
     var table = OutputTable(
       columns: ["kol_id", "name", "category", "followers", "as_of"].map(Column.init))
