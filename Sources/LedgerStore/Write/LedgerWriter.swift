@@ -107,6 +107,9 @@ public final class LedgerWriter {
   /// Where each Dou+ metric row of this write came from, to name its line if it falls inside a
   /// content-service booking.
   private var douPlusLocations: [DouPlusRowKey: SourceLocation] = [:]
+  /// The videos with a content-service booking (loaded at the first Dou+ row): only their
+  /// Dou+ rows can break the booking rule, so only theirs are remembered.
+  private var bookedVideoRefs: Set<Int64>?
   /// Where each entity key of this write's files was first given.
   private var entityLocations: [String: SourceLocation] = [:]
   private let createdAt: String
@@ -184,7 +187,7 @@ public final class LedgerWriter {
     if !touchedPlacementVideos.isEmpty && problems.isEmpty {
       try checkOverlaps()
     }
-    if problems.isEmpty && (!touchedPlacementVideos.isEmpty || !douPlusLocations.isEmpty) {
+    if problems.isEmpty && (!touchedPlacementVideos.isEmpty || bookedVideoRefs?.isEmpty == false) {
       try checkDouPlusInBookings()
     }
     if !problems.isEmpty {
@@ -350,6 +353,7 @@ public final class LedgerWriter {
       existing: existing, fields: fields,
       revision: RevisionKey(entity: "placement", key: input.placementID))
     record(outcome, kind: "placements")
+    if tool == .contentService { bookedVideoRefs?.insert(videoRef) }
     if outcome != .unchanged {
       touchedPlacementVideos.insert(videoRef)
       placementLocations[input.placementID] = location
@@ -472,7 +476,7 @@ public final class LedgerWriter {
       return
     }
     let key = MetricKey(videoRef: videoRef, day: day.daysSinceEpoch, source: source.code)
-    if source == .douPlus {
+    if source == .douPlus, try bookedVideos().contains(videoRef) {
       douPlusLocations[
         DouPlusRowKey(
           videoRef: videoRef, day: day.daysSinceEpoch,
@@ -941,6 +945,15 @@ public final class LedgerWriter {
   }
 
   // MARK: - Cross-row rules
+
+  private func bookedVideos() throws -> Set<Int64> {
+    if let bookedVideoRefs { return bookedVideoRefs }
+    let refs = Set(
+      try Int64.fetchAll(
+        db, sql: "SELECT DISTINCT video_ref FROM placement WHERE tool = 'content_service'"))
+    bookedVideoRefs = refs
+    return refs
+  }
 
   /// Refuses Dou+ numbers written on a day that a content-service booking on the same video
   /// covers (rows of this write, and rows under bookings this write changed).
