@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "LedgerStore", targets: ["LedgerStore"]),
     .library(name: "LedgerImport", targets: ["LedgerImport"]),
     .library(name: "LedgerQuery", targets: ["LedgerQuery"]),
+    .library(name: "AimtDemo", targets: ["AimtDemo"]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -47,12 +48,20 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // The seeded sample ledger of `aimt demo` and the benchmarks: built through LedgerImport,
+    // kept out of it so that LedgerImport is only about reading exports.
+    .target(
+      name: "AimtDemo",
+      dependencies: ["LedgerStore", "LedgerImport"],
+      swiftSettings: strict
+    ),
     .executableTarget(
       name: "aimt",
       dependencies: [
         "LedgerStore",
         "LedgerImport",
         "LedgerQuery",
+        "AimtDemo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -62,6 +71,10 @@ let package = Package(
       dependencies: ["LedgerStore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport"]),
+    .testTarget(
+      name: "AimtDemoTests",
+      dependencies: ["AimtDemo", "LedgerImport", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(
       name: "LedgerQueryTests",
       dependencies: ["LedgerQuery", .product(name: "GRDB", package: "GRDB.swift")]

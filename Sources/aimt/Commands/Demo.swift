@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import AimtDemo
 import LedgerImport
 import LedgerQuery
 import LedgerStore

@@ -1,4 +1,5 @@
 import Foundation
+public import LedgerImport
 import LedgerStore
 
 /// One generated file: its kind, its name in the output folder and how many rows it holds.

@@ -1,4 +1,5 @@
 import Foundation
+public import LedgerImport
 public import LedgerStore
 
 /// The size and seed of a generated demo data set.

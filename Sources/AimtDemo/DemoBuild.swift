@@ -1,4 +1,5 @@
 import Foundation
+public import LedgerImport
 public import LedgerStore
 
 /// What building the demo ledger did: the files generated and what importing each one wrote.

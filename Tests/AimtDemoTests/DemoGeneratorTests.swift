@@ -3,7 +3,8 @@ import GRDB
 import LedgerStore
 import Testing
 
-@testable import LedgerImport
+@testable import AimtDemo
+import LedgerImport
 
 /// A fresh temporary folder.
 private func temporaryFolder() throws -> String {
