@@ -1,10 +1,10 @@
 import Foundation
 import GRDB
+import LedgerImport
 import LedgerStore
 import Testing
 
 @testable import AimtDemo
-import LedgerImport
 
 /// A fresh temporary folder.
 private func temporaryFolder() throws -> String {

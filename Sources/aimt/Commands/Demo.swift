@@ -1,6 +1,6 @@
+import AimtDemo
 import ArgumentParser
 import Foundation
-import AimtDemo
 import LedgerImport
 import LedgerQuery
 import LedgerStore
