@@ -6,10 +6,14 @@ import Testing
 @testable import LedgerImport
 
 /// A temporary folder with a ledger holding KOL dy1 and videos v1, v2 (the fuzz tests use it
-/// too).
-struct Fixture {
+/// too); the folder is removed when the test lets go of the fixture.
+final class Fixture {
   let folder: String
   let ledger: Ledger
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: folder)
+  }
 
   init() throws {
     folder = NSTemporaryDirectory() + "aimt-import-" + UUID().uuidString
