@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LedgerStore
@@ -566,10 +567,21 @@ func refusedDaysAreErrorsOnBothEntryPoints(text: String) {
   }
 }
 
-@Test func todayInBeijingIsAPlausibleDay() {
+@Test func todayInBeijingIsTheCalendarDayInShanghaiNow() throws {
+  // Foundation's calendar, asked before and after: the day may turn in between.
+  var calendar = Calendar(identifier: .gregorian)
+  calendar.timeZone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+  func foundationDay() throws -> Day {
+    let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+    let day = parts.year.flatMap { year in
+      parts.month.flatMap { month in parts.day.flatMap { Day(year: year, month: month, day: $0) } }
+    }
+    return try #require(day, "\(parts)")
+  }
+  let before = try foundationDay()
   let today = Day.todayInBeijing()
-  #expect(today.year >= 2025)
-  #expect(today.year < 2200)
+  let after = try foundationDay()
+  #expect(today == before || today == after, "\(today) is neither \(before) nor \(after)")
 }
 
 // MARK: - DateTime
