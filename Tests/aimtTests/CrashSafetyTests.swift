@@ -158,7 +158,7 @@ private func isBusy(_ stderr: String) -> Bool {
   stderr.contains("is busy") && stderr.contains("another aimt is writing")
 }
 
-@Test(.needsSQLite3, .timeLimit(.minutes(2)))
+@Test(.needsSQLite3, .timeLimit(.minutes(10)))
 func writerWaitingPastTheBusyTimeoutSaysTheLedgerIsBusyAndWritesNothing() throws {
   let cli = try CLI()
   try cli.ok("init")
