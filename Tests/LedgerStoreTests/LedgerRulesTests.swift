@@ -97,6 +97,35 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   #expect(try count(ledger, "placement") == 2)
 }
 
+@Test func contentServiceEndingWhenDouPlusStartsDoesNotOverlap() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      B.placement(
+        "C1", tool: .contentService, budget: 5_000_000, start: "2026-05-25 00:00",
+        end: "2026-06-01 00:00"), at: .commandLine)
+    try writer.upsert(
+      B.placement(
+        "D1", tool: .douPlus, budget: 50_000, start: "2026-06-01 00:00", end: "2026-06-02 00:00"),
+      at: .commandLine)
+  }
+  #expect(try count(ledger, "placement") == 2)
+  #expect(try ledger.check().isEmpty)
+}
+
+@Test func placementAndPromotionMayEndWhenTheyStartButNotBefore() {
+  let moment = B.moment("2026-05-01 10:00")
+  #expect(
+    LedgerRules.placementViolations(tool: .qianchuan, budget: nil, start: moment, end: moment)
+      .isEmpty)
+  let day = B.day("2026-06-01")
+  #expect(LedgerRules.promotionViolations(start: day, end: day).isEmpty)
+  #expect(
+    LedgerRules.promotionViolations(start: day, end: day.adding(days: -1)).map(\.column) == [
+      "end"
+    ])
+}
+
 @Test func overlapOnAnotherVideoIsAllowed() throws {
   let ledger = try B.ledgerWithVideo()
   try ledger.write { writer in

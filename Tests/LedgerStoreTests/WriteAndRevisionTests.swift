@@ -75,6 +75,44 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
   #expect(row?["gmv"] == 61_000)
 }
 
+@Test func rewriteStoresEveryChangedColumnAndKeepsEachOldValue() throws {
+  let ledger = try B.ledgerWithVideo()
+  func metric(_ base: Int64) -> MetricInput {
+    var values: [MetricField: Int64] = [:]
+    for field in MetricField.allCases { values[field] = base + Int64(field.index) }
+    return MetricInput(day: B.day("2026-05-01"), videoID: "v1", source: .douPlus, values: values)
+  }
+  try ledger.write { writer in try writer.upsert(metric(100), at: .commandLine) }
+  let summary = try ledger.write { writer in try writer.upsert(metric(200), at: .commandLine) }
+  #expect(summary["metrics"].updated == 1)
+  let row = try ledger.read { db in try Row.fetchOne(db, sql: "SELECT * FROM metric") }
+  for field in MetricField.allCases {
+    let stored: Int64? = row?[field.rawValue]
+    #expect(stored == 200 + Int64(field.index), "\(field)")
+  }
+  let history = try ledger.history(videoID: "v1")
+  #expect(Set(history.map(\.field)) == Set(MetricField.allCases.map(\.rawValue)))
+}
+
+@Test func fillingAColumnLeftOutIsNoRevisionButChangingOneGivenBeforeIs() throws {
+  let ledger = try B.ledgerWithVideo()
+  func write(_ values: [MetricField: Int64]) throws {
+    try ledger.write { writer in
+      try writer.upsert(
+        MetricInput(day: B.day("2026-05-01"), videoID: "v1", source: .douPlus, values: values),
+        at: .commandLine)
+    }
+  }
+  try write([.impressions: 1_000])
+  try write([.gmv: 5_000])  // fills a column the first write left out
+  #expect(try ledger.history(videoID: "v1").isEmpty)
+  try write([.impressions: 1_001])  // changes a number given before the fill
+  let history = try ledger.history(videoID: "v1")
+  #expect(history.map(\.field) == ["impressions"])
+  #expect(history.first?.old == .integer(1_000))
+  #expect(history.first?.new == .integer(1_001))
+}
+
 @Test func ordersOfOneDayKeepOneRowEach() throws {
   let ledger = try B.ledgerWithVideo()
   try ledger.write { writer in
