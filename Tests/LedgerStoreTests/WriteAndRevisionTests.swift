@@ -113,6 +113,47 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
   #expect(history.first?.new == .integer(1_001))
 }
 
+@Test func identicalKOLVideoAndPlacementRewritesAreUnchangedAndAddNoRevision() throws {
+  let ledger = try B.ledgerWithVideo()
+  let placement = B.placement(
+    "P1", tool: .douPlus, budget: 50_000, start: "2026-05-01 10:00", end: nil)
+  try ledger.write { writer in try writer.upsert(placement, at: .commandLine) }
+  let again = try ledger.write { writer in
+    var kol = KOLInput(kolID: "dy1")
+    kol.followers = 600_000
+    kol.asOf = Day(year: 2026, month: 4, day: 1)
+    try writer.upsert(kol, at: .commandLine)
+    var video = VideoInput(videoID: "v1")
+    video.kolID = "dy1"
+    video.brand = "B"
+    try writer.upsert(video, at: .commandLine)
+    try writer.upsert(placement, at: .commandLine)
+  }
+  for kind in ["kols", "followers", "videos", "placements"] {
+    #expect(again[kind].unchanged == 1, "\(kind)")
+    #expect(again[kind].updated == 0 && again[kind].inserted == 0, "\(kind)")
+  }
+  #expect(try ledger.history(videoID: "v1").isEmpty)
+}
+
+@Test func problemsPastTheLimitAreCountedNotKept() throws {
+  let ledger = try B.ledgerWithVideo()
+  let problems = B.problems {
+    try ledger.write { writer in
+      for row in 0..<250 {
+        try writer.upsert(
+          B.placement("P\(row)", tool: .douPlus, budget: 1, start: "2026-05-01", end: nil),
+          at: SourceLocation(file: "orders.csv", line: row + 2))
+      }
+    }
+  }
+  // The first 200 as found, then one line for the other 50.
+  #expect(problems.count == 201)
+  #expect(problems.dropLast().allSatisfy { $0.column == "budget" })
+  #expect(problems.dropFirst(199).first?.description.hasPrefix("orders.csv:201: budget: ") == true)
+  #expect(problems.last?.description.contains("50 more problems not shown") == true)
+}
+
 @Test func ordersOfOneDayKeepOneRowEach() throws {
   let ledger = try B.ledgerWithVideo()
   try ledger.write { writer in
