@@ -279,3 +279,23 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   let findings = try ledger.check()
   #expect(findings.map(\.description) == ["foreign_key: 1 metric rows name a missing video"])
 }
+
+@Test func checkFindsNaturalTrafficGivenACostOutsideAimt() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      MetricInput(day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.gmv: 1]),
+      at: .commandLine)
+  }
+  #expect(try ledger.check().isEmpty)
+  // The schema's CHECK refuses this too; a tool that ignores CHECK constraints does not.
+  try ledger.write { db in
+    try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+    try db.execute(sql: "UPDATE metric SET cost = 150")
+    try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+  }
+  // SQLite's integrity check names the broken CHECK; the rule names the row and what to do.
+  let findings = try ledger.check()
+  #expect(findings.map(\.subject) == ["integrity", "metric"])
+  #expect(findings.last?.message.contains("natural traffic carries no cost") == true)
+}
