@@ -146,12 +146,14 @@ private let small = DemoParameters(seed: 1, videos: 40, days: 30)
       if order.tool == .douPlus {
         douPlus += 1
         #expect(order.start.day >= video.published.day.adding(days: 3), "\(order.id)")
-        #expect(LedgerRules.douPlusBudget.contains(order.budget))
+        // The method's Dou+ budget: ¥100 to ¥5,000,000.
+        #expect((10_000...500_000_000).contains(order.budget), "\(order.id) \(order.budget)")
         #expect(order.end < DateTime(day: DemoGenerator.saleStart, secondOfDay: 0))
       }
       if order.tool == .contentService {
         bookings += 1
-        #expect(order.budget >= LedgerRules.contentServiceMinimum)
+        // The method's content-service minimum: ¥50,000.
+        #expect(order.budget >= 5_000_000, "\(order.id) \(order.budget)")
         for other in orders where other.tool == .douPlus {
           #expect(other.end <= order.start || order.end <= other.start, "\(other.id) \(order.id)")
         }

@@ -136,7 +136,19 @@ private enum Mutation: CaseIterable {
     }
     if let fen = try? Money.parseYuan(text) {
       parsed += 1
-      #expect(fen >= Int64.min)
+      // Whatever the signs, separators and spaces around them, an accepted amount is its
+      // digits: the whole yuan, then at most two decimals of fen.
+      let kept = text.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "." }
+      let parts = String(String.UnicodeScalarView(kept)).split(
+        separator: ".", omittingEmptySubsequences: false)
+      #expect(parts.count <= 2, "\(text.debugDescription) → \(fen)")
+      let whole = Int64(parts[0].isEmpty ? "0" : parts[0])
+      let decimals = parts.count == 2 ? parts[1] : ""
+      #expect(decimals.count <= 2, "\(text.debugDescription) → \(fen)")
+      let fraction = Int64((decimals + "00").prefix(2)) ?? -1
+      #expect(whole.map { $0 &* 100 &+ fraction } == fen, "\(text.debugDescription) → \(fen)")
+      // And it reads back from the form written to files.
+      #expect((try? Money.parseYuan(Money.yuan(fen))) == fen, "\(text.debugDescription)")
     }
   }
   #expect(parsed > 0)

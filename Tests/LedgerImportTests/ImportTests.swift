@@ -6,10 +6,14 @@ import Testing
 @testable import LedgerImport
 
 /// A temporary folder with a ledger holding KOL dy1 and videos v1, v2 (the fuzz tests use it
-/// too).
-struct Fixture {
+/// too); the folder is removed when the test lets go of the fixture.
+final class Fixture {
   let folder: String
   let ledger: Ledger
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: folder)
+  }
 
   init() throws {
     folder = NSTemporaryDirectory() + "aimt-import-" + UUID().uuidString
@@ -382,10 +386,17 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
     {"name": "api", "kind": "metrics", "source": "qianchuan", "money_unit": "milli_fen",
      "columns": {"stat_time_day": "date", "material_id": "video_id", "stat_cost": "cost"}}
     """)
+  // Milli-fen round half up to the fen: 1234.567 → 1235, 1234.5 → 1235, 1234.499 → 1234.
   let dump = try fixture.file(
-    "dump.csv", "stat_time_day,material_id,stat_cost\n2026-05-01 00:00:00,v1,1234567\n")
+    "dump.csv",
+    "stat_time_day,material_id,stat_cost\n2026-05-01 00:00:00,v1,1234567\n"
+      + "2026-05-02 00:00:00,v1,1234500\n2026-05-03 00:00:00,v1,1234499\n")
   try fixture.importing(.metrics, [dump]) { $0.profile = .file(metricsProfile) }
-  #expect(try fixture.metrics() == ["2026-05-01|v1|qianchuan||0|1235|0|0|0|0|0|0"])
+  #expect(
+    try fixture.metrics() == [
+      "2026-05-01|v1|qianchuan||0|1235|0|0|0|0|0|0", "2026-05-02|v1|qianchuan||0|1235|0|0|0|0|0|0",
+      "2026-05-03|v1|qianchuan||0|1234|0|0|0|0|0|0",
+    ])
   let ordersProfile = try fixture.file(
     "orders.json",
     """

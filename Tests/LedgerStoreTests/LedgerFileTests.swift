@@ -4,22 +4,31 @@ import Testing
 
 @testable import LedgerStore
 
-/// A fresh temporary folder for one test.
+/// A fresh temporary folder for one test, which removes it with `removeTemporaryFolder`.
 func temporaryFolder() throws -> String {
   let path = NSTemporaryDirectory() + "aimt-store-" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   return path
 }
 
+/// Removes a temporary folder and all in it.
+func removeTemporaryFolder(_ folder: String) {
+  try? FileManager.default.removeItem(atPath: folder)
+}
+
 @Test func newLedgerFileIsPrivateToItsOwner() throws {
-  let path = try temporaryFolder() + "/a.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/a.db"
   _ = try Ledger.open(path: path, create: true)
   let attributes = try FileManager.default.attributesOfItem(atPath: path)
   #expect((attributes[.posixPermissions] as? Int) == 0o600)
 }
 
 @Test func migrationsApplyToAnEmptyLedgerAndRerunIsANoOp() throws {
-  let path = try temporaryFolder() + "/a.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/a.db"
   let first = try Ledger.open(path: path, create: true)
   #expect(try first.appliedMigrations() == Schema.migrations.map(\.identifier))
   let again = try Ledger.open(path: path, create: true)
@@ -43,13 +52,17 @@ func temporaryFolder() throws -> String {
 }
 
 @Test func missingLedgerIsNotCreatedByAccident() throws {
-  let path = try temporaryFolder() + "/none.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/none.db"
   #expect(throws: LedgerError.self) { try Ledger.open(path: path) }
   #expect(!FileManager.default.fileExists(atPath: path))
 }
 
 @Test func fileThatIsNotSQLiteIsReportedAsNotALedger() throws {
-  let path = try temporaryFolder() + "/notes.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/notes.db"
   try Data(String(repeating: "not a database\n", count: 200).utf8).write(
     to: URL(fileURLWithPath: path))
   do {
@@ -64,7 +77,9 @@ func temporaryFolder() throws -> String {
 }
 
 @Test func ledgerFromANewerAimtIsRefused() throws {
-  let path = try temporaryFolder() + "/a.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/a.db"
   _ = try Ledger.open(path: path, create: true)
   let queue = try DatabaseQueue(path: path)
   try queue.write { db in
@@ -84,7 +99,9 @@ func temporaryFolder() throws -> String {
 }
 
 @Test func writerBlockedPastTheTimeoutReportsABusyLedger() throws {
-  let path = try temporaryFolder() + "/a.db"
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/a.db"
   let ledger = try Ledger.open(path: path, create: true, busyTimeout: 0.2)
   let holder = try DatabaseQueue(path: path)
   let locked = DispatchSemaphore(value: 0)
@@ -121,6 +138,7 @@ func temporaryFolder() throws -> String {
 
 @Test func backupIsAConsistentPrivateCopy() throws {
   let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
   let ledger = try Ledger.open(path: folder + "/a.db", create: true)
   try ledger.setSetting("roi_floor", "0.8")
   try ledger.backup(to: folder + "/copy.db")

@@ -97,6 +97,35 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   #expect(try count(ledger, "placement") == 2)
 }
 
+@Test func contentServiceEndingWhenDouPlusStartsDoesNotOverlap() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      B.placement(
+        "C1", tool: .contentService, budget: 5_000_000, start: "2026-05-25 00:00",
+        end: "2026-06-01 00:00"), at: .commandLine)
+    try writer.upsert(
+      B.placement(
+        "D1", tool: .douPlus, budget: 50_000, start: "2026-06-01 00:00", end: "2026-06-02 00:00"),
+      at: .commandLine)
+  }
+  #expect(try count(ledger, "placement") == 2)
+  #expect(try ledger.check().isEmpty)
+}
+
+@Test func placementAndPromotionMayEndWhenTheyStartButNotBefore() {
+  let moment = B.moment("2026-05-01 10:00")
+  #expect(
+    LedgerRules.placementViolations(tool: .qianchuan, budget: nil, start: moment, end: moment)
+      .isEmpty)
+  let day = B.day("2026-06-01")
+  #expect(LedgerRules.promotionViolations(start: day, end: day).isEmpty)
+  #expect(
+    LedgerRules.promotionViolations(start: day, end: day.adding(days: -1)).map(\.column) == [
+      "end"
+    ])
+}
+
 @Test func overlapOnAnotherVideoIsAllowed() throws {
   let ledger = try B.ledgerWithVideo()
   try ledger.write { writer in
@@ -249,4 +278,24 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   try ledger.write { db in try db.execute(sql: "UPDATE metric SET video_ref = 999") }
   let findings = try ledger.check()
   #expect(findings.map(\.description) == ["foreign_key: 1 metric rows name a missing video"])
+}
+
+@Test func checkFindsNaturalTrafficGivenACostOutsideAimt() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      MetricInput(day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.gmv: 1]),
+      at: .commandLine)
+  }
+  #expect(try ledger.check().isEmpty)
+  // The schema's CHECK refuses this too; a tool that ignores CHECK constraints does not.
+  try ledger.write { db in
+    try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+    try db.execute(sql: "UPDATE metric SET cost = 150")
+    try db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+  }
+  // SQLite's integrity check names the broken CHECK; the rule names the row and what to do.
+  let findings = try ledger.check()
+  #expect(findings.map(\.subject) == ["integrity", "metric"])
+  #expect(findings.last?.message.contains("natural traffic carries no cost") == true)
 }

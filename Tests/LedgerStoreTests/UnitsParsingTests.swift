@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LedgerStore
@@ -310,6 +311,7 @@ private let acceptedCounts: [(String, Int64)] = [
 private let refusedCounts: [String] = [
   "", "  ", "1.0", "1.5", "-3", "-0", "1e5", "1E5", "+3", "abc", "1,23", "1234,567", "12,34",
   ",123", "123,", "1 000", "1.", ".1", "9223372036854775808", "99999999999999999999",
+  "18446744073709551617",  // 2^64 + 1: wraps to 1
   "¥5", "5元", "0x10", "１２",
 ]
 
@@ -566,10 +568,21 @@ func refusedDaysAreErrorsOnBothEntryPoints(text: String) {
   }
 }
 
-@Test func todayInBeijingIsAPlausibleDay() {
+@Test func todayInBeijingIsTheCalendarDayInShanghaiNow() throws {
+  // Foundation's calendar, asked before and after: the day may turn in between.
+  var calendar = Calendar(identifier: .gregorian)
+  calendar.timeZone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+  func foundationDay() throws -> Day {
+    let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+    let day = parts.year.flatMap { year in
+      parts.month.flatMap { month in parts.day.flatMap { Day(year: year, month: month, day: $0) } }
+    }
+    return try #require(day, "\(parts)")
+  }
+  let before = try foundationDay()
   let today = Day.todayInBeijing()
-  #expect(today.year >= 2025)
-  #expect(today.year < 2200)
+  let after = try foundationDay()
+  #expect(today == before || today == after, "\(today) is neither \(before) nor \(after)")
 }
 
 // MARK: - DateTime

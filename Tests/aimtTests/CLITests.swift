@@ -13,7 +13,7 @@ private func seededCLI() throws -> CLI {
   return cli
 }
 
-@Test func seedExampleEnteredByHandIsFenExactInSqlite3() throws {
+@Test(.needsSQLite3) func seedExampleEnteredByHandIsFenExactInSqlite3() throws {
   let cli = try seededCLI()
   let logged = try cli.ok(
     "log", "2026-05-01", "v1", "natural", "--impressions", "250000", "--gmv", "20000")
@@ -23,7 +23,7 @@ private func seededCLI() throws -> CLI {
   #expect(stored == "2026-05-01|v1|natural|250000|2000000|0\n")
 }
 
-@Test func initIsIdempotentAndCreatesAPrivateWALFile() throws {
+@Test(.needsSQLite3) func initIsIdempotentAndCreatesAPrivateWALFile() throws {
   let cli = try CLI()
   let first = try cli.ok("init")
   #expect(first.stdout.contains("ready"))
@@ -51,7 +51,7 @@ private func seededCLI() throws -> CLI {
   #expect(!FileManager.default.fileExists(atPath: cli.path("aimt.db")))
 }
 
-@Test func douPlusBudgetOutOfRangeExits65AndWritesNothing() throws {
+@Test(.needsSQLite3) func douPlusBudgetOutOfRangeExits65AndWritesNothing() throws {
   let cli = try seededCLI()
   let result = try cli.run([
     "placement", "add", "P1", "--video-id", "v1", "--tool", "dou_plus", "--budget", "99.99",
@@ -72,7 +72,7 @@ private func seededCLI() throws -> CLI {
   #expect(result.stderr.contains("at least ¥50,000.00"))
 }
 
-@Test func overlappingDouPlusAndContentServiceExits65() throws {
+@Test(.needsSQLite3) func overlappingDouPlusAndContentServiceExits65() throws {
   let cli = try seededCLI()
   try cli.ok(
     "placement", "add", "C1", "--video-id", "v1", "--tool", "content_service", "--budget", "50000",
@@ -127,7 +127,7 @@ private func seededCLI() throws -> CLI {
   #expect(history.stdout.contains("\"command\":\"log\""))
 }
 
-@Test func checkIsSilentOnAGoodLedgerAndNamesAHandMadeViolation() throws {
+@Test(.needsSQLite3) func checkIsSilentOnAGoodLedgerAndNamesAHandMadeViolation() throws {
   let cli = try seededCLI()
   try cli.ok(
     "placement", "add", "C1", "--video-id", "v1", "--tool", "content_service", "--budget", "50000",
@@ -178,7 +178,7 @@ private func seededCLI() throws -> CLI {
   #expect(tsvByDefault.stdout.hasPrefix("kol_id\tname"))
 }
 
-@Test func sqlIsReadOnly() throws {
+@Test(.needsSQLite3) func sqlIsReadOnly() throws {
   let cli = try seededCLI()
   let read = try cli.ok("sql", "SELECT video_id, brand FROM video", "--format", "csv")
   #expect(read.stdout.contains("v1,山茶花"))
@@ -193,7 +193,7 @@ private func seededCLI() throws -> CLI {
   #expect(result.status == 64)
 }
 
-@Test func importWritesAllFilesOrNoneAndNamesTheBadLine() throws {
+@Test(.needsSQLite3) func importWritesAllFilesOrNoneAndNamesTheBadLine() throws {
   let cli = try seededCLI()
   let good = cli.path("good.csv")
   let bad = cli.path("bad.csv")

@@ -20,7 +20,7 @@ private func ledgerWithHistory() throws -> CLI {
   #expect(result.stdout.isEmpty && result.stderr.isEmpty)
 }
 
-@Test func deepCheckFindsAValueChangedOutsideAimtThatPlainCheckCannotSee() throws {
+@Test(.needsSQLite3) func deepCheckFindsAValueChangedOutsideAimtThatPlainCheckCannotSee() throws {
   let cli = try ledgerWithHistory()
   _ = try cli.sqlite3("aimt.db", "UPDATE metric SET gmv = 99")
   try cli.ok("check")
@@ -31,7 +31,7 @@ private func ledgerWithHistory() throws -> CLI {
       "metric v1 2026-05-01 natural gmv: stored 99, but its last recorded change wrote 1300"))
 }
 
-@Test func deepCheckFindsAnEditedHistory() throws {
+@Test(.needsSQLite3) func deepCheckFindsAnEditedHistory() throws {
   let cli = try ledgerWithHistory()
   _ = try cli.sqlite3(
     "aimt.db",
@@ -42,7 +42,7 @@ private func ledgerWithHistory() throws -> CLI {
   #expect(deep.stderr.contains("starts from 5, but the one before it wrote 1200"))
 }
 
-@Test func deepCheckFindsAViewThatNoLongerCompiles() throws {
+@Test(.needsSQLite3) func deepCheckFindsAViewThatNoLongerCompiles() throws {
   let cli = try ledgerWithHistory()
   _ = try cli.sqlite3("aimt.db", "CREATE VIEW broken AS SELECT nope FROM metric")
   let deep = try cli.run(["check", "--deep"])

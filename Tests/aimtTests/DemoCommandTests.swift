@@ -11,7 +11,7 @@ private let tourCommands = [
   "$ aimt advise v",
 ]
 
-@Test func demoTourPrintsEachReportUnderItsCommandAndBuildsACheckedLedger() throws {
+@Test(.needsSQLite3) func demoTourPrintsEachReportUnderItsCommandAndBuildsACheckedLedger() throws {
   let cli = try CLI()
   let tour = try cli.ok("demo").stdout
   var rest = Substring(tour)
@@ -93,7 +93,7 @@ private let tourCommands = [
   #expect(metrics[0] == metrics[2])
 }
 
-@Test func demoRefusesToReplaceAFileItDidNotBuild() throws {
+@Test(.needsSQLite3) func demoRefusesToReplaceAFileItDidNotBuild() throws {
   let cli = try CLI()
   try cli.ok("init", "--db", "mine.db")
   let refused = try cli.run(["demo", "--db", "mine.db", "--videos", "10", "--days", "10"])

@@ -23,7 +23,7 @@ private func dump(_ cli: CLI) throws -> String {
     """)
 }
 
-@Test func hostileFilesThroughTheBinaryExitZeroOr65AndA65ChangesNothing() throws {
+@Test(.needsSQLite3) func hostileFilesThroughTheBinaryExitZeroOr65AndA65ChangesNothing() throws {
   let cli = try CLI()
   try cli.ok("init")
   try cli.ok("kol", "add", "dy1")

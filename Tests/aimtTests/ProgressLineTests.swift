@@ -30,6 +30,7 @@ private func runOnTerminal(_ cli: CLI, _ arguments: [String]) throws -> (
   process.executableURL = CLI.binary
   process.arguments = arguments
   process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+  process.environment = CLI.environment
   process.standardOutput = Pipe()
   process.standardError = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
   process.standardInput = FileHandle.nullDevice

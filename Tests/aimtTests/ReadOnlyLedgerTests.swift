@@ -1,32 +1,31 @@
 import Foundation
 import Testing
 
-/// Runs `aimt ARGS` as the unprivileged user `nobody` (root ignores file permissions, so a
-/// read-only ledger can only be tried as another user); nil when that cannot be arranged.
-private func runAsNobody(_ cli: CLI, _ arguments: [String]) throws -> CLIResult? {
-  let setpriv = "/usr/bin/setpriv"
-  guard getuid() == 0, FileManager.default.isExecutableFile(atPath: setpriv) else { return nil }
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: setpriv)
-  process.arguments =
-    ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path] + arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  let result = CLIResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
-  // The binary may sit where `nobody` cannot reach it (a home folder): then nothing is learnt.
-  return result.stderr.contains("Permission denied") && result.status == 126 ? nil : result
+/// `setpriv`, to run as another user; root ignores file permissions, so a read-only ledger can
+/// only be tried as another user.
+private let setpriv = executableOnPath("setpriv")
+
+/// Whether `aimt` can be run as the unprivileged user `nobody` here: as root, with `setpriv`,
+/// and with the binary where `nobody` can reach it (not in a private home folder).
+private let canRunAsNobody: Bool = {
+  guard getuid() == 0, let setpriv else { return false }
+  let probe = try? runToEnd(
+    URL(fileURLWithPath: setpriv),
+    ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path, "--help"], in: "/",
+    environment: CLI.environment)
+  return probe?.status == 0
+}()
+
+/// Runs `aimt ARGS` as the unprivileged user `nobody`.
+private func runAsNobody(_ cli: CLI, _ arguments: [String]) throws -> CLIResult {
+  try runToEnd(
+    URL(fileURLWithPath: setpriv ?? "/usr/bin/setpriv"),
+    ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path] + arguments,
+    in: cli.folder, environment: CLI.environment)
 }
 
-@Test func readOnlyLedgerIsRefusedWithWhatToDoAndLeftUnchanged() throws {
+@Test(.enabled(if: canRunAsNobody, "needs root, setpriv, and the binary readable by nobody"))
+func readOnlyLedgerIsRefusedWithWhatToDoAndLeftUnchanged() throws {
   let cli = try CLI()
   try cli.ok("init")
   try cli.ok("kol", "add", "dy1")
@@ -35,10 +34,8 @@ private func runAsNobody(_ cli: CLI, _ arguments: [String]) throws -> CLIResult?
   try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.folder)
   try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: ledger)
   let before = try Data(contentsOf: URL(fileURLWithPath: ledger))
-  guard
-    let result = try runAsNobody(
-      cli, ["log", "2026-05-01", "v1", "natural", "--impressions", "5", "--db", ledger])
-  else { return }
+  let result = try runAsNobody(
+    cli, ["log", "2026-05-01", "v1", "natural", "--impressions", "5", "--db", ledger])
   #expect(result.status == 1)
   #expect(result.stderr.contains("is read-only"), "\(result.stderr)")
   #expect(result.stderr.contains("check their permissions"))
@@ -46,13 +43,14 @@ private func runAsNobody(_ cli: CLI, _ arguments: [String]) throws -> CLIResult?
   #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == before)
 }
 
-@Test func newLedgerInAFolderWithoutWriteAccessIsRefusedClearly() throws {
+@Test(.enabled(if: canRunAsNobody, "needs root, setpriv, and the binary readable by nobody"))
+func newLedgerInAFolderWithoutWriteAccessIsRefusedClearly() throws {
   let cli = try CLI()
   let folder = cli.path("locked")
   try FileManager.default.createDirectory(
     atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
   try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.folder)
-  guard let result = try runAsNobody(cli, ["init", "--db", folder + "/aimt.db"]) else { return }
+  let result = try runAsNobody(cli, ["init", "--db", folder + "/aimt.db"])
   #expect(result.status != 0)
   #expect(result.stderr.hasPrefix("aimt: error: "), "\(result.stderr)")
   #expect(!result.stderr.contains("SQLITE") && !result.stderr.contains("Fatal error"))
