@@ -188,3 +188,23 @@ private struct Scenario {
   #expect(AccountWeight.median([5, 1, 3]) == Fraction(3))
   #expect(AccountWeight.median([4, 1, 3, 10]) == Fraction(7, over: 2))
 }
+
+@Test(arguments: [("9", false), ("10", true), ("11", true)])
+func aVideoAsOldAsTheFreshnessLimitIsStillFresh(freshDays: String, fresh: Bool) throws {
+  // The "smart" video is 10 days old: fresh while fresh_days ≥ 10.
+  let scenario = try Scenario()
+  try scenario.ledger.setSetting("fresh_days", freshDays)
+  let advice = try scenario.advice("smart")
+  #expect(advice.mode == (fresh ? .smart : .targeted))
+  #expect(advice.reasons.contains(fresh ? "10 days old ≤ \(freshDays)" : "smart mode") == fresh)
+}
+
+@Test(arguments: [("10", false), ("11", true)])
+func theWarmUpLastsExactlyItsDays(warmupDays: String, warming: Bool) throws {
+  // The "smart" video is 10 days old (its 11th day): in warm-up only while warmup_days > 10.
+  let scenario = try Scenario()
+  try scenario.ledger.setSetting("warmup_days", warmupDays)
+  let advice = try scenario.advice("smart")
+  #expect((advice.action == .douPlus) == !warming)
+  #expect(advice.reasons.contains { $0.hasPrefix("natural warm-up: day 11 of") } == warming)
+}
