@@ -153,3 +153,100 @@ private enum Mutation: CaseIterable {
   }
   #expect(parsed > 0)
 }
+
+/// The fen a money cell in `unit` means, computed here without the importer's code: nil when
+/// the text is not a plain amount of that unit or the fen is beyond the ledger's limit; an
+/// empty cell gives nothing, so a new row keeps 0.
+private func independentFen(_ text: String, unit: String) -> Int64? {
+  let limit: Int64 = 999_999_999_999_999
+  if text.isEmpty { return 0 }
+  func digits(_ part: Substring) -> Int64? {
+    guard !part.isEmpty, part.count <= 19, part.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      return nil
+    }
+    return Int64(part)
+  }
+  switch unit {
+  case "yuan":
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count <= 2, let whole = digits(parts[0]) else { return nil }
+    var cents: Int64 = 0
+    if parts.count == 2 {
+      guard (1...2).contains(parts[1].count), let decimals = digits(parts[1]) else { return nil }
+      cents = parts[1].count == 1 ? decimals * 10 : decimals
+    }
+    let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
+    guard !overflow, scaled <= limit - cents else { return nil }
+    return scaled + cents
+  case "fen":
+    guard let fen = digits(Substring(text)), fen <= limit else { return nil }
+    return fen
+  default:  // thousandths of a fen, rounded half up
+    guard let milli = digits(Substring(text)) else { return nil }
+    let fen = milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
+    return fen <= limit ? fen : nil
+  }
+}
+
+@Test func randomAmountsInEveryProfileUnitImportExactlyOrAreRefusedWhole() throws {
+  var random = SplitMixGenerator(state: 11)
+  let fixture = try Fixture()
+  let edges = [
+    "0", "1", "499", "500", "999", "1000", "1500", "999999999999999", "1000000000000000",
+    "999999999999999999", "9223372036854775807", "9223372036854775808", "12.5", "0.01", "1.005",
+    "9999999999999.99", "10000000000000.00", "-1", "1e3", "",
+  ]
+  var imported = 0
+  var refused = 0
+  for index in 0..<90 {
+    let unit = ["yuan", "fen", "milli_fen"][index % 3]
+    let profile = fixture.folder + "/p\(index).json"
+    try Data(
+      """
+      {"name": "fuzz\(index)", "kind": "metrics", "source": "qianchuan", "money_unit": "\(unit)",
+       "columns": {"date": "date", "video_id": "video_id", "cost": "cost", "gmv": "gmv",
+                   "impressions": "impressions"}}
+      """.utf8
+    ).write(to: URL(fileURLWithPath: profile))
+    let cost = edges[Int.random(in: 0..<edges.count, using: &random)]
+    let gmv =
+      Int.random(in: 0..<2, using: &random) == 0
+      ? edges[Int.random(in: 0..<edges.count, using: &random)]
+      : String(UInt64.random(in: 0...UInt64(Int64.max), using: &random) >> (index % 60))
+    let day = "2026-0\(1 + index % 9)-1\(index % 10)"
+    let path = try fixture.file(
+      "u\(index).csv", "date,video_id,cost,gmv,impressions\n\(day),v1,\(cost),\(gmv),1\n")
+    var options = ImportOptions(kind: .metrics)
+    options.profile = .file(profile)
+    let before = try fixture.snapshot()
+    let expected = independentFen(cost, unit: unit).flatMap { cost in
+      independentFen(gmv, unit: unit).map { (cost, $0) }
+    }
+    do {
+      _ = try fixture.ledger.importFiles([path], options: options)
+      imported += 1
+      let stored = try fixture.ledger.read { db in
+        try Row.fetchOne(
+          db,
+          sql: """
+            SELECT cost, gmv FROM metric
+            WHERE day = CAST(unixepoch(?) / 86400 AS INTEGER) AND source = 5
+            """, arguments: [day])
+      }
+      let got = stored.map { (($0["cost"] as Int64), ($0["gmv"] as Int64)) }
+      #expect(
+        got.map { [$0.0, $0.1] } == expected.map { [$0.0, $0.1] },
+        "case \(index) \(unit): cost '\(cost)' gmv '\(gmv)' stored \(String(describing: got))")
+    } catch {
+      refused += 1
+      guard case .invalidData = error else {
+        Issue.record("case \(index): not a data error: \(error)")
+        continue
+      }
+      // Refused: only a value the independent reading also refuses, and nothing changed.
+      #expect(expected == nil, "case \(index) \(unit): '\(cost)' / '\(gmv)' refused: \(error)")
+      #expect(try fixture.snapshot() == before)
+    }
+  }
+  #expect(imported > 10 && refused > 10, "imported \(imported), refused \(refused)")
+}
