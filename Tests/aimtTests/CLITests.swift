@@ -206,7 +206,7 @@ private func seededCLI() throws -> CLI {
   #expect(refused.stderr.contains("bad.csv:3: cost: more than two decimals"))
   #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM metric") == "0\n")
   let imported = try cli.ok("import", "metrics", good)
-  #expect(imported.stdout.contains("1 rows; profile generic-metrics"))
+  #expect(imported.stdout.contains("1 row; profile generic-metrics"))
   #expect(imported.stdout.contains("metrics: 1 inserted, 0 updated, 0 unchanged"))
   let again = try cli.ok("import", "metrics", good)
   #expect(again.stdout.contains("metrics: 0 inserted, 0 updated, 1 unchanged"))

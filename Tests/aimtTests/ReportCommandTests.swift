@@ -367,7 +367,8 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
 
   let emptyText = ["csv": "", "tsv": "", "table": "\u{2014}", "markdown": "\u{2014}"]
   for (format, empty) in emptyText {
-    let output = try cli.ok(check.arguments + ["--format", format]).stdout
+    // A table shows the main columns unless --wide; --wide keeps every one.
+    let output = try cli.ok(check.arguments + ["--format", format, "--wide"]).stdout
     let table = try grid(output, format: format)
     let header =
       format == "table" ? check.tableKeys ?? check.keys + check.tableOnly : check.keys
@@ -425,7 +426,7 @@ private func everyFormatPrintsTheSpecKeysAndShowsANullRatioItsOwnWay(_ check: Fo
   let cli = try workedExample()
   let output = try cli.ok([
     "report", "roi", "--series", "--window", "1", "--since", "2026-05-01", "--until",
-    "2026-05-04", "--format", "table",
+    "2026-05-04", "--format", "table", "--wide",
   ]).stdout
   let table = try grid(output, format: "table")
   let column = try #require(table.first?.firstIndex(of: "roi_model_14d"))
@@ -638,14 +639,15 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
 
 @Test func fiveATableDrawsTheLayersAndOtherFormatsDoNot() throws {
   let cli = try workedExample()
-  let table = try cli.ok(["report", "5a", "--brand", "B", "--format", "table"]).stdout
+  let table = try cli.ok(["report", "5a", "--brand", "B", "--format", "table", "--wide"]).stdout
   #expect(table.hasPrefix("5A audience of B (layers: A1 ░ A2 ▒ A3 ▓ A4 █ A5 ■)\n"))
   let cells = try grid(table, format: "table")
   #expect(cells.first?.last == "layers")
-  // 40 cells for the widest snapshot (780): A1 150 → 8, A2 250 → 13, A3 300 → 15, A4 → 3, A5 → 1.
+  // 30 cells for the widest snapshot (780): A1 150 → 6, A2 250 → 10, A3 300 → 12, A4 and A5
+  // the rest.
   let bar = try #require(cells.last?.last)
-  #expect(bar.hasPrefix(String(repeating: "░", count: 8) + String(repeating: "▒", count: 13)))
-  #expect(bar.count == 40)
+  #expect(bar.hasPrefix(String(repeating: "░", count: 6) + String(repeating: "▒", count: 10)))
+  #expect((29...31).contains(bar.count), "\(bar)")
 
   let rows = try json(cli, ["report", "5a", "--brand", "B"])
   #expect(rows.count == 2)
@@ -765,10 +767,11 @@ private func adviceLedger() throws -> CLI {
   for (arguments, keys) in headers {
     let tsv = try cli.ok(arguments + ["--format", "tsv"])
     #expect(tsv.stdout == keys.joined(separator: "\t") + "\n", "\(arguments)")
-    #expect(tsv.stderr.isEmpty)
+    // An empty report says why on stderr; stdout stays the bare header for scripts.
+    #expect(tsv.stderr.isEmpty || tsv.stderr.contains("the ledger has no daily numbers yet"))
     #expect(try cli.ok(arguments + ["--format", "json"]).stdout == "[]\n")
     #expect(try cli.ok(arguments + ["--format", "ndjson"]).stdout.isEmpty)
     let table = try cli.ok(arguments + ["--format", "table"]).stdout
-    #expect(table.hasSuffix("(no rows)\n"), "\(arguments)")
+    #expect(table.contains("(no rows)\n"), "\(arguments)")
   }
 }

@@ -129,8 +129,9 @@ private func cells(_ row: [Cell], count: Int) -> [Cell] {
 }
 
 /// Whether each column holds numbers only (and at least one), so `table` and `markdown`
-/// right-align it, header and empty cells included.
-private func numericColumns(_ table: OutputTable) -> [Bool] {
+/// right-align it, header and empty cells included; with `dashesOnly` (the `table`), a column
+/// with no value at all counts too.
+private func numericColumns(_ table: OutputTable, dashesOnly: Bool = false) -> [Bool] {
   let count = table.columns.count
   var sawNumber = [Bool](repeating: false, count: count)
   var sawText = [Bool](repeating: false, count: count)
@@ -143,9 +144,9 @@ private func numericColumns(_ table: OutputTable) -> [Bool] {
       }
     }
   }
-  // A column of numbers and dashes, or of dashes only (no paid traffic in any row), lines its
-  // dashes up with the numbers: on the right.
-  return (0..<count).map { !sawText[$0] || (sawNumber[$0] && !sawText[$0]) }
+  // A column of numbers and dashes, or (in a table) of dashes only, such as paid_cpm where no
+  // row had paid traffic, lines its dashes up on the right like the numbers.
+  return (0..<count).map { !sawText[$0] && (sawNumber[$0] || dashesOnly) }
 }
 
 /// `text` with each scalar for which `replace` returns a string swapped for that string.
@@ -193,7 +194,7 @@ private enum TableFormat {
       emit("(no rows)\n")
       return
     }
-    let numeric = numericColumns(table)
+    let numeric = numericColumns(table, dashesOnly: true)
     let header = table.columns.indices.map { index in
       laid(clean(table.columns[index].key), right: numeric[index])
     }
