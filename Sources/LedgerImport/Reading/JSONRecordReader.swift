@@ -595,16 +595,3 @@ struct JSONRecordReader: RecordSource {
         + "whole (\\ud83d\\ude00) or as utf-8")
   }
 }
-
-/// Owns the chunk buffer of a `JSONRecordReader`, which as a struct cannot free it.
-private final class ChunkBuffer {
-  let bytes: UnsafeMutablePointer<UInt8>
-
-  init(capacity: Int) {
-    bytes = .allocate(capacity: capacity)
-  }
-
-  deinit {
-    bytes.deallocate()
-  }
-}
