@@ -66,20 +66,24 @@ let package = Package(
       ],
       swiftSettings: strict
     ),
+    // What the test targets share (a seeded generator), so no test file keeps its own copy.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(
       name: "LedgerStoreTests",
-      dependencies: ["LedgerStore", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "LedgerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+      ]
     ),
-    .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport"]),
+    .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "TestSupport"]),
     .testTarget(
       name: "AimtDemoTests",
       dependencies: ["AimtDemo", "LedgerImport", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(
       name: "LedgerQueryTests",
-      dependencies: ["LedgerQuery", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["LedgerQuery", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    .testTarget(name: "aimtTests", dependencies: ["aimt"]),
+    .testTarget(name: "aimtTests", dependencies: ["aimt", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LedgerImport
@@ -135,17 +136,7 @@ private func gb18030(_ text: String) -> [UInt8] {
 }
 
 /// A small seeded generator (SplitMix64), so that random tests repeat exactly.
-struct SplitMixGenerator: RandomNumberGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var value = state
-    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-    return value ^ (value >> 31)
-  }
-}
+typealias SplitMixGenerator = SplitMix64
 
 /// Writes `text` to a new temporary file and returns its path.
 private func temporaryFile(_ bytes: [UInt8]) throws -> String {

@@ -1,5 +1,6 @@
 import LedgerQuery
 import LedgerStore
+import TestSupport
 import Testing
 
 // Every number of the query module checked against an independent oracle: plain loops over the
@@ -8,26 +9,6 @@ import Testing
 // final equality (both sides reduced by gcd, so equal ratios are equal values).
 
 // MARK: - Generator
-
-/// SplitMix64, so the generated ledger is the same on every run.
-private struct SplitMix64 {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  mutating func int(_ range: ClosedRange<Int64>) -> Int64 {
-    let span = UInt64(range.upperBound - range.lowerBound) + 1
-    return range.lowerBound + Int64(next() % span)
-  }
-
-  mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-}
 
 private struct GenKOL: Sendable {
   var id: String

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LedgerStore
@@ -29,16 +30,7 @@ private func errorMessage<T>(_ result: Result<T, ValueError>) -> String? {
 }
 
 /// A small deterministic generator (SplitMix64) so the round-trip loops are repeatable.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+typealias SeededGenerator = SplitMix64
 
 // MARK: - Money: accepted forms
 

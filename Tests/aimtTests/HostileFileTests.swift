@@ -1,17 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// SplitMix64: the same cases on every run and machine.
-private struct Seeded: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+private typealias Seeded = SplitMix64
 
 /// What a user sees of the ledger: every table's rows, as the sqlite3 CLI prints them.
 private func dump(_ cli: CLI) throws -> String {

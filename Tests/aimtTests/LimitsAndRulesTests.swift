@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A ledger with KOL dy1 and videos v1 … vN of brand B, entered through the CLI.
@@ -220,17 +221,7 @@ private struct Day: CustomStringConvertible {
 }
 
 /// A seeded generator (SplitMix64), so a failing case repeats.
-private struct Seeded {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
-}
+private typealias Seeded = SplitMix64
 
 @Test func randomRowsAtTheLimitsAreRefusedOrStoredExactlyAndNoCommandTraps() throws {
   let cli = try ledger(videos: 3)
