@@ -122,3 +122,59 @@ private let readCommands: [[String]] = [
   #expect(result.status == 0, "\(result.stderr)")
   #expect(holder.isRunning, "the write lock was released before the read ran")
 }
+
+/// A ledger as aimt wrote it before schema 0003: the first two migrations, run by sqlite3.
+private func ledgerOfSchema0002(_ cli: CLI, extra: String) throws {
+  let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
+  var sql = "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);\n"
+  for name in ["0001_ledger", "0002_analyst_views"] {
+    sql += try String(
+      contentsOf: migrations.appendingPathComponent(name + ".sql"), encoding: .utf8)
+    sql += "\nINSERT INTO grdb_migrations VALUES ('\(name)');\n"
+  }
+  sql += """
+    INSERT INTO import_batch (batch_id, command, kind, created_at)
+      VALUES (1, 'log', 'metrics', '2026-05-01 00:00:00');
+    INSERT INTO kol (kol_id) VALUES ('k1');
+    INSERT INTO video (id, video_id, kol_id) VALUES (1, 'v1', 'k1');
+    INSERT INTO metric (video_ref, day, source, impressions, gmv, batch_id)
+      VALUES (1, 20574, 0, 250000, 2000000, 1);
+    PRAGMA journal_mode = WAL;
+    """ + extra
+  _ = try cli.sqlite3("old.db", sql)
+}
+
+@Test func initUpgradesALedgerOfAnOlderSchemaKeepingEveryRow() throws {
+  let cli = try CLI()
+  try ledgerOfSchema0002(cli, extra: "")
+  // Writes refuse too: only init upgrades.
+  let log = try cli.run([
+    "log", "2026-05-02", "v1", "natural", "--impressions", "1", "--db", "old.db",
+  ])
+  #expect(log.status == 1)
+  #expect(log.stderr.contains("missing schema 0003_strict_numbers"))
+  try cli.ok("init", "--db", "old.db")
+  #expect(try cli.sqlite3("old.db", "SELECT impressions, gmv FROM metric") == "250000|2000000\n")
+  #expect(
+    try cli.sqlite3("old.db", "SELECT sql LIKE '%STRICT%' FROM sqlite_schema WHERE name = 'metric'")
+      == "1\n")
+  try cli.ok("check", "--deep", "--db", "old.db")
+  let roi = try cli.ok(
+    "report", "roi", "--window", "1", "--as-of", "2026-05-01", "--db", "old.db", "--format",
+    "csv")
+  #expect(roi.stdout.contains("v1,250000,20000.00,80.00,40.00,2.00"))
+}
+
+@Test func anUpgradeStopsOnAValueStoredByHandThatIsTextAndChangesNothing() throws {
+  let cli = try CLI()
+  try ledgerOfSchema0002(cli, extra: "\nUPDATE metric SET impressions = 'abc';")
+  let before = try Data(contentsOf: URL(fileURLWithPath: cli.path("old.db")))
+  let result = try cli.run(["init", "--db", "old.db"])
+  #expect(result.status == 1)
+  #expect(result.stderr.contains("stopped, changing nothing: a stored value is not a whole number"))
+  #expect(try Data(contentsOf: URL(fileURLWithPath: cli.path("old.db"))) == before)
+  #expect(
+    try cli.sqlite3("old.db", "SELECT identifier FROM grdb_migrations ORDER BY 1")
+      == "0001_ledger\n0002_analyst_views\n")
+}

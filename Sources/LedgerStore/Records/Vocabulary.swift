@@ -68,23 +68,3 @@ public enum SalesChain: String, CaseIterable, Sendable, Codable {
 public enum AdReview: String, CaseIterable, Sendable, Codable {
   case pending, passed, rejected
 }
-
-/// Parses a vocabulary value, or explains the allowed values.
-public func parseVocabulary<T: RawRepresentable & CaseIterable>(
-  _ text: String, as type: T.Type
-) throws(ValueError) -> T where T.RawValue == String {
-  let trimmed = text.trimmingSpaces()
-  if let value = T(rawValue: trimmed) { return value }
-  let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-  throw ValueError("\"\(text)\" is not one of: \(allowed)")
-}
-
-extension String {
-  /// The string without leading and trailing ASCII spaces and tabs.
-  func trimmingSpaces() -> String {
-    var slice = Substring(self)
-    while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-    while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-    return String(slice)
-  }
-}
