@@ -80,3 +80,27 @@ private func ledgerWithHistory() throws -> CLI {
   try cli.ok("check", "--deep")
   #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM video_daily") == "1\n")
 }
+
+@Test func checkFindsUnreadableDatesAndTextCountsWrittenOutsideAimt() throws {
+  let cli = try ledgerWithHistory()
+  try cli.ok(
+    "placement", "add", "P1", "--video-id", "v1", "--tool", "dou_plus", "--budget", "500",
+    "--start", "2026-05-01 10:00", "--end", "2026-05-02 10:00")
+  try cli.ok("promotion", "add", "618", "--start", "2026-06-01", "--end", "2026-06-18")
+  try cli.ok("check")
+  _ = try cli.sqlite3(
+    "aimt.db",
+    """
+    UPDATE placement SET start = 'later', "end" = 'soon';
+    UPDATE promotion SET start = 'july', "end" = 'june';
+    UPDATE import_batch SET inserted = 'many';
+    """)
+  let result = try cli.run(["check"])
+  #expect(result.status == 65)
+  for text in [
+    "placement: P1: unreadable tool or start 'later'", "promotion: 618: unreadable dates",
+    "import_batch: 7 rows hold a value in inserted that is not a whole number",
+  ] {
+    #expect(result.stderr.contains(text), "\(text): \(result.stderr)")
+  }
+}
