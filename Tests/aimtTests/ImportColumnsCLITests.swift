@@ -118,46 +118,10 @@ private func write(_ cli: CLI, _ name: String, _ text: String) throws {
 
 // MARK: - The progress line
 
-/// Runs `aimt ARGS` with standard error on a new pseudo-terminal and returns what it received.
-private func runOnTerminal(_ cli: CLI, _ arguments: [String]) throws -> (
-  stderr: String, status: Int32
-) {
-  // /dev/ptmx by hand, as ProgressLineTests does (Glibc brings neither posix_openpt nor the
-  // TIOC constants).
-  struct NoTerminal: Error {}
-  let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-  guard master >= 0 else { throw NoTerminal() }
-  defer { close(master) }
-  var unlock: CInt = 0
-  var number: CInt = 0
-  guard ioctl(master, 0x4004_5431, &unlock) == 0, ioctl(master, 0x8004_5430, &number) == 0
-  else { throw NoTerminal() }
-  let terminal = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
-  guard terminal >= 0 else { throw NoTerminal() }
-  let process = Process()
-  process.executableURL = CLI.binary
-  process.arguments = arguments
-  process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-  process.standardOutput = Pipe()
-  process.standardError = FileHandle(fileDescriptor: terminal, closeOnDealloc: false)
-  process.standardInput = FileHandle.nullDevice
-  try process.run()
-  close(terminal)
-  var received: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 4096)
-  while true {
-    let count = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
-    if count <= 0 { break }
-    received += buffer[0..<count]
-  }
-  process.waitUntilExit()
-  return (String(decoding: received, as: UTF8.self), process.terminationStatus)
-}
-
 @Test func aFailedImportClearsTheProgressLineBeforeTheFirstProblem() throws {
   let cli = try ledgerWithVideo()
   try write(cli, "badv.csv", "date,video_id,source,impressions\n2026-05-01,v1,natural,x\n")
-  let (stderr, status) = try runOnTerminal(cli, ["import", "metrics", "badv.csv"])
+  let (stderr, status) = try runWithStderrOnTerminal(cli, ["import", "metrics", "badv.csv"])
   #expect(status == 65)
   // The terminal turns \n into \r\n.
   let range = try #require(stderr.range(of: "badv.csv:2:"), "\(stderr)")

@@ -10,8 +10,8 @@ import Darwin
 #endif
 
 /// Runs `aimt ARGS` with standard error on a new pseudo-terminal (standard output on a pipe)
-/// and returns what the terminal received and the exit status.
-private func runOnTerminal(_ cli: CLI, _ arguments: [String]) throws -> (
+/// and returns what the terminal received and the exit status (shared by the import tests).
+func runWithStderrOnTerminal(_ cli: CLI, _ arguments: [String]) throws -> (
   stderr: String, status: Int32
 ) {
   // /dev/ptmx by hand: Glibc's module brings neither posix_openpt nor the TIOC constants
@@ -67,7 +67,7 @@ private func runOnTerminal(_ cli: CLI, _ arguments: [String]) throws -> (
   try cli.ok("import", "kols", "kols.csv")
   try cli.ok("import", "videos", "videos.csv")
 
-  let (stderr, status) = try runOnTerminal(cli, ["import", "metrics", "metrics.csv"])
+  let (stderr, status) = try runWithStderrOnTerminal(cli, ["import", "metrics", "metrics.csv"])
   #expect(status == 0)
   // Every 65,536 rows and at the end: the file, rows, rows/s and percent of bytes, each
   // over the last; then the line is cleared for the summary.
