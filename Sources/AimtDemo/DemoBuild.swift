@@ -1,15 +1,15 @@
 import Foundation
-public import LedgerImport
-public import LedgerStore
+package import LedgerImport
+package import LedgerStore
 
 /// What building the demo ledger did: the files generated and what importing each one wrote.
-public struct DemoBuild {
+package struct DemoBuild {
   /// The demo ledger, open for reading and writing.
-  public var ledger: Ledger
+  package var ledger: Ledger
   /// The generated files, in import order.
-  public var files: [DemoFile]
+  package var files: [DemoFile]
   /// The import of each file, in the same order.
-  public var imports: [ImportReport]
+  package var imports: [ImportReport]
 }
 
 extension DemoGenerator {
@@ -21,7 +21,7 @@ extension DemoGenerator {
   /// is `demo`, which is how a later run knows the file is a demo ledger it may replace: an
   /// earlier demo ledger at `path` that holds nothing else is replaced; any other file is
   /// refused.
-  public func buildLedger(at path: String) throws(LedgerError) -> DemoBuild {
+  package func buildLedger(at path: String) throws(LedgerError) -> DemoBuild {
     try Self.clearEarlierDemo(at: path)
     let folder = NSTemporaryDirectory() + "aimt-demo-" + UUID().uuidString
     do {

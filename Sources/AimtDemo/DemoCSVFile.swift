@@ -1,15 +1,15 @@
 import Foundation
-public import LedgerImport
+package import LedgerImport
 import LedgerStore
 
 /// One generated file: its kind, its name in the output folder and how many rows it holds.
-public struct DemoFile: Sendable, Equatable {
+package struct DemoFile: Sendable, Equatable {
   /// The kind of record the file holds, which `aimt import` takes as KIND.
-  public var kind: RecordKind
+  package var kind: RecordKind
   /// The file's name (`metrics.csv`), in the folder the generator wrote to.
-  public var name: String
+  package var name: String
   /// The rows written, not counting the header.
-  public var rows: Int
+  package var rows: Int
 }
 
 /// Writes one CSV file row by row through a 1 MiB buffer, so memory stays flat however many

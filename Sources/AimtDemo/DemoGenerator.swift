@@ -1,34 +1,34 @@
 import Foundation
-public import LedgerImport
-public import LedgerStore
+package import LedgerImport
+package import LedgerStore
 
 /// The size and seed of a generated demo data set.
 ///
 /// The data always ends on ``lastDay`` (2026-05-31) and the demo sale (`618-2026`) follows it,
 /// so the same parameters give the same files on every run and every machine.
-public struct DemoParameters: Sendable, Equatable {
+package struct DemoParameters: Sendable, Equatable {
   /// The seed of every random draw.
-  public var seed: UInt64
+  package var seed: UInt64
   /// How many videos (`v1001`, `v1002`, …); `v1001` is always the worked example.
-  public var videos: Int
+  package var videos: Int
   /// How many days of metrics, ending on ``lastDay``.
-  public var days: Int
+  package var days: Int
 
   /// The defaults: seed 1, 500 videos, 120 days.
-  public init(seed: UInt64 = 1, videos: Int = 500, days: Int = 120) {
+  package init(seed: UInt64 = 1, videos: Int = 500, days: Int = 120) {
     self.seed = seed
     self.videos = videos
     self.days = days
   }
 
   /// The last day of the generated metrics: 2026-05-31.
-  public static let lastDay = Day(daysSinceEpoch: 20_604)
+  package static let lastDay = Day(daysSinceEpoch: 20_604)
 
   /// The first day of the generated metrics.
-  public var firstDay: Day { Self.lastDay.adding(days: 1 - max(days, 1)) }
+  package var firstDay: Day { Self.lastDay.adding(days: 1 - max(days, 1)) }
 
   /// How many KOLs post the videos: 60, or one per ten videos for larger sets.
-  public var kolCount: Int { max(60, videos / 10) }
+  package var kolCount: Int { max(60, videos / 10) }
 }
 
 /// Writes a realistic, deterministic demo data set as the CSV files a user would import.
@@ -45,31 +45,31 @@ public struct DemoParameters: Sendable, Equatable {
 /// ## Topics
 /// - ``writeFiles(to:)``: the six files, in import order.
 /// - ``buildLedger(at:)``: the files imported into a ledger through ``Ledger/importFiles(_:options:progress:)``.
-public struct DemoGenerator: Sendable {
+package struct DemoGenerator: Sendable {
   /// The worked example's video.
-  public static let workedExampleVideo = "v1001"
+  package static let workedExampleVideo = "v1001"
   /// The worked example's KOL.
-  public static let workedExampleKOL = "dy_xiaomei"
+  package static let workedExampleKOL = "dy_xiaomei"
   /// The worked example's first day: 2026-05-01.
-  public static let workedExampleDay = Day(daysSinceEpoch: 20_574)
+  package static let workedExampleDay = Day(daysSinceEpoch: 20_574)
   /// The demo sale's name.
-  public static let saleName = "618-2026"
+  package static let saleName = "618-2026"
   /// The demo sale's first day: 2026-06-01, the day after the data ends.
-  public static let saleStart = Day(daysSinceEpoch: 20_605)
+  package static let saleStart = Day(daysSinceEpoch: 20_605)
   /// The demo sale's last day: 2026-06-18.
-  public static let saleEnd = Day(daysSinceEpoch: 20_622)
+  package static let saleEnd = Day(daysSinceEpoch: 20_622)
   /// The three brands, the first one the largest.
-  public static let brands = ["山茶花", "白桦林", "青柠檬"]
+  package static let brands = ["山茶花", "白桦林", "青柠檬"]
   /// The kinds in the order they must be imported (parents first).
-  public static let importOrder: [RecordKind] = [
+  package static let importOrder: [RecordKind] = [
     .kols, .videos, .placements, .promotions, .metrics, .audience,
   ]
 
   /// The size and seed.
-  public let parameters: DemoParameters
+  package let parameters: DemoParameters
 
   /// A generator for `parameters`.
-  public init(_ parameters: DemoParameters = DemoParameters()) {
+  package init(_ parameters: DemoParameters = DemoParameters()) {
     self.parameters = parameters
   }
 
@@ -77,7 +77,7 @@ public struct DemoGenerator: Sendable {
   /// `audience.csv` into `directory` (which must exist), replacing files of those names.
   ///
   /// Returns the files in import order, with their row counts.
-  public func writeFiles(to directory: String) throws(LedgerError) -> [DemoFile] {
+  package func writeFiles(to directory: String) throws(LedgerError) -> [DemoFile] {
     var written: [DemoFile] = []
     var brands: [BrandDays] = []
     for kind in Self.importOrder {

@@ -1,7 +1,7 @@
-public import LedgerStore
+package import LedgerStore
 
 /// One parsed record of any kind, ready to write.
-public enum ParsedRecord: Sendable, Equatable {
+package enum ParsedRecord: Sendable, Equatable {
   case kol(KOLInput)
   case video(VideoInput)
   case placement(PlacementInput)
@@ -12,7 +12,7 @@ public enum ParsedRecord: Sendable, Equatable {
 
 extension RecordParser {
   /// Parses fields of `kind` into a record; nil (with problems recorded) when they are wrong.
-  public mutating func record(
+  package mutating func record(
     _ kind: RecordKind, _ fields: [String: String], at location: SourceLocation,
     defaultSource: Source? = nil
   ) -> ParsedRecord? {
@@ -42,7 +42,7 @@ extension RecordParser {
 
 extension LedgerWriter {
   /// Writes one parsed record.
-  public func upsert(_ record: ParsedRecord, at location: SourceLocation) throws {
+  package func upsert(_ record: ParsedRecord, at location: SourceLocation) throws {
     switch record {
     case .kol(let input): try upsert(input, at: location)
     case .video(let input): try upsert(input, at: location)
@@ -58,7 +58,7 @@ extension Ledger {
   /// Adds or updates one record given as text fields on the command line (`aimt kol add`,
   /// `aimt log`, …): parsed and written exactly as an imported row would be, as one batch.
   @discardableResult
-  public func enter(
+  package func enter(
     _ kind: RecordKind, fields: [String: String], command: String,
     options: WriteOptions = WriteOptions()
   ) throws(LedgerError) -> WriteSummary {

@@ -1,12 +1,12 @@
 import Foundation
-public import LedgerStore
+package import LedgerStore
 
 /// The kinds of records aimt reads, named as on the command line (`aimt import KIND`).
-public enum RecordKind: String, CaseIterable, Sendable {
+package enum RecordKind: String, CaseIterable, Sendable {
   case kols, videos, placements, metrics, audience, promotions
 
   /// The column keys of the kind (docs/data-model.md, "Entities"), key columns first.
-  public var columns: [String] {
+  package var columns: [String] {
     switch self {
     case .kols: ["kol_id", "name", "category", "followers", "as_of"]
     case .videos:
@@ -27,7 +27,7 @@ public enum RecordKind: String, CaseIterable, Sendable {
   }
 
   /// The columns every row must carry.
-  public var requiredColumns: [String] {
+  package var requiredColumns: [String] {
     switch self {
     case .kols: ["kol_id"]
     case .videos: ["video_id"]
@@ -45,15 +45,15 @@ public enum RecordKind: String, CaseIterable, Sendable {
 /// A missing or empty field means "not given": the write keeps the stored value. This is the
 /// one place where column text becomes money, counts, days and vocabulary, so the command line
 /// and the importer accept exactly the same values.
-public struct RecordParser {
+package struct RecordParser {
   /// The problems found so far, in order.
-  public private(set) var problems: [Problem] = []
+  package private(set) var problems: [Problem] = []
 
   /// A parser with no problems yet.
-  public init() {}
+  package init() {}
 
   /// Parses a KOL.
-  public mutating func kol(_ fields: [String: String], at location: SourceLocation) -> KOLInput? {
+  package mutating func kol(_ fields: [String: String], at location: SourceLocation) -> KOLInput? {
     guard let key = required("kol_id", fields, location) else { return nil }
     var input = KOLInput(kolID: key)
     input.name = text("name", fields)
@@ -64,7 +64,7 @@ public struct RecordParser {
   }
 
   /// Parses a video.
-  public mutating func video(_ fields: [String: String], at location: SourceLocation)
+  package mutating func video(_ fields: [String: String], at location: SourceLocation)
     -> VideoInput?
   {
     guard let key = required("video_id", fields, location) else { return nil }
@@ -84,7 +84,7 @@ public struct RecordParser {
   /// Parses a placement.
   ///
   /// A date alone as `end` means the end of that day.
-  public mutating func placement(_ fields: [String: String], at location: SourceLocation)
+  package mutating func placement(_ fields: [String: String], at location: SourceLocation)
     -> PlacementInput?
   {
     guard let key = required("placement_id", fields, location) else { return nil }
@@ -106,7 +106,7 @@ public struct RecordParser {
   /// Parses one day's numbers.
   ///
   /// `defaultSource` serves files without a source column.
-  public mutating func metric(
+  package mutating func metric(
     _ fields: [String: String], at location: SourceLocation, defaultSource: Source? = nil
   ) -> MetricInput? {
     let day = parse("date", fields, location, Self.dayOf)
@@ -135,7 +135,7 @@ public struct RecordParser {
   }
 
   /// Parses a 5A snapshot.
-  public mutating func audience(_ fields: [String: String], at location: SourceLocation)
+  package mutating func audience(_ fields: [String: String], at location: SourceLocation)
     -> AudienceInput?
   {
     let day = parse("date", fields, location, Self.dayOf)
@@ -150,7 +150,7 @@ public struct RecordParser {
   }
 
   /// Parses a promotion.
-  public mutating func promotion(_ fields: [String: String], at location: SourceLocation)
+  package mutating func promotion(_ fields: [String: String], at location: SourceLocation)
     -> PromotionInput?
   {
     guard let name = required("promotion", fields, location) else { return nil }
@@ -227,14 +227,14 @@ public struct RecordParser {
 
   /// A source named as the ledger or the exports name it (`natural`, `自然流量`, `DOU+`, …;
   /// docs/data-model.md, "Import columns").
-  public static func parseSource(_ text: String) -> Source? {
+  package static func parseSource(_ text: String) -> Source? {
     let trimmed = TextNormalization.normalized(text)
     return Source(rawValue: trimmed) ?? Source(rawValue: trimmed.lowercased())
       ?? sourceAliases[trimmed] ?? sourceAliases[trimmed.lowercased()]
   }
 
   /// Source and tool names as the exports write them.
-  public static let sourceAliases: [String: Source] = [
+  package static let sourceAliases: [String: Source] = [
     "自然": .natural, "自然流量": .natural, "自然流": .natural,
     "dou+": .douPlus, "douplus": .douPlus, "抖加": .douPlus,
     "内容服务": .contentService, "內容服務": .contentService, "内容热推": .contentService,

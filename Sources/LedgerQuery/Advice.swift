@@ -1,8 +1,8 @@
 internal import GRDB
-public import LedgerStore
+package import LedgerStore
 
 /// The AIMT next step for a video.
-public enum AdviceAction: String, Sendable, Equatable, CaseIterable {
+package enum AdviceAction: String, Sendable, Equatable, CaseIterable {
   case douPlus = "dou_plus"
   case contentService = "content_service"
   case kolBidding = "kol_bidding"
@@ -11,45 +11,45 @@ public enum AdviceAction: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The questions `advise` answers.
-public struct AdviseQuery: Sendable {
+package struct AdviseQuery: Sendable {
   /// One video; nil: every video the filter selects that has metrics in the window.
-  public var videoID: String?
+  package var videoID: String?
   /// The day advised on; nil: the latest day with any metric.
-  public var asOf: Day?
+  package var asOf: Day?
   /// Days of the window judged (the model, the trend, the paid ROI).
-  public var window: Int = 7
-  public var floor: Fraction?
-  public var filter = VideoFilter()
+  package var window: Int = 7
+  package var floor: Fraction?
+  package var filter = VideoFilter()
 
   /// Every video, 7-day window, as of the latest day.
-  public init() {}
+  package init() {}
 }
 
 /// The advice for one video, with every reason that led to it.
-public struct Advice: Sendable, Equatable {
-  public var video: VideoFacts
-  public var asOf: Day
-  public var followers: Int64?
-  public var kolTier: KOLTier?
+package struct Advice: Sendable, Equatable {
+  package var video: VideoFacts
+  package var asOf: Day
+  package var followers: Int64?
+  package var kolTier: KOLTier?
   /// Days since publication on `asOf`; nil when the publish time is unknown.
-  public var ageDays: Int?
+  package var ageDays: Int?
   /// The model over the window ending `asOf`.
-  public var model: TrafficModel
+  package var model: TrafficModel
   /// Median natural plays of the KOL's videos over the last 90 days (the account's weight).
-  public var accountWeight: Fraction?
-  public var action: AdviceAction
+  package var accountWeight: Fraction?
+  package var action: AdviceAction
   /// For `dou_plus`: smart or targeted.
-  public var mode: DeliveryMode?
+  package var mode: DeliveryMode?
   /// For `dou_plus`: standard (after warm-up) or explosive (super-head in warm-up).
-  public var strategy: Strategy?
+  package var strategy: Strategy?
   /// Why, one sentence each, in the order the rules were applied.
-  public var reasons: [String]
+  package var reasons: [String]
 }
 
 extension Ledger {
   /// The next AIMT step per video (docs/data-model.md, "advise"); the rules and their order are
   /// in README.
-  public func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
+  package func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
     if let videoID = query.videoID { _ = try video(videoID) }
     let settings = try querySettings()
     return try read { db in

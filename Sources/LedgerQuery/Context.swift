@@ -1,18 +1,18 @@
 internal import GRDB
-public import LedgerStore
+package import LedgerStore
 
 /// A placement as the shortlist and the advice see it: which tool, on which video, when.
-public struct PlacementSpan: Sendable, Equatable {
-  public var placementID: String
-  public var videoRef: Int64
-  public var tool: String
-  public var start: DateTime
+package struct PlacementSpan: Sendable, Equatable {
+  package var placementID: String
+  package var videoRef: Int64
+  package var tool: String
+  package var start: DateTime
   /// nil: open-ended.
-  public var end: DateTime?
+  package var end: DateTime?
 
   /// Whether the placement runs at some moment of `from..<to` (half-open, like the ledger's
   /// overlap rule: an order ending at 12:00 does not overlap one starting at 12:00).
-  public func overlaps(from: DateTime, to: DateTime) -> Bool {
+  package func overlaps(from: DateTime, to: DateTime) -> Bool {
     start < to && (end.map { $0 > from } ?? true)
   }
 }

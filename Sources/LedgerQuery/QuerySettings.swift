@@ -1,25 +1,25 @@
-public import LedgerStore
+package import LedgerStore
 
 /// The ledger settings the reports use, parsed once (`aimt config` stores them).
-public struct QuerySettings: Sendable, Equatable {
+package struct QuerySettings: Sendable, Equatable {
   /// Reference CPM, fen per thousand impressions.
-  public var cpmPrice: Int64
-  public var roiFloor: Fraction
-  public var declineRatio: Fraction
+  package var cpmPrice: Int64
+  package var roiFloor: Fraction
+  package var declineRatio: Fraction
   /// Follower thresholds: super-head, head, mid, tail (descending).
-  public var tiers: KOLTiers
-  public var smartMinFollowers: Int64
-  public var weightMedianPlays: Int64
-  public var freshDays: Int
-  public var warmupDays: Int
-  public var engagementFloor: Fraction
+  package var tiers: KOLTiers
+  package var smartMinFollowers: Int64
+  package var weightMedianPlays: Int64
+  package var freshDays: Int
+  package var warmupDays: Int
+  package var engagementFloor: Fraction
   /// Suggested weekly content-service budgets, fen; 0 means none.
-  public var budgetSuperHead: Int64
-  public var budgetHead: Int64
-  public var budgetMid: Int64
+  package var budgetSuperHead: Int64
+  package var budgetHead: Int64
+  package var budgetMid: Int64
 
   /// The defaults of a new ledger.
-  public static var defaults: QuerySettings? {
+  package static var defaults: QuerySettings? {
     QuerySettings(Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.key, $0.defaultValue) }))
   }
 
@@ -52,7 +52,7 @@ public struct QuerySettings: Sendable, Equatable {
   /// The suggested weekly content-service budget for a KOL tier, fen; nil when the tier should
   /// pressure-test with Dou+ first (docs/method.md, "Content service": about ¥1M a week for
   /// super-head, a few hundred thousand for head).
-  public func weeklyBudget(for tier: KOLTier?) -> Int64? {
+  package func weeklyBudget(for tier: KOLTier?) -> Int64? {
     let fen: Int64 =
       switch tier {
       case .superHead: budgetSuperHead
@@ -66,7 +66,7 @@ public struct QuerySettings: Sendable, Equatable {
 
 /// A KOL's size class by followers (docs/method.md, "KOL tiers"; thresholds are ledger
 /// settings).
-public enum KOLTier: String, Sendable, Equatable, CaseIterable {
+package enum KOLTier: String, Sendable, Equatable, CaseIterable {
   case superHead = "super_head"
   case head
   case mid
@@ -75,14 +75,14 @@ public enum KOLTier: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The follower thresholds of the tiers.
-public struct KOLTiers: Sendable, Equatable {
-  public var superHead: Int64
-  public var head: Int64
-  public var mid: Int64
-  public var tail: Int64
+package struct KOLTiers: Sendable, Equatable {
+  package var superHead: Int64
+  package var head: Int64
+  package var mid: Int64
+  package var tail: Int64
 
   /// The tier of a KOL with `followers` (a threshold itself belongs to the higher tier).
-  public func tier(followers: Int64) -> KOLTier {
+  package func tier(followers: Int64) -> KOLTier {
     if followers >= superHead { return .superHead }
     if followers >= head { return .head }
     if followers >= mid { return .mid }
@@ -93,7 +93,7 @@ public struct KOLTiers: Sendable, Equatable {
 
 extension Ledger {
   /// The report settings of this ledger (stored values, else defaults).
-  public func querySettings() throws(LedgerError) -> QuerySettings {
+  package func querySettings() throws(LedgerError) -> QuerySettings {
     let values = Dictionary(uniqueKeysWithValues: try settings().map { ($0.setting.key, $0.value) })
     guard let settings = QuerySettings(values) else {
       throw .invalidData([

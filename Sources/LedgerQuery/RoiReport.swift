@@ -1,20 +1,20 @@
 internal import GRDB
-public import LedgerStore
+package import LedgerStore
 
 /// What a `report roi` row is a total of.
-public enum RoiGrouping: String, CaseIterable, Sendable {
+package enum RoiGrouping: String, CaseIterable, Sendable {
   case video, kol, tool, brand, chain
 }
 
 /// The reference CPM asked for: the ledger's setting, a given price, or each row's own paid CPM.
-public enum CPMOption: Sendable, Equatable {
+package enum CPMOption: Sendable, Equatable {
   case setting
   case price(fen: Int64)
   case observed
 }
 
 /// A column `report roi` can sort by (its JSON keys: docs/data-model.md, "report roi").
-public enum RoiSortField: String, CaseIterable, Sendable {
+package enum RoiSortField: String, CaseIterable, Sendable {
   case key
   case naturalImpressions = "natural_impressions"
   case naturalGMV = "natural_gmv"
@@ -34,64 +34,64 @@ public enum RoiSortField: String, CaseIterable, Sendable {
 /// A sort order: a field, and the direction.
 ///
 /// Keys default to ascending, numbers to descending. Rows whose value is null always come last; ties are broken by key.
-public struct RoiSort: Sendable, Equatable {
-  public var field: RoiSortField
-  public var ascending: Bool
+package struct RoiSort: Sendable, Equatable {
+  package var field: RoiSortField
+  package var ascending: Bool
 
   /// Sorts by `field`, ascending when asked, else in the field's natural order.
-  public init(field: RoiSortField, ascending: Bool? = nil) {
+  package init(field: RoiSortField, ascending: Bool? = nil) {
     self.field = field
     self.ascending = ascending ?? (field == .key)
   }
 
   /// Best traffic ROI model first.
-  public static let byModel = RoiSort(field: .roiModel)
+  package static let byModel = RoiSort(field: .roiModel)
 }
 
 /// The questions `report roi` answers; every field has the default of docs/data-model.md,
 /// "report roi".
-public struct RoiQuery: Sendable {
-  public var grouping: RoiGrouping = .video
+package struct RoiQuery: Sendable {
+  package var grouping: RoiGrouping = .video
   /// Days in the window, ending at `asOf` inclusive.
-  public var window: Int = 7
+  package var window: Int = 7
   /// The window's last day; nil: the latest day with any metric.
-  public var asOf: Day?
-  public var cpm: CPMOption = .setting
+  package var asOf: Day?
+  package var cpm: CPMOption = .setting
   /// The floor for `above_floor`; nil: the `roi_floor` setting.
-  public var floor: Fraction?
-  public var filter = VideoFilter()
+  package var floor: Fraction?
+  package var filter = VideoFilter()
   /// Count only this paid tool (with natural traffic) and list only keys that had it.
-  public var tool: Source?
-  public var sort = RoiSort.byModel
+  package var tool: Source?
+  package var sort = RoiSort.byModel
   /// At most this many rows (with `series`: keys).
-  public var limit: Int?
+  package var limit: Int?
 
   /// The default query: by video, 7 days to the latest day.
-  public init() {}
+  package init() {}
 }
 
 /// One row of the report: a key's traffic model over the window ending at `date`.
-public struct RoiRow: Sendable, Equatable {
+package struct RoiRow: Sendable, Equatable {
   /// The group value; nil when the videos have none (a video without KOL or brand).
-  public var key: String?
+  package var key: String?
   /// The window's last day.
-  public var date: Day
-  public var model: TrafficModel
+  package var date: Day
+  package var model: TrafficModel
 }
 
 /// A `report roi` answer: rows and the parameters they were computed with.
-public struct RoiReport: Sendable {
+package struct RoiReport: Sendable {
   /// The window's last day, nil when the ledger has no metrics.
-  public var asOf: Day?
-  public var window: Int
-  public var floor: Fraction
-  public var rows: [RoiRow]
+  package var asOf: Day?
+  package var window: Int
+  package var floor: Fraction
+  package var rows: [RoiRow]
 }
 
 extension Ledger {
   /// The traffic ROI model of every key over one window (docs/data-model.md, "report roi";
   /// docs/method.md, "The traffic ROI model").
-  public func roiReport(_ query: RoiQuery) throws(LedgerError) -> RoiReport {
+  package func roiReport(_ query: RoiQuery) throws(LedgerError) -> RoiReport {
     let settings = try querySettings()
     return try read { db in
       let directory = try VideoDirectory(db)

@@ -1,31 +1,31 @@
 internal import GRDB
-public import LedgerStore
+package import LedgerStore
 
 /// The questions `shortlist` answers; every field has the default of docs/data-model.md,
 /// "shortlist".
-public struct ShortlistQuery: Sendable {
+package struct ShortlistQuery: Sendable {
   /// The sale, by name (its start and end come from the ledger).
-  public var promotion: String?
+  package var promotion: String?
   /// Or the sale's first day (and, optionally, its last; else the sale is that one day).
-  public var saleStart: Day?
-  public var saleEnd: Day?
+  package var saleStart: Day?
+  package var saleEnd: Day?
   /// Days from the lock date (when content service is booked) to the sale.
-  public var lead: Int = 30
+  package var lead: Int = 30
   /// Days looked back from the day before the lock date.
-  public var lookback: Int = 90
+  package var lookback: Int = 90
   /// Minimum traffic ROI model; nil: the `roi_floor` setting.
-  public var floor: Fraction?
-  public var minImpressions: Int64 = 100_000
-  public var minEngagement = Fraction(0)
-  public var filter = VideoFilter()
-  public var limit: Int?
+  package var floor: Fraction?
+  package var minImpressions: Int64 = 100_000
+  package var minEngagement = Fraction(0)
+  package var filter = VideoFilter()
+  package var limit: Int?
 
   /// The documented defaults; name the sale with `promotion` or `saleStart`.
-  public init() {}
+  package init() {}
 }
 
 /// The shortlist rules, in the order they are checked (the first failed one is reported).
-public enum ShortlistRule: String, Sendable, CaseIterable {
+package enum ShortlistRule: String, Sendable, CaseIterable {
   case floor = "roi_model"
   case impressions = "min_impressions"
   case engagement = "min_engagement"
@@ -34,21 +34,21 @@ public enum ShortlistRule: String, Sendable, CaseIterable {
 }
 
 /// A video on the shortlist, or one that failed a rule (with `failed` set).
-public struct ShortlistEntry: Sendable, Equatable {
+package struct ShortlistEntry: Sendable, Equatable {
   /// 1 for the best; 0 for an excluded video.
-  public var rank: Int
-  public var video: VideoFacts
-  public var kolTier: KOLTier?
+  package var rank: Int
+  package var video: VideoFacts
+  package var kolTier: KOLTier?
   /// The model over the lookback (its trend against the lookback before it).
-  public var model: TrafficModel
+  package var model: TrafficModel
   /// roi_model × natural GMV (fen), the ranking score.
-  public var score: Fraction?
+  package var score: Fraction?
   /// Suggested weekly content-service budget by KOL tier, fen; nil: pressure-test with Dou+.
-  public var suggestedWeeklyBudget: Int64?
+  package var suggestedWeeklyBudget: Int64?
   /// The first rule failed and why, for an excluded video.
-  public var failed: (rule: ShortlistRule, reason: String)?
+  package var failed: (rule: ShortlistRule, reason: String)?
 
-  public static func == (a: ShortlistEntry, b: ShortlistEntry) -> Bool {
+  package static func == (a: ShortlistEntry, b: ShortlistEntry) -> Bool {
     a.rank == b.rank && a.video == b.video && a.kolTier == b.kolTier && a.model == b.model
       && a.suggestedWeeklyBudget == b.suggestedWeeklyBudget && a.failed?.rule == b.failed?.rule
       && a.failed?.reason == b.failed?.reason
@@ -56,25 +56,25 @@ public struct ShortlistEntry: Sendable, Equatable {
 }
 
 /// A `shortlist` answer.
-public struct Shortlist: Sendable {
-  public var saleStart: Day
-  public var saleEnd: Day
+package struct Shortlist: Sendable {
+  package var saleStart: Day
+  package var saleEnd: Day
   /// Sale start − lead: the day content service is booked.
-  public var lockDate: Day
+  package var lockDate: Day
   /// The lookback: `lookbackStart...lookbackEnd` (the day before the lock date).
-  public var lookbackStart: Day
-  public var lookbackEnd: Day
-  public var floor: Fraction
+  package var lookbackStart: Day
+  package var lookbackEnd: Day
+  package var floor: Fraction
   /// Qualifying videos, best first.
-  public var entries: [ShortlistEntry]
+  package var entries: [ShortlistEntry]
   /// Every other video of the filter, with the first rule it failed (best model first).
-  public var excluded: [ShortlistEntry]
+  package var excluded: [ShortlistEntry]
 }
 
 extension Ledger {
   /// The pre-sale content-service shortlist (docs/data-model.md, "shortlist"; docs/method.md,
   /// "Big sales").
-  public func shortlist(_ query: ShortlistQuery) throws(LedgerError) -> Shortlist {
+  package func shortlist(_ query: ShortlistQuery) throws(LedgerError) -> Shortlist {
     let (saleStart, saleEnd) = try saleDays(query)
     let settings = try querySettings()
     return try read { db in

@@ -1,22 +1,22 @@
-public import LedgerStore
+package import LedgerStore
 
 /// Exact sums of a group's daily numbers over a window, split natural / paid; money in fen.
-public struct TrafficSums: Sendable, Equatable {
-  public var naturalImpressions: Int64 = 0
-  public var naturalGMV: Int64 = 0
-  public var paidImpressions: Int64 = 0
-  public var paidCost: Int64 = 0
-  public var paidGMV: Int64 = 0
+package struct TrafficSums: Sendable, Equatable {
+  package var naturalImpressions: Int64 = 0
+  package var naturalGMV: Int64 = 0
+  package var paidImpressions: Int64 = 0
+  package var paidCost: Int64 = 0
+  package var paidGMV: Int64 = 0
   /// Likes and comments over all sources (engagement is judged on all plays).
-  public var likes: Int64 = 0
-  public var comments: Int64 = 0
+  package var likes: Int64 = 0
+  package var comments: Int64 = 0
   /// Stored rows added in (a key with none in a window is not listed for it).
-  public var rows: Int64 = 0
+  package var rows: Int64 = 0
   /// Stored rows of paid sources added in.
-  public var paidRows: Int64 = 0
+  package var paidRows: Int64 = 0
 
   /// Zero sums.
-  public init() {}
+  package init() {}
 
   /// Adds one stored row.
   mutating func add(_ row: borrowing MetricRow) {
@@ -35,7 +35,7 @@ public struct TrafficSums: Sendable, Equatable {
   }
 
   /// Adds another group's sums.
-  public mutating func add(_ other: TrafficSums) {
+  package mutating func add(_ other: TrafficSums) {
     naturalImpressions &+= other.naturalImpressions
     naturalGMV &+= other.naturalGMV
     paidImpressions &+= other.paidImpressions
@@ -63,13 +63,13 @@ public struct TrafficSums: Sendable, Equatable {
   }
 
   /// Impressions from every source.
-  public var impressions: Int64 { naturalImpressions + paidImpressions }
+  package var impressions: Int64 { naturalImpressions + paidImpressions }
   /// GMV from every source, fen.
-  public var gmv: Int64 { naturalGMV + paidGMV }
+  package var gmv: Int64 { naturalGMV + paidGMV }
 }
 
 /// The reference CPM a model divides by.
-public enum CPMChoice: Sendable, Equatable {
+package enum CPMChoice: Sendable, Equatable {
   /// A fixed price in fen per thousand impressions (the `cpm_price` setting or `--cpm-price`).
   case price(fen: Int64)
   /// The group's own paid CPM over the window, or `fallbackFen` when it had no paid traffic.
@@ -77,7 +77,7 @@ public enum CPMChoice: Sendable, Equatable {
 }
 
 /// Where this window's model stands against the previous window's.
-public enum Trend: String, Sendable, Equatable {
+package enum Trend: String, Sendable, Equatable {
   case up, flat, down
 }
 
@@ -86,24 +86,24 @@ public enum Trend: String, Sendable, Equatable {
 ///
 /// Money ratios are in yuan: `naturalGPM` is yuan of GMV per thousand natural impressions,
 /// `cpmPrice` yuan per thousand. A ratio whose denominator is 0 is nil.
-public struct TrafficModel: Sendable, Equatable {
-  public var sums: TrafficSums
-  public var cpmPrice: Fraction
-  public var naturalGPM: Fraction?
-  public var roiModel: Fraction?
-  public var paidCPM: Fraction?
-  public var paidGPM: Fraction?
-  public var paidROI: Fraction?
-  public var totalROI: Fraction?
-  public var engagementRate: Fraction?
-  public var commentLikeRatio: Fraction?
-  public var trend: Trend?
+package struct TrafficModel: Sendable, Equatable {
+  package var sums: TrafficSums
+  package var cpmPrice: Fraction
+  package var naturalGPM: Fraction?
+  package var roiModel: Fraction?
+  package var paidCPM: Fraction?
+  package var paidGPM: Fraction?
+  package var paidROI: Fraction?
+  package var totalROI: Fraction?
+  package var engagementRate: Fraction?
+  package var commentLikeRatio: Fraction?
+  package var trend: Trend?
   /// roi_model ≥ floor; nil when the model is undefined.
-  public var aboveFloor: Bool?
+  package var aboveFloor: Bool?
 
   /// The model of `current`, with the trend against `previous` (the window of the same length
   /// just before; nil when not asked for).
-  public init(
+  package init(
     current: TrafficSums, previous: TrafficSums?, cpm: CPMChoice, floor: Fraction,
     declineRatio: Fraction
   ) {
@@ -128,7 +128,7 @@ public struct TrafficModel: Sendable, Equatable {
 
   /// `down` below `declineRatio` × previous, `up` above previous ÷ `declineRatio`, else
   /// `flat`; nil when either model is undefined or the previous one is 0.
-  public static func trend(
+  package static func trend(
     _ current: Fraction?, against previous: Fraction?, declineRatio: Fraction
   ) -> Trend? {
     guard let current, let previous, previous.numerator != 0 else { return nil }

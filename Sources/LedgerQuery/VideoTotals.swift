@@ -1,23 +1,23 @@
 internal import GRDB
-public import LedgerStore
+package import LedgerStore
 
 /// A video's lifetime numbers from one source; money in fen.
-public struct SourceTotals: Sendable, Equatable {
-  public var source: String
-  public var days: Int
-  public var firstDate: String
-  public var lastDate: String
-  public var impressions: Int64
-  public var cost: Int64
-  public var gmv: Int64
-  public var orders: Int64
-  public var likes: Int64
-  public var comments: Int64
+package struct SourceTotals: Sendable, Equatable {
+  package var source: String
+  package var days: Int
+  package var firstDate: String
+  package var lastDate: String
+  package var impressions: Int64
+  package var cost: Int64
+  package var gmv: Int64
+  package var orders: Int64
+  package var likes: Int64
+  package var comments: Int64
 }
 
 extension Ledger {
   /// Totals of a video's daily numbers per source, natural first (the card of `video show`).
-  public func videoTotals(videoID: String) throws(LedgerError) -> [SourceTotals] {
+  package func videoTotals(videoID: String) throws(LedgerError) -> [SourceTotals] {
     _ = try video(videoID)
     return try read { db in
       try Row.fetchAll(
@@ -46,23 +46,23 @@ extension Ledger {
 }
 
 /// Everything `video show` prints about one video.
-public struct VideoCard: Sendable {
-  public var video: Video
-  public var kol: KOL?
-  public var advice: Advice
-  public var totals: [SourceTotals]
+package struct VideoCard: Sendable {
+  package var video: Video
+  package var kol: KOL?
+  package var advice: Advice
+  package var totals: [SourceTotals]
   /// The model over 7 and 30 days ending `advice.asOf`.
-  public var week: TrafficModel
-  public var month: TrafficModel
+  package var week: TrafficModel
+  package var month: TrafficModel
   /// The last 14 days ending `advice.asOf`, oldest first: each day's sums.
-  public var days: [(day: Day, sums: TrafficSums)]
-  public var placements: [Placement]
+  package var days: [(day: Day, sums: TrafficSums)]
+  package var placements: [Placement]
 }
 
 extension Ledger {
   /// The card of `video show ID`: KOL, age, totals, 7/30-day model, last 14 days, placements
   /// and the advice, as of `asOf` (default: the latest day with any metric).
-  public func videoCard(videoID: String, asOf: Day? = nil) throws(LedgerError) -> VideoCard {
+  package func videoCard(videoID: String, asOf: Day? = nil) throws(LedgerError) -> VideoCard {
     let video = try video(videoID)
     var kol: KOL?
     if let id = video.kolID { kol = try self.kol(id) }

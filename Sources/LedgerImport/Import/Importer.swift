@@ -1,16 +1,16 @@
 internal import Crypto
 import Foundation
-public import LedgerStore
+package import LedgerStore
 
 /// Which header profile reads a file: detected from the header, named, or a user's own file.
-public enum ProfileChoice: Sendable, Equatable {
+package enum ProfileChoice: Sendable, Equatable {
   case auto
   case named(String)
   case file(String)
 
   /// Reads `--profile`: `auto`, a built-in name (`generic` means the kind's generic profile),
   /// or a path (anything with a `/` or ending in `.json`).
-  public init(argument: String) {
+  package init(argument: String) {
     if argument == "auto" {
       self = .auto
     } else if argument.contains("/") || argument.hasSuffix(".json") {
@@ -22,69 +22,69 @@ public enum ProfileChoice: Sendable, Equatable {
 }
 
 /// How `aimt import` reads and writes.
-public struct ImportOptions: Sendable {
-  public var kind: RecordKind
-  public var profile: ProfileChoice = .auto
-  public var encoding: TextEncodingChoice = .auto
+package struct ImportOptions: Sendable {
+  package var kind: RecordKind
+  package var profile: ProfileChoice = .auto
+  package var encoding: TextEncodingChoice = .auto
   /// The source of metric rows in files without a source column.
-  public var source: Source?
-  public var write = WriteOptions()
+  package var source: Source?
+  package var write = WriteOptions()
   /// The command each import batch records: `import`, or `demo` for the demo's generated files
   /// (which is how `aimt demo` knows a ledger it may replace).
-  public var command = "import"
+  package var command = "import"
   /// Record each batch's file by its name alone (`metrics.csv`) instead of the path given, for
   /// files read from a temporary folder that will not exist later.
-  public var recordsFileNameOnly = false
+  package var recordsFileNameOnly = false
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
-  public var ignoredColumns: [String] = []
+  package var ignoredColumns: [String] = []
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
-  public var isCancelled: (@Sendable () -> Bool)?
+  package var isCancelled: (@Sendable () -> Bool)?
 
   /// Options for importing files of `kind` with everything else at its default.
-  public init(kind: RecordKind) { self.kind = kind }
+  package init(kind: RecordKind) { self.kind = kind }
 }
 
 /// Where an import is, for a progress line.
-public struct ImportProgress: Sendable {
-  public var file: String
-  public var rows: Int
-  public var bytesRead: Int
-  public var totalBytes: Int
+package struct ImportProgress: Sendable {
+  package var file: String
+  package var rows: Int
+  package var bytesRead: Int
+  package var totalBytes: Int
 }
 
 /// What was read from one file.
-public struct FileReport: Sendable, Equatable {
-  public var file: String
-  public var profile: String
+package struct FileReport: Sendable, Equatable {
+  package var file: String
+  package var profile: String
   /// Why this profile was chosen (for `auto`).
-  public var profileReason: String
-  public var encoding: String
-  public var format: String
-  public var rows: Int
+  package var profileReason: String
+  package var encoding: String
+  package var format: String
+  package var rows: Int
   /// Header cells the profile does not map (kept out of the ledger).
-  public var ignoredColumns: [String] { ignored.map(\.name) }
+  package var ignoredColumns: [String] { ignored.map(\.name) }
   /// The same with the reason each is left out.
-  public var ignored: [IgnoredColumn]
+  package var ignored: [IgnoredColumn]
 }
 
 /// What an import did: per file, and the write's counts per kind.
-public struct ImportReport: Sendable, Equatable {
-  public var files: [FileReport]
-  public var summary: WriteSummary
+package struct ImportReport: Sendable, Equatable {
+  package var files: [FileReport]
+  package var summary: WriteSummary
 
   /// The header cells left out of the import, each once however many files carry it.
-  public var ignoredColumns: [IgnoredColumn] {
+  package var ignoredColumns: [IgnoredColumn] {
     var seen: Set<IgnoredColumn> = []
     return files.flatMap(\.ignored).filter { seen.insert($0).inserted }
   }
 }
 
 /// How an interrupted import ends (``ImportOptions/isCancelled``).
-public enum ImportInterruption {
+package enum ImportInterruption {
   /// What the error of an interrupted import says.
-  public static let message = "interrupted: nothing was written"
+  package static let message = "interrupted: nothing was written"
 }
 
 /// Thrown inside the write to roll an interrupted import back.
@@ -95,7 +95,7 @@ extension Ledger {
   ///
   /// Every problem in every file is collected (up to ``LedgerWriter/problemLimit``) and
   /// reported as `FILE:LINE: column: message`; if there is any, nothing is written.
-  public func importFiles(
+  package func importFiles(
     _ paths: [String], options: ImportOptions,
     progress: ((ImportProgress) -> Void)? = nil
   ) throws(LedgerError) -> ImportReport {

@@ -1,13 +1,13 @@
 import LedgerStore
 
 /// A header cell an import leaves out, and why (for the import summary).
-public struct IgnoredColumn: Sendable, Hashable {
+package struct IgnoredColumn: Sendable, Hashable {
   /// The cell as the file writes it.
-  public var name: String
+  package var name: String
   /// Why it is left out (`--ignore`, `a ratio`, `not a number`, …).
-  public var reason: String
+  package var reason: String
 
-  public init(name: String, reason: String) {
+  package init(name: String, reason: String) {
     self.name = name
     self.reason = reason
   }

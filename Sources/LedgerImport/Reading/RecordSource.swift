@@ -2,14 +2,14 @@
 ///
 /// Line 0 means the problem concerns the whole file (it cannot be opened, is empty, or is not
 /// text). The message is lowercase and says what is wrong and what to do about it.
-public struct ReadError: Error, Sendable, Equatable {
+package struct ReadError: Error, Sendable, Equatable {
   /// The 1-based line of the problem, or 0 for a whole-file problem.
-  public var line: Int
+  package var line: Int
   /// What is wrong and what to do, in lowercase.
-  public var message: String
+  package var message: String
 
   /// Creates an error for a line (0 for the whole file).
-  public init(line: Int, message: String) {
+  package init(line: Int, message: String) {
     self.line = line
     self.message = message
   }
@@ -19,7 +19,7 @@ public struct ReadError: Error, Sendable, Equatable {
 ///
 /// A source is read forward only: call `next()` until it returns false, and read the current
 /// record's fields between calls. Field bytes are always valid UTF-8.
-public protocol RecordSource {
+package protocol RecordSource {
   /// The header names in file order, BOM and surrounding white space removed.
   ///
   /// For delimited text this is the first non-blank row. For JSON and NDJSON it is the keys of
@@ -70,7 +70,7 @@ public protocol RecordSource {
 }
 
 /// How the bytes of a file are to be decoded.
-public enum TextEncodingChoice: String, Sendable, CaseIterable {
+package enum TextEncodingChoice: String, Sendable, CaseIterable {
   /// UTF-8 when the first 64 KiB are valid UTF-8 or start with a BOM, otherwise GB18030.
   case auto
   /// UTF-8, with or without a BOM.
@@ -80,21 +80,21 @@ public enum TextEncodingChoice: String, Sendable, CaseIterable {
 }
 
 /// Opens record files of any supported format.
-public enum RecordFiles {
+package enum RecordFiles {
   /// The size of each read from the file: 1 MiB.
-  public static let chunkSize = 1 << 20
+  package static let chunkSize = 1 << 20
 
   /// The longest field of delimited text or JSON string value, in bytes: 1 MiB.
   ///
   /// A longer field is a `ReadError` naming the line where the field starts; it usually means a
   /// quote that is never closed.
-  public static let maxFieldBytes = 1 << 20
+  package static let maxFieldBytes = 1 << 20
 
   /// The longest record (a row of delimited text or one JSON object), in bytes: 4 MiB.
-  public static let maxRecordBytes = 4 << 20
+  package static let maxRecordBytes = 4 << 20
 
   /// How many leading bytes `TextEncodingChoice.auto` inspects to choose an encoding: 64 KiB.
-  public static let detectionWindow = 64 << 10
+  package static let detectionWindow = 64 << 10
 
   /// Opens a file for reading records.
   ///
@@ -109,7 +109,7 @@ public enum RecordFiles {
   /// - Returns: A source positioned before the first record, with its header read.
   /// - Throws: `ReadError` when the file cannot be read, is empty, is not text, or its header
   ///   cannot be parsed.
-  public static func open(
+  package static func open(
     path: String, encoding: TextEncodingChoice = .auto
   ) throws(ReadError) -> any RecordSource {
     try open(path: path, encoding: encoding, chunkSize: chunkSize)
@@ -117,7 +117,7 @@ public enum RecordFiles {
 
   /// Opens a file like `open(path:encoding:)`, handing every raw byte of it to `observer`
   /// once, in order, as it is read: the importer hashes the file without a second pass.
-  public static func open(
+  package static func open(
     path: String, encoding: TextEncodingChoice = .auto,
     observingBytes observer: @escaping (UnsafeRawBufferPointer) -> Void
   ) throws(ReadError) -> any RecordSource {
@@ -136,7 +136,7 @@ public enum RecordFiles {
   ///   - encoding: How to decode the bytes.
   /// - Returns: A source positioned before the first record, with its header read.
   /// - Throws: `ReadError` when the bytes are empty, not text, or their header cannot be parsed.
-  public static func open(
+  package static func open(
     bytes: [UInt8], name: String, encoding: TextEncodingChoice = .auto
   ) throws(ReadError) -> any RecordSource {
     try open(bytes: bytes, name: name, encoding: encoding, chunkSize: chunkSize)

@@ -4,7 +4,7 @@ internal import GRDBSQLite
 internal import Synchronization
 
 /// A value of an ad-hoc query's result, as SQLite returned it.
-public enum QueryValue: Sendable, Equatable {
+package enum QueryValue: Sendable, Equatable {
   case null
   case integer(Int64)
   case real(Double)
@@ -26,7 +26,7 @@ extension Ledger {
   /// With `timeout` (seconds), a statement still running that long after this call is
   /// stopped with a message saying so. Only `sql`'s first statement is run: anything but blank
   /// space and comments after it is refused before a row is printed.
-  public func prepareQuery(_ sql: String, timeout: Double? = nil) throws(LedgerError)
+  package func prepareQuery(_ sql: String, timeout: Double? = nil) throws(LedgerError)
     -> AdHocQuery
   {
     try AdHocQuery(path: path, sql: sql, timeout: timeout)
@@ -37,9 +37,9 @@ extension Ledger {
 ///
 /// Its connection is its own, opened read-only and guarded (see ``Ledger/prepareQuery(_:timeout:)``);
 /// it is closed when the query is released.
-public final class AdHocQuery: Sendable {
+package final class AdHocQuery: Sendable {
   /// The result's column names, in order.
-  public let columns: [String]
+  package let columns: [String]
   private let connection: Mutex<GuardedConnection>
 
   fileprivate init(path: String, sql: String, timeout: Double?) throws(LedgerError) {
@@ -51,7 +51,7 @@ public final class AdHocQuery: Sendable {
 
   /// Runs the statement from its first row, calling `row` with each row as SQLite makes it:
   /// nothing is held but the row at hand.
-  public func run(_ row: ([QueryValue]) -> Void) throws(LedgerError) {
+  package func run(_ row: ([QueryValue]) -> Void) throws(LedgerError) {
     try connection.withLock { guarded throws(LedgerError) in try guarded.run(row) }
   }
 }

@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+package import GRDB
 import Synchronization
 
 /// An open aimt ledger: one SQLite file holding a brand's or agency's spend and results.
@@ -14,9 +14,9 @@ import Synchronization
 /// - ``write(_:)``, ``read(_:)``
 /// - ``setting(_:)``, ``setSetting(_:_:)``
 /// - ``check()``, ``backup(to:)``
-public final class Ledger: Sendable {
+package final class Ledger: Sendable {
   /// The path as the user gave it (`:memory:` for an in-memory ledger).
-  public let path: String
+  package let path: String
   let writer: any DatabaseWriter
   /// How many ``snapshot(_:)`` calls are running: reads inside one join its transaction.
   private let snapshotDepth = Mutex(0)
@@ -31,7 +31,7 @@ public final class Ledger: Sendable {
   }
 
   /// How long a writer waits for another process's write lock before giving up.
-  public static let busyTimeout: Double = 10
+  package static let busyTimeout: Double = 10
 
   /// Opens the ledger at `path` for writing.
   ///
@@ -41,7 +41,7 @@ public final class Ledger: Sendable {
   /// or empty file becomes a new ledger (a new file gets mode 0600: spend data is confidential)
   /// and an older ledger is upgraded in place. A folder, device, FIFO, a file that is not SQLite
   /// and an SQLite database of another program are refused before SQLite touches them.
-  public static func open(
+  package static func open(
     path: String, create: Bool = false, busyTimeout: Double = Ledger.busyTimeout
   ) throws(LedgerError) -> Ledger {
     let state = try LedgerFile.inspect(path)
@@ -92,7 +92,7 @@ public final class Ledger: Sendable {
   ///
   /// With `anySchema`, a ledger of an older or newer aimt opens too (for `aimt backup`: a copy
   /// before an upgrade is exactly what a careful user makes); it is still never written.
-  public static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
+  package static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
     -> Ledger
   {
     switch try LedgerFile.inspect(path) {
@@ -125,7 +125,7 @@ public final class Ledger: Sendable {
   }
 
   /// A new, migrated ledger in memory, for tests and dry runs.
-  public static func inMemory() throws(LedgerError) -> Ledger {
+  package static func inMemory() throws(LedgerError) -> Ledger {
     var config = Configuration()
     config.foreignKeysEnabled = true
     do {
@@ -187,12 +187,12 @@ public final class Ledger: Sendable {
   }
 
   /// The identifiers of the migrations applied to this ledger, in order.
-  public func appliedMigrations() throws(LedgerError) -> [String] {
+  package func appliedMigrations() throws(LedgerError) -> [String] {
     try read { db in try Schema.migrator.appliedMigrations(db) }
   }
 
   /// Runs `body` in one IMMEDIATE write transaction; any thrown error rolls everything back.
-  public func write<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+  package func write<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
     do {
       return try writer.write(body)
     } catch {
@@ -202,7 +202,7 @@ public final class Ledger: Sendable {
 
   /// Runs `body` on a consistent read snapshot: inside ``snapshot(_:)``, the snapshot's one
   /// transaction; otherwise a read transaction of its own.
-  public func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+  package func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
     do {
       if snapshotDepth.withLock({ $0 > 0 }) { return try writer.unsafeReentrantRead(body) }
       readTransactions.withLock { $0 += 1 }
@@ -217,7 +217,7 @@ public final class Ledger: Sendable {
   /// shows one state of the ledger even while an import commits beside it.
   ///
   /// An error `body` throws comes out as it was thrown.
-  public func snapshot<T>(_ body: () throws -> T) throws -> T {
+  package func snapshot<T>(_ body: () throws -> T) throws -> T {
     if snapshotDepth.withLock({ $0 > 0 }) { return try body() }
     var thrown: (any Error)?
     let result: T?
@@ -242,7 +242,7 @@ public final class Ledger: Sendable {
   }
 
   /// ``snapshot(_:)`` for a body that throws only ledger errors.
-  public func snapshotReading<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+  package func snapshotReading<T>(_ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
     do {
       return try snapshot { () throws -> T in try body() }
     } catch let error as LedgerError {

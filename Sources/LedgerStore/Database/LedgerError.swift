@@ -1,18 +1,18 @@
 /// Where a problem was found: a line of an input file, or an argument of the command line.
-public struct SourceLocation: Sendable, Hashable {
+package struct SourceLocation: Sendable, Hashable {
   /// The input file's path as the user typed it; `nil` for the command line.
-  public var file: String?
+  package var file: String?
   /// The 1-based line in `file` (the header is line 1); `nil` for the command line.
-  public var line: Int?
+  package var line: Int?
 
   /// A line of an input file.
-  public init(file: String, line: Int) {
+  package init(file: String, line: Int) {
     self.file = file
     self.line = line
   }
 
   /// The command line: problems are reported against the argument's name.
-  public static let commandLine = SourceLocation()
+  package static let commandLine = SourceLocation()
 
   private init() {
     file = nil
@@ -20,33 +20,33 @@ public struct SourceLocation: Sendable, Hashable {
   }
 
   /// A problem found at this location in `column` (a column key, or an option like `--cost`).
-  public func problem(_ column: String, _ message: String) -> Problem {
+  package func problem(_ column: String, _ message: String) -> Problem {
     Problem(location: self, column: column, message: message)
   }
 }
 
 /// One thing wrong with the user's data, printed as `FILE:LINE: column: message`
 /// (or `column: message` for the command line).
-public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
   /// Where it was found.
-  public var location: SourceLocation
+  package var location: SourceLocation
   /// The column key or option name.
-  public var column: String
+  package var column: String
   /// What is wrong and what to do, lowercase.
-  public var message: String
+  package var message: String
 
   /// A problem at `location`.
   ///
   /// A message quoting a huge value (a 200 kB field) keeps its start and its end, where the
   /// advice is, and says how much it left out, so one bad cell cannot flood a terminal.
-  public init(location: SourceLocation, column: String, message: String) {
+  package init(location: SourceLocation, column: String, message: String) {
     self.location = location
     self.column = Problem.shortened(column, limit: 120)
     self.message = Problem.shortened(message, limit: Problem.maxMessageCharacters)
   }
 
   /// The longest message kept whole, in characters.
-  public static let maxMessageCharacters = 400
+  package static let maxMessageCharacters = 400
 
   /// `text` itself, or its first and last `limit / 2` characters around a note of how many
   /// were left out.
@@ -57,7 +57,7 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
       + text.suffix(kept)
   }
 
-  public var description: String {
+  package var description: String {
     if let file = location.file, let line = location.line {
       return "\(file):\(line): \(column): \(message)"
     }
@@ -69,7 +69,7 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
 ///
 /// The CLI prints ``description`` and maps ``isDataError`` to exit status 65 (bad input data)
 /// and everything else to 1. No case carries a raw SQLite message as its only explanation.
-public enum LedgerError: Error, Sendable, CustomStringConvertible {
+package enum LedgerError: Error, Sendable, CustomStringConvertible {
   /// The input data is wrong; every problem found, in input order. Nothing was written.
   case invalidData([Problem])
   /// No ledger file at the path.
@@ -99,14 +99,14 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
   case storage(message: String)
 
   /// True for errors caused by the user's data (exit status 65).
-  public var isDataError: Bool {
+  package var isDataError: Bool {
     switch self {
     case .invalidData, .notFound: true
     default: false
     }
   }
 
-  public var description: String {
+  package var description: String {
     switch self {
     case .invalidData(let problems):
       return problems.map(\.description).joined(separator: "\n")

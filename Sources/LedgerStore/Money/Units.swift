@@ -1,20 +1,20 @@
 /// Counts from the exports (impressions, plays, orders, likes, comments, shares, follows,
 /// followers): whole numbers of zero or more, optionally with thousands separators.
-public enum Count {
+package enum Count {
   /// Renders a count with thousands separators, as people read it (1200000 → "1,200,000").
-  public static func grouped(_ value: Int64) -> String {
+  package static func grouped(_ value: Int64) -> String {
     (value < 0 ? "-" : "") + UnitText.grouped(String(value.magnitude))
   }
 
   /// Parses a count such as `12345` or `12,345`; decimals, signs, exponents and overflow are
   /// refused.
-  public static func parse(_ text: String) throws(ValueError) -> Int64 {
+  package static func parse(_ text: String) throws(ValueError) -> Int64 {
     try UnitText.withBytes(of: text) { (bytes) throws(ValueError) in try parse(utf8: bytes) }
   }
 
   /// Parses a count from raw UTF-8 bytes exactly like `parse(_:)`, so the importer can read a
   /// field slice without first making a String.
-  public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Int64 {
+  package static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Int64 {
     let (start, end) = UnitText.trimmed(bytes)
     guard start < end else {
       throw ValueError("empty count; expected a whole number like 12345 or 12,345")
@@ -58,10 +58,10 @@ public enum Count {
 }
 
 /// Yes/no cells such as "bidding authorized", written in whichever way the sheet's author liked.
-public enum YesNo {
+package enum YesNo {
   /// Parses a boolean cell: true/false, yes/no, 1/0, y/n, 是/否 (case-insensitive for ASCII),
   /// with optional surrounding spaces.
-  public static func parse(_ text: String) throws(ValueError) -> Bool {
+  package static func parse(_ text: String) throws(ValueError) -> Bool {
     var word = ""
     for scalar in text.unicodeScalars {
       if scalar.value >= 0x41, scalar.value <= 0x5A {

@@ -1,74 +1,74 @@
 /// A KOL (达人) as given to a write: only the non-nil fields are written; the others keep
 /// their stored values (or stay empty for a new KOL).
-public struct KOLInput: Sendable, Equatable {
+package struct KOLInput: Sendable, Equatable {
   /// The Douyin id, the KOL's key.
-  public var kolID: String
-  public var name: String?
-  public var category: String?
+  package var kolID: String
+  package var name: String?
+  package var category: String?
   /// A follower count, kept per `asOf` day (today in Beijing when `asOf` is nil).
-  public var followers: Int64?
-  public var asOf: Day?
+  package var followers: Int64?
+  package var asOf: Day?
 
   /// A KOL input with only its key set.
-  public init(kolID: String) { self.kolID = kolID }
+  package init(kolID: String) { self.kolID = kolID }
 }
 
 /// A video as given to a write; nil fields keep their stored values.
-public struct VideoInput: Sendable, Equatable {
-  public var videoID: String
-  public var kolID: String?
-  public var brand: String?
-  public var title: String?
-  public var published: DateTime?
-  public var chain: SalesChain?
-  public var product: String?
-  public var biddingAuthorized: Bool?
-  public var adReview: AdReview?
+package struct VideoInput: Sendable, Equatable {
+  package var videoID: String
+  package var kolID: String?
+  package var brand: String?
+  package var title: String?
+  package var published: DateTime?
+  package var chain: SalesChain?
+  package var product: String?
+  package var biddingAuthorized: Bool?
+  package var adReview: AdReview?
 
   /// A video input with only its key set.
-  public init(videoID: String) { self.videoID = videoID }
+  package init(videoID: String) { self.videoID = videoID }
 }
 
 /// A placement (one order or booking of a paid tool on one video) as given to a write.
-public struct PlacementInput: Sendable, Equatable {
+package struct PlacementInput: Sendable, Equatable {
   /// The tool's order id.
-  public var placementID: String
-  public var videoID: String?
-  public var tool: Source?
-  public var mode: DeliveryMode?
-  public var targeting: Targeting?
-  public var strategy: Strategy?
+  package var placementID: String
+  package var videoID: String?
+  package var tool: Source?
+  package var mode: DeliveryMode?
+  package var targeting: Targeting?
+  package var strategy: Strategy?
   /// Budget in fen.
-  public var budget: Int64?
-  public var start: DateTime?
-  public var end: DateTime?
+  package var budget: Int64?
+  package var start: DateTime?
+  package var end: DateTime?
 
   /// A placement input with only its key set.
-  public init(placementID: String) { self.placementID = placementID }
+  package init(placementID: String) { self.placementID = placementID }
 }
 
 /// The numbers a metric row holds; money in fen.
-public enum MetricField: String, CaseIterable, Sendable {
+package enum MetricField: String, CaseIterable, Sendable {
   case impressions, cost, gmv, orders, likes, comments, shares, follows
 
   /// True for the fields in fen.
-  public var isMoney: Bool { self == .cost || self == .gmv }
+  package var isMoney: Bool { self == .cost || self == .gmv }
 }
 
 /// One day's numbers for a video, source and (optionally) order, as given to a write.
 ///
 /// Only the fields present in `values` are written.
-public struct MetricInput: Sendable, Equatable {
-  public var day: Day
-  public var videoID: String
-  public var source: Source
+package struct MetricInput: Sendable, Equatable {
+  package var day: Day
+  package var videoID: String
+  package var source: Source
   /// The order id, or "" when the row is not tied to one order.
-  public var placementID: String
+  package var placementID: String
   /// The given numbers (money in fen); absent fields keep their stored values.
-  public var values: [MetricField: Int64]
+  package var values: [MetricField: Int64]
 
   /// A metric input for the row (day, video, source, order).
-  public init(
+  package init(
     day: Day, videoID: String, source: Source, placementID: String = "",
     values: [MetricField: Int64] = [:]
   ) {
@@ -81,19 +81,19 @@ public struct MetricInput: Sendable, Equatable {
 }
 
 /// The 5A layers of a brand's audience, as Yuntu counts them.
-public enum AudienceField: String, CaseIterable, Sendable {
+package enum AudienceField: String, CaseIterable, Sendable {
   case o, a1, a2, a3, a4, a5
   case categoryTotal = "category_total"
 }
 
 /// One 5A snapshot of a brand on one day, as given to a write.
-public struct AudienceInput: Sendable, Equatable {
-  public var brand: String
-  public var day: Day
-  public var values: [AudienceField: Int64]
+package struct AudienceInput: Sendable, Equatable {
+  package var brand: String
+  package var day: Day
+  package var values: [AudienceField: Int64]
 
   /// A snapshot input for (brand, day).
-  public init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
+  package init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
     self.brand = brand
     self.day = day
     self.values = values
@@ -101,23 +101,23 @@ public struct AudienceInput: Sendable, Equatable {
 }
 
 /// A sale (618, 双11, …) with its dates, as given to a write.
-public struct PromotionInput: Sendable, Equatable {
-  public var name: String
-  public var start: Day?
-  public var end: Day?
+package struct PromotionInput: Sendable, Equatable {
+  package var name: String
+  package var start: Day?
+  package var end: Day?
 
   /// A promotion input with only its name set.
-  public init(name: String) { self.name = name }
+  package init(name: String) { self.name = name }
 }
 
 /// How many rows a write inserted, updated or left unchanged, for one kind of entity.
-public struct WriteCounts: Sendable, Equatable {
-  public var inserted = 0
-  public var updated = 0
-  public var unchanged = 0
+package struct WriteCounts: Sendable, Equatable {
+  package var inserted = 0
+  package var updated = 0
+  package var unchanged = 0
 
   /// Counts, zero unless given.
-  public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+  package init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
     self.inserted = inserted
     self.updated = updated
     self.unchanged = unchanged
@@ -125,18 +125,18 @@ public struct WriteCounts: Sendable, Equatable {
 }
 
 /// What one write did, per kind of entity, in the order the kinds were first touched.
-public struct WriteSummary: Sendable, Equatable {
+package struct WriteSummary: Sendable, Equatable {
   /// (kind, counts) pairs; kinds are `brands`, `kols`, `followers`, `videos`, `placements`,
   /// `metrics`, `audience`, `promotions`.
-  public var kinds: [(kind: String, counts: WriteCounts)] = []
+  package var kinds: [(kind: String, counts: WriteCounts)] = []
   /// The import batches written, in order.
-  public var batchIDs: [Int64] = []
+  package var batchIDs: [Int64] = []
 
   /// An empty summary.
-  public init() {}
+  package init() {}
 
   /// The counts of one kind (zero when untouched).
-  public subscript(kind: String) -> WriteCounts {
+  package subscript(kind: String) -> WriteCounts {
     kinds.first(where: { $0.kind == kind })?.counts ?? WriteCounts()
   }
 
@@ -164,7 +164,7 @@ public struct WriteSummary: Sendable, Equatable {
     return kinds.count - 1
   }
 
-  public static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
+  package static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
     lhs.batchIDs == rhs.batchIDs
       && lhs.kinds.map(\.kind) == rhs.kinds.map(\.kind)
       && lhs.kinds.map(\.counts) == rhs.kinds.map(\.counts)
@@ -172,6 +172,6 @@ public struct WriteSummary: Sendable, Equatable {
 }
 
 /// What a write did to one row.
-public enum WriteOutcome: Sendable, Equatable {
+package enum WriteOutcome: Sendable, Equatable {
   case inserted, updated, unchanged
 }

@@ -9,9 +9,9 @@ import Foundation
 /// and BOMs (U+200B–U+200D, U+2060, U+FEFF, U+180E) at both ends, then applies canonical
 /// composition (NFC). Characters inside the text are kept. Compatibility forms (full-width
 /// letters) are *not* folded: `Ｖ1` stays a different key from `V1`.
-public enum TextNormalization {
+package enum TextNormalization {
   /// `text` trimmed and in NFC.
-  public static func normalized(_ text: String) -> String {
+  package static func normalized(_ text: String) -> String {
     let utf8 = text.utf8
     guard let first = utf8.first, let last = utf8.last else { return text }
     if !isASCIISpace(first), !isASCIISpace(last), isASCII(utf8) { return text }
@@ -32,7 +32,7 @@ public enum TextNormalization {
   /// of ASCII whitespace and copied, with no allocation and no Unicode work; any other field
   /// goes through ``normalized(_:)``.
   @inline(__always)
-  public static func append(
+  package static func append(
     normalizing bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]
   ) {
     var ascii = true

@@ -2,7 +2,7 @@
 ///
 /// The raw values are the names of the data model (docs/data-model.md, "Sources and tools");
 /// `code` is how the fact table stores them.
-public enum Source: String, CaseIterable, Sendable, Codable {
+package enum Source: String, CaseIterable, Sendable, Codable {
   case natural
   case douPlus = "dou_plus"
   case contentService = "content_service"
@@ -14,7 +14,7 @@ public enum Source: String, CaseIterable, Sendable, Codable {
   case jdCoads = "jd_coads"
 
   /// The small integer stored in `metric.source` (and in the `source` table).
-  public var code: Int {
+  package var code: Int {
     switch self {
     case .natural: 0
     case .douPlus: 1
@@ -29,42 +29,42 @@ public enum Source: String, CaseIterable, Sendable, Codable {
   }
 
   /// The source stored under `code`, if any.
-  public init?(code: Int) {
+  package init?(code: Int) {
     guard let source = Source.allCases.first(where: { $0.code == code }) else { return nil }
     self = source
   }
 
   /// True for the paid tools (everything but natural traffic).
-  public var isPaid: Bool { self != .natural }
+  package var isPaid: Bool { self != .natural }
 
   /// The paid tools, the values a placement's `tool` may take.
-  public static var tools: [Source] { allCases.filter(\.isPaid) }
+  package static var tools: [Source] { allCases.filter(\.isPaid) }
 }
 
 /// A Dou+ delivery mode: smart (platform-chosen audience) or targeted.
-public enum DeliveryMode: String, CaseIterable, Sendable, Codable {
+package enum DeliveryMode: String, CaseIterable, Sendable, Codable {
   case smart, targeted
 }
 
 /// The audience a placement targets.
-public enum Targeting: String, CaseIterable, Sendable, Codable {
+package enum Targeting: String, CaseIterable, Sendable, Codable {
   case basic, interest, yuntu, laika, auto
   case kolFollowers = "kol_followers"
   case kolBehavior = "kol_behavior"
 }
 
 /// How a Dou+ campaign is run: standard daily orders, real-time top-ups, or explosive.
-public enum Strategy: String, CaseIterable, Sendable, Codable {
+package enum Strategy: String, CaseIterable, Sendable, Codable {
   case standard, realtime, explosive
 }
 
 /// The sales chain a video sells through: Douyin to Tmall, or the Douyin closed loop.
-public enum SalesChain: String, CaseIterable, Sendable, Codable {
+package enum SalesChain: String, CaseIterable, Sendable, Codable {
   case tmall
   case closedLoop = "closed_loop"
 }
 
 /// The ad-review state of a video (needed for KOL bidding and content service).
-public enum AdReview: String, CaseIterable, Sendable, Codable {
+package enum AdReview: String, CaseIterable, Sendable, Codable {
   case pending, passed, rejected
 }

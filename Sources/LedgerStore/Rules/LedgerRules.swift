@@ -4,23 +4,23 @@
 /// write is merged with the stored values), used by every write path and by `aimt check`.
 /// The cross-row rule (no Dou+ and content service overlapping on one video) is one SQL query,
 /// run after each write that touches placements and by `aimt check`.
-public enum LedgerRules {
+package enum LedgerRules {
   /// Dou+ budget limits, in fen: ¥100 to ¥5,000,000.
-  public static let douPlusBudget: ClosedRange<Int64> = 10_000...500_000_000
+  package static let douPlusBudget: ClosedRange<Int64> = 10_000...500_000_000
   /// Content-service minimum booking, in fen: ¥50,000.
-  public static let contentServiceMinimum: Int64 = 5_000_000
+  package static let contentServiceMinimum: Int64 = 5_000_000
 
   /// The largest amount of money one stored value may hold, in fen: just under ¥10 trillion.
   ///
   /// Far above any real day of a video (a Dou+ order is at most ¥5,000,000), and small enough
   /// that the sums of a report can never wrap: see docs/decisions.md, "Limits".
-  public static let maxMoney: Int64 = 999_999_999_999_999
+  package static let maxMoney: Int64 = 999_999_999_999_999
   /// The largest count one stored value may hold (impressions, orders, likes, followers, an
   /// audience layer): just under 10 trillion.
-  public static let maxCount: Int64 = 9_999_999_999_999
+  package static let maxCount: Int64 = 9_999_999_999_999
 
   /// The problem of one number beyond the ledger's limits (or below 0), if any.
-  public static func limitViolation(column: String, value: Int64, isMoney: Bool) -> Violation? {
+  package static func limitViolation(column: String, value: Int64, isMoney: Bool) -> Violation? {
     let limit = isMoney ? maxMoney : maxCount
     if value >= 0 && value <= limit { return nil }
     if value < 0 {
@@ -36,7 +36,7 @@ public enum LedgerRules {
 
   /// The problems of a metric row's numbers: each beyond the limits, and cost on natural
   /// traffic.
-  public static func metricViolations(source: Source, values: MetricValues) -> [Violation] {
+  package static func metricViolations(source: Source, values: MetricValues) -> [Violation] {
     var violations: [Violation] = []
     for field in MetricField.allCases where values.has(field) {
       if let violation = limitViolation(
@@ -65,15 +65,15 @@ public enum LedgerRules {
   }
 
   /// A rule broken by one field of a record.
-  public struct Violation: Sendable, Equatable {
+  package struct Violation: Sendable, Equatable {
     /// The column key.
-    public var column: String
+    package var column: String
     /// What is wrong and what to do.
-    public var message: String
+    package var message: String
   }
 
   /// The problems of a placement as it would be stored.
-  public static func placementViolations(
+  package static func placementViolations(
     tool: Source, budget: Int64?, start: DateTime, end: DateTime?
   ) -> [Violation] {
     var violations: [Violation] = []
@@ -116,13 +116,13 @@ public enum LedgerRules {
   }
 
   /// The problems of a promotion as it would be stored.
-  public static func promotionViolations(start: Day, end: Day) -> [Violation] {
+  package static func promotionViolations(start: Day, end: Day) -> [Violation] {
     guard end < start else { return [] }
     return [Violation(column: "end", message: "end \(end) is before start \(start)")]
   }
 
   /// The problem of a metric row as it would be stored (natural traffic carries no cost).
-  public static func metricViolations(source: Source, cost: Int64) -> [Violation] {
+  package static func metricViolations(source: Source, cost: Int64) -> [Violation] {
     guard source == .natural, cost != 0 else { return [] }
     return [
       Violation(

@@ -70,7 +70,7 @@ extension Ledger {
   ///
   /// Returns what it restored. `aimt init` runs it after bringing the schema up to date. Tables
   /// are left alone (their data cannot be recreated); `check --deep` names them.
-  public func restoreSchemaObjects() throws(LedgerError) -> [String] {
+  package func restoreSchemaObjects() throws(LedgerError) -> [String] {
     let expected: [SchemaObject]
     do {
       expected = try SchemaObject.expected()

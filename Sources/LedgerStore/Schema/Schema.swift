@@ -4,17 +4,17 @@ internal import GRDB
 ///
 /// Migrations are named and append-only: a shipped file never changes, a change is a new file,
 /// and each one is registered here in order. A test checks that this list and the folder agree.
-public enum Schema {
+package enum Schema {
   /// One migration: its identifier (the file name without `.sql`) and its SQL.
-  public struct Migration: Sendable {
+  package struct Migration: Sendable {
     /// `NNNN_name`, as recorded in the ledger's `grdb_migrations` table.
-    public var identifier: String
+    package var identifier: String
     /// The SQL text of the file.
-    public var sql: String
+    package var sql: String
   }
 
   /// Every migration, in the order they apply.
-  public static let migrations: [Migration] = [
+  package static let migrations: [Migration] = [
     Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql),
     Migration(identifier: "0002_analyst_views", bytes: PackageResources._002_analyst_views_sql),
     Migration(identifier: "0003_strict_numbers", bytes: PackageResources._003_strict_numbers_sql),

@@ -8,7 +8,7 @@ extension LedgerWriter {
   // MARK: - Entities
 
   /// Inserts or updates a KOL, and its follower count for the day when given.
-  public func upsert(_ input: KOLInput, at location: SourceLocation) throws {
+  package func upsert(_ input: KOLInput, at location: SourceLocation) throws {
     guard checkKey(input.kolID, column: "kol_id", at: location),
       firstSighting(
         "KOL \(input.kolID)" + (input.asOf.map { " as of \($0)" } ?? ""), column: "kol_id",
@@ -48,7 +48,7 @@ extension LedgerWriter {
   /// Inserts or updates a video.
   ///
   /// Its brand is created when new; its KOL must exist unless the write creates missing parents.
-  public func upsert(_ input: VideoInput, at location: SourceLocation) throws {
+  package func upsert(_ input: VideoInput, at location: SourceLocation) throws {
     guard checkKey(input.videoID, column: "video_id", at: location),
       firstSighting("video \(input.videoID)", column: "video_id", at: location)
     else { return }
@@ -83,7 +83,7 @@ extension LedgerWriter {
 
   /// Inserts or updates a placement, checking the budget and date rules on the merged record
   /// (and, when the write finishes, that no Dou+ and content service overlap on a video).
-  public func upsert(_ input: PlacementInput, at location: SourceLocation) throws {
+  package func upsert(_ input: PlacementInput, at location: SourceLocation) throws {
     guard checkKey(input.placementID, column: "placement_id", at: location),
       firstSighting("placement \(input.placementID)", column: "placement_id", at: location)
     else { return }
@@ -147,7 +147,7 @@ extension LedgerWriter {
   /// Inserts or updates a brand's 5A snapshot for one day.
   ///
   /// The brand must exist unless the write creates missing parents.
-  public func upsert(_ input: AudienceInput, at location: SourceLocation) throws {
+  package func upsert(_ input: AudienceInput, at location: SourceLocation) throws {
     guard checkKey(input.brand, column: "brand", at: location),
       firstSighting(
         "the 5A snapshot of \(input.brand) on \(input.day)", column: "date", at: location)
@@ -194,7 +194,7 @@ extension LedgerWriter {
   }
 
   /// Inserts or updates a promotion (a sale and its dates).
-  public func upsert(_ input: PromotionInput, at location: SourceLocation) throws {
+  package func upsert(_ input: PromotionInput, at location: SourceLocation) throws {
     guard checkKey(input.name, column: "promotion", at: location),
       firstSighting("promotion \(input.name)", column: "promotion", at: location)
     else { return }

@@ -8,7 +8,7 @@ extension LedgerWriter {
   /// Inserts or updates one day's numbers of a video, source and order.
   ///
   /// Only the given fields are written; a changed value is kept as a revision.
-  public func upsert(_ input: MetricInput, at location: SourceLocation) throws {
+  package func upsert(_ input: MetricInput, at location: SourceLocation) throws {
     var values = MetricValues()
     for field in MetricField.allCases {
       if let value = input.values[field] { values.set(field, value) }
@@ -26,7 +26,7 @@ extension LedgerWriter {
   /// Only the values given (`values.present`) are written; the others keep their stored
   /// values. A second row with the same key in one write is reported with both lines,
   /// unless duplicates are summed (``WriteOptions/sumDuplicates``).
-  public func upsertMetric(
+  package func upsertMetric(
     day: Day, videoID: String, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues, at location: SourceLocation
   ) throws {
@@ -42,7 +42,7 @@ extension LedgerWriter {
   /// Each row is checked and written as ``upsertMetric(day:videoID:source:placementID:values:at:)``
   /// would; the rows of an export come a video at a time, so the last video's id is
   /// remembered and a row of the same video skips the lookup.
-  public func upsertMetrics(_ batch: MetricBatch, file: String) throws {
+  package func upsertMetrics(_ batch: MetricBatch, file: String) throws {
     // Moved out of `self` for the loop: no exclusivity check or copy-on-write per row.
     var keys = MetricKeySet()
     swap(&keys, &seenMetricKeys)
@@ -240,19 +240,19 @@ extension LedgerWriter {
 
   /// True when a duplicate row was found whose earlier row is not known yet: read the
   /// batches' rows again and hand them to ``offerEarlierRow(batch:day:videoID:source:given:at:)``.
-  public var hasUnplacedDuplicates: Bool {
+  package var hasUnplacedDuplicates: Bool {
     unplacedDuplicates.values.contains { $0.contains { !$0.placed } }
   }
 
   /// How many batches this write has begun: the number of the current one, from 1.
-  public var batchCount: Int { summary.batchIDs.count }
+  package var batchCount: Int { summary.batchIDs.count }
 
   /// Offers a row read again from batch `batch` as the earlier row of a duplicate.
   ///
   /// If it is the earlier row of a duplicate found later, the duplicate's problem now names
   /// it. Rows must be offered in the order they were first
   /// written; the first one that gave some of the same numbers is named.
-  public func offerEarlierRow(
+  package func offerEarlierRow(
     batch: Int, day: Day, videoID: String, source: Source, given: UInt8,
     at location: SourceLocation
   ) {

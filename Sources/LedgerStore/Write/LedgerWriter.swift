@@ -2,17 +2,17 @@ import Foundation
 internal import GRDB
 
 /// What a write is: recorded as one `import_batch` row, which every revision it makes names.
-public struct BatchInfo: Sendable {
+package struct BatchInfo: Sendable {
   /// `import`, `log`, `add` or `demo`.
-  public var command: String
+  package var command: String
   /// The kind of entity: `kols`, `videos`, `placements`, `metrics`, `audience`, `promotions`.
-  public var kind: String
-  public var file: String?
-  public var sha256: String?
-  public var profile: String?
+  package var kind: String
+  package var file: String?
+  package var sha256: String?
+  package var profile: String?
 
   /// A batch description.
-  public init(
+  package init(
     command: String, kind: String, file: String? = nil, sha256: String? = nil,
     profile: String? = nil
   ) {
@@ -25,16 +25,16 @@ public struct BatchInfo: Sendable {
 }
 
 /// Choices that change how a write treats references and whether it keeps its work.
-public struct WriteOptions: Sendable {
+package struct WriteOptions: Sendable {
   /// Create referenced KOLs, videos and brands that do not exist, with only their keys.
-  public var createMissing = false
+  package var createMissing = false
   /// Validate and count everything, then roll back.
-  public var dryRun = false
+  package var dryRun = false
   /// Add up metric rows that share a key in one write instead of refusing them.
-  public var sumDuplicates = false
+  package var sumDuplicates = false
 
   /// The defaults: references must exist; the write is kept.
-  public init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
+  package init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
     self.createMissing = createMissing
     self.dryRun = dryRun
     self.sumDuplicates = sumDuplicates
@@ -48,7 +48,7 @@ extension Ledger {
   /// if any were found, everything is rolled back and ``LedgerError/invalidData(_:)`` lists them.
   /// With `options.dryRun` the transaction is rolled back even when all is well.
   @discardableResult
-  public func write(
+  package func write(
     options: WriteOptions = WriteOptions(), _ body: (LedgerWriter) throws -> Void
   ) throws(LedgerError) -> WriteSummary {
     do {
@@ -80,11 +80,11 @@ extension Ledger {
 /// `LedgerWriter+Metrics.swift` the metric rows (the importer's hot path);
 /// `LedgerWriter+SumDuplicates.swift` `--sum-duplicates`; `LedgerWriter+CrossRowRules.swift`
 /// the rules checked when a write finishes.
-public final class LedgerWriter {
+package final class LedgerWriter {
   let db: Database
   let options: WriteOptions
   /// The most problems kept; later ones are only counted.
-  public static let problemLimit = 200
+  package static let problemLimit = 200
 
   var problems: [Problem] = []
   var droppedProblems = 0
@@ -131,13 +131,13 @@ public final class LedgerWriter {
   }
 
   /// True when problems were found so far.
-  public var hasProblems: Bool { !problems.isEmpty }
+  package var hasProblems: Bool { !problems.isEmpty }
 
   /// How many problems were found so far (including those past ``problemLimit``).
-  public var problemCount: Int { problems.count + droppedProblems }
+  package var problemCount: Int { problems.count + droppedProblems }
 
   /// Records a problem found by the caller (a parse error, say); the write will be refused.
-  public func report(_ problem: Problem) {
+  package func report(_ problem: Problem) {
     if problems.count < Self.problemLimit {
       problems.append(problem)
     } else {
@@ -146,7 +146,7 @@ public final class LedgerWriter {
   }
 
   /// Starts a new batch (one per input file); the rows written after it name it.
-  public func beginBatch(_ info: BatchInfo) throws {
+  package func beginBatch(_ info: BatchInfo) throws {
     try closeBatch()
     try db.execute(
       sql: """
@@ -164,7 +164,7 @@ public final class LedgerWriter {
   }
 
   /// Records the SHA-256 of the current batch's file, known once the file has been read.
-  public func recordDigest(_ sha256: String) throws {
+  package func recordDigest(_ sha256: String) throws {
     guard let batchID else { return }
     try db.execute(
       sql: "UPDATE import_batch SET sha256 = ? WHERE batch_id = ?", arguments: [sha256, batchID])

@@ -1,17 +1,17 @@
 /// One metric row parsed from a file, waiting in a batch to be written.
-public struct ParsedMetric: Sendable {
-  public var line: Int
-  public var day: Day
-  public var source: Source
-  public var values: MetricValues
+package struct ParsedMetric: Sendable {
+  package var line: Int
+  package var day: Day
+  package var source: Source
+  package var values: MetricValues
   /// The video id is `text[videoStart..<videoEnd]` of the batch, the order id (possibly empty)
   /// `text[videoEnd..<placementEnd]`.
-  public var videoStart: Int
-  public var videoEnd: Int
-  public var placementEnd: Int
+  package var videoStart: Int
+  package var videoEnd: Int
+  package var placementEnd: Int
 
   /// A row whose ids have just been appended to a batch's `text`.
-  public init(
+  package init(
     line: Int, day: Day, source: Source, values: MetricValues, videoStart: Int, videoEnd: Int,
     placementEnd: Int
   ) {
@@ -26,32 +26,32 @@ public struct ParsedMetric: Sendable {
 }
 
 /// Rows parsed from a stretch of a file, with the problems found among them in file order.
-public final class MetricBatch {
+package final class MetricBatch {
   /// The most rows a batch holds.
-  public static let capacity = 4096
+  package static let capacity = 4096
 
-  public var rows: [ParsedMetric] = []
+  package var rows: [ParsedMetric] = []
   /// The bytes of the rows' ids.
-  public var text: [UInt8] = []
+  package var text: [UInt8] = []
   /// Problems, each with the number of rows parsed before it.
   private(set) var problems: [(before: Int, problem: Problem)] = []
   /// Records read from the file up to the end of this batch, good or bad.
-  public var recordsRead = 0
-  public var bytesRead = 0
+  package var recordsRead = 0
+  package var bytesRead = 0
   /// True for the file's last batch.
-  public var isLast = false
+  package var isLast = false
 
   /// An empty batch.
-  public init() {
+  package init() {
     rows.reserveCapacity(Self.capacity)
     text.reserveCapacity(Self.capacity * 32)
   }
 
   /// Records a problem found before the next row.
-  public func report(_ problem: Problem) { problems.append((rows.count, problem)) }
+  package func report(_ problem: Problem) { problems.append((rows.count, problem)) }
 
   /// Empties the batch for the next rows.
-  public func reset() {
+  package func reset() {
     rows.removeAll(keepingCapacity: true)
     text.removeAll(keepingCapacity: true)
     problems.removeAll(keepingCapacity: true)
@@ -60,7 +60,7 @@ public final class MetricBatch {
 
   /// Calls `body` with each row and its id bytes, and `problem` with each problem, in file
   /// order.
-  public func forEach(
+  package func forEach(
     row body: (ParsedMetric, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws ->
       Void,
     problem: (Problem) -> Void

@@ -3,17 +3,17 @@ internal import GRDBSQLite
 
 /// The values of one metric row in the hot path: eight numbers stored inline (no heap
 /// allocation per row) and a bit mask of the ones the input gave.
-public struct MetricValues: Sendable, Equatable {
+package struct MetricValues: Sendable, Equatable {
   private var storage: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
     (0, 0, 0, 0, 0, 0, 0, 0)
   /// Bit `field.index` is set for each field given.
-  public private(set) var present: UInt8 = 0
+  package private(set) var present: UInt8 = 0
 
   /// No values yet.
-  public init() {}
+  package init() {}
 
   /// Gives one field.
-  public mutating func set(_ field: MetricField, _ value: Int64) {
+  package mutating func set(_ field: MetricField, _ value: Int64) {
     withUnsafeMutableBytes(of: &storage) {
       $0.storeBytes(of: value, toByteOffset: field.index * 8, as: Int64.self)
     }
@@ -21,24 +21,24 @@ public struct MetricValues: Sendable, Equatable {
   }
 
   /// One field's value (0 when not given).
-  public subscript(field: MetricField) -> Int64 {
+  package subscript(field: MetricField) -> Int64 {
     withUnsafeBytes(of: storage) { $0.load(fromByteOffset: field.index * 8, as: Int64.self) }
   }
 
   /// True when the field was given.
-  public func has(_ field: MetricField) -> Bool { present & (1 << field.index) != 0 }
+  package func has(_ field: MetricField) -> Bool { present & (1 << field.index) != 0 }
 
   /// The fields given, in `MetricField.allCases` order.
-  public var fields: [MetricField] { MetricField.allCases.filter(has) }
+  package var fields: [MetricField] { MetricField.allCases.filter(has) }
 
-  public static func == (lhs: MetricValues, rhs: MetricValues) -> Bool {
+  package static func == (lhs: MetricValues, rhs: MetricValues) -> Bool {
     lhs.present == rhs.present && MetricField.allCases.allSatisfy { lhs[$0] == rhs[$0] }
   }
 }
 
 extension MetricField {
   /// The position of the field in `MetricField.allCases`.
-  public var index: Int {
+  package var index: Int {
     switch self {
     case .impressions: 0
     case .cost: 1
