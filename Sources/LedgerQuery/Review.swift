@@ -117,13 +117,13 @@ package struct ReviewData: Sendable {
   /// One entry per day of `since…asOf`, days without rows as zeros.
   package var daily: [ReviewDay]
   /// Every video of the brand with rows in the last window, best model first.
-  package var videos: [RoiRow]
+  package var videos: [ROIRow]
   /// Natural impressions a video needed in the last window for the best and worst lists.
   package var minImpressions: Int64
   /// Of the videos with a model and enough natural impressions, the first (best first) and
   /// the last ones (worst first); a video is never in both.
-  package var best: [RoiRow]
-  package var worst: [RoiRow]
+  package var best: [ROIRow]
+  package var worst: [ROIRow]
   /// The videos of the brand by id, for titles and KOLs.
   package var facts: [String: VideoFacts]
   /// The rolling model of the videos with the largest GMV over the days, largest first.
@@ -210,7 +210,7 @@ extension Ledger {
     }
 
     // The week's videos (report roi --brand B --window 7 --as-of D) and the brand's model.
-    var roi = RoiQuery()
+    var roi = ROIQuery()
     roi.asOf = asOf
     roi.window = window
     roi.filter = filter

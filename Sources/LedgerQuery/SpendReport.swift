@@ -108,7 +108,7 @@ extension Ledger {
       case .kol, .brand, .chain:
         rows.sort { a, b in
           if a.row.cost != b.row.cost { return a.row.cost > b.row.cost }
-          return RoiSort.keyOrder(a.row.key, b.row.key, until, until)
+          return ROISort.keyOrder(a.row.key, b.row.key, until, until)
         }
       }
       return SpendReport(since: since, until: until, rows: rows.map(\.row))

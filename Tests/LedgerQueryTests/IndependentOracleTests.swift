@@ -77,8 +77,8 @@ private struct Dataset: Sendable {
   /// The index in `videos` of each metric row's video.
   var videoOfRow: [Int] = []
   /// For each grouping: the distinct keys, and each metric row's index into them.
-  var groupKeys: [RoiGrouping: [String?]] = [:]
-  var groupOfRow: [RoiGrouping: [Int]] = [:]
+  var groupKeys: [ROIGrouping: [String?]] = [:]
+  var groupOfRow: [ROIGrouping: [Int]] = [:]
 
   func day(_ index: Int) -> Day { base.adding(days: index) }
 
@@ -115,7 +115,7 @@ private struct Dataset: Sendable {
     var videoIndex: [String: Int] = [:]
     for (index, video) in data.videos.enumerated() { videoIndex[video.id] = index }
     data.videoOfRow = data.metrics.map { videoIndex[$0.videoID] ?? 0 }
-    for grouping in RoiGrouping.allCases {
+    for grouping in ROIGrouping.allCases {
       var keys: [String?] = []
       var indexOfKey: [String?: Int] = [:]
       var ofRow: [Int] = []
@@ -584,7 +584,7 @@ private func expectedRow(
 
 /// The window sums of every key: the oracle's version of one report's scan.
 private struct WindowQuery {
-  var grouping: RoiGrouping = .video
+  var grouping: ROIGrouping = .video
   var window = 7
   var asOfIndex: Int
   var brand: String?
@@ -592,7 +592,7 @@ private struct WindowQuery {
   var tool: Source?
 }
 
-private func groupKey(_ grouping: RoiGrouping, _ row: GenMetric, _ video: GenVideo) -> String? {
+private func groupKey(_ grouping: ROIGrouping, _ row: GenMetric, _ video: GenVideo) -> String? {
   switch grouping {
   case .video: video.id
   case .kol: video.kolID
@@ -729,7 +729,7 @@ private func modelMismatches(_ model: TrafficModel, _ expected: ExpectedRow) -> 
   return found
 }
 
-private func rowMismatches(_ row: RoiRow, _ expected: ExpectedRow) -> [String] {
+private func rowMismatches(_ row: ROIRow, _ expected: ExpectedRow) -> [String] {
   var found = modelMismatches(row.model, expected)
   if row.key != expected.key {
     found.append("key: expected \(expected.key ?? "nil") got \(row.key ?? "nil")")
@@ -760,7 +760,7 @@ private func keyText(_ key: String?) -> String { key ?? "<nil>" }
 
 /// Compares a whole report (asOf, keys in order, every row) with the oracle's rows.
 private func compareReport(
-  _ report: RoiReport, _ expected: [ExpectedRow], asOf: Day, window: Int,
+  _ report: ROIReport, _ expected: [ExpectedRow], asOf: Day, window: Int,
   context: String, tally: inout Tally
 ) {
   if report.asOf != asOf {
@@ -824,14 +824,14 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
   var tally = Tally()
   var emptyReports = 0
   var features: Set<String> = []
-  for grouping in RoiGrouping.allCases {
+  for grouping in ROIGrouping.allCases {
     for window in [1, 7, 30] {
       for asOfIndex in [nil, 3, 45, 69, 130] as [Int?] {
         let effective = asOfIndex ?? data.latestIndex
         let windowQuery = WindowQuery(grouping: grouping, window: window, asOfIndex: effective)
         let sums = windowSums(data, windowQuery)
         for (option, floor) in cpmCases {
-          var query = RoiQuery()
+          var query = ROIQuery()
           query.grouping = grouping
           query.window = window
           query.asOf = asOfIndex.map(data.day)
@@ -871,7 +871,7 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
 @Test func roiReportTrendIsFlatAtExactlyTheDeclineRatioBoundaries() throws {
   let data = Fixture.data
   let ledger = try Fixture.ledger()
-  var query = RoiQuery()
+  var query = ROIQuery()
   query.asOf = data.day(69)
   query.filter = VideoFilter(brand: "Beta", kolID: kolName(5))
   let report = try ledger.roiReport(query)
@@ -892,13 +892,13 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
   var tally = Tally()
   let since = 60
   let until = 79
-  let cases: [(RoiGrouping, CPMOption, String?, Source?)] = [
+  let cases: [(ROIGrouping, CPMOption, String?, Source?)] = [
     (.video, .setting, nil, nil), (.kol, .observed, nil, nil),
     (.tool, .price(fen: 3_550), nil, nil), (.brand, .observed, nil, nil),
     (.video, .observed, "Beta", .douPlus),
   ]
   for (grouping, option, brand, tool) in cases {
-    var query = RoiQuery()
+    var query = ROIQuery()
     query.grouping = grouping
     query.window = 7
     query.cpm = option
@@ -909,7 +909,7 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
       + "tool \(tool?.rawValue ?? "-")"
     let series = try #require(
       try ledger.roiSeries(query, since: data.day(since), until: data.day(until)))
-    var seen: [String: RoiRow] = [:]
+    var seen: [String: ROIRow] = [:]
     var order: [String] = []
     try series.forEachRow { row in
       let id = keyText(row.key) + "@" + row.date.description
@@ -984,14 +984,14 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
   cases.append(("Alpha", nil, .douPlus))
   cases.append(("Nobody", nil, nil))
   // (window, as-of day, CPM case, groupings): every grouping for two, the video for the third.
-  let combos: [(Int, Int, Int, [RoiGrouping])] = [
-    (7, 69, 0, RoiGrouping.allCases), (30, 119, 2, RoiGrouping.allCases), (30, 104, 1, [.video]),
+  let combos: [(Int, Int, Int, [ROIGrouping])] = [
+    (7, 69, 0, ROIGrouping.allCases), (30, 119, 2, ROIGrouping.allCases), (30, 104, 1, [.video]),
   ]
   for filter in cases {
     for (window, asOfIndex, cpmCase, groupings) in combos {
       let (option, floor) = cpmCases[cpmCase]
       for grouping in groupings {
-        var query = RoiQuery()
+        var query = ROIQuery()
         query.grouping = grouping
         query.window = window
         query.asOf = data.day(asOfIndex)
@@ -1023,11 +1023,11 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
   let ledger = try Fixture.ledger()
   let settings = OracleSettings()
   var tally = Tally()
-  for grouping in [RoiGrouping.video, .kol] {
+  for grouping in [ROIGrouping.video, .kol] {
     let windowQuery = WindowQuery(grouping: grouping, window: 30, asOfIndex: 104)
     let all = oracleReport(
       data, windowQuery, cpm: .setting, floor: settings.floor, settings: settings)
-    var query = RoiQuery()
+    var query = ROIQuery()
     query.grouping = grouping
     query.window = 30
     query.asOf = data.day(104)
@@ -1035,7 +1035,7 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
     compareReport(
       try ledger.roiReport(query), Array(all.prefix(5)), asOf: data.day(104), window: 30,
       context: "by \(grouping) limit 5", tally: &tally)
-    query.sort = RoiSort(field: .key)
+    query.sort = ROISort(field: .key)
     query.limit = nil
     let byKey = all.sorted { keyLess($0.key, $1.key) }
     compareReport(
@@ -1054,11 +1054,11 @@ private let cpmCases: [(option: CPMOption, floor: Ratio?)] = [
   try ledger.setSetting("roi_floor", "1")
   let settings = OracleSettings(cpmFen: 3_850, floor: Ratio(1, 1), decline: Ratio(3, 4))
   var tally = Tally()
-  for grouping in [RoiGrouping.video, .brand, .tool] {
+  for grouping in [ROIGrouping.video, .brand, .tool] {
     for window in [7, 30] {
       for asOfIndex in [69, 104] {
         for option in [CPMOption.setting, .observed] {
-          var query = RoiQuery()
+          var query = ROIQuery()
           query.grouping = grouping
           query.window = window
           query.asOf = data.day(asOfIndex)

@@ -121,10 +121,10 @@ private struct ReviewLedger {
   #expect(data.totalGMV == report.rows.reduce(0) { $0 + $1.gmv })
 }
 
-@Test func reviewVideosAreTheWeeksRoiReportOfTheBrand() throws {
+@Test func reviewVideosAreTheWeeksROIReportOfTheBrand() throws {
   let fixture = try ReviewLedger()
   let data = try fixture.review()
-  var query = RoiQuery()
+  var query = ROIQuery()
   query.asOf = may(31)
   query.filter = VideoFilter(brand: "B")
   let report = try fixture.ledger.roiReport(query)
@@ -150,7 +150,7 @@ private struct ReviewLedger {
   let data = try fixture.review()
   #expect(data.lines.map(\.video.videoID) == ["v1", "v2", "v3", "v4", "v5"])
   #expect(data.lines.allSatisfy { $0.points.count == 30 })
-  var query = RoiQuery()
+  var query = ROIQuery()
   query.filter = VideoFilter(videoID: "v1")
   let series = try #require(try fixture.ledger.roiSeries(query, since: may(2), until: may(31)))
   var expected: [Fraction?] = []

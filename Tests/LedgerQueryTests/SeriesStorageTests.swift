@@ -41,8 +41,8 @@ private func scatteredLedger() throws -> Ledger {
   return ledger
 }
 
-private func rows(_ series: RoiSeries?) throws -> [RoiRow] {
-  var rows: [RoiRow] = []
+private func rows(_ series: ROISeries?) throws -> [ROIRow] {
+  var rows: [ROIRow] = []
   try #require(series).forEachRow { rows.append($0) }
   return rows
 }
@@ -50,7 +50,7 @@ private func rows(_ series: RoiSeries?) throws -> [RoiRow] {
 @Test func seriesReadAgainPerVideoEqualsTheSeriesHeldInMemory() throws {
   let ledger = try scatteredLedger()
   for window in [1, 7, 30] {
-    var query = RoiQuery()
+    var query = ROIQuery()
     query.window = window
     let since = Day(daysSinceEpoch: 20_520)
     let until = Day(daysSinceEpoch: 20_565)  // past the data: trailing windows run dry
@@ -60,7 +60,7 @@ private func rows(_ series: RoiSeries?) throws -> [RoiRow] {
     #expect(held == reread, "window \(window)")
     query.tool = .douPlus
     query.limit = 5
-    query.sort = RoiSort(field: .paidROI, ascending: true)
+    query.sort = ROISort(field: .paidROI, ascending: true)
     let heldTool = try rows(
       ledger.roiSeries(query, since: since, until: until, memoryLimit: 1 << 30))
     let rereadTool = try rows(ledger.roiSeries(query, since: since, until: until, memoryLimit: 0))
@@ -71,19 +71,19 @@ private func rows(_ series: RoiSeries?) throws -> [RoiRow] {
 
 @Test func seriesRowsEqualTheSingleWindowReportOfEachDay() throws {
   let ledger = try scatteredLedger()
-  for grouping in RoiGrouping.allCases {
-    var query = RoiQuery()
+  for grouping in ROIGrouping.allCases {
+    var query = ROIQuery()
     query.grouping = grouping
     query.window = 7
     let since = Day(daysSinceEpoch: 20_540)
     let until = Day(daysSinceEpoch: 20_562)
     let series = try rows(ledger.roiSeries(query, since: since, until: until))
-    var expected: [RoiRow] = []
+    var expected: [ROIRow] = []
     for offset in 0...(until - since) {
       query.asOf = since.adding(days: offset)
       expected += try ledger.roiReport(query).rows
     }
-    let order: (RoiRow, RoiRow) -> Bool = { RoiSort.keyOrder($0.key, $1.key, $0.date, $1.date) }
+    let order: (ROIRow, ROIRow) -> Bool = { ROISort.keyOrder($0.key, $1.key, $0.date, $1.date) }
     #expect(series.sorted(by: order) == expected.sorted(by: order), "\(grouping)")
   }
 }

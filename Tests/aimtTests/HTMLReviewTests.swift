@@ -149,7 +149,7 @@ private func matches(_ pattern: String, in text: some StringProtocol) -> [[Strin
   #expect(HTML.escape("山茶花 · 1:2") == "山茶花 · 1:2")
 }
 
-@Test func videoTableNumbersEqualTheRoiReport() throws {
+@Test func videoTableNumbersEqualTheROIReport() throws {
   let cli = try reviewLedger(brand: "B")
   let page = try reviewPage(cli, brand: "B")
   let csv = try cli.ok([

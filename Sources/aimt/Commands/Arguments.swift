@@ -1,26 +1,26 @@
-public import ArgumentParser
-public import LedgerQuery
-public import LedgerStore
+import ArgumentParser
+import LedgerQuery
+import LedgerStore
 
 // Argument types shared by the report commands: each parses with the library's own parser, so
 // `--as-of 2026/5/1` means what it means in an imported file.
 
 extension Day: ExpressibleByArgument {
-  public init?(argument: String) {
+  init?(argument: String) {
     guard let day = try? Day.parse(argument) else { return nil }
     self = day
   }
 }
 
 extension Fraction: ExpressibleByArgument {
-  public init?(argument: String) {
+  init?(argument: String) {
     guard let value = Fraction.parseDecimal(argument) else { return nil }
     self = value
   }
 }
 
 extension Source: ExpressibleByArgument {
-  public init?(argument: String) {
+  init?(argument: String) {
     guard let source = Source(rawValue: argument) else { return nil }
     self = source
   }
@@ -38,14 +38,14 @@ struct ToolArgument: ExpressibleByArgument {
   static var allValueStrings: [String] { Source.tools.map(\.rawValue) }
 }
 
-extension RoiGrouping: ExpressibleByArgument {}
+extension ROIGrouping: ExpressibleByArgument {}
 extension SpendGrouping: ExpressibleByArgument {}
 
 /// `--cpm-price YUAN|observed`.
 struct CPMArgument: ExpressibleByArgument {
   var option: CPMOption
 
-  public init?(argument: String) {
+  init?(argument: String) {
     if argument == "observed" {
       option = .observed
     } else if let fen = try? Money.parseYuan(argument), fen > 0 {
@@ -58,20 +58,20 @@ struct CPMArgument: ExpressibleByArgument {
 
 /// `--sort FIELD[:asc|:desc]`.
 struct SortArgument: ExpressibleByArgument {
-  var sort: RoiSort
+  var sort: ROISort
 
-  public init?(argument: String) {
+  init?(argument: String) {
     let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
-    guard let field = parts.first.flatMap(RoiSortField.init(rawValue:)) else { return nil }
+    guard let field = parts.first.flatMap(ROISortField.init(rawValue:)) else { return nil }
     switch parts.count == 2 ? parts[1] : nil {
-    case nil: sort = RoiSort(field: field)
-    case "asc": sort = RoiSort(field: field, ascending: true)
-    case "desc": sort = RoiSort(field: field, ascending: false)
+    case nil: sort = ROISort(field: field)
+    case "asc": sort = ROISort(field: field, ascending: true)
+    case "desc": sort = ROISort(field: field, ascending: false)
     default: return nil
     }
   }
 
-  static var allValueStrings: [String] { RoiSortField.allCases.map(\.rawValue) }
+  static var allValueStrings: [String] { ROISortField.allCases.map(\.rawValue) }
 }
 
 /// The video filters every report takes.

@@ -68,8 +68,8 @@ struct Demo: ParsableCommand {
     step(
       "aimt report roi --window 7 --sort natural_gmv --limit 10",
       "this week's ten biggest videos by natural GMV, with their traffic ROI model")
-    var week = RoiQuery()
-    week.sort = RoiSort(field: .naturalGMV)
+    var week = ROIQuery()
+    week.sort = ROISort(field: .naturalGMV)
     week.limit = 10
     let best = try store.roiReport(week)
     try output.emit(QueryTables.roi(best, grouping: .video))
@@ -79,7 +79,7 @@ struct Demo: ParsableCommand {
       "aimt report roi --window 1 --as-of \(DemoGenerator.workedExampleDay) "
         + "--kol \(DemoGenerator.workedExampleKOL)",
       "the worked example \(example): 250,000 natural plays, ¥20,000 GMV, ¥40 CPM → 2.00 (1:2)")
-    var firstDay = RoiQuery()
+    var firstDay = ROIQuery()
     firstDay.window = 1
     firstDay.asOf = DemoGenerator.workedExampleDay
     firstDay.filter = VideoFilter(kolID: DemoGenerator.workedExampleKOL)

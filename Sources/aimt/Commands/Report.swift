@@ -24,7 +24,7 @@ struct Report: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Group by video, kol, tool, brand or chain.")
-    var by: RoiGrouping = .video
+    var by: ROIGrouping = .video
     @Option(help: "Days in the window.")
     var window = 7
     @Option(help: ArgumentHelp("Last day of the window.", valueName: "YYYY-MM-DD"))
@@ -74,7 +74,7 @@ struct Report: ParsableCommand {
     }
 
     private func run(_ store: Ledger) throws {
-      var query = RoiQuery()
+      var query = ROIQuery()
       query.grouping = by
       query.window = window
       query.asOf = asOf

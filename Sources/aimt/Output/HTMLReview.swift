@@ -247,7 +247,7 @@ enum HTMLReview {
   }
 
   /// One video of the best or worst table.
-  private static func videoRow(_ row: RoiRow, data: ReviewData) -> String {
+  private static func videoRow(_ row: ROIRow, data: ReviewData) -> String {
     let model = row.model
     let sums = model.sums
     let facts = row.key.flatMap { data.facts[$0] }

@@ -22,12 +22,12 @@ enum QueryTables {
 
   static func roiCells(_ model: TrafficModel) -> [Cell] {
     var cells: [Cell] = []
-    appendRoiCells(model, to: &cells)
+    appendROICells(model, to: &cells)
     return cells
   }
 
   /// Appends the model's cells, one per `roiColumns` entry.
-  static func appendRoiCells(_ model: TrafficModel, to cells: inout [Cell]) {
+  static func appendROICells(_ model: TrafficModel, to cells: inout [Cell]) {
     let sums = model.sums
     cells.append(.int(sums.naturalImpressions))
     cells.append(.money(sums.naturalGMV))
@@ -47,7 +47,7 @@ enum QueryTables {
     cells.append(model.aboveFloor.map(Cell.bool) ?? .null)
   }
 
-  static func roi(_ report: RoiReport, grouping: RoiGrouping) -> OutputTable {
+  static func roi(_ report: ROIReport, grouping: ROIGrouping) -> OutputTable {
     var table = OutputTable(columns: (["key"] + roiColumns).map(Column.init))
     table.compact = ["key"] + roiCompact
     if let asOf = report.asOf {
@@ -65,7 +65,7 @@ enum QueryTables {
   /// `roi_model_14d` column after `date` draws the key's roi_model over the 14 days ending on
   /// the row's day.
   static func roiSeries(
-    _ series: RoiSeries, grouping: RoiGrouping, sparkline: Bool = false
+    _ series: ROISeries, grouping: ROIGrouping, sparkline: Bool = false
   ) -> OutputTable {
     let leading = sparkline ? ["key", "date", "roi_model_14d"] : ["key", "date"]
     var table = OutputTable(columns: (leading + roiColumns).map(Column.init))
@@ -90,7 +90,7 @@ enum QueryTables {
           line.add(row.model.roiModel, key: row.key, on: row.date)
           cells.append(.text(line.sparkline()))
         }
-        appendRoiCells(row.model, to: &cells)
+        appendROICells(row.model, to: &cells)
         emit(cells)
       }
     }

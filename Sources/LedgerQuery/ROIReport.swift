@@ -2,7 +2,7 @@ internal import GRDB
 package import LedgerStore
 
 /// What a `report roi` row is a total of.
-package enum RoiGrouping: String, CaseIterable, Sendable {
+package enum ROIGrouping: String, CaseIterable, Sendable {
   case video, kol, tool, brand, chain
 }
 
@@ -14,7 +14,7 @@ package enum CPMOption: Sendable, Equatable {
 }
 
 /// A column `report roi` can sort by (its JSON keys: docs/data-model.md, "report roi").
-package enum RoiSortField: String, CaseIterable, Sendable {
+package enum ROISortField: String, CaseIterable, Sendable {
   case key
   case naturalImpressions = "natural_impressions"
   case naturalGMV = "natural_gmv"
@@ -34,24 +34,24 @@ package enum RoiSortField: String, CaseIterable, Sendable {
 /// A sort order: a field, and the direction.
 ///
 /// Keys default to ascending, numbers to descending. Rows whose value is null always come last; ties are broken by key.
-package struct RoiSort: Sendable, Equatable {
-  package var field: RoiSortField
+package struct ROISort: Sendable, Equatable {
+  package var field: ROISortField
   package var ascending: Bool
 
   /// Sorts by `field`, ascending when asked, else in the field's natural order.
-  package init(field: RoiSortField, ascending: Bool? = nil) {
+  package init(field: ROISortField, ascending: Bool? = nil) {
     self.field = field
     self.ascending = ascending ?? (field == .key)
   }
 
   /// Best traffic ROI model first.
-  package static let byModel = RoiSort(field: .roiModel)
+  package static let byModel = ROISort(field: .roiModel)
 }
 
 /// The questions `report roi` answers; every field has the default of docs/data-model.md,
 /// "report roi".
-package struct RoiQuery: Sendable {
-  package var grouping: RoiGrouping = .video
+package struct ROIQuery: Sendable {
+  package var grouping: ROIGrouping = .video
   /// Days in the window, ending at `asOf` inclusive.
   package var window: Int = 7
   /// The window's last day; nil: the latest day with any metric.
@@ -62,7 +62,7 @@ package struct RoiQuery: Sendable {
   package var filter = VideoFilter()
   /// Count only this paid tool (with natural traffic) and list only keys that had it.
   package var tool: Source?
-  package var sort = RoiSort.byModel
+  package var sort = ROISort.byModel
   /// At most this many rows (with `series`: keys).
   package var limit: Int?
 
@@ -71,7 +71,7 @@ package struct RoiQuery: Sendable {
 }
 
 /// One row of the report: a key's traffic model over the window ending at `date`.
-package struct RoiRow: Sendable, Equatable {
+package struct ROIRow: Sendable, Equatable {
   /// The group value; nil when the videos have none (a video without KOL or brand).
   package var key: String?
   /// The window's last day.
@@ -80,34 +80,34 @@ package struct RoiRow: Sendable, Equatable {
 }
 
 /// A `report roi` answer: rows and the parameters they were computed with.
-package struct RoiReport: Sendable {
+package struct ROIReport: Sendable {
   /// The window's last day, nil when the ledger has no metrics.
   package var asOf: Day?
   package var window: Int
   package var floor: Fraction
-  package var rows: [RoiRow]
+  package var rows: [ROIRow]
 }
 
 extension Ledger {
   /// The traffic ROI model of every key over one window (docs/data-model.md, "report roi";
   /// docs/method.md, "The traffic ROI model").
-  package func roiReport(_ query: RoiQuery) throws(LedgerError) -> RoiReport {
+  package func roiReport(_ query: ROIQuery) throws(LedgerError) -> ROIReport {
     let settings = try querySettings()
     return try read { db in
       let directory = try VideoDirectory(db)
       let floor = query.floor ?? settings.roiFloor
       guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else {
-        return RoiReport(asOf: nil, window: query.window, floor: floor, rows: [])
+        return ROIReport(asOf: nil, window: query.window, floor: floor, rows: [])
       }
       let groups = Grouper(query.grouping, directory)
       let window = max(query.window, 1)
       let (current, previous) = try WindowSums.compute(
         db, groups: groups, asOf: asOf, window: window, filter: query.filter, tool: query.tool)
       let cpm = query.cpm.choice(settings)
-      var rows: [RoiRow] = []
+      var rows: [ROIRow] = []
       for group in 0..<groups.count where current[group].isListed(tool: query.tool) {
         rows.append(
-          RoiRow(
+          ROIRow(
             key: groups.key(group), date: asOf,
             model: TrafficModel(
               current: current[group], previous: previous[group], cpm: cpm, floor: floor,
@@ -115,7 +115,7 @@ extension Ledger {
       }
       rows.sort(by: query.sort.areInOrder)
       if let limit = query.limit, limit < rows.count { rows.removeLast(rows.count - limit) }
-      return RoiReport(asOf: asOf, window: window, floor: floor, rows: rows)
+      return ROIReport(asOf: asOf, window: window, floor: floor, rows: rows)
     }
   }
 }
@@ -164,12 +164,12 @@ extension CPMOption {
 /// Maps a metric row to the index of its group and a group index to its key.
 struct Grouper {
   let count: Int
-  private let grouping: RoiGrouping
+  private let grouping: ROIGrouping
   private let directory: VideoDirectory
   private let groupOfSlot: [Int32]
   private let keys: [String?]
 
-  init(_ grouping: RoiGrouping, _ directory: VideoDirectory) {
+  init(_ grouping: ROIGrouping, _ directory: VideoDirectory) {
     self.grouping = grouping
     self.directory = directory
     switch grouping {
@@ -209,9 +209,9 @@ struct Grouper {
   func key(_ group: Int) -> String? { keys[group] }
 }
 
-extension RoiSort {
+extension ROISort {
   /// Whether `a` goes before `b`: by the field (nulls last), then by key, then by date.
-  func areInOrder(_ a: RoiRow, _ b: RoiRow) -> Bool {
+  func areInOrder(_ a: ROIRow, _ b: ROIRow) -> Bool {
     if field == .key {
       if a.key != b.key, let x = a.key, let y = b.key { return ascending ? x < y : x > y }
     } else {
@@ -222,7 +222,7 @@ extension RoiSort {
       default: break
       }
     }
-    return RoiSort.keyOrder(a.key, b.key, a.date, b.date)
+    return ROISort.keyOrder(a.key, b.key, a.date, b.date)
   }
 
   /// Keys ascending (a missing key last), then days ascending.
@@ -235,7 +235,7 @@ extension RoiSort {
     }
   }
 
-  private func value(_ row: RoiRow) -> Fraction? {
+  private func value(_ row: ROIRow) -> Fraction? {
     let model = row.model
     let sums = model.sums
     return switch field {

@@ -12,7 +12,7 @@ package import LedgerStore
 /// come from one scan and stay in memory; beyond that (hundreds of thousands of videos) the
 /// keys are ranked from one scan of the last windows, and each key's days are read again, one
 /// key range per video, while its rows are printed, so memory stays flat whatever the size.
-package struct RoiSeries: Sendable {
+package struct ROISeries: Sendable {
   package var since: Day
   package var until: Day
   package var window: Int
@@ -34,7 +34,7 @@ package struct RoiSeries: Sendable {
 
   /// Calls `body` with every row: keys in order, days ascending; a day whose window has no
   /// rows for the key is skipped (like the single-window report, which would not list it).
-  package func forEachRow(_ body: (RoiRow) -> Void) throws(LedgerError) {
+  package func forEachRow(_ body: (ROIRow) -> Void) throws(LedgerError) {
     let stride = (until - first) + 2
     switch storage {
     case .memory(let prefix, let groups, _):
@@ -56,7 +56,7 @@ package struct RoiSeries: Sendable {
             if row.source != 0, let toolCode, row.source != toolCode { return }
             prefix[Int(row.day - first.daysSinceEpoch) + 1].add(row)
           }
-          RoiSeries.accumulate(&prefix, from: 0, count: stride)
+          ROISeries.accumulate(&prefix, from: 0, count: stride)
           prefix.withUnsafeBufferPointer { emitRows($0, key: keys[index], body) }
         }
       }
@@ -68,7 +68,7 @@ package struct RoiSeries: Sendable {
 
   /// Emits the rows of one key from its prefix sums.
   private func emitRows(
-    _ prefix: UnsafeBufferPointer<TrafficSums>, key: String?, _ body: (RoiRow) -> Void
+    _ prefix: UnsafeBufferPointer<TrafficSums>, key: String?, _ body: (ROIRow) -> Void
   ) {
     for offset in 0...(until - since) {
       if let row = row(prefix, key: key, offset: offset) { body(row) }
@@ -78,13 +78,13 @@ package struct RoiSeries: Sendable {
   /// The row on `since + offset`, nil when its window has no rows.
   private func row(
     _ prefix: UnsafeBufferPointer<TrafficSums>, key: String?, offset: Int
-  ) -> RoiRow? {
+  ) -> ROIRow? {
     // prefix[i] = sums of the first i days from `since − 2·window + 1`.
     let end = offset + 2 * window
     let current = prefix[end].minus(prefix[end - window])
     guard current.isListed(tool: tool) else { return nil }
     let previous = prefix[end - window].minus(prefix[end - 2 * window])
-    return RoiRow(
+    return ROIRow(
       key: key, date: since.adding(days: offset),
       model: TrafficModel(
         current: current, previous: previous, cpm: cpm, floor: floor,
@@ -119,15 +119,15 @@ extension Ledger {
   /// The rolling model of every key for each day in `since...until` (`report roi --series`,
   /// docs/data-model.md, "report roi"); `query.asOf` stands for `until` when that is nil.
   package func roiSeries(
-    _ query: RoiQuery, since: Day?, until: Day?
-  ) throws(LedgerError) -> RoiSeries? {
+    _ query: ROIQuery, since: Day?, until: Day?
+  ) throws(LedgerError) -> ROISeries? {
     try roiSeries(query, since: since, until: until, memoryLimit: 256 << 20)
   }
 
   /// `roiSeries` with the memory limit above which a by-video series re-reads each video.
   func roiSeries(
-    _ query: RoiQuery, since: Day?, until: Day?, memoryLimit: Int
-  ) throws(LedgerError) -> RoiSeries? {
+    _ query: ROIQuery, since: Day?, until: Day?, memoryLimit: Int
+  ) throws(LedgerError) -> ROISeries? {
     let settings = try querySettings()
     return try read { db in
       let directory = try VideoDirectory(db)
@@ -141,19 +141,19 @@ extension Ledger {
       let floor = query.floor ?? settings.roiFloor
       let cpm = query.cpm.choice(settings)
       let toolCode = query.tool?.code
-      func lastRow(_ current: TrafficSums, _ previous: TrafficSums, _ group: Int) -> RoiRow? {
+      func lastRow(_ current: TrafficSums, _ previous: TrafficSums, _ group: Int) -> ROIRow? {
         guard current.isListed(tool: query.tool) else { return nil }
-        return RoiRow(
+        return ROIRow(
           key: groups.key(group), date: until,
           model: TrafficModel(
             current: current, previous: previous, cpm: cpm, floor: floor,
             declineRatio: settings.declineRatio))
       }
-      func series(_ ranked: [(group: Int, row: RoiRow?)], _ storage: (([Int]) -> RoiSeries.Storage))
-        -> RoiSeries
+      func series(_ ranked: [(group: Int, row: ROIRow?)], _ storage: (([Int]) -> ROISeries.Storage))
+        -> ROISeries
       {
         let kept = SeriesRanking.rank(ranked, sort: query.sort, limit: query.limit, groups: groups)
-        return RoiSeries(
+        return ROISeries(
           since: since, until: until, window: window, floor: floor, cpm: cpm,
           declineRatio: settings.declineRatio, tool: query.tool,
           keys: kept.map { groups.key($0) }, storage: storage(kept))
@@ -193,9 +193,9 @@ extension Ledger {
         guard let group = groups.group(of: row) else { return }
         prefix[group * stride + Int(row.day - first.daysSinceEpoch) + 1].add(row)
       }
-      var ranked: [(group: Int, row: RoiRow?)] = []
+      var ranked: [(group: Int, row: ROIRow?)] = []
       for group in 0..<groups.count {
-        RoiSeries.accumulate(&prefix, from: group * stride, count: stride)
+        ROISeries.accumulate(&prefix, from: group * stride, count: stride)
         // Listed when some day's window in the range has rows: the range's rows from
         // `since − window + 1` to `until`.
         let base = group * stride
@@ -218,7 +218,7 @@ extension Ledger {
 /// Orders a series' keys by their last day's row; keys with no row that day follow, by key.
 enum SeriesRanking {
   static func rank(
-    _ ranked: [(group: Int, row: RoiRow?)], sort: RoiSort, limit: Int?, groups: Grouper
+    _ ranked: [(group: Int, row: ROIRow?)], sort: ROISort, limit: Int?, groups: Grouper
   ) -> [Int] {
     var ranked = ranked
     ranked.sort { a, b in
@@ -228,7 +228,7 @@ enum SeriesRanking {
       case (.some, nil): return true
       case (nil, nil):
         let day = Day(daysSinceEpoch: 0)
-        return RoiSort.keyOrder(groups.key(a.group), groups.key(b.group), day, day)
+        return ROISort.keyOrder(groups.key(a.group), groups.key(b.group), day, day)
       }
     }
     if let limit, limit < ranked.count { ranked.removeLast(ranked.count - limit) }
