@@ -16,7 +16,7 @@ package struct IgnoredColumn: Sendable, Hashable {
 /// Decides, for a file's header as a profile maps it, whether the import may go ahead without
 /// the cells the profile does not map: never silently wrong.
 ///
-/// The rule (README, "Columns nobody maps"):
+/// The rule (docs/reference.md, "Columns nobody maps"):
 /// - A header that maps less than half of its cells (not counting the cells known to be no
 ///   number of the ledger and derived ratios) is a file of another kind or another export: it
 ///   is refused, naming the kind it reads as.
