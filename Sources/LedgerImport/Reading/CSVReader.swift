@@ -147,212 +147,320 @@ final class CSVReader: RecordSource {
   /// Parses the next record from the buffer, or says that more bytes are needed first.
   ///
   /// Blank lines before the record are consumed for good; the record itself is consumed only
-  /// when it is complete, so `.needMore` restarts it from its beginning.
+  /// when it is complete, so `.needMore` restarts it from its beginning. One field at a time:
+  /// `scanQuotedField` or `scanPlainField`, then `finishRecord` checks the UTF-8 and unescapes.
   private func scan() throws(ReadError) -> Scan {
     let base = buffer
-    let limit = base + count
-    let atEnd = ended
-    var p = base + position
-    var line = nextLine
-    // Skip blank lines.
-    while true {
-      if p == limit {
-        position = p - base
-        nextLine = line
-        return atEnd ? .end : .needMore
-      }
-      let byte = p.pointee
-      if byte == lineFeed {
-        p += 1
-        line += 1
-      } else if byte == carriageReturn {
-        if p + 1 == limit, !atEnd {
-          position = p - base
-          nextLine = line
-          return .needMore
-        }
-        p += 1
-        line += 1
-        if p < limit, p.pointee == lineFeed { p += 1 }
-      } else {
-        break
-      }
-    }
-    position = p - base
-    nextLine = line
-    let recordStart = p
-    let recordLine = line
-    let separator = separator
-    let maxField = RecordFiles.maxFieldBytes
-    let maxRecord = RecordFiles.maxRecordBytes
+    var cursor = Cursor(
+      base: base, limit: base + count, atEnd: ended, separator: separator,
+      p: base + position, line: nextLine)
+    let stop = Self.skipBlankLines(&cursor)
+    position = cursor.p - base
+    nextLine = cursor.line
+    if let stop { return stop }
+    let record = RecordStart(p: cursor.p, line: cursor.line)
     var starts = starts
     var ends = ends
-    var fieldCapacity = fieldCapacity
     var fields = 0
-    var high: UInt8 = 0
     var escaped = false
-
-    /// Checks the limits before waiting for more bytes: a field or record already over its
-    /// limit is an error now, so that the buffer never holds more than one record and a chunk.
-    func needMore(
-      _ p: UnsafeMutablePointer<UInt8>, field: UnsafeMutablePointer<UInt8>, _ fieldLine: Int
-    ) throws(ReadError) -> Scan {
-      if p - field > maxField { throw Self.fieldTooLong(fieldLine) }
-      if p - recordStart > maxRecord { throw Self.recordTooLong(recordLine) }
-      return .needMore
-    }
-
     fields: while true {
       if fields == fieldCapacity {
         growFields()
         starts = self.starts
         ends = self.ends
-        fieldCapacity = self.fieldCapacity
       }
-      let fieldStart = p
-      let fieldLine = line
-      if p < limit, p.pointee == quote {
-        p += 1
-        let contentStart = p
-        var contentEnd = p
-        var fieldEscaped = false
-        quoted: while true {
-          // The sentinel NUL after the data stops this loop at the limit.
-          while p.pointee > quote {
-            high |= p.pointee
-            p += 1
-          }
-          let byte = p.pointee
-          if p == limit {
-            if atEnd {
-              throw ReadError(
-                line: fieldLine,
-                message: "a quoted field starting on this line is never closed; add the "
-                  + "closing quote, and double any quote inside the field")
-            }
-            return try needMore(p, field: fieldStart, fieldLine)
-          }
-          switch byte {
-          case quote:
-            if p + 1 == limit {
-              if !atEnd { return try needMore(p, field: fieldStart, fieldLine) }
-            } else if p[1] == quote {
-              fieldEscaped = true
-              p += 2
-              continue quoted
-            }
-            contentEnd = p
-            p += 1
-            break quoted
-          case lineFeed:
-            p += 1
-            line += 1
-          case carriageReturn:
-            if p + 1 == limit, !atEnd { return try needMore(p, field: fieldStart, fieldLine) }
-            p += 1
-            line += 1
-            if p < limit, p.pointee == lineFeed { p += 1 }
-          case 0:
-            throw Self.nulError(line)
-          default:
-            p += 1
-          }
-        }
-        if p - fieldStart > maxField { throw Self.fieldTooLong(fieldLine) }
-        if p - recordStart > maxRecord { throw Self.recordTooLong(recordLine) }
-        let offset = contentStart - base
-        starts[fields] = fieldEscaped ? -offset - 1 : offset
-        ends[fields] = contentEnd - base
+      let end =
+        cursor.p < cursor.limit && cursor.p.pointee == quote
+        ? try Self.scanQuotedField(&cursor, record, starts + fields, ends + fields, &escaped)
+        : try Self.scanPlainField(&cursor, record, starts + fields, ends + fields)
+      switch end {
+      case .needMore: return .needMore
+      case .separator: fields += 1
+      case .recordEnd:
         fields += 1
-        escaped = escaped || fieldEscaped
-        if p == limit {
-          if atEnd { break fields }
-          return try needMore(p, field: fieldStart, fieldLine)
-        }
-        let byte = p.pointee
-        if byte == separator {
-          p += 1
-          continue fields
-        }
-        if byte == lineFeed {
-          p += 1
-          line += 1
-          break fields
-        }
-        if byte == carriageReturn {
-          if p + 1 == limit, !atEnd { return try needMore(p, field: fieldStart, fieldLine) }
-          p += 1
-          line += 1
-          if p < limit, p.pointee == lineFeed { p += 1 }
-          break fields
-        }
-        throw ReadError(
-          line: line,
-          message: "unexpected text after a closing quote; double the quote inside a quoted field")
-      } else {
-        while true {
-          // Separators, line ends and NUL are all at most ",": one comparison per plain byte.
-          // The sentinel NUL after the data stops this loop at the limit.
-          while p.pointee > 0x2C {
-            high |= p.pointee
-            p += 1
-          }
-          let byte = p.pointee
-          if p == limit {
-            if !atEnd { return try needMore(p, field: fieldStart, fieldLine) }
-          } else if byte == separator || byte == lineFeed || byte == carriageReturn {
-            if byte == carriageReturn, p + 1 == limit, !atEnd {
-              return try needMore(p, field: fieldStart, fieldLine)
-            }
-          } else if byte == 0 {
-            throw Self.nulError(line)
-          } else {
-            p += 1
-            continue
-          }
-          if p - fieldStart > maxField { throw Self.fieldTooLong(fieldLine) }
-          if p - recordStart > maxRecord { throw Self.recordTooLong(recordLine) }
-          starts[fields] = fieldStart - base
-          ends[fields] = p - base
-          fields += 1
-          if p == limit { break fields }
-          p += 1
-          if byte == separator { continue fields }
-          line += 1
-          if byte == carriageReturn, p < limit, p.pointee == lineFeed { p += 1 }
-          break fields
-        }
+        break fields
       }
     }
+    try finishRecord(
+      record, end: cursor.p, fields: fields, escaped: escaped, high: cursor.high)
+    position = cursor.p - base
+    nextLine = cursor.line
+    self.line = record.line
+    fieldCount = fields
+    return .record
+  }
+
+  /// Where the scan of one record stands: the buffer's bounds, the read position and its line,
+  /// and every byte of the record OR-ed together (a byte ≥ 0x80 means UTF-8 to check).
+  private struct Cursor {
+    let base: UnsafeMutablePointer<UInt8>
+    /// The end of the data; the byte there is a NUL sentinel.
+    let limit: UnsafeMutablePointer<UInt8>
+    /// True when the input has no more chunks: the data ends at `limit` for good.
+    let atEnd: Bool
+    let separator: UInt8
+    var p: UnsafeMutablePointer<UInt8>
+    var line: Int
+    var high: UInt8 = 0
+
+    init(
+      base: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>, atEnd: Bool,
+      separator: UInt8, p: UnsafeMutablePointer<UInt8>, line: Int
+    ) {
+      self.base = base
+      self.limit = limit
+      self.atEnd = atEnd
+      self.separator = separator
+      self.p = p
+      self.line = line
+    }
+
+    /// The same cursor moved to `p` (for the limit checks of a field scanned in locals).
+    init(_ cursor: Cursor, at p: UnsafeMutablePointer<UInt8>) {
+      self = cursor
+      self.p = p
+    }
+  }
+
+  /// Where the record being scanned starts, for the record limit and its line number.
+  private struct RecordStart {
+    let p: UnsafeMutablePointer<UInt8>
+    let line: Int
+  }
+
+  /// How a field ended.
+  private enum FieldEnd {
+    /// At a separator: another field follows.
+    case separator
+    /// At a line end or the end of the data.
+    case recordEnd
+    /// At the end of the buffer before the input's end: the record starts again after a refill.
+    case needMore
+  }
+
+  /// Consumes blank lines; `.end` or `.needMore` when no record starts in the buffer.
+  @inline(__always)
+  private static func skipBlankLines(_ cursor: inout Cursor) -> Scan? {
+    while true {
+      if cursor.p == cursor.limit { return cursor.atEnd ? .end : .needMore }
+      let byte = cursor.p.pointee
+      if byte == lineFeed {
+        cursor.p += 1
+        cursor.line += 1
+      } else if byte == carriageReturn {
+        if cursor.p + 1 == cursor.limit, !cursor.atEnd { return .needMore }
+        cursor.p += 1
+        cursor.line += 1
+        if cursor.p < cursor.limit, cursor.p.pointee == lineFeed { cursor.p += 1 }
+      } else {
+        return nil
+      }
+    }
+  }
+
+  /// Checks the limits before waiting for more bytes: a field or record already over its
+  /// limit is an error now, so that the buffer never holds more than one record and a chunk.
+  @inline(__always)
+  private static func needMore(
+    _ cursor: Cursor, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>, _ fieldLine: Int
+  ) throws(ReadError) -> FieldEnd {
+    try checkLimits(cursor, record, field: field, fieldLine)
+    return .needMore
+  }
+
+  @inline(__always)
+  private static func checkLimits(
+    _ cursor: Cursor, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>, _ fieldLine: Int
+  ) throws(ReadError) {
+    if cursor.p - field > RecordFiles.maxFieldBytes { throw fieldTooLong(fieldLine) }
+    if cursor.p - record.p > RecordFiles.maxRecordBytes { throw recordTooLong(record.line) }
+  }
+
+  /// Scans a quoted field whose opening quote is at `cursor.p`, to just past what ends it;
+  /// stores its content's range (negative start: doubled quotes to unescape, see `starts`).
+  @inline(__always)
+  private static func scanQuotedField(
+    _ cursor: inout Cursor, _ record: RecordStart, _ start: UnsafeMutablePointer<Int>,
+    _ end: UnsafeMutablePointer<Int>, _ escaped: inout Bool
+  ) throws(ReadError) -> FieldEnd {
+    let fieldStart = cursor.p
+    let fieldLine = cursor.line
+    let limit = cursor.limit
+    let atEnd = cursor.atEnd
+    var p = cursor.p + 1
+    var line = cursor.line
+    var high = cursor.high
+    defer {
+      cursor.p = p
+      cursor.line = line
+      cursor.high = high
+    }
+    let contentStart = p
+    var contentEnd = p
+    var fieldEscaped = false
+    quoted: while true {
+      // The sentinel NUL after the data stops this loop at the limit.
+      while p.pointee > quote {
+        high |= p.pointee
+        p += 1
+      }
+      let byte = p.pointee
+      if p == limit {
+        if atEnd {
+          throw ReadError(
+            line: fieldLine,
+            message: "a quoted field starting on this line is never closed; add the "
+              + "closing quote, and double any quote inside the field")
+        }
+        return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+      }
+      switch byte {
+      case quote:
+        if p + 1 == limit {
+          if !atEnd {
+            return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+          }
+        } else if p[1] == quote {
+          fieldEscaped = true
+          p += 2
+          continue quoted
+        }
+        contentEnd = p
+        p += 1
+        break quoted
+      case lineFeed:
+        p += 1
+        line += 1
+      case carriageReturn:
+        if p + 1 == limit, !atEnd {
+          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+        }
+        p += 1
+        line += 1
+        if p < limit, p.pointee == lineFeed { p += 1 }
+      case 0:
+        throw nulError(line)
+      default:
+        p += 1
+      }
+    }
+    try checkLimits(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+    let offset = contentStart - cursor.base
+    start.pointee = fieldEscaped ? -offset - 1 : offset
+    end.pointee = contentEnd - cursor.base
+    escaped = escaped || fieldEscaped
+    if p == limit {
+      if atEnd { return .recordEnd }
+      return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+    }
+    let byte = p.pointee
+    if byte == cursor.separator {
+      p += 1
+      return .separator
+    }
+    if byte == lineFeed {
+      p += 1
+      line += 1
+      return .recordEnd
+    }
+    if byte == carriageReturn {
+      if p + 1 == limit, !atEnd {
+        return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+      }
+      p += 1
+      line += 1
+      if p < limit, p.pointee == lineFeed { p += 1 }
+      return .recordEnd
+    }
+    throw ReadError(
+      line: line,
+      message: "unexpected text after a closing quote; double the quote inside a quoted field")
+  }
+
+  /// Scans an unquoted field at `cursor.p` to just past its separator or line end.
+  ///
+  /// Stores the field's range; a quote inside it is data.
+  @inline(__always)
+  private static func scanPlainField(
+    _ cursor: inout Cursor, _ record: RecordStart, _ start: UnsafeMutablePointer<Int>,
+    _ end: UnsafeMutablePointer<Int>
+  ) throws(ReadError) -> FieldEnd {
+    let fieldStart = cursor.p
+    let fieldLine = cursor.line
+    let limit = cursor.limit
+    let atEnd = cursor.atEnd
+    let separator = cursor.separator
+    var p = cursor.p
+    var high = cursor.high
+    defer {
+      cursor.p = p
+      cursor.high = high
+    }
+    while true {
+      // Separators, line ends and NUL are all at most ",": one comparison per plain byte.
+      // The sentinel NUL after the data stops this loop at the limit.
+      while p.pointee > 0x2C {
+        high |= p.pointee
+        p += 1
+      }
+      let byte = p.pointee
+      if p == limit {
+        if !atEnd {
+          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+        }
+      } else if byte == separator || byte == lineFeed || byte == carriageReturn {
+        if byte == carriageReturn, p + 1 == limit, !atEnd {
+          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+        }
+      } else if byte == 0 {
+        throw nulError(cursor.line)
+      } else {
+        p += 1
+        continue
+      }
+      try checkLimits(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+      start.pointee = fieldStart - cursor.base
+      end.pointee = p - cursor.base
+      if p == limit { return .recordEnd }
+      p += 1
+      if byte == separator { return .separator }
+      cursor.line += 1
+      if byte == carriageReturn, p < limit, p.pointee == lineFeed { p += 1 }
+      return .recordEnd
+    }
+  }
+
+  /// A complete record: checks its UTF-8 when it has bytes ≥ 0x80, and unescapes the doubled
+  /// quotes of its quoted fields in place.
+  @inline(__always)
+  private func finishRecord(
+    _ record: RecordStart, end: UnsafeMutablePointer<UInt8>, fields: Int, escaped: Bool,
+    high: UInt8
+  ) throws(ReadError) {
     if high >= 0x80, validatesUTF8,
-      let bad = UTF8Check.firstInvalid(recordStart, count: p - recordStart)
+      let bad = UTF8Check.firstInvalid(record.p, count: end - record.p)
     {
       throw ReadError(
-        line: recordLine + Self.lineEnds(recordStart, count: bad),
+        line: record.line + Self.lineEnds(record.p, count: bad),
         message: "invalid utf-8 text; if the file was saved as gbk/gb18030 (excel's chinese "
           + "default), pass --encoding gb18030")
     }
-    if escaped {
-      for index in 0..<fields where starts[index] < 0 {
-        let start = -starts[index] - 1
-        var read = start
-        var write = start
-        let end = ends[index]
-        while read < end {
-          let byte = base[read]
-          base[write] = byte
-          write += 1
-          read += byte == quote ? 2 : 1
-        }
-        starts[index] = start
-        ends[index] = write
+    guard escaped else { return }
+    let base = buffer
+    for index in 0..<fields where starts[index] < 0 {
+      let start = -starts[index] - 1
+      var read = start
+      var write = start
+      let end = ends[index]
+      while read < end {
+        let byte = base[read]
+        base[write] = byte
+        write += 1
+        read += byte == quote ? 2 : 1
       }
+      starts[index] = start
+      ends[index] = write
     }
-    position = p - base
-    nextLine = line
-    self.line = recordLine
-    fieldCount = fields
-    return .record
   }
 
   /// The number of line ends (LF, CRLF, lone CR) in `count` bytes.
