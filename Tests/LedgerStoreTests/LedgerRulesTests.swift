@@ -24,42 +24,35 @@ private func count(_ ledger: Ledger, _ table: String) throws -> Int {
   #expect(try count(ledger, "import_batch") == 1)  // only the builder's batch
 }
 
-@Test func douPlusBudgetAtBothLimitsIsAccepted() throws {
-  let ledger = try B.ledgerWithVideo()
-  try ledger.write { writer in
-    try writer.upsert(
-      B.placement("P1", tool: .douPlus, budget: 10_000, start: "2026-05-01 10:00", end: nil),
-      at: .commandLine)
-    try writer.upsert(
-      B.placement("P2", tool: .douPlus, budget: 500_000_000, start: "2026-05-01 10:00", end: nil),
-      at: .commandLine)
-  }
-  #expect(try count(ledger, "placement") == 2)
-}
-
-@Test func douPlusBudgetAboveMaximumIsRefused() throws {
-  let ledger = try B.ledgerWithVideo()
-  let problems = B.problems {
-    try ledger.write { writer in
-      try writer.upsert(
-        B.placement("P1", tool: .douPlus, budget: 500_000_001, start: "2026-05-01", end: nil),
-        at: .commandLine)
-    }
-  }
-  #expect(problems.map(\.column) == ["budget"])
-}
-
-@Test func contentServiceBelowFiftyThousandYuanIsRefused() throws {
+/// Each tool's budget limits (fen), just inside and just outside: Dou+ ¥100 to ¥5,000,000,
+/// content service at least ¥50,000, and the ledger's money limit for any tool.
+@Test(arguments: [
+  (Source.douPlus, Int64(9_999), false),
+  (Source.douPlus, 10_000, true),
+  (Source.douPlus, 500_000_000, true),
+  (Source.douPlus, 500_000_001, false),
+  (Source.contentService, 4_999_999, false),
+  (Source.contentService, 5_000_000, true),
+  (Source.qianchuan, 1, true),
+  (Source.qianchuan, LedgerRules.maxMoney, true),
+  (Source.qianchuan, LedgerRules.maxMoney + 1, false),
+])
+func aBudgetIsAcceptedExactlyWithinItsToolsLimits(tool: Source, budget: Int64, accepted: Bool)
+  throws
+{
   let ledger = try B.ledgerWithVideo()
   let problems = B.problems {
     try ledger.write { writer in
       try writer.upsert(
-        B.placement("C1", tool: .contentService, budget: 4_999_999, start: "2026-06-01", end: nil),
+        B.placement("P1", tool: tool, budget: budget, start: "2026-06-01 10:00", end: nil),
         at: .commandLine)
     }
   }
-  #expect(problems.count == 1)
-  #expect(problems.first?.message.contains("at least ¥50,000.00") == true)
+  #expect(problems.map(\.column) == (accepted ? [] : ["budget"]))
+  #expect(try count(ledger, "placement") == (accepted ? 1 : 0))
+  if tool == .contentService, !accepted {
+    #expect(problems.first?.message.contains("at least ¥50,000.00") == true)
+  }
 }
 
 @Test func contentServiceOverlappingDouPlusIsRefused() throws {

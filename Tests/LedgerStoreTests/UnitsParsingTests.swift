@@ -242,31 +242,29 @@ func yuanBytesEntryPointRefusesWithTheSameMessage(text: String) {
 
 // MARK: - Money: rendering
 
-@Test func yuanRendersExactlyTwoDecimals() {
-  #expect(Money.yuan(2_000_000) == "20000.00")
-  #expect(Money.yuan(5) == "0.05")
-  #expect(Money.yuan(50) == "0.50")
-  #expect(Money.yuan(0) == "0.00")
-  #expect(Money.yuan(100) == "1.00")
-  #expect(Money.yuan(123_450) == "1234.50")
-  #expect(Money.yuan(-150) == "-1.50")
-  #expect(Money.yuan(-5) == "-0.05")
-  #expect(Money.yuan(Int64.max) == "92233720368547758.07")
-  #expect(Money.yuan(Int64.min) == "-92233720368547758.08")
-}
+/// Fen → yuan text, plain and grouped by thousands, at the edges of Int64.
+private let renderedYuan: [(fen: Int64, plain: String, grouped: String)] = [
+  (0, "0.00", "0.00"),
+  (5, "0.05", "0.05"),
+  (50, "0.50", "0.50"),
+  (100, "1.00", "1.00"),
+  (99_999, "999.99", "999.99"),
+  (100_000, "1000.00", "1,000.00"),
+  (123_450, "1234.50", "1,234.50"),
+  (2_000_000, "20000.00", "20,000.00"),
+  (10_000_000, "100000.00", "100,000.00"),
+  (123_456_789, "1234567.89", "1,234,567.89"),
+  (-5, "-0.05", "-0.05"),
+  (-150, "-1.50", "-1.50"),
+  (-123_456_789, "-1234567.89", "-1,234,567.89"),
+  (Int64.max, "92233720368547758.07", "92,233,720,368,547,758.07"),
+  (Int64.min, "-92233720368547758.08", "-92,233,720,368,547,758.08"),
+]
 
-@Test func yuanGroupedAddsThousandsSeparators() {
-  #expect(Money.yuanGrouped(123_456_789) == "1,234,567.89")
-  #expect(Money.yuanGrouped(0) == "0.00")
-  #expect(Money.yuanGrouped(5) == "0.05")
-  #expect(Money.yuanGrouped(99_999) == "999.99")
-  #expect(Money.yuanGrouped(100_000) == "1,000.00")
-  #expect(Money.yuanGrouped(2_000_000) == "20,000.00")
-  #expect(Money.yuanGrouped(10_000_000) == "100,000.00")
-  #expect(Money.yuanGrouped(-123_456_789) == "-1,234,567.89")
-  #expect(Money.yuanGrouped(-150) == "-1.50")
-  #expect(Money.yuanGrouped(Int64.max) == "92,233,720,368,547,758.07")
-  #expect(Money.yuanGrouped(Int64.min) == "-92,233,720,368,547,758.08")
+@Test(arguments: renderedYuan)
+func yuanRendersExactlyTwoDecimalsPlainAndGrouped(fen: Int64, plain: String, grouped: String) {
+  #expect(Money.yuan(fen) == plain)
+  #expect(Money.yuanGrouped(fen) == grouped)
 }
 
 @Test func renderedYuanParsesBackToTheSameFen() throws {
