@@ -118,11 +118,17 @@ private func demo() throws -> CLI {
   let brand = try cli.run(["import", "audience", "a.csv"])
   #expect(brand.status == 65)
   #expect(brand.stderr.contains("a.csv:2: brand: no brand 'NoSuch' in the ledger"))
-  let natural = try cli.run([
+  // Typed on the command line, `--tool` lists the tools; in a file, the ledger's rule speaks.
+  let typed = try cli.run([
     "placement", "add", "X1", "--video-id", "v1", "--tool", "natural", "--budget", "100",
     "--start", "2026-05-01",
   ])
+  #expect(typed.status == 64)
+  #expect(typed.stderr.contains("dou_plus"))
+  try write(
+    cli, "p.csv", "placement_id,video_id,tool,budget,start\nX1,v1,natural,100,2026-05-01\n")
+  let natural = try cli.run(["import", "placements", "p.csv"])
   #expect(natural.status == 65)
-  #expect(natural.stderr.contains("natural traffic is not a tool"))
+  #expect(natural.stderr.contains("p.csv:2: tool: natural traffic is not a tool"))
   #expect(try cli.sqlite3("aimt.db", "SELECT count(*) FROM audience, placement") == "0\n")
 }

@@ -38,6 +38,49 @@ struct ToolArgument: ExpressibleByArgument {
   static var allValueStrings: [String] { Source.tools.map(\.rawValue) }
 }
 
+extension DateTime: ExpressibleByArgument {
+  init?(argument: String) {
+    guard let moment = try? DateTime.parse(argument) else { return nil }
+    self = moment
+  }
+}
+
+extension SalesChain: ExpressibleByArgument {}
+extension AdReview: ExpressibleByArgument {}
+extension DeliveryMode: ExpressibleByArgument {}
+extension Targeting: ExpressibleByArgument {}
+extension Strategy: ExpressibleByArgument {}
+
+/// A yes/no option (`--bidding-authorized true`).
+///
+/// Read as an imported cell is: true/false, yes/no, 1/0, 是/否.
+struct YesNoArgument: ExpressibleByArgument {
+  /// The text given, for the record parser.
+  var text: String
+
+  init?(argument: String) {
+    guard (try? YesNo.parse(argument)) != nil else { return nil }
+    text = argument
+  }
+
+  static var allValueStrings: [String] { ["true", "false"] }
+}
+
+/// A moment option (`--start`, `--end`): a date and time, or a date alone.
+///
+/// A placement's end given as a date alone is the end of that day, so the text is kept for the
+/// record parser, which knows which field it is.
+struct MomentArgument: ExpressibleByArgument {
+  var text: String
+
+  init?(argument: String) {
+    guard (try? DateTime.parse(argument)) != nil || (try? Day.parse(argument)) != nil else {
+      return nil
+    }
+    text = argument
+  }
+}
+
 extension ROIGrouping: ExpressibleByArgument {}
 extension SpendGrouping: ExpressibleByArgument {}
 

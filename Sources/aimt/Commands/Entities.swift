@@ -69,14 +69,15 @@ struct KOLCommand: ParsableCommand {
     @Option var category: String?
     @Option(parsing: .unconditional, help: "Follower count, e.g. 1,200,000.")
     var followers: String?
-    @Option(help: "The day of the follower count (YYYY-MM-DD).") var asOf: String?
+    @Option(help: ArgumentHelp("The day of the follower count.", valueName: "YYYY-MM-DD"))
+    var asOf: Day?
 
     func run() throws {
       let summary = try ledger.openForWriting().enter(
         .kols,
         fields: fields([
           "kol_id": kolID, "name": name, "category": category, "followers": followers,
-          "as_of": asOf,
+          "as_of": asOf?.description,
         ]),
         command: "add")
       printSummary(summary)
@@ -143,19 +144,20 @@ struct VideoCommand: ParsableCommand {
     @Option var kolID: String?
     @Option var brand: String?
     @Option var title: String?
-    @Option(help: "When it was posted: YYYY-MM-DD HH:MM[:SS].") var published: String?
-    @Option(help: "tmall or closed_loop.") var chain: String?
+    @Option(help: ArgumentHelp("When it was posted.", valueName: "YYYY-MM-DD HH:MM[:SS]"))
+    var published: DateTime?
+    @Option(help: "The sales chain.") var chain: SalesChain?
     @Option var product: String?
-    @Option(help: "true or false.") var biddingAuthorized: String?
-    @Option(help: "pending, passed or rejected.") var adReview: String?
+    @Option(help: "Whether the KOL authorised bidding on it.") var biddingAuthorized: YesNoArgument?
+    @Option(help: "The ad review's outcome.") var adReview: AdReview?
 
     func run() throws {
       let summary = try ledger.openForWriting().enter(
         .videos,
         fields: fields([
           "video_id": videoID, "kol_id": kolID, "brand": brand, "title": title,
-          "published": published, "chain": chain, "product": product,
-          "bidding_authorized": biddingAuthorized, "ad_review": adReview,
+          "published": published?.description, "chain": chain?.rawValue, "product": product,
+          "bidding_authorized": biddingAuthorized?.text, "ad_review": adReview?.rawValue,
         ]),
         command: "add", options: create.writeOptions)
       printSummary(summary)
@@ -239,24 +241,27 @@ struct PlacementCommand: ParsableCommand {
     @OptionGroup var create: CreateMissingOption
     @Argument(help: "The tool's order id.") var placementID: String
     @Option var videoID: String?
-    @Option(help: "dou_plus, content_service, kol_bidding, suixintui, qianchuan, feed_ad, …")
-    var tool: String?
-    @Option(help: "smart or targeted.") var mode: String?
-    @Option(help: "basic, interest, kol_followers, yuntu, laika, kol_behavior or auto.")
-    var targeting: String?
-    @Option(help: "standard, realtime or explosive.") var strategy: String?
+    @Option(help: "The paid tool.") var tool: ToolArgument?
+    @Option(help: "The Dou+ delivery mode.") var mode: DeliveryMode?
+    @Option(help: "The Dou+ targeting.") var targeting: Targeting?
+    @Option(help: "The delivery strategy.") var strategy: Strategy?
     @Option(parsing: .unconditional, help: "Budget in yuan, e.g. 500 or ¥50,000.")
     var budget: String?
-    @Option(help: "YYYY-MM-DD HH:MM[:SS].") var start: String?
-    @Option(help: "YYYY-MM-DD HH:MM[:SS], or a date for its end.") var end: String?
+    @Option(help: ArgumentHelp("When it starts.", valueName: "YYYY-MM-DD HH:MM[:SS]"))
+    var start: MomentArgument?
+    @Option(
+      help: ArgumentHelp(
+        "When it ends; a date alone is the end of that day.", valueName: "YYYY-MM-DD[ HH:MM[:SS]]"))
+    var end: MomentArgument?
 
     func run() throws {
       let summary = try ledger.openForWriting().enter(
         .placements,
         fields: fields([
-          "placement_id": placementID, "video_id": videoID, "tool": tool, "mode": mode,
-          "targeting": targeting, "strategy": strategy, "budget": budget, "start": start,
-          "end": end,
+          "placement_id": placementID, "video_id": videoID, "tool": tool?.tool.rawValue,
+          "mode": mode?.rawValue, "targeting": targeting?.rawValue,
+          "strategy": strategy?.rawValue, "budget": budget, "start": start?.text,
+          "end": end?.text,
         ]),
         command: "add", options: create.writeOptions)
       printSummary(summary)
@@ -269,12 +274,13 @@ struct PlacementCommand: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
     @Option var videoID: String?
-    @Option var tool: String?
+    @Option(help: "Only this tool's placements.") var tool: ToolArgument?
     @Option var brand: String?
     @Option var kolID: String?
 
     func run() throws {
-      let filter = ListFilter(brand: brand, kolID: kolID, videoID: videoID, tool: tool)
+      let filter = ListFilter(
+        brand: brand, kolID: kolID, videoID: videoID, tool: tool?.tool.rawValue)
       try output.emit(Tables.placements(try ledger.openForReading().placements(filter)))
     }
   }
@@ -308,12 +314,15 @@ struct PromotionCommand: ParsableCommand {
       discussion: "Example: aimt promotion add 618-2027 --start 2027-05-20 --end 2027-06-18")
     @OptionGroup var ledger: LedgerOptions
     @Argument(help: "The promotion's name, e.g. 618-2027.") var name: String
-    @Option(help: "First day, YYYY-MM-DD.") var start: String?
-    @Option(help: "Last day, YYYY-MM-DD.") var end: String?
+    @Option(help: ArgumentHelp("First day.", valueName: "YYYY-MM-DD")) var start: Day?
+    @Option(help: ArgumentHelp("Last day.", valueName: "YYYY-MM-DD")) var end: Day?
 
     func run() throws {
       let summary = try ledger.openForWriting().enter(
-        .promotions, fields: fields(["promotion": name, "start": start, "end": end]),
+        .promotions,
+        fields: fields([
+          "promotion": name, "start": start?.description, "end": end?.description,
+        ]),
         command: "add")
       printSummary(summary)
     }

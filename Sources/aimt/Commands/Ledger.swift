@@ -69,15 +69,21 @@ struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record (or correct) one day's numbers of a video and source by hand.",
     discussion: """
-      SOURCE is natural or a tool (dou_plus, content_service, kol_bidding,
-      suixintui, qianchuan, feed_ad, uni_desk, jd_coads). Only the numbers given
-      are written; a changed value is kept in the history. Money is yuan.
+      Only the numbers given are written; a changed value is kept in the history. \
+      Money is yuan. The row is read as an imported row is, and every problem in \
+      it is listed at once.
       Example: aimt log 2026-05-01 v1 natural --impressions 250000 --gmv 20000
       """)
   @OptionGroup var ledger: LedgerOptions
+  // DATE, SOURCE and the numbers are text, parsed as an imported row's cells are, so that every
+  // problem of the row is listed at once (exit 65), as an import lists them.
   @Argument(help: "The day, YYYY-MM-DD.") var date: String
   @Argument(help: "The video id.") var videoID: String
-  @Argument(help: "natural or a tool.") var source: String
+  @Argument(
+    help: ArgumentHelp(
+      "natural or a tool: dou_plus, content_service, kol_bidding, suixintui, qianchuan, "
+        + "feed_ad, uni_desk or jd_coads (or 自然流量, DOU+, 千川, … as the exports spell them)."))
+  var source: String
   // The numbers take the next word even when it starts with '-' (`--gmv -1`), so a negative
   // value gets the ledger's own message instead of argument-parser's "Missing value".
   @Option(parsing: .unconditional, help: "Impressions (plays) that day.") var impressions: String
@@ -125,21 +131,13 @@ struct History: ParsableCommand {
   @OptionGroup var ledger: LedgerOptions
   @OptionGroup var output: OutputOptions
   @Argument var videoID: String
-  @Option(help: "Only this day's numbers.") var date: String?
+  @Option(help: ArgumentHelp("Only this day's numbers.", valueName: "YYYY-MM-DD")) var date: Day?
 
   func run() throws {
-    var day: Day?
-    if let date {
-      do {
-        day = try Day.parse(date)
-      } catch {
-        throw LedgerError.invalidData([SourceLocation.commandLine.problem("--date", error.message)])
-      }
-    }
     try output.emit(
       Tables.revisions(
         try ledger.openForReading().history(
-          videoID: TextNormalization.normalized(videoID), date: day)))
+          videoID: TextNormalization.normalized(videoID), date: date)))
   }
 }
 
