@@ -141,7 +141,7 @@ enum Terminal {
       let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
       writeError("aimt: \(count); nothing was written\n")
     default:
-      writeError("aimt: error: " + ControlEscaping.escaped(error.description) + "\n")
+      writeError("aimt: error: " + ControlEscaping.escaped(error.commandLineDescription) + "\n")
     }
   }
 }

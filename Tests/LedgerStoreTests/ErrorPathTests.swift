@@ -88,7 +88,11 @@ private func refusal(
     (.newerSchema(path: "a.db", unknown: ["0099_future"]), "upgrade aimt to use it"),
     (.readOnly(path: "a.db"), "check their permissions"),
     (.otherDatabase(path: "a.db"), "aimt leaves it unchanged"),
-    (.needsUpgrade(path: "a.db", pending: ["0003_strict_numbers"]), "run 'aimt init --db a.db'"),
+    (
+      .needsUpgrade(path: "a.db", pending: ["0003_strict_numbers"]),
+      "open it for writing with create"
+    ),
+    (.emptyFile(path: "a.db"), "creating a ledger there makes it one"),
     (.notFound(entity: "brand", key: "X", known: ["A", "B"]), "the brands are: A, B"),
   ]
   for (error, advice) in cases {

@@ -90,6 +90,8 @@ package enum LedgerError: Error, Sendable, CustomStringConvertible {
   case busy(path: String)
   /// The file cannot be opened or created at all.
   case cannotOpen(path: String, reason: String)
+  /// A zero-byte file where a ledger was expected: creating a ledger there makes it one.
+  case emptyFile(path: String)
   /// A named entity that the command needs does not exist; `known` lists the ones that do
   /// when they are few enough to read (brands).
   case notFound(entity: String, key: String, known: [String] = [])
@@ -106,25 +108,26 @@ package enum LedgerError: Error, Sendable, CustomStringConvertible {
     }
   }
 
+  /// What went wrong and what to do, in words for any program; the `aimt` command line words
+  /// the same facts with its own commands (`aimt init --db PATH`).
   package var description: String {
     switch self {
     case .invalidData(let problems):
       return problems.map(\.description).joined(separator: "\n")
     case .missingLedger(let path):
-      return "no ledger at \(path): create one with 'aimt init --db \(path)', "
-        + "or point --db or AIMT_DB at an existing ledger"
+      return "no ledger at \(path): create one there, or open an existing ledger"
     case .notALedger(let path):
       return "\(path) is not an aimt ledger (not an SQLite database): "
-        + "check the --db path, or restore the file from a backup"
+        + "check the path, or restore the file from a backup"
     case .corrupt(let path):
-      return "the ledger \(path) is damaged: restore it from a backup ('aimt backup' makes one), "
+      return "the ledger \(path) is damaged: restore it from a backup, "
         + "or try 'sqlite3 \(path) .recover'"
     case .otherDatabase(let path):
       return "\(path) is an SQLite database but not an aimt ledger; aimt leaves it unchanged: "
-        + "point --db or AIMT_DB at an aimt ledger, or create one under a new name with aimt init"
+        + "open an aimt ledger, or create one under a new name"
     case .needsUpgrade(let path, let pending):
       return "the ledger \(path) was written by an older aimt (missing schema "
-        + pending.joined(separator: ", ") + "): run 'aimt init --db \(path)' to upgrade it"
+        + pending.joined(separator: ", ") + "): open it for writing with create to upgrade it"
     case .newerSchema(let path, let unknown):
       return "the ledger \(path) was written by a newer aimt (schema "
         + unknown.joined(separator: ", ") + "): upgrade aimt to use it"
@@ -135,6 +138,9 @@ package enum LedgerError: Error, Sendable, CustomStringConvertible {
       return "the ledger \(path) is busy: another aimt is writing to it; try again in a moment"
     case .cannotOpen(let path, let reason):
       return "cannot open the ledger \(path): \(reason)"
+    case .emptyFile(let path):
+      return "cannot open the ledger \(path): the file is empty; creating a ledger there "
+        + "makes it one"
     case .notFound(let entity, let key, let known):
       guard !known.isEmpty else { return "no \(entity) '\(key)' in the ledger" }
       return "no \(entity) '\(key)' in the ledger; the \(entity)s are: "

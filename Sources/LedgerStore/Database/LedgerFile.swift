@@ -26,7 +26,7 @@ enum LedgerFile {
 
   /// The error for a zero-byte file where a ledger was expected.
   static func emptyFile(_ path: String) -> LedgerError {
-    .cannotOpen(path: path, reason: "the file is empty; 'aimt init --db \(path)' makes it a ledger")
+    .emptyFile(path: path)
   }
 
   static func inspect(_ path: String) throws(LedgerError) -> LedgerFile {
