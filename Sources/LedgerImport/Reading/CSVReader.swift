@@ -148,84 +148,106 @@ final class CSVReader: RecordSource {
   ///
   /// Blank lines before the record are consumed for good; the record itself is consumed only
   /// when it is complete, so `.needMore` restarts it from its beginning. One field at a time:
-  /// `scanQuotedField` or `scanPlainField`, then `finishRecord` checks the UTF-8 and unescapes.
+  /// a plain field here, a quoted one in `scanQuotedField`; then `finishRecord` checks the UTF-8
+  /// and unescapes.
   private func scan() throws(ReadError) -> Scan {
     let base = buffer
-    var cursor = Cursor(
-      base: base, limit: base + count, atEnd: ended, separator: separator,
-      p: base + position, line: nextLine)
-    let stop = Self.skipBlankLines(&cursor)
-    position = cursor.p - base
-    nextLine = cursor.line
+    let limit = base + count
+    let atEnd = ended
+    var p = base + position
+    var line = nextLine
+    let stop = Self.skipBlankLines(&p, &line, limit: limit, atEnd: atEnd)
+    position = p - base
+    nextLine = line
     if let stop { return stop }
-    let record = RecordStart(p: cursor.p, line: cursor.line)
+    let record = RecordStart(
+      p: p, line: line, maxField: RecordFiles.maxFieldBytes,
+      maxRecord: RecordFiles.maxRecordBytes)
+    let separator = separator
     var starts = starts
     var ends = ends
     var fields = 0
     var escaped = false
+    // The plain field, the hot path, is scanned here in locals; a quoted one in its function.
+    var high: UInt8 = 0
     fields: while true {
       if fields == fieldCapacity {
         growFields()
         starts = self.starts
         ends = self.ends
       }
-      let end =
-        cursor.p < cursor.limit && cursor.p.pointee == quote
-        ? try Self.scanQuotedField(&cursor, record, starts + fields, ends + fields, &escaped)
-        : try Self.scanPlainField(&cursor, record, starts + fields, ends + fields)
-      switch end {
-      case .needMore: return .needMore
-      case .separator: fields += 1
-      case .recordEnd:
+      if p < limit, p.pointee == quote {
+        let end = try Self.scanQuotedField(
+          &p, &line, &high, Bounds(base: base, limit: limit, atEnd: atEnd, separator: separator),
+          record, starts + fields, ends + fields, &escaped)
+        switch end {
+        case .needMore: return .needMore
+        case .separator:
+          fields += 1
+          continue fields
+        case .recordEnd:
+          fields += 1
+          break fields
+        }
+      }
+      let fieldStart = p
+      while true {
+        // Separators, line ends and NUL are all at most ",": one comparison per plain byte.
+        // The sentinel NUL after the data stops this loop at the limit.
+        while p.pointee > 0x2C {
+          high |= p.pointee
+          p += 1
+        }
+        let byte = p.pointee
+        if p == limit {
+          if !atEnd { return try Self.needMore(p, record, field: fieldStart, line) }
+        } else if byte == separator || byte == lineFeed || byte == carriageReturn {
+          if byte == carriageReturn, p + 1 == limit, !atEnd {
+            return try Self.needMore(p, record, field: fieldStart, line)
+          }
+        } else if byte == 0 {
+          throw Self.nulError(line)
+        } else {
+          p += 1
+          continue
+        }
+        try Self.checkLimits(p, record, field: fieldStart, line)
+        starts[fields] = fieldStart - base
+        ends[fields] = p - base
         fields += 1
+        if p == limit { break fields }
+        p += 1
+        if byte == separator { continue fields }
+        line += 1
+        if byte == carriageReturn, p < limit, p.pointee == lineFeed { p += 1 }
         break fields
       }
     }
-    try finishRecord(
-      record, end: cursor.p, fields: fields, escaped: escaped, high: cursor.high)
-    position = cursor.p - base
-    nextLine = cursor.line
+    try finishRecord(record, end: p, fields: fields, escaped: escaped, high: high)
+    position = p - base
+    nextLine = line
     self.line = record.line
     fieldCount = fields
     return .record
   }
 
-  /// Where the scan of one record stands: the buffer's bounds, the read position and its line,
-  /// and every byte of the record OR-ed together (a byte ≥ 0x80 means UTF-8 to check).
-  private struct Cursor {
+  /// The buffer a record is scanned in, and the separator.
+  private struct Bounds {
     let base: UnsafeMutablePointer<UInt8>
     /// The end of the data; the byte there is a NUL sentinel.
     let limit: UnsafeMutablePointer<UInt8>
     /// True when the input has no more chunks: the data ends at `limit` for good.
     let atEnd: Bool
     let separator: UInt8
-    var p: UnsafeMutablePointer<UInt8>
-    var line: Int
-    var high: UInt8 = 0
-
-    init(
-      base: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>, atEnd: Bool,
-      separator: UInt8, p: UnsafeMutablePointer<UInt8>, line: Int
-    ) {
-      self.base = base
-      self.limit = limit
-      self.atEnd = atEnd
-      self.separator = separator
-      self.p = p
-      self.line = line
-    }
-
-    /// The same cursor moved to `p` (for the limit checks of a field scanned in locals).
-    init(_ cursor: Cursor, at p: UnsafeMutablePointer<UInt8>) {
-      self = cursor
-      self.p = p
-    }
   }
 
   /// Where the record being scanned starts, for the record limit and its line number.
   private struct RecordStart {
     let p: UnsafeMutablePointer<UInt8>
     let line: Int
+    /// The limits, read once a record: each read of a global is a lazy-initialisation check.
+    let maxField: Int
+    let maxRecord: Int
   }
 
   /// How a field ended.
@@ -240,18 +262,21 @@ final class CSVReader: RecordSource {
 
   /// Consumes blank lines; `.end` or `.needMore` when no record starts in the buffer.
   @inline(__always)
-  private static func skipBlankLines(_ cursor: inout Cursor) -> Scan? {
+  private static func skipBlankLines(
+    _ p: inout UnsafeMutablePointer<UInt8>, _ line: inout Int,
+    limit: UnsafeMutablePointer<UInt8>, atEnd: Bool
+  ) -> Scan? {
     while true {
-      if cursor.p == cursor.limit { return cursor.atEnd ? .end : .needMore }
-      let byte = cursor.p.pointee
+      if p == limit { return atEnd ? .end : .needMore }
+      let byte = p.pointee
       if byte == lineFeed {
-        cursor.p += 1
-        cursor.line += 1
+        p += 1
+        line += 1
       } else if byte == carriageReturn {
-        if cursor.p + 1 == cursor.limit, !cursor.atEnd { return .needMore }
-        cursor.p += 1
-        cursor.line += 1
-        if cursor.p < cursor.limit, cursor.p.pointee == lineFeed { cursor.p += 1 }
+        if p + 1 == limit, !atEnd { return .needMore }
+        p += 1
+        line += 1
+        if p < limit, p.pointee == lineFeed { p += 1 }
       } else {
         return nil
       }
@@ -262,39 +287,45 @@ final class CSVReader: RecordSource {
   /// limit is an error now, so that the buffer never holds more than one record and a chunk.
   @inline(__always)
   private static func needMore(
-    _ cursor: Cursor, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>, _ fieldLine: Int
+    _ p: UnsafeMutablePointer<UInt8>, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>,
+    _ fieldLine: Int
   ) throws(ReadError) -> FieldEnd {
-    try checkLimits(cursor, record, field: field, fieldLine)
+    try checkLimits(p, record, field: field, fieldLine)
     return .needMore
   }
 
   @inline(__always)
-  private static func checkLimits(
-    _ cursor: Cursor, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>, _ fieldLine: Int
-  ) throws(ReadError) {
-    if cursor.p - field > RecordFiles.maxFieldBytes { throw fieldTooLong(fieldLine) }
-    if cursor.p - record.p > RecordFiles.maxRecordBytes { throw recordTooLong(record.line) }
+  private static func needMore(
+    _ p: UnsafeMutablePointer<UInt8>, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>,
+    _ fieldLine: Int
+  ) throws(ReadError) -> Scan {
+    try checkLimits(p, record, field: field, fieldLine)
+    return .needMore
   }
 
-  /// Scans a quoted field whose opening quote is at `cursor.p`, to just past what ends it;
-  /// stores its content's range (negative start: doubled quotes to unescape, see `starts`).
+  /// Refuses a field or record that has grown past its limit by `p`.
+  @inline(__always)
+  private static func checkLimits(
+    _ p: UnsafeMutablePointer<UInt8>, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>,
+    _ fieldLine: Int
+  ) throws(ReadError) {
+    if p - field > record.maxField { throw fieldTooLong(fieldLine) }
+    if p - record.p > record.maxRecord { throw recordTooLong(record.line) }
+  }
+
+  /// Scans a quoted field whose opening quote is at `p`, to just past what ends it; stores its
+  /// content's range (a negative start: doubled quotes to unescape, see `starts`).
   @inline(__always)
   private static func scanQuotedField(
-    _ cursor: inout Cursor, _ record: RecordStart, _ start: UnsafeMutablePointer<Int>,
+    _ p: inout UnsafeMutablePointer<UInt8>, _ line: inout Int, _ high: inout UInt8,
+    _ bounds: Bounds, _ record: RecordStart, _ start: UnsafeMutablePointer<Int>,
     _ end: UnsafeMutablePointer<Int>, _ escaped: inout Bool
   ) throws(ReadError) -> FieldEnd {
-    let fieldStart = cursor.p
-    let fieldLine = cursor.line
-    let limit = cursor.limit
-    let atEnd = cursor.atEnd
-    var p = cursor.p + 1
-    var line = cursor.line
-    var high = cursor.high
-    defer {
-      cursor.p = p
-      cursor.line = line
-      cursor.high = high
-    }
+    let fieldStart = p
+    let fieldLine = line
+    let limit = bounds.limit
+    let atEnd = bounds.atEnd
+    p += 1
     let contentStart = p
     var contentEnd = p
     var fieldEscaped = false
@@ -312,13 +343,13 @@ final class CSVReader: RecordSource {
             message: "a quoted field starting on this line is never closed; add the "
               + "closing quote, and double any quote inside the field")
         }
-        return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+        return try needMore(p, record, field: fieldStart, fieldLine)
       }
       switch byte {
       case quote:
         if p + 1 == limit {
           if !atEnd {
-            return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+            return try needMore(p, record, field: fieldStart, fieldLine)
           }
         } else if p[1] == quote {
           fieldEscaped = true
@@ -333,7 +364,7 @@ final class CSVReader: RecordSource {
         line += 1
       case carriageReturn:
         if p + 1 == limit, !atEnd {
-          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+          return try needMore(p, record, field: fieldStart, fieldLine)
         }
         p += 1
         line += 1
@@ -344,17 +375,17 @@ final class CSVReader: RecordSource {
         p += 1
       }
     }
-    try checkLimits(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
-    let offset = contentStart - cursor.base
+    try checkLimits(p, record, field: fieldStart, fieldLine)
+    let offset = contentStart - bounds.base
     start.pointee = fieldEscaped ? -offset - 1 : offset
-    end.pointee = contentEnd - cursor.base
+    end.pointee = contentEnd - bounds.base
     escaped = escaped || fieldEscaped
     if p == limit {
       if atEnd { return .recordEnd }
-      return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+      return try needMore(p, record, field: fieldStart, fieldLine)
     }
     let byte = p.pointee
-    if byte == cursor.separator {
+    if byte == bounds.separator {
       p += 1
       return .separator
     }
@@ -365,7 +396,7 @@ final class CSVReader: RecordSource {
     }
     if byte == carriageReturn {
       if p + 1 == limit, !atEnd {
-        return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
+        return try needMore(p, record, field: fieldStart, fieldLine)
       }
       p += 1
       line += 1
@@ -375,59 +406,6 @@ final class CSVReader: RecordSource {
     throw ReadError(
       line: line,
       message: "unexpected text after a closing quote; double the quote inside a quoted field")
-  }
-
-  /// Scans an unquoted field at `cursor.p` to just past its separator or line end.
-  ///
-  /// Stores the field's range; a quote inside it is data.
-  @inline(__always)
-  private static func scanPlainField(
-    _ cursor: inout Cursor, _ record: RecordStart, _ start: UnsafeMutablePointer<Int>,
-    _ end: UnsafeMutablePointer<Int>
-  ) throws(ReadError) -> FieldEnd {
-    let fieldStart = cursor.p
-    let fieldLine = cursor.line
-    let limit = cursor.limit
-    let atEnd = cursor.atEnd
-    let separator = cursor.separator
-    var p = cursor.p
-    var high = cursor.high
-    defer {
-      cursor.p = p
-      cursor.high = high
-    }
-    while true {
-      // Separators, line ends and NUL are all at most ",": one comparison per plain byte.
-      // The sentinel NUL after the data stops this loop at the limit.
-      while p.pointee > 0x2C {
-        high |= p.pointee
-        p += 1
-      }
-      let byte = p.pointee
-      if p == limit {
-        if !atEnd {
-          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
-        }
-      } else if byte == separator || byte == lineFeed || byte == carriageReturn {
-        if byte == carriageReturn, p + 1 == limit, !atEnd {
-          return try needMore(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
-        }
-      } else if byte == 0 {
-        throw nulError(cursor.line)
-      } else {
-        p += 1
-        continue
-      }
-      try checkLimits(Cursor(cursor, at: p), record, field: fieldStart, fieldLine)
-      start.pointee = fieldStart - cursor.base
-      end.pointee = p - cursor.base
-      if p == limit { return .recordEnd }
-      p += 1
-      if byte == separator { return .separator }
-      cursor.line += 1
-      if byte == carriageReturn, p < limit, p.pointee == lineFeed { p += 1 }
-      return .recordEnd
-    }
   }
 
   /// A complete record: checks its UTF-8 when it has bytes ≥ 0x80, and unescapes the doubled
