@@ -259,3 +259,31 @@ private func refusal(_ body: () throws -> Void) -> String {
   #expect(message.hasPrefix("xl/sharedStrings.xml is larger than"))
   #expect(message.contains("export the report as .csv"))
 }
+
+@Test func isoDateCellsAndChartSheets() throws {
+  let fixture = try Fixture()
+  let dates = XlsxWriter(rows: [
+    [.text("d"), .text("e")],
+    [
+      .raw(
+        "<c r=\"A2\" t=\"d\"><v>2025-05-01T00:00:00</v></c>"
+          + "<c r=\"B2\" t=\"d\"><v>2025-05-01T08:30:00.000Z</v></c>")
+    ],
+  ])
+  #expect(try records(dates, in: fixture).rows == [["2025-05-01", "2025-05-01 08:30:00"]])
+  var charts = XlsxWriter(sheets: [
+    XlsxSheet(name: "图表", rows: []), XlsxSheet(name: "数据", rows: [[.text("a")], [.number("1")]]),
+  ])
+  let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+  charts.extraParts = [
+    "xl/_rels/workbook.xml.rels": Array(
+      ("<Relationships><Relationship Id=\"rId1\" Type=\"\(rel)/chartsheet\" "
+        + "Target=\"chartsheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"\(rel)/worksheet\" "
+        + "Target=\"/xl/worksheets/sheet2.xml\"/></Relationships>").utf8)
+  ]
+  #expect(try records(charts, in: fixture).header == ["a"])
+  #expect(
+    refusal { _ = try records(charts, sheet: "图表", in: fixture) }
+      == "the sheet '图表' is a chart, not a table; the sheets are: '图表', '数据'; pass --sheet NAME")
+  #expect(try records(charts, sheet: " 数据 ", in: fixture).rows == [["1"]])
+}
