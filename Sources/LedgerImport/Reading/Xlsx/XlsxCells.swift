@@ -149,13 +149,37 @@ enum XlsxCells {
 
   /// A number's text as plain decimal text: the text itself when it has no exponent, the
   /// exact expansion when it has one; false (nothing appended) when it is not a number.
+  ///
+  /// A text of more than 15 significant digits (`9885.700000000001`, as openpyxl and others
+  /// print a binary double with 17 digits) stands for that double, whose shortest decimal
+  /// that reads back as the same double is what was typed (`9885.7`): that one is used. Up to
+  /// 15 digits every decimal reads back as itself, so such a text is kept exactly as written.
   static func appendNumber(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-    if !bytes.contains(where: { $0 == UInt8(ascii: "E") || $0 == UInt8(ascii: "e") }) {
+    var significant = 0
+    var exponent = false
+    var leading = true
+    for byte in bytes {
+      if byte == UInt8(ascii: "E") || byte == UInt8(ascii: "e") {
+        exponent = true
+        break
+      }
+      if byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9") { leading = false }
+      if !leading, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { significant += 1 }
+    }
+    if !exponent, significant <= 15 {
       out.append(contentsOf: bytes)
       return true
     }
-    // Beyond 30 places either way no ledger value is meant: left as it is, for the parser to refuse.
-    guard let decimal = Decimal(bytes), abs(decimal.point) <= 30 else { return false }
+    var text = Array(bytes)
+    if significant > 15, let double = Double(String(decoding: bytes, as: UTF8.self)),
+      double.isFinite
+    {
+      text = Array(double.description.utf8)
+    }
+    // Beyond 30 places either way no ledger value is meant: left as it is, for the parser to
+    // refuse.
+    guard let decimal = text.withUnsafeBufferPointer({ Decimal($0) }), abs(decimal.point) <= 30
+    else { return false }
     out.append(contentsOf: decimal.plainText())
     return true
   }
