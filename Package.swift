@@ -20,6 +20,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     .target(
@@ -34,7 +35,10 @@ let package = Package(
     ),
     .target(
       name: "LedgerImport",
-      dependencies: ["LedgerStore", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: [
+        "LedgerStore", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       // The header profiles are data files compiled into the binary.
       resources: [.embedInCode("Profiles/json")],
       swiftSettings: strict
@@ -67,7 +71,10 @@ let package = Package(
       swiftSettings: strict
     ),
     // What the test targets share (a seeded generator), so no test file keeps its own copy.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport",
+      dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      path: "Tests/TestSupport"),
     .testTarget(
       name: "LedgerStoreTests",
       dependencies: [

@@ -38,6 +38,10 @@ package struct ImportOptions: Sendable {
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
   package var ignoredColumns: [String] = []
+  /// The sheet of a workbook (`.xlsx`) to read (`--sheet`); nil reads the first.
+  ///
+  /// Text files have no sheets and ignore it.
+  package var sheet: String?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
   package var isCancelled: (@Sendable () -> Bool)?
@@ -63,6 +67,11 @@ package struct FileReport: Sendable, Equatable {
   package var encoding: String
   package var format: String
   package var rows: Int
+  /// Title and note rows above the header that were skipped (docs/decisions.md, "Title and
+  /// total rows").
+  package var titleRows = 0
+  /// Total rows (`合计`, `Total`) at the end of the table that were skipped.
+  package var totalRows = 0
   /// Header cells the profile does not map (kept out of the ledger).
   package var ignoredColumns: [String] { ignored.map(\.name) }
   /// The same with the reason each is left out.
@@ -156,8 +165,47 @@ struct FileImport {
   let options: ImportOptions
   let writer: LedgerWriter
 
-  private func problem(line: Int, _ column: String, _ message: String) {
-    writer.report(SourceLocation(file: path, line: line).problem(column, message))
+  private func problem(line: Int, _ column: String, _ message: String, file: String? = nil) {
+    writer.report(SourceLocation(file: file ?? path, line: line).problem(column, message))
+  }
+
+  /// Whether a profile reads `header` as this kind (how the header row is found below title
+  /// rows): the detected one for `auto`, else the one chosen, with every required column.
+  private func recognises(_ header: [String]) -> Bool {
+    let header = visible(header)
+    let kind = options.kind.rawValue
+    let profile: HeaderProfile?
+    switch options.profile {
+    case .auto: return Profiles.best(kind: kind, header: header) != nil
+    case .named(let name):
+      profile = name == "generic" ? Profiles.generic(kind: kind) : Profiles.named(name)
+    case .file(let file): profile = try? Profiles.load(path: file)
+    }
+    guard let profile else { return false }
+    let mapped = Set(profile.map(header: header).keys.compactMap { $0 })
+    return options.kind.requiredColumns.allSatisfy { column in
+      mapped.contains(column) || (column == "source" && defaultSource(profile) != nil)
+    }
+  }
+
+  /// Opens the file and finds its table (``ShapedSource``).
+  private func open(observingBytes observer: ((UnsafeRawBufferPointer) -> Void)?)
+    throws(ReadError) -> ShapedSource
+  {
+    let source =
+      if let observer {
+        try RecordFiles.open(
+          path: path, encoding: options.encoding, sheet: options.sheet, observingBytes: observer)
+      } else {
+        try RecordFiles.open(path: path, encoding: options.encoding, sheet: options.sheet)
+      }
+    return ShapedSource(source, recognises: recognises)
+  }
+
+  /// The columns that a total row leaves empty: its ids.
+  private static func idColumns(_ keys: [String?]) -> [Int] {
+    let ids: Set<String> = ["video_id", "kol_id", "placement_id", "brand", "promotion"]
+    return keys.indices.filter { keys[$0].map(ids.contains) ?? false }
   }
 
   /// The normalised `--ignore` names.
@@ -177,24 +225,26 @@ struct FileImport {
     progress: ((ImportProgress) -> Void)?, headers: inout [(file: String, header: [String])]
   ) throws -> FileReport? {
     let hasher = FileHasher()
-    var source: any RecordSource
+    let source: ShapedSource
     do {
-      source = try RecordFiles.open(
-        path: path, encoding: options.encoding, observingBytes: hasher.update)
+      source = try open(observingBytes: hasher.update)
     } catch {
       problem(line: max(error.line, 1), "file", error.message)
       return nil
     }
+    let file = source.problemFile(path)
+    let headerLine = source.headerLine
     headers.append((path, source.header))
     let header = visible(source.header)
-    guard let (profile, chosenReason) = resolveProfile(header: header) else { return nil }
+    guard let (profile, chosenReason) = resolveProfile(header: header, file: file, line: headerLine)
+    else { return nil }
     let (keys, duplicates) = profile.map(header: header)
     for key in duplicates {
       let cells = zip(source.header, keys).filter { $0.1 == key }.map(\.0)
       problem(
-        line: 1, key,
+        line: headerLine, key,
         "two header cells map to \(key) (\(cells.joined(separator: ", "))); keep one with "
-          + "--ignore \(cells.last ?? key), or pass --profile")
+          + "--ignore \(cells.last ?? key), or pass --profile", file: file)
     }
     let present = Set(keys.compactMap { $0 })
     let missing = options.kind.requiredColumns.filter { column in
@@ -205,12 +255,14 @@ struct FileImport {
         column == "source"
         ? "add a source column or pass --source SOURCE"
         : "the header has: \(source.header.joined(separator: ", ")); pass --profile PATH to map it"
-      problem(line: 1, column, "no column maps to \(column); \(hint)")
+      problem(line: headerLine, column, "no column maps to \(column); \(hint)", file: file)
     }
     guard duplicates.isEmpty, missing.isEmpty else { return nil }
     let check = HeaderCheck(kind: options.kind, profile: profile).check(
       header: source.header, keys: keys, ignoring: ignoring)
-    for refusal in check.refusals { problem(line: 1, refusal.column, refusal.message) }
+    for refusal in check.refusals {
+      problem(line: headerLine, refusal.column, refusal.message, file: file)
+    }
     guard check.refusals.isEmpty else { return nil }
     let reason =
       options.profile == .auto
@@ -222,21 +274,24 @@ struct FileImport {
         sha256: nil,
         profile: profile.name))
     let rowReader = RowReader(
-      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile))
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+      path: path)
+    source.watchTotals(idColumns: Self.idColumns(keys))
     let rows =
       options.kind == .metrics
-      ? try writeMetrics(source, rowReader, columns: keys.count, progress: progress)
-      : try writeRecords(source, rowReader, columns: keys.count, progress: progress)
+      ? try writeMetrics(source, rowReader, columns: keys.count, file: file, progress: progress)
+      : try writeRecords(source, rowReader, columns: keys.count, file: file, progress: progress)
     // The reader has seen the whole file by now (a stop on a problem fails the import anyway).
     try writer.recordDigest(hasher.hexDigest())
     return FileReport(
       file: path, profile: profile.name, profileReason: reason, encoding: source.encodingName,
-      format: source.formatName, rows: rows, ignored: check.ignored)
+      format: source.formatName, rows: rows, titleRows: source.titleRows,
+      totalRows: source.totalRows, ignored: check.ignored)
   }
 
   /// Writes the records of a file of any kind but metrics, one by one.
   private func writeRecords(
-    _ source: any RecordSource, _ reader: RowReader, columns: Int,
+    _ source: any RecordSource, _ reader: RowReader, columns: Int, file: String,
     progress: ((ImportProgress) -> Void)?
   ) throws -> Int {
     var source = source
@@ -247,16 +302,16 @@ struct FileImport {
       do {
         more = try source.next()
       } catch {
-        problem(line: error.line, "file", error.message)
+        problem(line: error.line, "file", error.message, file: file)
         break
       }
       guard more else { break }
       rows += 1
       if let message = extraFieldsMessage(source, columns: columns) {
-        problem(line: source.line, "row", message)
+        problem(line: source.line, "row", message, file: file)
         continue
       }
-      try reader.write(source, at: SourceLocation(file: path, line: source.line), into: writer)
+      try reader.write(source, at: SourceLocation(file: file, line: source.line), into: writer)
       if writer.problemCount > LedgerWriter.problemLimit { break }
       if rows & 1023 == 0, options.isCancelled?() == true { throw ImportInterrupted() }
     }
@@ -269,10 +324,10 @@ struct FileImport {
   /// Writes the rows of a metrics file while a second thread reads and parses the next ones
   /// (and hashes the file): reading overlaps SQLite's work.
   private func writeMetrics(
-    _ source: any RecordSource, _ reader: RowReader, columns: Int,
+    _ source: any RecordSource, _ reader: RowReader, columns: Int, file: String,
     progress: ((ImportProgress) -> Void)?
   ) throws -> Int {
-    let batches = MetricBatchReader(source: source, reader: reader, file: path, columns: columns)
+    let batches = MetricBatchReader(source: source, reader: reader, file: file, columns: columns)
     let channel = BatchChannel()
     let finished = DispatchSemaphore(value: 0)
     batches.start(into: channel, finished: finished)
@@ -285,7 +340,7 @@ struct FileImport {
     while true {
       let batch = channel.receive()
       if options.isCancelled?() == true { throw ImportInterrupted() }
-      try writer.upsertMetrics(batch, file: path)
+      try writer.upsertMetrics(batch, file: file)
       let records = batch.recordsRead
       let last = batch.isLast || writer.problemCount > LedgerWriter.problemLimit
       if last || records >> 16 != reported >> 16 {
@@ -302,20 +357,24 @@ struct FileImport {
   /// Reads a metrics file written as batch `batch` again and offers its rows to the writer, to
   /// name the earlier row of each duplicate it found (see ``LedgerWriter/hasUnplacedDuplicates``).
   func offerRowsAgain(batch: Int) throws {
-    var source: any RecordSource
+    let source: ShapedSource
     do {
-      source = try RecordFiles.open(path: path, encoding: options.encoding)
+      source = try open(observingBytes: nil)
     } catch {
       return
     }
+    let file = source.problemFile(path)
     let header = visible(source.header)
-    guard let (profile, _) = resolveProfile(header: header) else { return }
+    guard let (profile, _) = resolveProfile(header: header, file: file, line: source.headerLine)
+    else { return }
     let keys = profile.map(header: header).keys
+    source.watchTotals(idColumns: Self.idColumns(keys))
     let reader = MetricBatchReader(
       source: source,
       reader: RowReader(
-        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile)),
-      file: path, columns: keys.count)
+        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+        path: path),
+      file: file, columns: keys.count)
     let rows = MetricBatch()
     repeat {
       reader.fill(rows)
@@ -323,7 +382,7 @@ struct FileImport {
         writer.offerEarlierRow(
           batch: batch, day: row.day, videoID: String(decoding: videoID, as: UTF8.self),
           source: row.source, given: row.values.present,
-          at: SourceLocation(file: path, line: row.line))
+          at: SourceLocation(file: file, line: row.line))
       } problem: { _ in
       }
     } while !rows.isLast
@@ -333,7 +392,11 @@ struct FileImport {
     options.source ?? profile.source.flatMap(Source.init(rawValue:))
   }
 
-  private func resolveProfile(header: [String]) -> (HeaderProfile, String)? {
+  private func resolveProfile(header: [String], file: String, line: Int) -> (HeaderProfile, String)?
+  {
+    let problem = { (column: String, message: String) in
+      self.problem(line: line, column, message, file: file)
+    }
     let kind = options.kind.rawValue
     let profile: HeaderProfile
     let reason: String
@@ -341,7 +404,7 @@ struct FileImport {
     case .auto:
       guard let detected = Profiles.detect(kind: kind, header: header) else {
         problem(
-          line: 1, "header",
+          "header",
           "no built-in profile reads this header as \(kind) (it needs "
             + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
             + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
@@ -352,25 +415,25 @@ struct FileImport {
       guard let found = name == "generic" ? Profiles.generic(kind: kind) : Profiles.named(name)
       else {
         problem(
-          line: 1, "profile",
+          "profile",
           "no built-in profile '\(name)'; known: "
             + Profiles.builtIn.map(\.name).joined(separator: ", "))
         return nil
       }
       profile = found
       reason = "profile \(found.name) chosen with --profile"
-    case .file(let file):
+    case .file(let profileFile):
       do {
-        profile = try Profiles.load(path: file)
+        profile = try Profiles.load(path: profileFile)
       } catch {
-        problem(line: 1, "profile", "\(file): \(error.message)")
+        problem("profile", "\(profileFile): \(error.message)")
         return nil
       }
-      reason = "profile \(profile.name) read from \(file)"
+      reason = "profile \(profile.name) read from \(profileFile)"
     }
     guard profile.kind == kind else {
       problem(
-        line: 1, "profile",
+        "profile",
         "profile \(profile.name) reads \(profile.kind), not \(kind); choose a \(kind) profile")
       return nil
     }

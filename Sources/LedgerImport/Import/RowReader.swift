@@ -12,11 +12,17 @@ struct RowReader {
   let keys: [String?]
   let profile: HeaderProfile
   let defaultSource: Source?
+  /// The file's path, for the cell references of a workbook's problems.
+  let path: String
   private var parser = RecordParser()
   private var sourceCache: [String: Source?] = [:]
   private let metricColumns: MetricColumns?
 
-  init(kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?) {
+  init(
+    kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?,
+    path: String = ""
+  ) {
+    self.path = path
     self.kind = kind
     self.keys = keys
     self.profile = profile
@@ -29,6 +35,15 @@ struct RowReader {
     _ source: any RecordSource, at location: SourceLocation, into writer: LedgerWriter
   ) throws {
     var fields: [String: String] = [:]
+    var unreadable: Set<Int> = []
+    for (field, message) in source.cellProblems {
+      guard field < keys.count, let key = keys[field] else { continue }
+      unreadable.insert(field)
+      writer.report(
+        SourceLocation(file: source.problemFile(path, field: field), line: location.line ?? 0)
+          .problem(key, message))
+    }
+    if !unreadable.isEmpty { return }
     for (index, key) in keys.enumerated() {
       guard let key, index < source.fieldCount else { continue }
       fields[key] = source.string(at: index)
@@ -86,9 +101,14 @@ struct RowReader {
   ) {
     guard let columns = metricColumns else { return }
     var failed = false
-    func fail(_ column: String, _ message: String) {
-      batch.report(SourceLocation(file: file, line: line).problem(column, message))
+    func fail(_ column: String, _ message: String, at field: Int? = nil) {
+      let cell = field.map { source.problemFile(path, field: $0) } ?? file
+      batch.report(SourceLocation(file: cell, line: line).problem(column, message))
       failed = true
+    }
+    for (field, message) in source.cellProblems {
+      guard field < keys.count, let key = keys[field] else { continue }
+      fail(key, message, at: field)
     }
     let fieldCount = source.fieldCount
     var day: Day?
@@ -98,7 +118,7 @@ struct RowReader {
         do throws(ValueError) {
           day = try RecordParser.dayOf(utf8: bytes)
         } catch {
-          fail("date", error.message)
+          fail("date", error.message, at: index)
         }
       }
     }
@@ -123,7 +143,7 @@ struct RowReader {
         fail(
           "source",
           "\"\(normalized)\" is not one of: "
-            + Source.allCases.map(\.rawValue).joined(separator: ", "))
+            + Source.allCases.map(\.rawValue).joined(separator: ", "), at: index)
       } else if rowSource == nil {
         fail("source", "is missing; fill the source column or pass --source SOURCE")
       }
@@ -138,7 +158,7 @@ struct RowReader {
             field.isMoney ? try Self.fen(utf8: bytes, unit: unit) : try Count.parse(utf8: bytes)
           values.set(field, value)
         } catch {
-          fail(field.rawValue, error.message)
+          fail(field.rawValue, error.message, at: index)
         }
       }
     }

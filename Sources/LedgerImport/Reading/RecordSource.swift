@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// A problem reading a file, with the 1-based line where it was found.
 ///
 /// Line 0 means the problem concerns the whole file (it cannot be opened, is empty, or is not
@@ -65,8 +67,29 @@ package protocol RecordSource {
   /// The text encoding detected or chosen: "utf-8", "utf-8 (bom)" or "gb18030".
   var encodingName: String { get }
 
-  /// The format detected: "," or "\t" for delimited text, "json" or "ndjson".
+  /// The format detected: "," or "\t" for delimited text, "json", "ndjson" or "xlsx".
   var formatName: String { get }
+
+  /// The sheet read from a workbook, whose problems are named `FILE:SHEET!A12`; nil for text.
+  var sheet: String? { get }
+
+  /// Cells of the current record whose value cannot be read (a formula's error, a date serial
+  /// that is no day), by field, with what is wrong; their fields read as empty. The importer
+  /// reports those of mapped columns and ignores the others, like any unmapped text.
+  var cellProblems: [(field: Int, message: String)] { get }
+}
+
+extension RecordSource {
+  package var sheet: String? { nil }
+  package var cellProblems: [(field: Int, message: String)] { [] }
+
+  /// The `file` of a problem in field `field` (nil: the whole record) of this source:
+  /// `path` itself for text, `PATH:SHEET!C` for a workbook (see `SourceLocation.sheetFile`).
+  package func problemFile(_ path: String, field: Int? = nil) -> String {
+    guard let sheet else { return path }
+    return SourceLocation.sheetFile(
+      path, sheet: sheet, column: field.map(XlsxCells.letters) ?? "")
+  }
 }
 
 /// How the bytes of a file are to be decoded.
@@ -101,29 +124,76 @@ package enum RecordFiles {
   /// The format is JSON when the first non-space byte is `[`, NDJSON when it is `{`, and
   /// otherwise delimited text whose separator is a tab when the header line has more tabs than
   /// commas, else a comma. With `.auto`, the text is UTF-8 (BOM stripped) when it starts with a
-  /// UTF-8 BOM or its first 64 KiB are valid UTF-8, and GB18030 otherwise.
+  /// UTF-8 BOM or its first 64 KiB are valid UTF-8, and GB18030 otherwise. A workbook
+  /// (`.xlsx`, found by its first bytes) is read from `sheet`, or its first sheet.
   ///
   /// - Parameters:
   ///   - path: The file to read.
   ///   - encoding: How to decode the file's bytes.
+  ///   - sheet: The sheet of a workbook to read; nil for the first.
   /// - Returns: A source positioned before the first record, with its header read.
   /// - Throws: `ReadError` when the file cannot be read, is empty, is not text, or its header
   ///   cannot be parsed.
   package static func open(
-    path: String, encoding: TextEncodingChoice = .auto
+    path: String, encoding: TextEncodingChoice = .auto, sheet: String? = nil
   ) throws(ReadError) -> any RecordSource {
-    try open(path: path, encoding: encoding, chunkSize: chunkSize)
+    let raw = try RawInput(path: path)
+    if let workbook = try openWorkbook(raw, path: path, sheet: sheet, limits: XlsxLimits()) {
+      return workbook
+    }
+    return try open(raw, encoding: encoding, chunkSize: chunkSize)
+  }
+
+  /// Opens a workbook with other limits (tests use tiny ones).
+  static func open(path: String, sheet: String?, limits: XlsxLimits) throws(ReadError)
+    -> any RecordSource
+  {
+    let raw = try RawInput(path: path)
+    if let workbook = try openWorkbook(raw, path: path, sheet: sheet, limits: limits) {
+      return workbook
+    }
+    return try open(raw, encoding: .auto, chunkSize: chunkSize)
   }
 
   /// Opens a file like `open(path:encoding:)`, handing every raw byte of it to `observer`
   /// once, in order, as it is read: the importer hashes the file without a second pass.
   package static func open(
-    path: String, encoding: TextEncodingChoice = .auto,
+    path: String, encoding: TextEncodingChoice = .auto, sheet: String? = nil,
     observingBytes observer: @escaping (UnsafeRawBufferPointer) -> Void
   ) throws(ReadError) -> any RecordSource {
     let raw = try RawInput(path: path)
     raw.observer = observer
+    if let workbook = try openWorkbook(raw, path: path, sheet: sheet, limits: XlsxLimits()) {
+      return workbook
+    }
     return try open(raw, encoding: encoding, chunkSize: chunkSize)
+  }
+
+  /// The sheet of an `.xlsx` file (or of `sheet` in it), when `raw` is one.
+  ///
+  /// A workbook is a zip archive by its first bytes (`PK\3\4`), whatever its name. An old `.xls` or a password-protected
+  /// workbook (both OLE2 files) and a `.xlsx`/`.xlsb` name on anything but a zip are refused;
+  /// nil for anything else (text). The whole file passes `raw`'s observer first.
+  static func openWorkbook(
+    _ raw: RawInput, path: String, sheet: String?, limits: XlsxLimits
+  ) throws(ReadError) -> (any RecordSource)? {
+    let magic = try raw.peek(8)
+    let name = path.lowercased()
+    if magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06])
+    {
+      try raw.readToEnd()
+      return try XlsxReader(workbook: XlsxWorkbook(path: path, limits: limits), sheet: sheet)
+    }
+    if magic.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+      throw ReadError(
+        line: 0,
+        message: "an old excel .xls workbook or a password-protected .xlsx (an OLE2 file), which "
+          + "aimt does not read; save it as .xlsx without a password, or as .csv")
+    }
+    if name.hasSuffix(".xlsx") || name.hasSuffix(".xlsm") || name.hasSuffix(".xlsb") {
+      throw XlsxWorkbook.damaged("named like a workbook, but not a zip archive")
+    }
+    return nil
   }
 
   /// Opens in-memory bytes (a test fixture, standard input) for reading records.

@@ -273,18 +273,24 @@ final class TextInput {
       if text[index] == UInt8(ascii: "[") { return .json }
       if text[index] == UInt8(ascii: "{") { return .ndjson }
     }
-    // The header is the first line that is not blank; count separators outside quotes.
+    // The header is the first line that is not blank; count separators outside quotes. A
+    // title line above it has none: the first of the first lines that has some decides
+    // (docs/decisions.md, "Title and total rows").
     index = text.startIndex
     while index < text.endIndex, text[index] == 0x0A || text[index] == 0x0D { index += 1 }
     var tabs = 0
     var commas = 0
     var quoted = false
+    var lines = 1
     while index < text.endIndex {
       let byte = text[index]
       if byte == UInt8(ascii: "\"") {
         quoted.toggle()
       } else if !quoted {
-        if byte == 0x0A || byte == 0x0D { break }
+        if byte == 0x0A || byte == 0x0D {
+          guard tabs == 0, commas == 0, lines < 10 else { break }
+          lines += 1
+        }
         if byte == 0x09 { tabs += 1 }
         if byte == UInt8(ascii: ",") { commas += 1 }
       }

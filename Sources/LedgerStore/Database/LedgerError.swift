@@ -25,6 +25,23 @@ package struct SourceLocation: Sendable, Hashable {
   }
 }
 
+extension SourceLocation {
+  /// The `file` of a location inside a sheet of a workbook, whose line is the sheet's row
+  /// number: it prints as `FILE:SHEET!A12` (a cell, `column` letters given) or
+  /// `FILE:SHEET!12` (a row) where other files print `FILE:LINE` (docs/decisions.md, "xlsx").
+  package static func sheetFile(_ file: String, sheet: String, column: String = "") -> String {
+    "\(file):\(sheet)!\(column)\(sheetMark)"
+  }
+
+  /// `FILE:LINE`, or `FILE:SHEET!A12` for a ``sheetFile(_:sheet:column:)``.
+  package static func place(file: String, line: Int) -> String {
+    file.last == sheetMark ? "\(file.dropLast())\(line)" : "\(file):\(line)"
+  }
+
+  /// Ends a sheet's `file`: NUL, which no path holds.
+  private static let sheetMark: Character = "\u{0}"
+}
+
 /// One thing wrong with the user's data, printed as `FILE:LINE: column: message`
 /// (or `column: message` for the command line).
 package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
@@ -59,7 +76,7 @@ package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
 
   package var description: String {
     if let file = location.file, let line = location.line {
-      return "\(file):\(line): \(column): \(message)"
+      return "\(SourceLocation.place(file: file, line: line)): \(column): \(message)"
     }
     return "\(column): \(message)"
   }

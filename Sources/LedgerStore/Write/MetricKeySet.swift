@@ -24,7 +24,7 @@ struct FirstSeen: Equatable {
   func describe(relativeTo location: SourceLocation) -> String {
     guard let line else { return "the command line" }
     if file == location.file { return "line \(line)" }
-    return "\(file ?? "?"):\(line)"
+    return SourceLocation.place(file: file ?? "?", line: line)
   }
 }
 

@@ -6,7 +6,8 @@ import Synchronization
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Import exported files (CSV, TSV, JSON, NDJSON) into the ledger, all or nothing.",
+    abstract:
+      "Import exported files (CSV, TSV, JSON, NDJSON, XLSX) into the ledger, all or nothing.",
     discussion: """
       KIND is kols, videos, placements, metrics, audience or promotions. Files may
       be UTF-8 (with or without BOM) or GB18030/GBK, comma or tab separated;
@@ -16,11 +17,15 @@ struct Import: ParsableCommand {
       history. A header cell that maps to no column is refused when it looks like
       a number of the kind (a typo such as 成交定单数, or an unknown count); pass
       --ignore CELL to import without it. Names, ids, times and ratios (ROI, CTR)
-      are left out and listed. Ctrl-C stops an import and writes nothing.
+      are left out and listed. An .xlsx workbook is read from its first sheet
+      (--sheet NAME for another). Title rows above the header and a 合计/Total
+      row at the end are skipped and counted. Ctrl-C stops an import and writes
+      nothing.
       Examples:
         aimt import metrics qianchuan-2026-05-01.csv
         aimt import metrics douplus-orders.csv shop-gmv.csv --source dou_plus
         aimt import videos videos.csv --create-missing
+        aimt import metrics qianchuan-report.xlsx --sheet 素材报表
       """)
   @OptionGroup var ledger: LedgerOptions
   @Argument(help: "kols, videos, placements, metrics, audience or promotions.")
@@ -42,6 +47,8 @@ struct Import: ParsableCommand {
       "Import without this header cell (repeatable); it must be in a file's header.",
       valueName: "COLUMN"))
   var ignore: [String] = []
+  @Option(help: "The sheet of an .xlsx workbook to read (default: the first).")
+  var sheet: String?
 
   func validate() throws {
     if RecordKind(rawValue: kind) == nil {
@@ -68,6 +75,7 @@ struct Import: ParsableCommand {
     options.write = WriteOptions(
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
     options.ignoredColumns = ignore
+    options.sheet = sheet
     Interrupt.install()
     options.isCancelled = { Interrupt.requested }
     let store = try ledger.openForWriting()
@@ -94,7 +102,7 @@ struct Import: ParsableCommand {
         default: file.format
         }
       Terminal.write(
-        "\(file.file): \(file.rows) row\(file.rows == 1 ? "" : "s"); \(file.profileReason); \(file.encoding), \(format)\n"
+        "\(file.file): \(file.rows) row\(file.rows == 1 ? "" : "s"); \(file.profileReason); \(file.encoding), \(format)\(Self.skipped(file))\n"
       )
     }
     // Once for all files: the same export's columns would repeat on every file's line.
@@ -105,6 +113,15 @@ struct Import: ParsableCommand {
           + ignored.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + "\n")
     }
     printSummary(report.summary, dryRun: dryRun)
+  }
+
+  /// "; skipped 2 title rows and 1 total row", or "" when none were.
+  static func skipped(_ file: FileReport) -> String {
+    func rows(_ n: Int, _ what: String) -> String? {
+      n == 0 ? nil : "\(n) \(what) row\(n == 1 ? "" : "s")"
+    }
+    let parts = [rows(file.titleRows, "title"), rows(file.totalRows, "total")].compactMap { $0 }
+    return parts.isEmpty ? "" : "; skipped " + parts.joined(separator: " and ")
   }
 
   static func showProgress(_ progress: ImportProgress, since start: Date) {
