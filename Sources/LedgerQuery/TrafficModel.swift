@@ -14,6 +14,11 @@ package struct TrafficSums: Sendable, Equatable {
   package var rows: Int64 = 0
   /// Stored rows of paid sources added in.
   package var paidRows: Int64 = 0
+  /// Natural GMV booked on days with no natural plays: left out of `naturalGMV` and so of the
+  /// model (docs/method.md, "GMV without plays"); `aimt check` warns about each such row.
+  package var unplayedGMV: Int64 = 0
+  /// Natural rows with GMV and no plays.
+  package var unplayedRows: Int64 = 0
 
   /// Zero sums.
   package init() {}
@@ -22,7 +27,12 @@ package struct TrafficSums: Sendable, Equatable {
   mutating func add(_ row: borrowing MetricRow) {
     if row.source == 0 {
       naturalImpressions &+= row.impressions
-      naturalGMV &+= row.gmv
+      if row.impressions == 0, row.gmv > 0 {
+        unplayedGMV &+= row.gmv
+        unplayedRows &+= 1
+      } else {
+        naturalGMV &+= row.gmv
+      }
     } else {
       paidImpressions &+= row.impressions
       paidCost &+= row.cost
@@ -45,6 +55,8 @@ package struct TrafficSums: Sendable, Equatable {
     comments &+= other.comments
     rows &+= other.rows
     paidRows &+= other.paidRows
+    unplayedGMV &+= other.unplayedGMV
+    unplayedRows &+= other.unplayedRows
   }
 
   /// `self − other`, the sums of a window from two prefix sums.
@@ -59,13 +71,15 @@ package struct TrafficSums: Sendable, Equatable {
     result.comments = comments &- other.comments
     result.rows = rows &- other.rows
     result.paidRows = paidRows &- other.paidRows
+    result.unplayedGMV = unplayedGMV &- other.unplayedGMV
+    result.unplayedRows = unplayedRows &- other.unplayedRows
     return result
   }
 
   /// Impressions from every source.
   package var impressions: Int64 { naturalImpressions + paidImpressions }
-  /// GMV from every source, fen.
-  package var gmv: Int64 { naturalGMV + paidGMV }
+  /// GMV from every source, fen (natural GMV without plays included: it was earned).
+  package var gmv: Int64 { naturalGMV + paidGMV + unplayedGMV }
 }
 
 /// The reference CPM a model divides by.

@@ -1397,7 +1397,7 @@ private func compareShortlist(
   query.lookback = 60
   query.floor = Fraction(1)
   query.minImpressions = 300_000
-  query.minEngagement = try #require(Fraction(5, over: 100))
+  query.minEngagement = Fraction(5, over: 100)
   cases.append((custom, query))
   custom.brand = "Alpha"
   custom.limit = 3
