@@ -105,7 +105,8 @@ enum AdviceReader {
     for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
       guard current[slot].rows > 0 || keepSilent else { continue }
       let model = TrafficModel(
-        current: current[slot], previous: previous[slot], cpm: cpm, floor: thresholds.floor,
+        current: current[slot].excludingUnplayedGMV(),
+        previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
         declineRatio: settings.declineRatio)
       let launch = try launchModel(db, video: video, asOf: asOf, settings: settings)
       let followers = context.followers(of: video.kolID, on: asOf)
@@ -142,7 +143,7 @@ enum AdviceReader {
       if row.source == 0 { sums.add(row) }
     }
     return TrafficModel(
-      current: sums, previous: nil, cpm: .price(fen: settings.cpmPrice),
+      current: sums.excludingUnplayedGMV(), previous: nil, cpm: .price(fen: settings.cpmPrice),
       floor: settings.roiFloor, declineRatio: settings.declineRatio)
   }
 }

@@ -14,8 +14,9 @@ package struct TrafficSums: Sendable, Equatable {
   package var rows: Int64 = 0
   /// Stored rows of paid sources added in.
   package var paidRows: Int64 = 0
-  /// Natural GMV booked on days with no natural plays: left out of `naturalGMV` and so of the
-  /// model (docs/method.md, "GMV without plays"); `aimt check` warns about each such row.
+  /// The part of `naturalGMV` booked on days with no natural plays: the decisions leave it out
+  /// of their model (``excludingUnplayedGMV()``; docs/method.md, "GMV without plays"), `report
+  /// roi` shows the stored sums, and `aimt check` warns about each such row.
   package var unplayedGMV: Int64 = 0
   /// Natural rows with GMV and no plays.
   package var unplayedRows: Int64 = 0
@@ -27,11 +28,10 @@ package struct TrafficSums: Sendable, Equatable {
   mutating func add(_ row: borrowing MetricRow) {
     if row.source == 0 {
       naturalImpressions &+= row.impressions
+      naturalGMV &+= row.gmv
       if row.impressions == 0, row.gmv > 0 {
         unplayedGMV &+= row.gmv
         unplayedRows &+= 1
-      } else {
-        naturalGMV &+= row.gmv
       }
     } else {
       paidImpressions &+= row.impressions
@@ -78,8 +78,16 @@ package struct TrafficSums: Sendable, Equatable {
 
   /// Impressions from every source.
   package var impressions: Int64 { naturalImpressions + paidImpressions }
-  /// GMV from every source, fen (natural GMV without plays included: it was earned).
-  package var gmv: Int64 { naturalGMV + paidGMV + unplayedGMV }
+  /// GMV from every source, fen.
+  package var gmv: Int64 { naturalGMV + paidGMV }
+
+  /// These sums with the natural GMV of days without natural plays taken out of `naturalGMV`
+  /// (kept in `unplayedGMV` for the note): what the decisions judge.
+  package func excludingUnplayedGMV() -> TrafficSums {
+    var sums = self
+    sums.naturalGMV -= unplayedGMV
+    return sums
+  }
 }
 
 /// The reference CPM a model divides by.
