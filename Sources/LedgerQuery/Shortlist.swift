@@ -229,8 +229,7 @@ enum ShortlistRules {
       if let better = booked[kol] {
         entry.failed = (
           .kolCap,
-          "the KOL's weekly budget is booked on its better video \(better) (per KOL, not per "
-            + "video)"
+          "one booking per KOL a week: its budget goes to \(better)"
         )
         excluded.append(entry)
         continue

@@ -629,7 +629,7 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
     tsv.contains(
       "\tpassed\troi_model\ttraffic ROI model 2.00 is below the floor 3.00 over the last 90 days\n")
   )
-  #expect(tsv.contains("roi_model 2.00 is below the floor 3.00"))
+  #expect(tsv.contains("ROI model 2.00 is below the floor 3.00"))
   let json = try cli.ok(arguments + ["--format", "json"]).stdout
   #expect(json.contains("\"failed_rule\":\"roi_model\""))
   let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any])

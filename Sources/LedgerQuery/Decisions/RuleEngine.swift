@@ -179,20 +179,19 @@ package struct RuleEngine: Sendable {
       decision.action = .stop
       decision.say(
         .paidFloor,
-        "paid ROI \(Format.ratio(paid)) is below the floor \(floorText) over \(days): "
-          + "stop paid traffic on this video")
+        "paid ROI \(Format.ratio(paid)) is below the floor \(floorText) over \(days): stop")
       return decision
     }
     guard let roi = judged.roiModel else {
       decision.say(
-        .noModel, "no natural impressions over \(over), so no traffic ROI model: wait for data")
+        .noModel, "no natural impressions over \(over): no model yet, wait for data")
       return decision
     }
     if judged.sums.naturalImpressions < thresholds.minEvidence {
       decision.say(
         .evidence,
         "not enough data: \(Format.count(judged.sums.naturalImpressions)) natural impressions "
-          + "over \(over) (a spending line needs \(Format.count(thresholds.minEvidence)))")
+          + "(min \(Format.count(thresholds.minEvidence)))")
       return decision
     }
     if roi < floor {
