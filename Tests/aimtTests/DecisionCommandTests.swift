@@ -23,7 +23,7 @@ private func objects(_ text: String) throws -> [[String: Any]] {
     "video_id", "kol_id", "kol_tier", "tool", "mode", "strategy", "budget", "roi_model",
     "paid_roi", "evidence_impressions", "expected_gmv", "expected_roi", "reason",
   ]
-  #expect(json.stdout.hasPrefix("[{\"video_id\""))
+  #expect(json.stdout.hasPrefix("[\n{\"video_id\""))
   for row in rows {
     #expect(Set(row.keys) == Set(keys))
     #expect((row["evidence_impressions"] as? Double ?? 0) >= 100_000)
