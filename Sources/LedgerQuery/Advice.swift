@@ -4,6 +4,7 @@ package import LedgerStore
 /// The AIMT next step for a video.
 package enum AdviceAction: String, Sendable, Equatable, CaseIterable {
   case douPlus = "dou_plus"
+  case suixintui
   case contentService = "content_service"
   case kolBidding = "kol_bidding"
   case hold
@@ -20,12 +21,15 @@ package struct AdviseQuery: Sendable {
   package var window: Int = 7
   package var floor: Fraction?
   package var filter = VideoFilter()
+  /// Judge as inside this promotion (by name) whatever `asOf` is; nil: the promotion `asOf`
+  /// falls in, if any.
+  package var promotion: String?
 
   /// Every video, 7-day window, as of the latest day.
   package init() {}
 }
 
-/// The advice for one video, with every reason that led to it.
+/// The advice for one video: the facts the rules read and their decision.
 package struct Advice: Sendable, Equatable {
   package var video: VideoFacts
   package var asOf: Day
@@ -35,51 +39,112 @@ package struct Advice: Sendable, Equatable {
   package var ageDays: Int?
   /// The model over the window ending `asOf`.
   package var model: TrafficModel
+  /// The model over the first `launch_days` after publishing, natural traffic only; nil when
+  /// the publish time is unknown or the launch is after `asOf`.
+  package var launchModel: TrafficModel?
   /// Median natural plays of the KOL's videos over the last 90 days (the account's weight).
   package var accountWeight: Fraction?
-  package var action: AdviceAction
-  /// For `dou_plus`: smart or targeted.
-  package var mode: DeliveryMode?
-  /// For `dou_plus`: standard (after warm-up) or explosive (super-head in warm-up).
-  package var strategy: Strategy?
+  /// The promotion the decision was made in, if any.
+  package var sale: SaleWindow?
+  /// What the rule engine decided.
+  package var decision: Decision
+
+  package var action: AdviceAction { decision.action }
+  /// For `dou_plus` and `suixintui`: smart or targeted.
+  package var mode: DeliveryMode? { decision.mode }
+  package var strategy: Strategy? { decision.strategy }
+  /// Natural impressions behind the model the decision rests on.
+  package var evidenceImpressions: Int64 { decision.evidenceImpressions }
   /// Why, one sentence each, in the order the rules were applied.
-  package var reasons: [String]
+  package var reasons: [String] { decision.reasons.map(\.text) }
 }
 
 extension Ledger {
-  /// The next AIMT step per video (docs/data-model.md, "advise"); the rules and their order are
-  /// in README.
+  /// The next AIMT step per video (docs/method.md, "Decisions": one rule engine for advise,
+  /// shortlist, plan and video show).
   package func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
     if let videoID = query.videoID { _ = try video(videoID) }
     let settings = try querySettings()
+    let forcedSale = try query.promotion.map { name throws(LedgerError) in
+      try saleWindow(named: name, settings: settings)
+    }
     return try read { db in
       let context = try DecisionContext(db, settings: settings)
       guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else { return [] }
       var filter = query.filter
       filter.videoID = query.videoID ?? filter.videoID
-      let window = max(query.window, 1)
-      let groups = Grouper(.video, context.directory)
-      let (current, previous) = try WindowSums.compute(
-        db, groups: groups, asOf: asOf, window: window, filter: filter, tool: nil)
-      // One video or one KOL needs the weight of one KOL: read only its videos.
-      let kolOfVideo = context.directory.videos.first { $0.videoID == filter.videoID }?.kolID
-      let weights = try AccountWeight.compute(
-        db, context: context, asOf: asOf,
-        filter: VideoFilter(kolID: filter.kolID ?? kolOfVideo))
-      let floor = query.floor ?? settings.roiFloor
-      var advice: [Advice] = []
-      for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
-        guard current[slot].rows > 0 || query.videoID != nil else { continue }
-        let model = TrafficModel(
-          current: current[slot], previous: previous[slot], cpm: .price(fen: settings.cpmPrice),
-          floor: floor, declineRatio: settings.declineRatio)
-        advice.append(
-          AdviceRules(settings: settings, floor: floor, window: window).advise(
-            video: video, asOf: asOf, model: model, context: context,
-            weight: video.kolID.flatMap { weights[$0] }))
-      }
-      return advice
+      var thresholds = DecisionThresholds(settings)
+      thresholds.floor = query.floor ?? settings.roiFloor
+      return try AdviceReader.advise(
+        db, context: context, asOf: asOf, window: max(query.window, 1), filter: filter,
+        thresholds: thresholds, sale: forcedSale ?? context.sale(on: asOf),
+        keepSilent: query.videoID != nil)
     }
+  }
+}
+
+/// Reads the facts of every video a filter selects on one day and runs the rule engine.
+enum AdviceReader {
+  static func advise(
+    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
+    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool
+  ) throws -> [Advice] {
+    let settings = context.settings
+    let groups = Grouper(.video, context.directory)
+    let (current, previous) = try WindowSums.compute(
+      db, groups: groups, asOf: asOf, window: window, filter: filter, tool: nil)
+    // One video or one KOL needs the weight of one KOL: read only its videos.
+    let kolOfVideo = context.directory.videos.first { $0.videoID == filter.videoID }?.kolID
+    let weights = try AccountWeight.compute(
+      db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID ?? kolOfVideo))
+    let engine = RuleEngine(settings: settings, thresholds: thresholds)
+    let cpm = CPMChoice.price(fen: sale?.cpmPrice ?? settings.cpmPrice)
+    let dayStart = DateTime(day: asOf, secondOfDay: 0)
+    let dayEnd = DateTime(day: asOf.adding(days: 1), secondOfDay: 0)
+    var advice: [Advice] = []
+    for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
+      guard current[slot].rows > 0 || keepSilent else { continue }
+      let model = TrafficModel(
+        current: current[slot].excludingUnplayedGMV(),
+        previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
+        declineRatio: settings.declineRatio)
+      let launch = try launchModel(db, video: video, asOf: asOf, settings: settings)
+      let followers = context.followers(of: video.kolID, on: asOf)
+      let placements = context.placements(of: video)
+      let facts = DecisionFacts(
+        video: video, asOf: asOf, window: window, followers: followers,
+        tier: followers.map(settings.tiers.tier(followers:)),
+        ageDays: video.published.map { asOf - $0.day }, model: model, launch: launch,
+        weight: video.kolID.flatMap { weights[$0] },
+        running: placements.filter { $0.overlaps(from: dayStart, to: dayEnd) },
+        hadSuixintui: placements.contains {
+          $0.tool == Source.suixintui.rawValue && $0.start < dayEnd
+        },
+        sale: sale)
+      advice.append(
+        Advice(
+          video: video, asOf: asOf, followers: followers, kolTier: facts.tier,
+          ageDays: facts.ageDays, model: model, launchModel: launch,
+          accountWeight: facts.weight, sale: sale, decision: engine.decide(facts)))
+    }
+    return advice
+  }
+
+  /// The model over the first `launch_days` after publishing, up to `asOf`, natural traffic
+  /// only, at the ledger's CPM; nil without a publish time or before it.
+  static func launchModel(
+    _ db: Database, video: VideoFacts, asOf: Day, settings: QuerySettings
+  ) throws -> TrafficModel? {
+    guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
+    else { return nil }
+    let last = min(published.adding(days: settings.launchDays - 1), asOf)
+    var sums = TrafficSums()
+    try MetricScan.scan(db, videoRef: video.ref, from: published, through: last) { row in
+      if row.source == 0 { sums.add(row) }
+    }
+    return TrafficModel(
+      current: sums.excludingUnplayedGMV(), previous: nil, cpm: .price(fen: settings.cpmPrice),
+      floor: settings.roiFloor, declineRatio: settings.declineRatio)
   }
 }
 
@@ -114,145 +179,5 @@ enum AccountWeight {
     let middle = sorted.count / 2
     if sorted.count % 2 == 1 { return Fraction(sorted[middle]) }
     return Fraction(Int128(sorted[middle - 1]) + Int128(sorted[middle]), over: 2) ?? Fraction(0)
-  }
-}
-
-/// The AIMT rules of docs/method.md ("The tools"), applied in order: stop, hold, content
-/// service, KOL bidding, Dou+ (smart or targeted; standard after the warm-up, explosive for a
-/// super-head in it).
-struct AdviceRules {
-  let settings: QuerySettings
-  let floor: Fraction
-  let window: Int
-
-  func advise(
-    video: VideoFacts, asOf: Day, model: TrafficModel, context: DecisionContext,
-    weight: Fraction?
-  ) -> Advice {
-    let followers = context.followers(of: video.kolID, on: asOf)
-    let tier = followers.map(settings.tiers.tier(followers:))
-    let age = video.published.map { asOf - $0.day }
-    var advice = Advice(
-      video: video, asOf: asOf, followers: followers, kolTier: tier, ageDays: age, model: model,
-      accountWeight: weight, action: .hold, mode: nil, strategy: nil, reasons: [])
-    let days = "the last \(window) day" + (window == 1 ? "" : "s")
-    let floorText = Format.ratio(floor)
-
-    if let paid = model.paidROI, model.sums.paidCost > 0, paid < floor {
-      advice.action = .stop
-      advice.reasons.append(
-        "paid ROI \(Format.ratio(paid)) is below the floor \(floorText) over \(days): "
-          + "stop paid traffic on this video")
-      return advice
-    }
-    guard let roi = model.roiModel else {
-      advice.reasons.append(
-        "no natural impressions over \(days), so no traffic ROI model: wait for data")
-      return advice
-    }
-    if roi < floor {
-      advice.reasons.append(
-        "traffic ROI model \(Format.ratio(roi)) is below the floor \(floorText) over \(days)")
-      return advice
-    }
-    advice.reasons.append("traffic ROI model \(Format.ratio(roi)) ≥ floor \(floorText)")
-
-    let running = context.placements(of: video).filter {
-      $0.overlaps(
-        from: DateTime(day: asOf, secondOfDay: 0),
-        to: DateTime(day: asOf.adding(days: 1), secondOfDay: 0))
-    }
-    let head = tier == .head || tier == .superHead
-    if head, let rate = model.engagementRate, rate >= settings.engagementFloor,
-      video.adReview == .passed
-    {
-      advice.action = .contentService
-      advice.reasons.append(
-        "engagement rate \(Format.percent(rate)) ≥ \(Format.percent(settings.engagementFloor))")
-      advice.reasons.append("ad review passed")
-      advice.reasons.append(
-        "\(tier == .superHead ? "super-head" : "head") KOL (\(Format.count(followers ?? 0)) "
-          + "followers): book content service, about "
-          + Format.yuan(settings.weeklyBudget(for: tier) ?? 0) + " a week")
-      if let douPlus = running.first(where: { $0.tool == Source.douPlus.rawValue }) {
-        advice.reasons.append(
-          "Dou+ order \(douPlus.placementID) is running: book content service after it ends "
-            + "(the two may not overlap)")
-      }
-      return advice
-    }
-    if video.biddingAuthorized, video.adReview == .passed {
-      advice.action = .kolBidding
-      advice.reasons.append("the KOL authorised bidding and the ad review passed: run OCPM")
-      return advice
-    }
-    if let service = running.first(where: { $0.tool == Source.contentService.rawValue }) {
-      advice.reasons.append(
-        "content service \(service.placementID) is running"
-          + (service.end.map { " until \($0)" } ?? "")
-          + ": no Dou+ on this video until it ends (the two may not overlap)")
-      return advice
-    }
-    douPlus(&advice, age: age, followers: followers, weight: weight, tier: tier)
-    return advice
-  }
-
-  private func douPlus(
-    _ advice: inout Advice, age: Int?, followers: Int64?, weight: Fraction?, tier: KOLTier?
-  ) {
-    if let age, age < settings.warmupDays, tier != .superHead {
-      advice.reasons.append(
-        "natural warm-up: day \(age + 1) of \(settings.warmupDays); standard Dou+ starts after")
-      return
-    }
-    advice.action = .douPlus
-    var targetedBecause: [String] = []
-    let minimum = settings.smartMinFollowers
-    if let followers, followers >= minimum {
-      advice.reasons.append(
-        "\(Format.count(followers)) followers ≥ \(Format.count(minimum))")
-    } else {
-      targetedBecause.append(
-        followers.map { "\(Format.count($0)) followers < \(Format.count(minimum))" }
-          ?? "followers unknown")
-    }
-    let needed = Fraction(settings.weightMedianPlays)
-    if let weight, weight >= needed {
-      advice.reasons.append(
-        "account weight: median natural plays \(Format.count(Int64(weight.value))) ≥ "
-          + Format.count(settings.weightMedianPlays))
-    } else {
-      targetedBecause.append(
-        weight.map {
-          "low account weight: median natural plays \(Format.count(Int64($0.value))) < "
-            + Format.count(settings.weightMedianPlays)
-        } ?? "no account weight: the KOL has no natural plays in 90 days")
-    }
-    if let age, age <= settings.freshDays {
-      advice.reasons.append("\(age) days old ≤ \(settings.freshDays)")
-    } else {
-      targetedBecause.append(
-        age.map { "\($0) days old > \(settings.freshDays)" } ?? "publish time unknown")
-    }
-    if advice.model.trend == .down {
-      targetedBecause.append("the model is declining against the previous \(window) days")
-    }
-    if targetedBecause.isEmpty {
-      advice.mode = .smart
-      advice.reasons.append("smart mode")
-    } else {
-      advice.mode = .targeted
-      advice.reasons.append("targeted mode: " + targetedBecause.joined(separator: "; "))
-    }
-    if let age, age < settings.warmupDays {
-      advice.strategy = .explosive
-      advice.reasons.append(
-        "super-head KOL in its first \(settings.warmupDays) days: explosive, compute the model "
-          + "from the first 2 hours of sales and keep adding")
-    } else {
-      advice.strategy = .standard
-      advice.reasons.append(
-        "standard: 24-hour orders, review the daily ROI and adjust the next day")
-    }
   }
 }

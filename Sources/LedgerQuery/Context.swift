@@ -23,6 +23,8 @@ struct DecisionContext {
   let settings: QuerySettings
   private let followers: [String: [(day: Day, count: Int64)]]
   private let placementsByRef: [Int64: [PlacementSpan]]
+  /// The promotions, by start, at the sale CPM.
+  let sales: [SaleWindow]
 
   init(_ db: Database, settings: QuerySettings) throws {
     directory = try VideoDirectory(db)
@@ -47,6 +49,22 @@ struct DecisionContext {
           start: start, end: end))
     }
     placementsByRef = placements
+    var sales: [SaleWindow] = []
+    for row in try Row.fetchAll(
+      db, sql: #"SELECT name, start, "end" FROM promotion ORDER BY start, name"#)
+    {
+      guard let start = try? DateTime.parse(row["start"] as String).day,
+        let end = try? DateTime.parse(row["end"] as String).day
+      else { continue }
+      sales.append(
+        SaleWindow(name: row["name"], start: start, end: end, cpmPrice: settings.saleCPMPrice))
+    }
+    self.sales = sales
+  }
+
+  /// The first promotion (by start) that `day` falls in.
+  func sale(on day: Day) -> SaleWindow? {
+    sales.first { $0.contains(day) }
   }
 
   /// The KOL's followers on `day`: the latest count dated on or before it, else the earliest
@@ -64,5 +82,23 @@ struct DecisionContext {
   /// The placements of a video, by start.
   func placements(of video: VideoFacts) -> [PlacementSpan] {
     placementsByRef[video.ref] ?? []
+  }
+}
+
+extension Ledger {
+  /// The promotion `name` as the rules see it (its days, the sale CPM).
+  package func saleWindow(named name: String, settings: QuerySettings) throws(LedgerError)
+    -> SaleWindow
+  {
+    let promotion = try promotion(name)
+    guard let start = try? DateTime.parse(promotion.start).day,
+      let end = try? DateTime.parse(promotion.end).day
+    else {
+      throw .invalidData([
+        SourceLocation.commandLine.problem(
+          "--promotion", "promotion '\(name)' has unreadable dates; fix them with promotion add")
+      ])
+    }
+    return SaleWindow(name: name, start: start, end: end, cpmPrice: settings.saleCPMPrice)
   }
 }

@@ -17,6 +17,14 @@ package struct QuerySettings: Sendable, Equatable {
   package var budgetSuperHead: Int64
   package var budgetHead: Int64
   package var budgetMid: Int64
+  /// Weekly Dou+ test budget per tail KOL or KOC, fen.
+  package var budgetTail: Int64
+  /// Natural impressions a model needs before a spending line rests on it.
+  package var minEvidenceImpressions: Int64
+  /// Days after publishing that make the launch model.
+  package var launchDays: Int
+  /// Inside a promotion the reference CPM is `cpmPrice` × this.
+  package var saleCPMFactor: Fraction
 
   /// The defaults of a new ledger.
   package static var defaults: QuerySettings? {
@@ -33,8 +41,14 @@ package struct QuerySettings: Sendable, Equatable {
       let smart = count("smart_min_followers"), let weight = count("weight_median_plays"),
       let fresh = count("fresh_days"), let warmup = count("warmup_days"),
       let engagement = decimal("engagement_floor"), let budgetSuperHead = fen("budget_super_head"),
-      let budgetHead = fen("budget_head"), let budgetMid = fen("budget_mid")
+      let budgetHead = fen("budget_head"), let budgetMid = fen("budget_mid"),
+      let budgetTail = fen("budget_tail"), let evidence = count("min_evidence_impressions"),
+      let launch = count("launch_days"), let saleFactor = decimal("sale_cpm_factor")
     else { return nil }
+    self.budgetTail = budgetTail
+    minEvidenceImpressions = evidence
+    launchDays = Int(clamping: launch)
+    saleCPMFactor = saleFactor
     cpmPrice = cpm
     roiFloor = floor
     declineRatio = decline
@@ -49,18 +63,35 @@ package struct QuerySettings: Sendable, Equatable {
     self.budgetMid = budgetMid
   }
 
-  /// The suggested weekly content-service budget for a KOL tier, fen; nil when the tier should
-  /// pressure-test with Dou+ first (docs/method.md, "Content service": about ¥1M a week for
-  /// super-head, a few hundred thousand for head).
+  /// The weekly content-service budget of a KOL of `tier` (per KOL, not per video), in fen.
+  ///
+  /// nil below head, where the method pressure-tests with Dou+ first (docs/method.md, "Content
+  /// service": about ¥1M a week for super-head, a few hundred thousand for head).
   package func weeklyBudget(for tier: KOLTier?) -> Int64? {
     let fen: Int64 =
       switch tier {
       case .superHead: budgetSuperHead
       case .head: budgetHead
-      case .mid: budgetMid
-      case .tail, .koc, nil: 0
+      case .mid, .tail, .koc, nil: 0
       }
     return fen > 0 ? fen : nil
+  }
+
+  /// The most a plan puts on one KOL's videos in a week, every tool together, fen
+  /// (docs/method.md, "Decisions": the tier budgets).
+  package func kolCap(for tier: KOLTier?) -> Int64 {
+    switch tier {
+    case .superHead: budgetSuperHead
+    case .head: budgetHead
+    case .mid: budgetMid
+    case .tail, .koc, nil: budgetTail
+    }
+  }
+
+  /// The reference CPM inside a promotion, fen per thousand (rounded down to the fen).
+  package var saleCPMPrice: Int64 {
+    let product = Fraction(cpmPrice).times(saleCPMFactor)
+    return Int64(clamping: product.numerator / product.denominator)
   }
 }
 

@@ -15,10 +15,14 @@ package struct ShortlistQuery: Sendable {
   package var lookback: Int = 90
   /// Minimum traffic ROI model; nil: the `roi_floor` setting.
   package var floor: Fraction?
-  package var minImpressions: Int64 = 100_000
-  package var minEngagement = Fraction(0)
+  /// Minimum natural impressions; nil: the `min_evidence_impressions` setting.
+  package var minImpressions: Int64?
+  /// Minimum engagement rate; nil: the `engagement_floor` setting (content service's own).
+  package var minEngagement: Fraction?
   package var filter = VideoFilter()
   package var limit: Int?
+  /// The week's budget, fen: the list is trimmed to it in rank order; nil: no trimming.
+  package var budget: Int64?
 
   /// The documented defaults; name the sale with `promotion` or `saleStart`.
   package init() {}
@@ -26,11 +30,23 @@ package struct ShortlistQuery: Sendable {
 
 /// The shortlist rules, in the order they are checked (the first failed one is reported).
 package enum ShortlistRule: String, Sendable, CaseIterable {
-  case floor = "roi_model"
+  case paidROI = "paid_roi"
   case impressions = "min_impressions"
+  case floor = "roi_model"
   case engagement = "min_engagement"
   case adReview = "ad_review"
+  case tier = "kol_tier"
   case douPlusOverlap = "dou_plus_overlap"
+  case kolCap = "kol_cap"
+  case budget
+}
+
+/// What ranked a shortlisted video.
+package enum RankedBy: String, Sendable, Equatable {
+  /// The realised paid ROI over the lookback (the video was promoted).
+  case paidROI = "paid_roi"
+  /// The traffic ROI model (no paid traffic in the lookback).
+  case roiModel = "roi_model"
 }
 
 /// A video on the shortlist, or one that failed a rule (with `failed` set).
@@ -41,15 +57,23 @@ package struct ShortlistEntry: Sendable, Equatable {
   package var kolTier: KOLTier?
   /// The model over the lookback (its trend against the lookback before it).
   package var model: TrafficModel
-  /// roi_model × natural GMV (fen), the ranking score.
+  /// The ranking score: paid ROI over the lookback where the video was promoted, else the
+  /// model (``rankedBy`` says which).
   package var score: Fraction?
-  /// Suggested weekly content-service budget by KOL tier, fen; nil: pressure-test with Dou+.
+  package var rankedBy: RankedBy
+  /// The week's content-service budget booked on this video, fen (the KOL's tier budget, or
+  /// what `--budget` leaves); nil for an excluded video below head.
   package var suggestedWeeklyBudget: Int64?
+  /// Natural impressions behind the model.
+  package var evidenceImpressions: Int64
+  /// The rule engine's decision at the lookback's end.
+  package var decision: Decision
   /// The first rule failed and why, for an excluded video.
   package var failed: (rule: ShortlistRule, reason: String)?
 
   package static func == (a: ShortlistEntry, b: ShortlistEntry) -> Bool {
     a.rank == b.rank && a.video == b.video && a.kolTier == b.kolTier && a.model == b.model
+      && a.rankedBy == b.rankedBy && a.decision == b.decision
       && a.suggestedWeeklyBudget == b.suggestedWeeklyBudget && a.failed?.rule == b.failed?.rule
       && a.failed?.reason == b.failed?.reason
   }
@@ -82,34 +106,36 @@ extension Ledger {
       let lock = saleStart.adding(days: -query.lead)
       let lookback = max(query.lookback, 1)
       let end = lock.adding(days: -1)
-      let floor = query.floor ?? settings.roiFloor
-      let groups = Grouper(.video, context.directory)
-      let (current, previous) = try WindowSums.compute(
-        db, groups: groups, asOf: end, window: lookback, filter: query.filter, tool: nil)
+      var thresholds = DecisionThresholds(settings)
+      thresholds.floor = query.floor ?? settings.roiFloor
+      thresholds.minEvidence = query.minImpressions ?? settings.minEvidenceImpressions
+      thresholds.engagementFloor = query.minEngagement ?? settings.engagementFloor
+      let advice = try AdviceReader.advise(
+        db, context: context, asOf: end, window: lookback, filter: query.filter,
+        thresholds: thresholds, sale: context.sale(on: end), keepSilent: true)
       let saleFrom = DateTime(day: saleStart, secondOfDay: 0)
       let saleTo = DateTime(day: saleEnd.adding(days: 1), secondOfDay: 0)
       var entries: [ShortlistEntry] = []
       var excluded: [ShortlistEntry] = []
-      for (slot, video) in context.directory.videos.enumerated() where query.filter.matches(video) {
-        let model = TrafficModel(
-          current: current[slot], previous: previous[slot],
-          cpm: .price(fen: settings.cpmPrice), floor: floor, declineRatio: settings.declineRatio)
-        let tier = context.tier(of: video.kolID, on: end)
+      for item in advice {
+        let promoted = item.model.sums.paidCost > 0
         var entry = ShortlistEntry(
-          rank: 0, video: video, kolTier: tier, model: model,
-          score: model.roiModel?.times(Fraction(model.sums.naturalGMV)),
-          suggestedWeeklyBudget: settings.weeklyBudget(for: tier), failed: nil)
-        let overlap = context.placements(of: video).first {
+          rank: 0, video: item.video, kolTier: item.kolTier, model: item.model,
+          score: promoted ? item.model.paidROI : item.decision.roiModel,
+          rankedBy: promoted ? .paidROI : .roiModel,
+          suggestedWeeklyBudget: item.decision.weeklyBudget,
+          evidenceImpressions: item.evidenceImpressions, decision: item.decision, failed: nil)
+        let overlap = context.placements(of: item.video).first {
           $0.tool == Source.douPlus.rawValue && $0.overlaps(from: saleFrom, to: saleTo)
         }
-        entry.failed = ShortlistRules.firstFailure(
-          model: model, video: video, floor: floor, query: query, douPlusOverlap: overlap)
+        entry.failed = ShortlistRules.firstFailure(item.decision, douPlusOverlap: overlap)
         if entry.failed == nil { entries.append(entry) } else { excluded.append(entry) }
       }
       entries.sort { a, b in
         if a.score != b.score, let x = a.score, let y = b.score { return x > y }
         return a.video.videoID < b.video.videoID
       }
+      ShortlistRules.applyCaps(&entries, excluded: &excluded, budget: query.budget)
       for index in entries.indices { entries[index].rank = index + 1 }
       if let limit = query.limit, limit < entries.count {
         entries.removeLast(entries.count - limit)
@@ -124,8 +150,8 @@ extension Ledger {
       }
       return Shortlist(
         saleStart: saleStart, saleEnd: saleEnd, lockDate: lock,
-        lookbackStart: end.adding(days: 1 - lookback), lookbackEnd: end, floor: floor,
-        entries: entries, excluded: excluded)
+        lookbackStart: end.adding(days: 1 - lookback), lookbackEnd: end,
+        floor: thresholds.floor, entries: entries, excluded: excluded)
     }
   }
 
@@ -159,42 +185,73 @@ extension VideoFilter {
   }
 }
 
-/// The shortlist's qualifying rules, checked in the order of docs/data-model.md, "shortlist".
+/// The shortlist's rules: the rule engine's content-service decision, then the sale's own
+/// (docs/method.md, "Decisions").
 enum ShortlistRules {
-  static func firstFailure(
-    model: TrafficModel, video: VideoFacts, floor: Fraction, query: ShortlistQuery,
-    douPlusOverlap: PlacementSpan?
-  ) -> (rule: ShortlistRule, reason: String)? {
-    guard let roi = model.roiModel else {
-      return (.floor, "no natural impressions in the lookback, so no traffic ROI model")
-    }
-    if roi < floor {
-      return (.floor, "roi_model \(Format.ratio(roi)) is below the floor \(Format.ratio(floor))")
-    }
-    if model.sums.naturalImpressions < query.minImpressions {
-      return (
-        .impressions,
-        "natural impressions \(Format.count(model.sums.naturalImpressions)) are below "
-          + Format.count(query.minImpressions)
-      )
-    }
-    if let rate = model.engagementRate, rate < query.minEngagement {
-      return (
-        .engagement,
-        "engagement rate \(Format.percent(rate)) is below \(Format.percent(query.minEngagement))"
-      )
-    }
-    if video.adReview != .passed {
-      return (.adReview, "ad review is \(video.adReview.rawValue), not passed")
-    }
-    if let placement = douPlusOverlap {
+  /// The first rule a video fails, or nil when it is booked.
+  static func firstFailure(_ decision: Decision, douPlusOverlap: PlacementSpan?) -> (
+    rule: ShortlistRule, reason: String
+  )? {
+    if decision.action == .contentService {
+      guard let placement = douPlusOverlap else { return nil }
       return (
         .douPlusOverlap,
         "Dou+ order \(placement.placementID) runs during the sale "
           + "(content service and Dou+ may not overlap)"
       )
     }
-    return nil
+    let reason =
+      decision.serviceBlock ?? decision.reasons.last
+      ?? DecisionReason(rule: .noModel, text: "no traffic ROI model")
+    let rule: ShortlistRule =
+      switch reason.rule {
+      case .paidFloor: .paidROI
+      case .evidence: .impressions
+      case .engagement: .engagement
+      case .adReview: .adReview
+      case .tier, .tierCap, .pressureTest: .tier
+      default: .floor
+      }
+    return (rule, reason.text)
+  }
+
+  /// One booking per KOL a week: a KOL's best video takes its weekly budget and its others are
+  /// left out (`kol_cap`); with a budget, each booking takes what is left, if at least the
+  /// ¥50,000 content-service minimum (else `budget`).
+  static func applyCaps(
+    _ entries: inout [ShortlistEntry], excluded: inout [ShortlistEntry], budget: Int64?
+  ) {
+    var booked: [String: String] = [:]
+    var left = budget
+    var kept: [ShortlistEntry] = []
+    for var entry in entries {
+      let kol = entry.video.kolID ?? ""
+      if let better = booked[kol] {
+        entry.failed = (
+          .kolCap,
+          "one booking per KOL a week: its budget goes to \(better)"
+        )
+        excluded.append(entry)
+        continue
+      }
+      if let remaining = left {
+        let amount = min(entry.suggestedWeeklyBudget ?? 0, remaining)
+        guard amount >= LedgerRules.contentServiceMinimum else {
+          entry.failed = (
+            .budget,
+            "the budget has \(Format.yuan(remaining)) left, below the content-service minimum "
+              + Format.yuan(LedgerRules.contentServiceMinimum)
+          )
+          excluded.append(entry)
+          continue
+        }
+        entry.suggestedWeeklyBudget = amount
+        left = remaining - amount
+      }
+      booked[kol] = entry.video.videoID
+      kept.append(entry)
+    }
+    entries = kept
   }
 }
 

@@ -73,6 +73,7 @@ extension Ledger {
         }
       var totals: [Int: SpendRow] = [:]
       let toolCode = query.tool?.code
+      let qianchuan = Source.qianchuan.code
       try MetricScan.scan(db, from: since, through: until, filter: query.filter) { row in
         if let toolCode, row.source != toolCode { return }
         let group: Int
@@ -83,7 +84,14 @@ extension Ledger {
           let day = Day(daysSinceEpoch: row.day)
           group = day.year * 12 + day.month - 1
         case .tool: group = row.source
-        case .stage: group = stageOrder.firstIndex(of: stages[row.source] ?? "natural") ?? 0
+        case .stage:
+          // Qianchuan on a KOL's own video heats that video: Influence (docs/method.md).
+          let kolVideo =
+            row.source == qianchuan
+            && directory.slot(ofRef: row.videoRef).map { directory.videos[$0].kolID != nil }
+              == true
+          let stage = kolVideo ? "influence" : stages[row.source] ?? "natural"
+          group = stageOrder.firstIndex(of: stage) ?? 0
         case .kol, .brand, .chain:
           guard let found = videoGroups?.group(of: row) else { return }
           group = found

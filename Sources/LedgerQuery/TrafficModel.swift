@@ -14,6 +14,12 @@ package struct TrafficSums: Sendable, Equatable {
   package var rows: Int64 = 0
   /// Stored rows of paid sources added in.
   package var paidRows: Int64 = 0
+  /// The part of `naturalGMV` booked on days with no natural plays: the decisions leave it out
+  /// of their model (``excludingUnplayedGMV()``; docs/method.md, "GMV without plays"), `report
+  /// roi` shows the stored sums, and `aimt check` warns about each such row.
+  package var unplayedGMV: Int64 = 0
+  /// Natural rows with GMV and no plays.
+  package var unplayedRows: Int64 = 0
 
   /// Zero sums.
   package init() {}
@@ -23,6 +29,10 @@ package struct TrafficSums: Sendable, Equatable {
     if row.source == 0 {
       naturalImpressions &+= row.impressions
       naturalGMV &+= row.gmv
+      if row.impressions == 0, row.gmv > 0 {
+        unplayedGMV &+= row.gmv
+        unplayedRows &+= 1
+      }
     } else {
       paidImpressions &+= row.impressions
       paidCost &+= row.cost
@@ -45,6 +55,8 @@ package struct TrafficSums: Sendable, Equatable {
     comments &+= other.comments
     rows &+= other.rows
     paidRows &+= other.paidRows
+    unplayedGMV &+= other.unplayedGMV
+    unplayedRows &+= other.unplayedRows
   }
 
   /// `self − other`, the sums of a window from two prefix sums.
@@ -59,6 +71,8 @@ package struct TrafficSums: Sendable, Equatable {
     result.comments = comments &- other.comments
     result.rows = rows &- other.rows
     result.paidRows = paidRows &- other.paidRows
+    result.unplayedGMV = unplayedGMV &- other.unplayedGMV
+    result.unplayedRows = unplayedRows &- other.unplayedRows
     return result
   }
 
@@ -66,6 +80,14 @@ package struct TrafficSums: Sendable, Equatable {
   package var impressions: Int64 { naturalImpressions + paidImpressions }
   /// GMV from every source, fen.
   package var gmv: Int64 { naturalGMV + paidGMV }
+
+  /// These sums with the natural GMV of days without natural plays taken out of `naturalGMV`
+  /// (kept in `unplayedGMV` for the note): what the decisions judge.
+  package func excludingUnplayedGMV() -> TrafficSums {
+    var sums = self
+    sums.naturalGMV -= unplayedGMV
+    return sums
+  }
 }
 
 /// The reference CPM a model divides by.

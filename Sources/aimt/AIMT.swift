@@ -20,6 +20,7 @@ struct AIMT: ParsableCommand {
       Init.self, Config.self, BrandCommand.self, KOLCommand.self, VideoCommand.self,
       PlacementCommand.self,
       PromotionCommand.self, Import.self, Log.self, Report.self, ShortlistCommand.self,
+      PlanCommand.self, BacktestCommand.self,
       Advise.self, History.self, Check.self, Backup.self, SQL.self, Demo.self,
     ]
   )

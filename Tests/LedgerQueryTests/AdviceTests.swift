@@ -115,7 +115,9 @@ private struct Scenario {
 @Test func authorisedAndReviewedVideoGetsKOLBidding() throws {
   let advice = try Scenario().advice("bidding")
   #expect(advice.action == .kolBidding)
-  #expect(advice.reasons.last?.contains("authorised bidding and the ad review passed") == true)
+  #expect(
+    advice.reasons.last?.contains(
+      "the KOL authorised bidding, the ad review passed and the account has weight") == true)
 }
 
 @Test func bigFreshWeightyVideoGetsSmartStandardDouPlus() throws {
@@ -151,7 +153,7 @@ private struct Scenario {
 @Test func videoInItsWarmUpWaits() throws {
   let advice = try Scenario().advice("warm")
   #expect(advice.action == .hold)
-  #expect(advice.reasons.last == "natural warm-up: day 2 of 3; standard Dou+ starts after")
+  #expect(advice.reasons.last == "natural warm-up: day 2 of 3; paid orders start after")
 }
 
 @Test func superHeadInItsWarmUpGoesExplosive() throws {

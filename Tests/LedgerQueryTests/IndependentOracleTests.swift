@@ -1187,7 +1187,7 @@ private struct ShortlistCase {
   var lookback = 90
   var floor: Ratio?
   var minImpressions: Int64 = 100_000
-  var minEngagement = Ratio(0, 1)
+  var minEngagement = Ratio(3, 100)
   var brand: String?
   var limit: Int?
 }
@@ -1242,9 +1242,25 @@ private func oracleShortlist(
   let saleTo = (Int64(saleEnd.daysSinceEpoch) + 1) * 86_400
   var entries: [ExpectedEntry] = []
   var excluded: [ExpectedEntry] = []
+  let lookbackFirst = endIndex - question.lookback + 1
   for video in data.videos {
     if let brand = question.brand, video.brand != brand { continue }
-    let entry = sums[video.id] ?? (Sums(), Sums())
+    var entry = sums[video.id] ?? (Sums(), Sums())
+    // The decisions leave out natural GMV booked on a day without natural plays.
+    for metric in data.metrics
+    where metric.videoID == video.id && metric.source == .natural && metric.impressions == 0
+      && metric.gmv > 0
+    {
+      if metric.dayIndex >= lookbackFirst, metric.dayIndex <= endIndex {
+        entry.current.naturalGMV -= metric.gmv
+        entry.current.gmv -= metric.gmv
+      } else if metric.dayIndex >= lookbackFirst - question.lookback,
+        metric.dayIndex < lookbackFirst
+      {
+        entry.previous.naturalGMV -= metric.gmv
+        entry.previous.gmv -= metric.gmv
+      }
+    }
     let row = expectedRow(
       key: video.id, date: data.day(endIndex), current: entry.current, previous: entry.previous,
       cpm: .setting, floor: floor, settings: settings)
@@ -1266,7 +1282,6 @@ private func oracleShortlist(
       switch tier {
       case .superHead: settings.budgetSuperHead
       case .head: settings.budgetHead
-      case .mid: settings.budgetMid
       default: nil
       }
     var failed: ShortlistRule?
@@ -1275,31 +1290,50 @@ private func oracleShortlist(
         && seconds(placement.start) < saleTo
         && (placement.end.map { seconds($0) > saleFrom } ?? true)
     }
-    if let model = row.roiModel, !Ratio.less(model, floor) {
-      if entry.current.naturalImpressions < question.minImpressions {
-        failed = .impressions
-      } else if let rate = row.engagementRate, Ratio.less(rate, question.minEngagement) {
-        failed = .engagement
-      } else if video.adReview != .passed {
-        failed = .adReview
-      } else if overlaps {
-        failed = .douPlusOverlap
-      }
-    } else {
+    // The rule engine's order: paid ROI, evidence, floor, engagement, review, tier; then the
+    // sale's Dou+ overlap.
+    let current = entry.current
+    if current.paidCost > 0, let paid = row.paidROI, Ratio.less(paid, floor) {
+      failed = .paidROI
+    } else if row.roiModel == nil {
       failed = .floor
+    } else if current.naturalImpressions < question.minImpressions {
+      failed = .impressions
+    } else if let model = row.roiModel, Ratio.less(model, floor) {
+      failed = .floor
+    } else if Ratio.less(row.engagementRate ?? Ratio(0, 1), question.minEngagement) {
+      failed = .engagement
+    } else if video.adReview != .passed {
+      failed = .adReview
+    } else if tier != .head && tier != .superHead {
+      failed = .tier
+    } else if overlaps {
+      failed = .douPlusOverlap
     }
-    let score = row.roiModel.map {
-      Ratio($0.num * Int128(entry.current.naturalGMV), $0.den)
-    }
+    // Ranked by paid ROI where the video was promoted in the lookback, else by the model.
+    let score = current.paidCost > 0 ? row.paidROI : row.roiModel
+    let booked = failed == nil || failed == .douPlusOverlap
     let expected = ExpectedEntry(
       videoID: video.id, kolID: video.kolID, tier: tier, row: row, score: score,
-      budget: budget, failed: failed)
+      budget: booked ? budget : nil, failed: failed)
     if failed == nil { entries.append(expected) } else { excluded.append(expected) }
   }
   entries.sort { a, b in
     if let x = a.score, let y = b.score, !Ratio.same(x, y) { return Ratio.less(y, x) }
     return a.videoID < b.videoID
   }
+  // One booking per KOL: its best video; the others are left out.
+  var bookedKOLs: Set<String> = []
+  var kept: [ExpectedEntry] = []
+  for var entry in entries {
+    if bookedKOLs.insert(entry.kolID ?? "").inserted {
+      kept.append(entry)
+    } else {
+      entry.failed = .kolCap
+      excluded.append(entry)
+    }
+  }
+  entries = kept
   if let limit = question.limit { entries = Array(entries.prefix(limit)) }
   excluded.sort { a, b in
     switch (a.row.roiModel, b.row.roiModel) {
@@ -1397,7 +1431,7 @@ private func compareShortlist(
   query.lookback = 60
   query.floor = Fraction(1)
   query.minImpressions = 300_000
-  query.minEngagement = try #require(Fraction(5, over: 100))
+  query.minEngagement = Fraction(5, over: 100)
   cases.append((custom, query))
   custom.brand = "Alpha"
   custom.limit = 3
@@ -1424,7 +1458,8 @@ private func compareShortlist(
   #expect(tally.compared > 200)
   // The data exercises every rule and has qualifying videos (the twins tie on score).
   #expect(entryCount > 5)
-  #expect(failedRules == Set(ShortlistRule.allCases.map(\.rawValue)))
+  // (`budget` needs --budget, tested in DecisionOracleTests.)
+  #expect(failedRules == Set(ShortlistRule.allCases.filter { $0 != .budget }.map(\.rawValue)))
 }
 
 // MARK: - Oracle and tests: report spend

@@ -48,7 +48,7 @@ private struct ReviewLedger {
             MetricInput(
               day: date, videoID: id, source: .natural,
               values: [
-                .impressions: 100_000, .gmv: fenPerPlay * 100_000, .likes: 2_000, .comments: 200,
+                .impressions: 100_000, .gmv: fenPerPlay * 100_000, .likes: 3_000, .comments: 200,
               ]), at: .commandLine)
         }
       }
@@ -189,7 +189,9 @@ private struct ReviewLedger {
   query.limit = 10
   let expected = try fixture.ledger.shortlist(query)
   #expect(list.entries == expected.entries)
-  #expect(list.entries.map(\.video.videoID) == ["v1", "v2", "v3", "v4"])
+  // One KOL: one booking a week, on its best video; the others are left out by the KOL cap.
+  #expect(list.entries.map(\.video.videoID) == ["v1"])
+  #expect(list.excluded.filter { $0.failed?.rule == .kolCap }.count == 3)
 }
 
 @Test func reviewHasNoShortlistWhenNoPromotionIsNear() throws {

@@ -126,7 +126,10 @@ private func natural(_ impressions: Int64, gmv: Int64) -> TrafficSums {
   let settings = try #require(QuerySettings.defaults)
   #expect(settings.weeklyBudget(for: .superHead) == 100_000_000)
   #expect(settings.weeklyBudget(for: .head) == 30_000_000)
-  #expect(settings.weeklyBudget(for: .mid) == 5_000_000)
+  // No content service below head: mid KOLs pressure-test with Dou+ (their cap is a plan's).
+  #expect(settings.weeklyBudget(for: .mid) == nil)
+  #expect(settings.kolCap(for: .mid) == 5_000_000)
+  #expect(settings.kolCap(for: .koc) == 1_000_000)
   #expect(settings.weeklyBudget(for: .tail) == nil)
   #expect(settings.weeklyBudget(for: .koc) == nil)
   #expect(settings.weeklyBudget(for: nil) == nil)

@@ -93,8 +93,9 @@ private let fiveAKeys = [
 
 /// The keys of `shortlist` rows, in the order of docs/data-model.md.
 private let shortlistKeys = [
-  "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi", "natural_impressions",
-  "natural_gmv", "engagement_rate", "trend", "suggested_weekly_budget",
+  "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi", "ranked_by",
+  "natural_impressions", "evidence_impressions", "natural_gmv", "engagement_rate", "trend",
+  "suggested_weekly_budget",
 ]
 
 /// The keys of `report spend` rows.
@@ -104,8 +105,8 @@ private let spendKeys = [
 
 /// The keys of `advise` rows.
 private let adviseKeys = [
-  "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "paid_roi", "trend", "action", "mode",
-  "strategy", "reasons",
+  "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "launch_model", "paid_roi", "trend",
+  "evidence_impressions", "action", "mode", "strategy", "weekly_budget", "reasons",
 ]
 
 /// One JSON object, parsed with JSONSerialization, and its keys in the order they were printed.
@@ -340,9 +341,8 @@ private struct FormatCase: Sendable, CustomTestStringConvertible {
     FormatCase(
       arguments: ["report", "5a", "--brand", "B"], keys: fiveAKeys, nullColumn: "delta_total",
       tableOnly: ["layers"]),
-    FormatCase(
-      arguments: ["shortlist", "--sale-start", "2026-06-10"], keys: shortlistKeys,
-      nullColumn: "paid_roi"),
+    // The shortlist's keys are checked in DecisionCommandTests: v1's mid KOL books no content
+    // service, so this ledger's shortlist is empty.
     FormatCase(arguments: ["advise"], keys: adviseKeys, nullColumn: "paid_roi"),
   ]
 }
@@ -625,8 +625,11 @@ private func reportErrorsExitWithTheirStatusAndAClearMessage(_ check: FailingCas
   let arguments = ["shortlist", "--sale-start", "2026-06-10", "--floor", "3", "--explain"]
   let tsv = try cli.ok(arguments + ["--format", "tsv"]).stdout
   #expect(tsv.contains("\tv1\tdy1\t"))
-  #expect(tsv.contains("\tpassed\troi_model\troi_model 2.00 is below the floor 3.00\n"))
-  #expect(tsv.contains("roi_model 2.00 is below the floor 3.00"))
+  #expect(
+    tsv.contains(
+      "\tpassed\troi_model\ttraffic ROI model 2.00 is below the floor 3.00 over the last 90 days\n")
+  )
+  #expect(tsv.contains("ROI model 2.00 is below the floor 3.00"))
   let json = try cli.ok(arguments + ["--format", "json"]).stdout
   #expect(json.contains("\"failed_rule\":\"roi_model\""))
   let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [Any])

@@ -58,7 +58,20 @@ package struct Setting: Sendable {
       "shortlist: suggested weekly content-service budget for a head KOL, yuan"),
     money(
       "budget_mid", "50000",
-      "shortlist: suggested weekly budget for a mid KOL (0: none, pressure-test with Dou+), yuan"),
+      "plan: weekly Dou+ pressure-test budget per mid KOL (no content service below head), yuan"),
+    money(
+      "budget_tail", "10000",
+      "plan: weekly Dou+ test budget per tail KOL or KOC, yuan"),
+    count(
+      "min_evidence_impressions", "100000",
+      "advise, shortlist, plan: natural impressions a model needs before money rests on it"),
+    count(
+      "launch_days", "3",
+      "advise: days after publishing whose natural traffic make the launch model"),
+    Setting(
+      key: "sale_cpm_factor", defaultValue: "2.5",
+      summary: "inside a promotion the model divides by cpm_price × this (bids run 2–3×)",
+      validate: { positiveDecimal($0) }),
   ]
 
   /// The setting named `key`, if aimt knows it.

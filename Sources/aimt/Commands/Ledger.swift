@@ -146,6 +146,7 @@ struct Check: ParsableCommand {
     abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
     discussion: """
       Prints nothing and exits 0 when all is well; lists each violation and exits 65.
+      Warnings (GMV on a day with 0 impressions of its source) are printed and exit 0.
       --deep also replays every field's revision history against the stored values (a change
       made outside aimt shows) and compiles every view.
       Example: aimt check --db brand.db && echo ok
@@ -155,7 +156,12 @@ struct Check: ParsableCommand {
   var deep = false
 
   func run() throws {
-    let findings = try ledger.openForReading().check(deep: deep)
+    let store = try ledger.openForReading()
+    let findings = try store.check(deep: deep)
+    // Warnings (exit 0): data that breaks no rule but misleads a number.
+    for warning in try store.checkWarnings() {
+      Terminal.writeError("\(ledger.path): warning: \(warning)\n")
+    }
     guard !findings.isEmpty else { return }
     for finding in findings { Terminal.writeError("\(ledger.path): \(finding)\n") }
     throw CommandFailure(

@@ -176,10 +176,13 @@ struct ShortlistCommand: ParsableCommand {
     abstract: "Pick the videos to book content service for a sale.",
     discussion: """
       Lock date = sale start − --lead days; the lookback is --lookback days ending the day
-      before it. A video qualifies with roi_model ≥ --floor, natural impressions ≥
-      --min-impressions, engagement ≥ --min-engagement, ad review passed and no Dou+ order
-      during the sale. Ranked by roi_model × natural GMV.
-      Example: aimt shortlist --promotion 618-2026 --explain
+      before it. A video qualifies when the rule engine (the same as advise's, as of the
+      lookback's end) books content service: paid ROI not below --floor, natural impressions ≥
+      --min-impressions, roi_model ≥ --floor, engagement ≥ --min-engagement, ad review passed,
+      a head or super-head KOL; and no Dou+ order during the sale. Ranked by paid ROI where
+      the video was promoted in the lookback, else by roi_model (ranked_by). One booking per
+      KOL a week at its tier budget; --budget trims the list to a week's money.
+      Example: aimt shortlist --promotion 618-2026 --budget 3000000 --explain
       """)
   @OptionGroup var ledger: LedgerOptions
   @OptionGroup var output: OutputOptions
@@ -197,10 +200,16 @@ struct ShortlistCommand: ParsableCommand {
   var lookback = 90
   @Option(help: "Minimum traffic ROI model (default: the roi_floor setting).")
   var floor: Fraction?
-  @Option(help: "Minimum natural impressions over the lookback.")
-  var minImpressions: Int64 = 100_000
-  @Option(help: "Minimum engagement rate ((likes + comments) / impressions), e.g. 0.03.")
-  var minEngagement = Fraction(0)
+  @Option(
+    help: "Minimum natural impressions over the lookback (default: min_evidence_impressions).")
+  var minImpressions: Int64?
+  @Option(
+    help: ArgumentHelp(
+      "Minimum engagement rate ((likes + comments) / impressions), e.g. 0.03 (default: "
+        + "the engagement_floor setting)."))
+  var minEngagement: Fraction?
+  @Option(help: ArgumentHelp("Trim the list to a week's budget.", valueName: "YUAN"))
+  var budget: YuanAmount?
   @OptionGroup var filters: FilterOptions
   @Option(help: "At most this many videos.")
   var limit: Int?
@@ -217,7 +226,9 @@ struct ShortlistCommand: ParsableCommand {
     guard lead >= 0, lookback >= 1 else {
       throw ValidationError("--lead must be 0 or more and --lookback at least 1")
     }
-    if minImpressions < 0 { throw ValidationError("--min-impressions must be 0 or more") }
+    if let minImpressions, minImpressions < 0 {
+      throw ValidationError("--min-impressions must be 0 or more")
+    }
     if saleEnd != nil, saleStart == nil {
       throw ValidationError("--sale-end goes with --sale-start (a --promotion has its own end)")
     }
@@ -238,6 +249,7 @@ struct ShortlistCommand: ParsableCommand {
     query.minEngagement = minEngagement
     query.filter = filters.filter
     query.limit = limit
+    query.budget = budget?.fen
     try ledger.reading { store in try print(store.shortlist(query), store) }
   }
 

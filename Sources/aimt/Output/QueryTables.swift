@@ -183,12 +183,12 @@ enum QueryTables {
   static func shortlist(_ list: Shortlist) -> OutputTable {
     var table = OutputTable(
       columns: [
-        "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi",
-        "natural_impressions", "natural_gmv", "engagement_rate", "trend",
+        "rank", "video_id", "kol_id", "kol_tier", "roi_model", "paid_roi", "ranked_by",
+        "natural_impressions", "evidence_impressions", "natural_gmv", "engagement_rate", "trend",
         "suggested_weekly_budget",
       ].map(Column.init))
     table.compact = [
-      "rank", "video_id", "kol_tier", "roi_model", "paid_roi", "natural_gmv",
+      "rank", "video_id", "kol_tier", "roi_model", "paid_roi", "ranked_by", "natural_gmv",
       "suggested_weekly_budget",
     ]
     table.title =
@@ -199,7 +199,8 @@ enum QueryTables {
       table.append([
         .int(Int64(entry.rank)), .text(entry.video.videoID), Tables.text(entry.video.kolID),
         Tables.text(entry.kolTier?.rawValue), ratio(entry.model.roiModel),
-        ratio(entry.model.paidROI), .int(entry.model.sums.naturalImpressions),
+        ratio(entry.model.paidROI), .text(entry.rankedBy.rawValue),
+        .int(entry.model.sums.naturalImpressions), .int(entry.evidenceImpressions),
         .money(entry.model.sums.naturalGMV), ratio(entry.model.engagementRate, digits: 4),
         Tables.text(entry.model.trend?.rawValue),
         entry.suggestedWeeklyBudget.map(Cell.money) ?? .null,
@@ -220,7 +221,8 @@ enum QueryTables {
       table.append([
         .null, .text(entry.video.videoID), Tables.text(entry.video.kolID),
         Tables.text(entry.kolTier?.rawValue), ratio(entry.model.roiModel),
-        ratio(entry.model.paidROI), .int(entry.model.sums.naturalImpressions),
+        ratio(entry.model.paidROI), .text(entry.rankedBy.rawValue),
+        .int(entry.model.sums.naturalImpressions), .int(entry.evidenceImpressions),
         .money(entry.model.sums.naturalGMV), ratio(entry.model.engagementRate, digits: 4),
         Tables.text(entry.model.trend?.rawValue),
         entry.suggestedWeeklyBudget.map(Cell.money) ?? .null,
@@ -253,8 +255,9 @@ enum QueryTables {
   static func advice(_ advice: [Advice]) -> OutputTable {
     var table = OutputTable(
       columns: [
-        "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "paid_roi", "trend",
-        "action", "mode", "strategy", "reasons",
+        "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "launch_model", "paid_roi",
+        "trend", "evidence_impressions", "action", "mode", "strategy", "weekly_budget",
+        "reasons",
       ].map(Column.init))
     table.compact = [
       "video_id", "kol_tier", "roi_model", "paid_roi", "trend", "action", "mode", "strategy",
@@ -264,10 +267,11 @@ enum QueryTables {
       table.append([
         .text(item.video.videoID), Tables.text(item.video.kolID),
         Tables.text(item.kolTier?.rawValue), item.ageDays.map { .int(Int64($0)) } ?? .null,
-        ratio(item.model.roiModel), ratio(item.model.paidROI),
-        Tables.text(item.model.trend?.rawValue), .text(item.action.rawValue),
-        Tables.text(item.mode?.rawValue), Tables.text(item.strategy?.rawValue),
-        .text(item.reasons.joined(separator: "; ")),
+        ratio(item.model.roiModel), ratio(item.launchModel?.roiModel), ratio(item.model.paidROI),
+        Tables.text(item.model.trend?.rawValue), .int(item.evidenceImpressions),
+        .text(item.action.rawValue), Tables.text(item.mode?.rawValue),
+        Tables.text(item.strategy?.rawValue), item.decision.weeklyBudget.map(Cell.money) ?? .null,
+        .text(item.decision.reasons.map(\.cited).joined(separator: "; ")),
       ])
     }
     return table
@@ -298,7 +302,8 @@ extension QueryTables {
       columns: [
         "video_id", "kol_id", "kol_name", "followers", "kol_tier", "brand", "title", "published",
         "age_days", "chain", "ad_review", "bidding_authorized", "as_of", "roi_model_7d",
-        "roi_model_30d", "paid_roi_7d", "trend_7d", "action", "mode", "strategy", "reasons",
+        "roi_model_30d", "launch_model", "paid_roi_7d", "trend_7d", "evidence_impressions",
+        "action", "mode", "strategy", "weekly_budget", "reasons",
       ].map(Column.init))
     let advice = card.advice
     table.title = "video \(card.video.videoID)" + (card.video.title.map { " 「\($0)」" } ?? "")
@@ -309,10 +314,12 @@ extension QueryTables {
       Tables.text(card.video.published), advice.ageDays.map { .int(Int64($0)) } ?? .null,
       Tables.text(card.video.chain), .text(card.video.adReview),
       .bool(card.video.biddingAuthorized), .text(advice.asOf.description),
-      ratio(card.week.roiModel), ratio(card.month.roiModel), ratio(card.week.paidROI),
-      Tables.text(card.week.trend?.rawValue), .text(advice.action.rawValue),
-      Tables.text(advice.mode?.rawValue), Tables.text(advice.strategy?.rawValue),
-      .text(advice.reasons.joined(separator: "; ")),
+      ratio(card.week.roiModel), ratio(card.month.roiModel),
+      ratio(advice.launchModel?.roiModel), ratio(card.week.paidROI),
+      Tables.text(card.week.trend?.rawValue), .int(advice.evidenceImpressions),
+      .text(advice.action.rawValue), Tables.text(advice.mode?.rawValue),
+      Tables.text(advice.strategy?.rawValue), advice.decision.weeklyBudget.map(Cell.money) ?? .null,
+      .text(advice.decision.reasons.map(\.cited).joined(separator: "; ")),
     ])
     return table
   }
