@@ -1,5 +1,5 @@
 import Foundation
-package import LedgerImport
+import LedgerImport
 package import LedgerStore
 
 /// The size and seed of a generated demo data set.

@@ -1,10 +1,7 @@
 import Foundation
 package import LedgerStore
 
-/// The kinds of records aimt reads, named as on the command line (`aimt import KIND`).
-package enum RecordKind: String, CaseIterable, Sendable {
-  case kols, videos, placements, metrics, audience, promotions
-
+extension RecordKind {
   /// The column keys of the kind (docs/data-model.md, "Entities"), key columns first.
   package var columns: [String] {
     switch self {

@@ -1,20 +1,20 @@
 internal import GRDB
 internal import GRDBSQLite
-package import LedgerStore
+public import LedgerStore
 
 /// What the reports need to know about one video, loaded once per report.
-package struct VideoFacts: Sendable, Equatable {
+public struct VideoFacts: Sendable, Equatable {
   /// The row id in `video` (`metric.video_ref`).
-  package var ref: Int64
-  package var videoID: String
-  package var kolID: String?
-  package var brand: String?
-  package var title: String?
-  package var chain: String?
+  public var ref: Int64
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var chain: String?
   /// The publish moment, when known.
-  package var published: DateTime?
-  package var adReview: AdReview
-  package var biddingAuthorized: Bool
+  public var published: DateTime?
+  public var adReview: AdReview
+  public var biddingAuthorized: Bool
 }
 
 /// Every video of the ledger, addressable by `metric.video_ref` in O(1).
@@ -109,13 +109,13 @@ struct ScanTotals {
 }
 
 /// Which videos a report reads; nil fields match every video.
-package struct VideoFilter: Sendable, Equatable {
-  package var brand: String?
-  package var kolID: String?
-  package var videoID: String?
+public struct VideoFilter: Sendable, Equatable {
+  public var brand: String?
+  public var kolID: String?
+  public var videoID: String?
 
   /// A filter; every field nil matches every video.
-  package init(brand: String? = nil, kolID: String? = nil, videoID: String? = nil) {
+  public init(brand: String? = nil, kolID: String? = nil, videoID: String? = nil) {
     self.brand = brand
     self.kolID = kolID
     self.videoID = videoID
@@ -236,12 +236,12 @@ enum MetricScan {
 
 extension Ledger {
   /// The latest day with any metric in the ledger (the default "as of" of the reports).
-  package func latestMetricDay() throws(LedgerError) -> Day? {
+  public func latestMetricDay() throws(LedgerError) -> Day? {
     try read { db in try MetricScan.latestDay(db) }
   }
 
   /// The first and last days with any metric, or nil for a ledger without daily numbers.
-  package func metricDays() throws(LedgerError) -> ClosedRange<Day>? {
+  public func metricDays() throws(LedgerError) -> ClosedRange<Day>? {
     try read { db in
       guard let first = try MetricScan.earliestDay(db), let last = try MetricScan.latestDay(db)
       else { return nil }

@@ -1,16 +1,16 @@
 internal import Crypto
 import Foundation
-package import LedgerStore
+public import LedgerStore
 
 /// Which header profile reads a file: detected from the header, named, or a user's own file.
-package enum ProfileChoice: Sendable, Equatable {
+public enum ProfileChoice: Sendable, Equatable {
   case auto
   case named(String)
   case file(String)
 
   /// Reads `--profile`: `auto`, a built-in name (`generic` means the kind's generic profile),
   /// or a path (anything with a `/` or ending in `.json`).
-  package init(argument: String) {
+  public init(argument: String) {
     if argument == "auto" {
       self = .auto
     } else if argument.contains("/") || argument.hasSuffix(".json") {
@@ -22,69 +22,69 @@ package enum ProfileChoice: Sendable, Equatable {
 }
 
 /// How `aimt import` reads and writes.
-package struct ImportOptions: Sendable {
-  package var kind: RecordKind
-  package var profile: ProfileChoice = .auto
-  package var encoding: TextEncodingChoice = .auto
+public struct ImportOptions: Sendable {
+  public var kind: RecordKind
+  public var profile: ProfileChoice = .auto
+  public var encoding: TextEncodingChoice = .auto
   /// The source of metric rows in files without a source column.
-  package var source: Source?
-  package var write = WriteOptions()
+  public var source: Source?
+  public var write = WriteOptions()
   /// The command each import batch records: `import`, or `demo` for the demo's generated files
   /// (which is how `aimt demo` knows a ledger it may replace).
-  package var command = "import"
+  public var command = "import"
   /// Record each batch's file by its name alone (`metrics.csv`) instead of the path given, for
   /// files read from a temporary folder that will not exist later.
-  package var recordsFileNameOnly = false
+  public var recordsFileNameOnly = false
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
-  package var ignoredColumns: [String] = []
+  public var ignoredColumns: [String] = []
   /// The sheet of a workbook (`.xlsx`) to read (`--sheet`); nil reads the first.
   ///
   /// Text files have no sheets and ignore it.
-  package var sheet: String?
+  public var sheet: String?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
-  package var isCancelled: (@Sendable () -> Bool)?
+  public var isCancelled: (@Sendable () -> Bool)?
 
   /// Options for importing files of `kind` with everything else at its default.
-  package init(kind: RecordKind) { self.kind = kind }
+  public init(kind: RecordKind) { self.kind = kind }
 }
 
 /// Where an import is, for a progress line.
-package struct ImportProgress: Sendable {
-  package var file: String
-  package var rows: Int
-  package var bytesRead: Int
-  package var totalBytes: Int
+public struct ImportProgress: Sendable {
+  public var file: String
+  public var rows: Int
+  public var bytesRead: Int
+  public var totalBytes: Int
 }
 
 /// What was read from one file.
-package struct FileReport: Sendable, Equatable {
-  package var file: String
-  package var profile: String
+public struct FileReport: Sendable, Equatable {
+  public var file: String
+  public var profile: String
   /// Why this profile was chosen (for `auto`).
-  package var profileReason: String
-  package var encoding: String
-  package var format: String
-  package var rows: Int
+  public var profileReason: String
+  public var encoding: String
+  public var format: String
+  public var rows: Int
   /// Title and note rows above the header that were skipped (docs/decisions.md, "Title and
   /// total rows").
-  package var titleRows = 0
+  public var titleRows = 0
   /// Total rows (`合计`, `Total`) at the end of the table that were skipped.
-  package var totalRows = 0
+  public var totalRows = 0
   /// Header cells the profile does not map (kept out of the ledger).
-  package var ignoredColumns: [String] { ignored.map(\.name) }
+  public var ignoredColumns: [String] { ignored.map(\.name) }
   /// The same with the reason each is left out.
-  package var ignored: [IgnoredColumn]
+  public var ignored: [IgnoredColumn]
 }
 
 /// What an import did: per file, and the write's counts per kind.
-package struct ImportReport: Sendable, Equatable {
-  package var files: [FileReport]
-  package var summary: WriteSummary
+public struct ImportReport: Sendable, Equatable {
+  public var files: [FileReport]
+  public var summary: WriteSummary
 
   /// The header cells left out of the import, each once however many files carry it.
-  package var ignoredColumns: [IgnoredColumn] {
+  public var ignoredColumns: [IgnoredColumn] {
     var seen: Set<IgnoredColumn> = []
     return files.flatMap(\.ignored).filter { seen.insert($0).inserted }
   }
@@ -104,7 +104,7 @@ extension Ledger {
   ///
   /// Every problem in every file is collected (up to ``LedgerWriter/problemLimit``) and
   /// reported as `FILE:LINE: column: message`; if there is any, nothing is written.
-  package func importFiles(
+  public func importFiles(
     _ paths: [String], options: ImportOptions,
     progress: ((ImportProgress) -> Void)? = nil
   ) throws(LedgerError) -> ImportReport {

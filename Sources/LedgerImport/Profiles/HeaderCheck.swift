@@ -1,13 +1,13 @@
 import LedgerStore
 
 /// A header cell an import leaves out, and why (for the import summary).
-package struct IgnoredColumn: Sendable, Hashable {
+public struct IgnoredColumn: Sendable, Hashable {
   /// The cell as the file writes it.
-  package var name: String
+  public var name: String
   /// Why it is left out (`--ignore`, `a ratio`, `not a number`, …).
-  package var reason: String
+  public var reason: String
 
-  package init(name: String, reason: String) {
+  public init(name: String, reason: String) {
     self.name = name
     self.reason = reason
   }

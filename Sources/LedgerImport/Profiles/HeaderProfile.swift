@@ -6,29 +6,29 @@ import LedgerStore
 /// Profiles are data, one JSON file each: the ones shipped with aimt are compiled into the binary
 /// (`Profiles.builtIn`), and a user's own file is read with `Profiles.load(path:)`. Nothing in a
 /// profile is executed; decoding validates every key and value and normalises the header names.
-package struct HeaderProfile: Sendable, Equatable, Decodable {
+public struct HeaderProfile: Sendable, Equatable, Decodable {
   /// The profile's name, as given to `--profile NAME`.
-  package var name: String
+  public var name: String
   /// One line telling which export the profile reads.
-  package var description: String
+  public var description: String
   /// The record kind the profile imports (`RecordKind` raw value).
-  package var kind: String
+  public var kind: String
   /// The default metric source for files without a source column (for placements: the tool).
-  package var source: String?
+  public var source: String?
   /// The unit of the money columns of files read with this profile.
-  package var moneyUnit: MoneyUnit
+  public var moneyUnit: MoneyUnit
   /// Normalised header → column key of `kind`.
-  package var columns: [String: String]
+  public var columns: [String: String]
   /// Normalised source-cell text → source.
-  package var sources: [String: String]
+  public var sources: [String: String]
   /// Normalised headers of columns the export carries that are deliberately not numbers of the
   /// ledger (clicks, a budget in a metrics file, …): an import leaves them out without asking.
-  package var ignored: Set<String>
+  public var ignored: Set<String>
   /// Normalised header → the header as the profile file writes it (for suggestions).
-  package var spellings: [String: String]
+  public var spellings: [String: String]
 
   /// The unit an export gives money in.
-  package enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
+  public enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
     /// Yuan, the unit of every export a person downloads (`1234.50`).
     case yuan
     /// Fen, hundredths of a yuan (Dou+ API budgets).
@@ -47,7 +47,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   ///
   /// Any problem is thrown as `DecodingError.dataCorrupted` whose description says what is wrong;
   /// `decode(_:name:)` turns it into a `ProfileError`.
-  package init(from decoder: any Decoder) throws {
+  public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: AnyKey.self)
     let allowedFields = Field.allCases.map(\.rawValue)
     for key in container.allKeys where !allowedFields.contains(key.stringValue) {
@@ -118,7 +118,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// value is a known source; an error says which key or value is wrong and lists the allowed
   /// ones. `name` labels the errors and is the profile's name when the file gives none. Data
   /// only: nothing in it is executed.
-  package static func decode(_ data: [UInt8], name: String) throws(ProfileError) -> HeaderProfile {
+  public static func decode(_ data: [UInt8], name: String) throws(ProfileError) -> HeaderProfile {
     let decoder = JSONDecoder()
     decoder.userInfo[nameKey] = name
     do {
@@ -138,7 +138,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// removes trailing units in brackets that do not scale the value — (元) (次) (个) (人) (%) … —
   /// and lowercases ASCII letters. A unit that scales the value, such as (万), (千次) or (分),
   /// is kept, so that `粉丝数(万)` never passes for `粉丝数`.
-  package static func normalize(_ header: String) -> String {
+  public static func normalize(_ header: String) -> String {
     var scalars = String.UnicodeScalarView()
     for scalar in header.precomposedStringWithCompatibilityMapping.unicodeScalars {
       if ignoredScalars.contains(scalar.value) || scalar.properties.isWhitespace { continue }
@@ -161,7 +161,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// which mapped keys appear twice (an error for the importer to report).
   ///
   /// Duplicates are listed once each, in the order of their second appearance.
-  package func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
+  public func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
     let keys = header.map { columns[Self.normalize($0)] }
     var seen: Set<String> = []
     var duplicates: [String] = []
@@ -174,7 +174,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
 
   /// The source a source cell names: the profile's mapping of the normalised text, else the text
   /// itself when it is a source's own name (`dou_plus`); nil when it names none.
-  package func source(forCell text: String) -> String? {
+  public func source(forCell text: String) -> String? {
     let normalised = Self.normalize(text)
     if let source = sources[normalised] { return source }
     return sourceNames.contains(normalised) ? normalised : nil
@@ -300,38 +300,38 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
 }
 
 /// A profile that cannot be used, with the reason for the user.
-package struct ProfileError: Error, Sendable, Equatable {
+public struct ProfileError: Error, Sendable, Equatable {
   /// What is wrong, naming the profile and the offending key or value.
-  package var message: String
+  public var message: String
 
   /// An error saying `message`.
-  package init(message: String) {
+  public init(message: String) {
     self.message = message
   }
 }
 
 /// The header profiles shipped with aimt and the `--profile` choices built on them.
-package enum Profiles {
+public enum Profiles {
   /// Every profile shipped with aimt, decoded from the embedded files, sorted by name.
-  package static let builtIn: [HeaderProfile] = loaded.profiles
+  public static let builtIn: [HeaderProfile] = loaded.profiles
 
   /// The embedded files that failed to decode (empty in a correct build; tested).
   static let builtInProblems: [ProfileError] = loaded.problems
 
   /// The built-in profile called `name`, if any.
-  package static func named(_ name: String) -> HeaderProfile? {
+  public static func named(_ name: String) -> HeaderProfile? {
     builtIn.first { $0.name == name }
   }
 
   /// The generic profile of `kind` (`--profile generic`): the data model's column names and the
   /// exports' aliases (docs/data-model.md, "Import columns").
-  package static func generic(kind: String) -> HeaderProfile? {
+  public static func generic(kind: String) -> HeaderProfile? {
     named("generic-\(kind)")
   }
 
   /// Reads a user's profile file (`--profile PATH`), named after the file when it names itself
   /// nothing.
-  package static func load(path: String) throws(ProfileError) -> HeaderProfile {
+  public static func load(path: String) throws(ProfileError) -> HeaderProfile {
     let url = URL(fileURLWithPath: path)
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ProfileError(message: "profile file \(path) cannot be read")
@@ -348,7 +348,7 @@ package enum Profiles {
   /// first name. Returns nil when no profile maps every required column of the kind (metrics:
   /// date, video_id; kols: kol_id; videos: video_id; placements: placement_id; audience: date,
   /// brand; promotions: promotion).
-  package static func detect(
+  public static func detect(
     kind: String, header: [String]
   ) -> (profile: HeaderProfile, reason: String)? {
     guard let best = best(kind: kind, header: header) else { return nil }

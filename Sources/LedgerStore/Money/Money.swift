@@ -1,23 +1,23 @@
 /// A value the user typed or imported that cannot be accepted, such as a malformed amount or date.
 ///
 /// `message` is lowercase, quotes the offending text and says what is expected instead.
-package struct ValueError: Error, Sendable, Equatable {
+public struct ValueError: Error, Sendable, Equatable {
   /// What is wrong and what is expected, like `negative amount "-5"; money must be zero or more`.
-  package var message: String
+  public var message: String
 
   /// Creates the error from a ready-made, lowercase message.
-  package init(_ message: String) {
+  public init(_ message: String) {
     self.message = message
   }
 }
 
 /// Money in the ledger: yuan as people write it on the way in, exact integer fen (1/100 yuan)
 /// everywhere inside, so sums never drift.
-package enum Money {
+public enum Money {
   /// Parses yuan text (`1234.5`, `1,234.50`, `¥1234.50`, `￥1234`, `1234.50元`) into fen exactly.
   ///
   /// Negative amounts, more than two decimals and anything malformed are refused.
-  package static func parseYuan(_ text: String) throws(ValueError) -> Int64 {
+  public static func parseYuan(_ text: String) throws(ValueError) -> Int64 {
     try UnitText.withBytes(of: text) { (bytes) throws(ValueError) in try parseYuan(utf8: bytes) }
   }
 
@@ -82,12 +82,12 @@ package enum Money {
   /// Renders fen as yuan with exactly two decimals (2000000 → "20000.00", -150 → "-1.50").
   ///
   /// This is the form written back to files and read again by `parseYuan`.
-  package static func yuan(_ fen: Int64) -> String {
+  public static func yuan(_ fen: Int64) -> String {
     render(fen, grouped: false)
   }
 
   /// Renders fen as yuan with thousands separators for tables (123456789 → "1,234,567.89").
-  package static func yuanGrouped(_ fen: Int64) -> String {
+  public static func yuanGrouped(_ fen: Int64) -> String {
     render(fen, grouped: true)
   }
 

@@ -1,74 +1,74 @@
 /// A KOL (达人) as given to a write: only the non-nil fields are written; the others keep
 /// their stored values (or stay empty for a new KOL).
-package struct KOLInput: Sendable, Equatable {
+public struct KOLInput: Sendable, Equatable {
   /// The Douyin id, the KOL's key.
-  package var kolID: String
-  package var name: String?
-  package var category: String?
+  public var kolID: String
+  public var name: String?
+  public var category: String?
   /// A follower count, kept per `asOf` day (today in Beijing when `asOf` is nil).
-  package var followers: Int64?
-  package var asOf: Day?
+  public var followers: Int64?
+  public var asOf: Day?
 
   /// A KOL input with only its key set.
-  package init(kolID: String) { self.kolID = kolID }
+  public init(kolID: String) { self.kolID = kolID }
 }
 
 /// A video as given to a write; nil fields keep their stored values.
-package struct VideoInput: Sendable, Equatable {
-  package var videoID: String
-  package var kolID: String?
-  package var brand: String?
-  package var title: String?
-  package var published: DateTime?
-  package var chain: SalesChain?
-  package var product: String?
-  package var biddingAuthorized: Bool?
-  package var adReview: AdReview?
+public struct VideoInput: Sendable, Equatable {
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var published: DateTime?
+  public var chain: SalesChain?
+  public var product: String?
+  public var biddingAuthorized: Bool?
+  public var adReview: AdReview?
 
   /// A video input with only its key set.
-  package init(videoID: String) { self.videoID = videoID }
+  public init(videoID: String) { self.videoID = videoID }
 }
 
 /// A placement (one order or booking of a paid tool on one video) as given to a write.
-package struct PlacementInput: Sendable, Equatable {
+public struct PlacementInput: Sendable, Equatable {
   /// The tool's order id.
-  package var placementID: String
-  package var videoID: String?
-  package var tool: Source?
-  package var mode: DeliveryMode?
-  package var targeting: Targeting?
-  package var strategy: Strategy?
+  public var placementID: String
+  public var videoID: String?
+  public var tool: Source?
+  public var mode: DeliveryMode?
+  public var targeting: Targeting?
+  public var strategy: Strategy?
   /// Budget in fen.
-  package var budget: Int64?
-  package var start: DateTime?
-  package var end: DateTime?
+  public var budget: Int64?
+  public var start: DateTime?
+  public var end: DateTime?
 
   /// A placement input with only its key set.
-  package init(placementID: String) { self.placementID = placementID }
+  public init(placementID: String) { self.placementID = placementID }
 }
 
 /// The numbers a metric row holds; money in fen.
-package enum MetricField: String, CaseIterable, Sendable {
+public enum MetricField: String, CaseIterable, Sendable {
   case impressions, cost, gmv, orders, likes, comments, shares, follows
 
   /// True for the fields in fen.
-  package var isMoney: Bool { self == .cost || self == .gmv }
+  public var isMoney: Bool { self == .cost || self == .gmv }
 }
 
 /// One day's numbers for a video, source and (optionally) order, as given to a write.
 ///
 /// Only the fields present in `values` are written.
-package struct MetricInput: Sendable, Equatable {
-  package var day: Day
-  package var videoID: String
-  package var source: Source
+public struct MetricInput: Sendable, Equatable {
+  public var day: Day
+  public var videoID: String
+  public var source: Source
   /// The order id, or "" when the row is not tied to one order.
-  package var placementID: String
+  public var placementID: String
   /// The given numbers (money in fen); absent fields keep their stored values.
-  package var values: [MetricField: Int64]
+  public var values: [MetricField: Int64]
 
   /// A metric input for the row (day, video, source, order).
-  package init(
+  public init(
     day: Day, videoID: String, source: Source, placementID: String = "",
     values: [MetricField: Int64] = [:]
   ) {
@@ -81,19 +81,19 @@ package struct MetricInput: Sendable, Equatable {
 }
 
 /// The 5A layers of a brand's audience, as Yuntu counts them.
-package enum AudienceField: String, CaseIterable, Sendable {
+public enum AudienceField: String, CaseIterable, Sendable {
   case o, a1, a2, a3, a4, a5
   case categoryTotal = "category_total"
 }
 
 /// One 5A snapshot of a brand on one day, as given to a write.
-package struct AudienceInput: Sendable, Equatable {
-  package var brand: String
-  package var day: Day
-  package var values: [AudienceField: Int64]
+public struct AudienceInput: Sendable, Equatable {
+  public var brand: String
+  public var day: Day
+  public var values: [AudienceField: Int64]
 
   /// A snapshot input for (brand, day).
-  package init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
+  public init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
     self.brand = brand
     self.day = day
     self.values = values
@@ -101,23 +101,23 @@ package struct AudienceInput: Sendable, Equatable {
 }
 
 /// A sale (618, 双11, …) with its dates, as given to a write.
-package struct PromotionInput: Sendable, Equatable {
-  package var name: String
-  package var start: Day?
-  package var end: Day?
+public struct PromotionInput: Sendable, Equatable {
+  public var name: String
+  public var start: Day?
+  public var end: Day?
 
   /// A promotion input with only its name set.
-  package init(name: String) { self.name = name }
+  public init(name: String) { self.name = name }
 }
 
 /// How many rows a write inserted, updated or left unchanged, for one kind of entity.
-package struct WriteCounts: Sendable, Equatable {
-  package var inserted = 0
-  package var updated = 0
-  package var unchanged = 0
+public struct WriteCounts: Sendable, Equatable {
+  public var inserted = 0
+  public var updated = 0
+  public var unchanged = 0
 
   /// Counts, zero unless given.
-  package init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+  public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
     self.inserted = inserted
     self.updated = updated
     self.unchanged = unchanged
@@ -125,18 +125,18 @@ package struct WriteCounts: Sendable, Equatable {
 }
 
 /// What one write did, per kind of entity, in the order the kinds were first touched.
-package struct WriteSummary: Sendable, Equatable {
+public struct WriteSummary: Sendable, Equatable {
   /// (kind, counts) pairs; kinds are `brands`, `kols`, `followers`, `videos`, `placements`,
   /// `metrics`, `audience`, `promotions`.
-  package var kinds: [(kind: String, counts: WriteCounts)] = []
+  public var kinds: [(kind: String, counts: WriteCounts)] = []
   /// The import batches written, in order.
-  package var batchIDs: [Int64] = []
+  public var batchIDs: [Int64] = []
 
   /// An empty summary.
-  package init() {}
+  public init() {}
 
   /// The counts of one kind (zero when untouched).
-  package subscript(kind: String) -> WriteCounts {
+  public subscript(kind: String) -> WriteCounts {
     kinds.first(where: { $0.kind == kind })?.counts ?? WriteCounts()
   }
 
@@ -164,7 +164,7 @@ package struct WriteSummary: Sendable, Equatable {
     return kinds.count - 1
   }
 
-  package static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
+  public static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
     lhs.batchIDs == rhs.batchIDs
       && lhs.kinds.map(\.kind) == rhs.kinds.map(\.kind)
       && lhs.kinds.map(\.counts) == rhs.kinds.map(\.counts)
@@ -172,6 +172,6 @@ package struct WriteSummary: Sendable, Equatable {
 }
 
 /// What a write did to one row.
-package enum WriteOutcome: Sendable, Equatable {
+public enum WriteOutcome: Sendable, Equatable {
   case inserted, updated, unchanged
 }

@@ -1,13 +1,13 @@
 internal import GRDB
 
 /// One thing `aimt check` found wrong with a stored ledger.
-package struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
+public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
   /// `integrity`, `foreign_key` or the rule's table (`placement`, `metric`, `promotion`).
-  package var subject: String
+  public var subject: String
   /// What is wrong, naming the row.
-  package var message: String
+  public var message: String
 
-  package var description: String { "\(subject): \(message)" }
+  public var description: String { "\(subject): \(message)" }
 }
 
 extension Ledger {
@@ -17,7 +17,7 @@ extension Ledger {
   /// Empty when all is well. `deep` replays each field's revision history (every old value is
   /// the value the revision before it wrote, and the last value written is the stored one, so
   /// a change made outside aimt or a lost write shows) and compiles every view.
-  package func check(deep: Bool = false) throws(LedgerError) -> [CheckFinding] {
+  public func check(deep: Bool = false) throws(LedgerError) -> [CheckFinding] {
     try read { db in
       var findings = try Ledger.ruleFindings(db)
       if deep { findings += try Ledger.deepFindings(db) }
