@@ -38,6 +38,8 @@ package struct ImportOptions: Sendable {
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
   package var ignoredColumns: [String] = []
+  /// The day of KOL rows that carry none (`--as-of`): a 星图 quote needs one.
+  package var asOf: Day?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
   package var isCancelled: (@Sendable () -> Bool)?
@@ -200,6 +202,21 @@ struct FileImport {
     let missing = options.kind.requiredColumns.filter { column in
       !present.contains(column) && !(column == "source" && defaultSource(profile) != nil)
     }
+    if !options.kind.identifyingColumns.isEmpty,
+      !options.kind.identifyingColumns.contains(where: present.contains)
+    {
+      problem(
+        line: 1, options.kind.identifyingColumns[0],
+        "no column maps to \(options.kind.identifyingColumns.joined(separator: ", ")) "
+          + "(抖音号, 星图ID, 达人UID); the header has: \(source.header.joined(separator: ", ")); "
+          + "pass --profile PATH to map it")
+      return nil
+    }
+    if options.kind == .audience {
+      let layerProblems = AudienceLayers.headerProblems(keys: keys)
+      for found in layerProblems { problem(line: 1, found.column, found.message) }
+      guard layerProblems.isEmpty else { return nil }
+    }
     for column in missing {
       let hint =
         column == "source"
@@ -221,8 +238,10 @@ struct FileImport {
         file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
         sha256: nil,
         profile: profile.name))
-    let rowReader = RowReader(
-      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile))
+    var rowReader = RowReader(
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+      units: profile.units(header: header))
+    rowReader.asOf = options.asOf
     let rows =
       options.kind == .metrics
       ? try writeMetrics(source, rowReader, columns: keys.count, progress: progress)
@@ -260,6 +279,7 @@ struct FileImport {
       if writer.problemCount > LedgerWriter.problemLimit { break }
       if rows & 1023 == 0, options.isCancelled?() == true { throw ImportInterrupted() }
     }
+    try reader.finish(into: writer)
     progress?(
       ImportProgress(
         file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
@@ -314,7 +334,8 @@ struct FileImport {
     let reader = MetricBatchReader(
       source: source,
       reader: RowReader(
-        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile)),
+        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+        units: profile.units(header: header)),
       file: path, columns: keys.count)
     let rows = MetricBatch()
     repeat {

@@ -162,7 +162,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   ///
   /// Duplicates are listed once each, in the order of their second appearance.
   package func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
-    let keys = header.map { columns[Self.normalize($0)] }
+    let keys = header.map { columns[Self.normalize($0)] ?? scaled($0)?.key }
     var seen: Set<String> = []
     var duplicates: [String] = []
     for key in keys.compactMap({ $0 })
@@ -170,6 +170,42 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
       duplicates.append(key)
     }
     return (keys, duplicates)
+  }
+
+  /// The unit each header cell puts on its values (nil: none), aligned with `map(header:)`:
+  /// a scaling unit in brackets after a mapped name — 粉丝(万), 金额(万元), 消耗(分) — or `%`
+  /// after a rate (docs/data-model.md, "Units").
+  package func units(header: [String]) -> [HeaderUnit?] {
+    header.map { cell in
+      if let scaled = scaled(cell) { return scaled.unit }
+      guard let key = columns[Self.normalize(cell)], HeaderUnit.rateKeys.contains(key) else {
+        return nil
+      }
+      let folded = cell.precomposedStringWithCompatibilityMapping
+      return folded.contains("%") ? HeaderUnit(text: "%", power: 0, moneyUnit: nil) : nil
+    }
+  }
+
+  /// The key and unit of a header cell that this profile maps only once its bracketed scaling
+  /// unit is taken off (粉丝(万) → followers in 万); nil for any other cell, and for a unit that
+  /// does not suit the key (money units on counts, any unit on a rate or a text).
+  private func scaled(_ cell: String) -> (key: String, unit: HeaderUnit)? {
+    let normalized = Self.normalize(cell)
+    guard columns[normalized] == nil, normalized.hasSuffix(")"),
+      let open = normalized.lastIndex(of: "("), open > normalized.startIndex,
+      let unit = HeaderUnit.scaling[
+        String(
+          normalized[normalized.index(after: open)..<normalized.index(before: normalized.endIndex)])
+      ],
+      let key = columns[String(normalized[..<open])]
+    else { return nil }
+    let isMoney = HeaderUnit.moneyKeys.contains(key)
+    if isMoney
+      || (unit.moneyUnit == nil && !unit.text.contains("元") && HeaderUnit.countKeys.contains(key))
+    {
+      return (key, unit)
+    }
+    return nil
   }
 
   /// The source a source cell names: the profile's mapping of the normalised text, else the text
@@ -367,11 +403,14 @@ package enum Profiles {
   /// cell's column key (see ``detect(kind:header:)``).
   static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
     let required = requiredColumns[kind] ?? []
+    let identifying = RecordKind(rawValue: kind)?.identifyingColumns ?? []
     var best: (profile: HeaderProfile, keys: [String?], score: Int)?
     for profile in builtIn where profile.kind == kind {
       let keys = profile.map(header: header).keys
       let mapped = Set(keys.compactMap { $0 })
-      guard required.allSatisfy(mapped.contains) else { continue }
+      guard required.allSatisfy(mapped.contains),
+        identifying.isEmpty || identifying.contains(where: mapped.contains)
+      else { continue }
       let score = mapped.count
       if let current = best, !isBetter(profile, score, than: current.profile, current.score) {
         continue
@@ -402,7 +441,7 @@ package enum Profiles {
   /// The columns a profile must map for `--profile auto` to choose it (the source of a metric
   /// may come from `--source` or the profile's default instead).
   private static let requiredColumns: [String: [String]] = [
-    "metrics": ["date", "video_id"], "kols": ["kol_id"], "videos": ["video_id"],
+    "metrics": ["date", "video_id"], "kols": [], "videos": ["video_id"],
     "placements": ["placement_id"], "audience": ["date", "brand"], "promotions": ["promotion"],
   ]
 
@@ -422,6 +461,7 @@ package enum Profiles {
     ("shop-gmv", PackageResources.shop_gmv_json),
     ("xingtu-kols", PackageResources.xingtu_kols_json),
     ("yuntu-5a", PackageResources.yuntu_5a_json),
+    ("yuntu-5a-long", PackageResources.yuntu_5a_long_json),
   ]
 
   /// The embedded files decoded once: the profiles, and the problems of those that failed.
@@ -479,4 +519,49 @@ extension Unicode.Scalar {
     let value = scalar.value
     self = (65...90).contains(value) ? Unicode.Scalar(UInt8(value + 32)) : scalar
   }
+}
+
+/// A unit a header cell puts on its column's values: a power of ten (万, 亿, 千), a money unit
+/// (分), or percent for a rate. Applied exactly by the importer.
+package struct HeaderUnit: Sendable, Equatable {
+  /// The unit as the header writes it, for messages (`万`, `万元`, `分`, `%`).
+  package var text: String
+  /// Powers of ten the values are in (万: 4).
+  package var power: Int
+  /// For money columns, the unit replacing the profile's (`(分)`: fen).
+  package var moneyUnit: HeaderProfile.MoneyUnit?
+
+  /// The bracketed units that scale a column, as `normalize` writes them.
+  static let scaling: [String: HeaderUnit] = {
+    var units: [String: HeaderUnit] = [:]
+    let powers: [(String, Int)] = [
+      ("千", 3), ("万", 4), ("萬", 4), ("w", 4), ("百万", 6), ("百萬", 6), ("亿", 8), ("億", 8),
+    ]
+    for (word, power) in powers {
+      for suffix in ["", "次", "人", "元", "人次", "个", "個"] {
+        units[word + suffix] = HeaderUnit(text: word + suffix, power: power, moneyUnit: nil)
+      }
+    }
+    units["分"] = HeaderUnit(text: "分", power: 0, moneyUnit: .fen)
+    return units
+  }()
+
+  /// The column keys holding money, in any kind.
+  static let moneyKeys: Set<String> = [
+    "cost", "gmv", "budget", "price_1_20s", "price_21_60s", "price_60s_plus", "expected_cpm",
+    "expected_cpe",
+  ]
+
+  /// The column keys holding counts, in any kind.
+  static let countKeys: Set<String> = {
+    var keys: Set<String> = [
+      "impressions", "orders", "likes", "comments", "shares", "follows", "followers",
+      "median_plays", "size", "new", "lost",
+    ]
+    for field in AudienceField.allCases { keys.insert(field.rawValue) }
+    return keys
+  }()
+
+  /// The column keys holding rates (kept per million).
+  static let rateKeys: Set<String> = ["interaction_rate", "completion_rate"]
 }

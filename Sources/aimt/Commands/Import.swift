@@ -42,6 +42,12 @@ struct Import: ParsableCommand {
       "Import without this header cell (repeatable); it must be in a file's header.",
       valueName: "COLUMN"))
   var ignore: [String] = []
+  @Option(
+    name: .customLong("as-of"),
+    help: ArgumentHelp(
+      "The day a KOL file was exported, for rows without a date (a 星图 quote needs one).",
+      valueName: "DATE"))
+  var asOf: String?
 
   func validate() throws {
     if RecordKind(rawValue: kind) == nil {
@@ -53,6 +59,16 @@ struct Import: ParsableCommand {
       throw ValidationError("--encoding '\(encoding)' is not one of: auto, utf-8, gb18030")
     }
     if files.isEmpty { throw ValidationError("give at least one file to import") }
+    if let asOf {
+      do throws(ValueError) {
+        _ = try Day.parse(asOf)
+      } catch {
+        throw ValidationError("--as-of: \(error.message)")
+      }
+      if kind != RecordKind.kols.rawValue {
+        throw ValidationError("--as-of serves KOL files only (aimt import kols … --as-of DATE)")
+      }
+    }
     if let source, RecordParser.parseSource(source) == nil {
       throw ValidationError(
         "--source: '\(source)' is not one of: "
@@ -68,6 +84,7 @@ struct Import: ParsableCommand {
     options.write = WriteOptions(
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
     options.ignoredColumns = ignore
+    options.asOf = asOf.flatMap { try? Day.parse($0) }
     Interrupt.install()
     options.isCancelled = { Interrupt.requested }
     let store = try ledger.openForWriting()
