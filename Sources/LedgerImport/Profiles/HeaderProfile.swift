@@ -521,8 +521,10 @@ extension Unicode.Scalar {
   }
 }
 
-/// A unit a header cell puts on its column's values: a power of ten (万, 亿, 千), a money unit
-/// (分), or percent for a rate. Applied exactly by the importer.
+/// A unit a header cell puts on its column's values.
+///
+/// A power of ten (万, 亿, 千), a money unit (分), or percent for a rate; the importer
+/// applies it exactly.
 package struct HeaderUnit: Sendable, Equatable {
   /// The unit as the header writes it, for messages (`万`, `万元`, `分`, `%`).
   package var text: String

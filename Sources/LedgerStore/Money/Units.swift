@@ -45,8 +45,9 @@ package enum Count {
     return scan.value
   }
 
-  /// Parses a count given in a unit of `power` powers of ten (a column headed 粉丝(万) has
-  /// `power` 4), exactly: `120.5` in 万 is 1,205,000. A cell may carry its own magnitude,
+  /// Parses a count given in a unit of `power` powers of ten, exactly.
+  ///
+  /// A column headed 粉丝(万) has `power` 4: `120.5` in 万 is 1,205,000. A cell may carry its own magnitude,
   /// `120.5万`, `1.2亿` or `3.5w` (docs/data-model.md, "Units"); a result that is not a whole
   /// number, a negative value and overflow are refused, never rounded.
   package static func parse(

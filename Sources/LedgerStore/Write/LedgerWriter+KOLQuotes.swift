@@ -5,7 +5,9 @@ internal import GRDB
 // 抖音号, and their quotes kept per day (docs/decisions.md, "KOLs without a 抖音号").
 
 extension LedgerWriter {
-  /// The `kol_id` of the KOL `input` names: its own when given (checking that its 星图ID and
+  /// The `kol_id` of the KOL `input` names.
+  ///
+  /// Its own when given (checking that its 星图ID and
   /// user id name no other KOL), else the KOL carrying its 星图ID or user id, else — when the
   /// write creates missing parents — `xingtu:ID` or `uid:UID`. Nil, with a problem, when
   /// there is none or the ids disagree.
