@@ -59,8 +59,29 @@ package enum AudienceLayers {
   /// The header problems of a 5A file, as (column, message): a wide header that gives some
   /// layers but not all six (the rest would be stored as 0, and totals and shares would be
   /// wrong), a long header without its layer column, and a header mixing the two forms.
-  static func headerProblems(keys: [String?]) -> [(column: String, message: String)] {
+  ///
+  /// A cell the profile leaves unmapped but that names a layer (感知人群 beside A1) is a layer
+  /// given twice, whichever profile reads the file.
+  static func headerProblems(
+    header: [String], keys: [String?]
+  ) -> [(column: String, message: String)] {
     let mapped = Set(keys.compactMap { $0 })
+    if !mapped.contains("layer") {
+      var twice: [(column: String, message: String)] = []
+      for (cell, key) in zip(header, keys) where key == nil {
+        guard let layer = layer(named: cell) else { continue }
+        let other = zip(header, keys).first { $0.1 == layer.rawValue }?.0
+        twice.append(
+          (
+            cell,
+            "names \(describe(layer)), "
+              + (other.map { "which column \($0) already gives; keep one of the two with --ignore" }
+                ?? "but the profile does not map it; pass --profile yuntu-5a, or --ignore")
+              + " \(other.map { _ in cell } ?? cell)"
+          ))
+      }
+      if !twice.isEmpty { return twice }
+    }
     let longKeys = ["size", "new", "lost"].filter(mapped.contains)
     let wideFlow = (AudienceField.additions + AudienceField.losses).map(\.rawValue)
     let wideLayers = AudienceField.layers.filter { mapped.contains($0.rawValue) }

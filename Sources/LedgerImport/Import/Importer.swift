@@ -213,7 +213,7 @@ struct FileImport {
       return nil
     }
     if options.kind == .audience {
-      let layerProblems = AudienceLayers.headerProblems(keys: keys)
+      let layerProblems = AudienceLayers.headerProblems(header: source.header, keys: keys)
       for found in layerProblems { problem(line: 1, found.column, found.message) }
       guard layerProblems.isEmpty else { return nil }
     }
