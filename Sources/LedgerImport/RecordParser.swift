@@ -23,10 +23,15 @@ package enum RecordKind: String, CaseIterable, Sendable {
       ]
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
-    case .audience:
-      ["date", "brand"] + AudienceField.allCases.map(\.rawValue) + ["layer", "size", "new", "lost"]
+    case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
     case .promotions: ["promotion", "start", "end"]
     }
+  }
+
+  /// The column keys a header profile may map: the kind's columns, and for a long 5A file
+  /// (one row per layer) its `layer`, `size`, `new` and `lost`.
+  package var profileColumns: [String] {
+    self == .audience ? columns + ["layer", "size", "new", "lost"] : columns
   }
 
   /// Columns of which a file must carry at least one (a KOL is named by its 抖音号, its

@@ -382,7 +382,7 @@ package enum Profiles {
   /// Cells are counted once per distinct column key, so a profile that would map two cells to
   /// one key (an import error) gains nothing from it. Ties go to the generic profile, then to the
   /// first name. Returns nil when no profile maps every required column of the kind (metrics:
-  /// date, video_id; kols: kol_id; videos: video_id; placements: placement_id; audience: date,
+  /// date, video_id; kols: one of kol_id, xingtu_id, douyin_uid; videos: video_id; placements: placement_id; audience: date,
   /// brand; promotions: promotion).
   package static func detect(
     kind: String, header: [String]
@@ -487,7 +487,7 @@ package enum Profiles {
 
 /// The column keys of each kind, from the data model.
 private let columnKeys: [String: [String]] = Dictionary(
-  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.columns) })
+  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.profileColumns) })
 
 /// The sources' names, from the data model.
 private let sourceNames = Source.allCases.map(\.rawValue)

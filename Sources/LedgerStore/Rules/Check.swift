@@ -229,8 +229,9 @@ extension Ledger {
     return findings
   }
 
-  /// The 5A snapshots (layers, 新增/流失) and 星图 quotes whose last recorded change is not
-  /// the stored value: changed outside aimt. Table and column names come from this file and
+  /// The 5A snapshots (layers, 新增/流失) and 星图 quotes changed outside aimt.
+  ///
+  /// Their last recorded change is not the stored value. Table and column names come from this file and
   /// from AudienceField and KOLQuoteField, never from the data.
   private static func snapshotDrift(_ db: Database) throws -> [CheckFinding] {
     let tables: [(entity: String, table: String, key: String, date: String, fields: [String])] = [
