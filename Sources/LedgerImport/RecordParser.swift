@@ -8,9 +8,7 @@ package enum RecordKind: String, CaseIterable, Sendable {
   /// The column keys of the kind (docs/data-model.md, "Entities"), key columns first.
   package var columns: [String] {
     switch self {
-    case .kols:
-      ["kol_id", "name", "category", "followers", "as_of", "xingtu_id", "douyin_uid"]
-        + KOLQuoteField.allCases.map(\.rawValue)
+    case .kols: ["kol_id", "name", "category", "followers", "as_of"]
     case .videos:
       [
         "video_id", "kol_id", "brand", "title", "published", "chain", "product",
@@ -23,15 +21,21 @@ package enum RecordKind: String, CaseIterable, Sendable {
       ]
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
-    case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
+    case .audience: ["date", "brand", "o", "a1", "a2", "a3", "a4", "a5", "category_total"]
     case .promotions: ["promotion", "start", "end"]
     }
   }
 
-  /// The column keys a header profile may map: the kind's columns, and for a long 5A file
-  /// (one row per layer) its `layer`, `size`, `new` and `lost`.
+  /// The column keys a header profile may map: the kind's columns, and the exports' extras —
+  /// a KOL's 星图 ids and quote, a 5A layer's 新增/流失 and a long 5A file's `layer`, `size`,
+  /// `new` and `lost` (docs/data-model.md, "Import columns").
   package var profileColumns: [String] {
-    self == .audience ? columns + ["layer", "size", "new", "lost"] : columns
+    switch self {
+    case .kols: columns + ["xingtu_id", "douyin_uid"] + KOLQuoteField.allCases.map(\.rawValue)
+    case .audience:
+      ["date", "brand"] + AudienceField.allCases.map(\.rawValue) + ["layer", "size", "new", "lost"]
+    default: columns
+    }
   }
 
   /// Columns of which a file must carry at least one (a KOL is named by its 抖音号, its

@@ -17,7 +17,8 @@ extension LedgerWriter {
       input.kolID.isEmpty
       ? "KOL " + (input.xingtuID.map { "星图ID \($0)" } ?? "达人UID \(input.douyinUID ?? "")")
       : "KOL \(input.kolID)"
-    guard input.kolID.isEmpty || checkKey(input.kolID, column: "kol_id", at: location),
+    let namedByPlatformID = input.kolID.isEmpty && (input.xingtuID ?? input.douyinUID) != nil
+    guard namedByPlatformID || checkKey(input.kolID, column: "kol_id", at: location),
       firstSighting(
         sighting + (input.asOf.map { " as of \($0)" } ?? ""), column: "kol_id", at: location),
       let kolID = try resolveKOL(input, at: location)
