@@ -13,6 +13,15 @@ public struct AudienceRow: Sendable, Equatable {
   public var spend: Int64?
   /// Total of the previous snapshot; nil for the first.
   public var previousTotal: Int64?
+  /// Each layer's additions of the day (新增), O to A5; nil where the export gave none.
+  public var additions: [Int64?] = Array(repeating: nil, count: 6)
+  /// Each layer's losses of the day (流失), O to A5; nil where the export gave none.
+  public var losses: [Int64?] = Array(repeating: nil, count: 6)
+
+  /// Whether the snapshot knows any layer's additions or losses.
+  public var hasFlow: Bool {
+    additions.contains { $0 != nil } || losses.contains { $0 != nil }
+  }
 
   /// A1 + … + A5.
   public var total: Int64 { layers.reduce(0, +) }
@@ -55,17 +64,23 @@ extension Ledger {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT date, o, a1, a2, a3, a4, a5, category_total FROM audience
+          SELECT date, o, a1, a2, a3, a4, a5, category_total,
+                 new_o, new_a1, new_a2, new_a3, new_a4, new_a5,
+                 lost_o, lost_a1, lost_a2, lost_a3, lost_a4, lost_a5
+          FROM audience
           WHERE brand = ? AND date <= coalesce(?, '9999-12-31') ORDER BY date
           """,
         arguments: [brand, until?.description])
       var snapshots: [AudienceRow] = []
       for row in rows {
         guard let date = try? Day.parse(row["date"] as String) else { continue }
-        snapshots.append(
-          AudienceRow(
-            date: date, o: row["o"], layers: ["a1", "a2", "a3", "a4", "a5"].map { row[$0] },
-            categoryTotal: row["category_total"], spend: nil, previousTotal: nil))
+        var snapshot = AudienceRow(
+          date: date, o: row["o"], layers: ["a1", "a2", "a3", "a4", "a5"].map { row[$0] },
+          categoryTotal: row["category_total"], spend: nil, previousTotal: nil)
+        // Column names from AudienceField, never from data.
+        snapshot.additions = AudienceField.additions.map { row[$0.rawValue] }
+        snapshot.losses = AudienceField.losses.map { row[$0.rawValue] }
+        snapshots.append(snapshot)
       }
       let firstShown = snapshots.firstIndex { $0.date >= (since ?? $0.date) } ?? snapshots.count
       guard firstShown < snapshots.count else { return [] }

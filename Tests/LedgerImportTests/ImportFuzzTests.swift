@@ -137,16 +137,22 @@ private enum Mutation: CaseIterable {
     if let fen = try? Money.parseYuan(text) {
       parsed += 1
       // Whatever the signs, separators and spaces around them, an accepted amount is its
-      // digits: the whole yuan, then at most two decimals of fen.
+      // digits: the whole yuan, then at most two decimals of fen — in 万 yuan (a trailing 万,
+      // docs/data-model.md, "Units"), at most six, exactly.
+      let places = text.contains("万") ? 6 : 2
       let kept = text.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "." }
       let parts = String(String.UnicodeScalarView(kept)).split(
         separator: ".", omittingEmptySubsequences: false)
       #expect(parts.count <= 2, "\(text.debugDescription) → \(fen)")
       let whole = Int64(parts[0].isEmpty ? "0" : parts[0])
-      let decimals = parts.count == 2 ? parts[1] : ""
-      #expect(decimals.count <= 2, "\(text.debugDescription) → \(fen)")
-      let fraction = Int64((decimals + "00").prefix(2)) ?? -1
-      #expect(whole.map { $0 &* 100 &+ fraction } == fen, "\(text.debugDescription) → \(fen)")
+      var decimals = parts.count == 2 ? Substring(parts[1]) : ""
+      if places > 2 { while decimals.hasSuffix("0") { decimals.removeLast() } }
+      #expect(decimals.count <= places, "\(text.debugDescription) → \(fen)")
+      let padding = String(repeating: "0", count: places)
+      let fraction = Int64((decimals + padding).prefix(places)) ?? -1
+      let scale: Int64 = places == 6 ? 1_000_000 : 100
+      #expect(
+        whole.map { $0 &* scale &+ fraction } == fen, "\(text.debugDescription) → \(fen)")
       // And it reads back from the form written to files.
       #expect((try? Money.parseYuan(Money.yuan(fen))) == fen, "\(text.debugDescription)")
     }

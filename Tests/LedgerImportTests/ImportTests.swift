@@ -334,8 +334,8 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
   let audience = try fixture.file(
     "a.ndjson",
     """
-    {"date": "2026-05-01", "brand": "山茶花", "a1": 1000, "a2": 200, "a3": 50}
-    {"date": "2026-05-08", "brand": "山茶花", "a1": 1200, "a2": 260, "a3": 70}
+    {"date": "2026-05-01", "brand": "山茶花", "o": 0, "a1": 1000, "a2": 200, "a3": 50, "a4": 0, "a5": 0}
+    {"date": "2026-05-08", "brand": "山茶花", "o": 0, "a1": 1200, "a2": 260, "a3": 70, "a4": 0, "a5": 0}
     """)
   let report = try fixture.importing(.audience, [audience])
   #expect(report.summary["audience"].inserted == 2)

@@ -6,7 +6,7 @@ import Testing
 private let expectedProfiles = [
   "ad", "content-service", "douplus-orders", "douplus-placements", "generic-audience",
   "generic-kols", "generic-metrics", "generic-placements", "generic-promotions", "generic-videos",
-  "qianchuan", "shop-gmv", "xingtu-kols", "yuntu-5a",
+  "qianchuan", "shop-gmv", "xingtu-kols", "yuntu-5a", "yuntu-5a-long",
 ]
 
 /// Decodes a user profile from JSON text.

@@ -42,6 +42,8 @@ public struct ImportOptions: Sendable {
   ///
   /// Text files have no sheets and ignore it.
   public var sheet: String?
+  /// The day of KOL rows that carry none (`--as-of`): a 星图 quote needs one.
+  public var asOf: Day?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
   public var isCancelled: (@Sendable () -> Bool)?
@@ -250,6 +252,21 @@ struct FileImport {
     let missing = options.kind.requiredColumns.filter { column in
       !present.contains(column) && !(column == "source" && defaultSource(profile) != nil)
     }
+    if !options.kind.identifyingColumns.isEmpty,
+      !options.kind.identifyingColumns.contains(where: present.contains)
+    {
+      problem(
+        line: 1, options.kind.identifyingColumns[0],
+        "no column maps to \(options.kind.identifyingColumns.joined(separator: ", ")) "
+          + "(抖音号, 星图ID, 达人UID); the header has: \(source.header.joined(separator: ", ")); "
+          + "pass --profile PATH to map it")
+      return nil
+    }
+    if options.kind == .audience {
+      let layerProblems = AudienceLayers.headerProblems(header: source.header, keys: keys)
+      for found in layerProblems { problem(line: 1, found.column, found.message) }
+      guard layerProblems.isEmpty else { return nil }
+    }
     for column in missing {
       let hint =
         column == "source"
@@ -273,9 +290,10 @@ struct FileImport {
         file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
         sha256: nil,
         profile: profile.name))
-    let rowReader = RowReader(
+    var rowReader = RowReader(
       kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
-      path: path)
+      path: path, units: profile.units(header: header))
+    rowReader.asOf = options.asOf
     source.watchTotals(idColumns: Self.idColumns(keys))
     let rows =
       options.kind == .metrics
@@ -315,6 +333,7 @@ struct FileImport {
       if writer.problemCount > LedgerWriter.problemLimit { break }
       if rows & 1023 == 0, options.isCancelled?() == true { throw ImportInterrupted() }
     }
+    try reader.finish(into: writer)
     progress?(
       ImportProgress(
         file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
@@ -373,7 +392,7 @@ struct FileImport {
       source: source,
       reader: RowReader(
         kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
-        path: path),
+        path: path, units: profile.units(header: header)),
       file: file, columns: keys.count)
     let rows = MetricBatch()
     repeat {

@@ -14,16 +14,25 @@ struct RowReader {
   let defaultSource: Source?
   /// The file's path, for the cell references of a workbook's problems.
   let path: String
+  /// The unit each column's header puts on its values (empty: none; docs/data-model.md,
+  /// "Units").
+  let units: [HeaderUnit?]
+  /// The day of a KOL file's rows that carry none (`--as-of`).
+  var asOf: Day?
   private var parser = RecordParser()
+  /// The rows of a long-form 5A file, joined into snapshots by ``finish(into:)``.
+  private var pivot = AudiencePivot()
   private var sourceCache: [String: Source?] = [:]
   private let metricColumns: MetricColumns?
 
   init(
     kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?,
-    path: String = ""
+    path: String = "",
+    units: [HeaderUnit?] = []
   ) {
     self.path = path
     self.kind = kind
+    self.units = units.contains { $0 != nil } ? units : []
     self.keys = keys
     self.profile = profile
     self.defaultSource = defaultSource
@@ -48,12 +57,25 @@ struct RowReader {
       guard let key, index < source.fieldCount else { continue }
       fields[key] = source.string(at: index)
     }
+    var converted: Set<String> = []
+    for (index, key) in keys.enumerated() {
+      guard let key, index < units.count, let unit = units[index], let text = fields[key],
+        !text.isEmpty
+      else { continue }
+      do throws(ValueError) {
+        fields[key] = try Self.applying(unit, key: key, to: text, profileUnit: profile.moneyUnit)
+        converted.insert(key)
+      } catch {
+        writer.report(location.problem(key, error.message))
+        return
+      }
+    }
     for column in ["source", "tool"] {
       if let text = fields[column], let mapped = profile.source(forCell: text) {
         fields[column] = mapped
       }
     }
-    if profile.moneyUnit != .yuan, let text = fields["budget"] {
+    if profile.moneyUnit != .yuan, !converted.contains("budget"), let text = fields["budget"] {
       // Rewritten as yuan text, so the one parser below reads money of every unit.
       let fen = Array(text.utf8).withUnsafeBufferPointer { bytes in
         Result { () throws(ValueError) in try Self.fen(utf8: bytes, unit: profile.moneyUnit) }
@@ -65,22 +87,53 @@ struct RowReader {
         return
       }
     }
+    if let asOf, kind == .kols, (fields["as_of"] ?? "").isEmpty {
+      fields["as_of"] = asOf.description
+    }
     let before = parser.problems.count
     let record = parser.record(kind, fields, at: location, defaultSource: defaultSource)
     for problem in parser.problems[before...] { writer.report(problem) }
-    if let record { try writer.upsert(record, at: location) }
+    if case .audience(let input) = record, input.layer != nil {
+      pivot.add(input, at: location, into: writer)
+    } else if let record {
+      try writer.upsert(record, at: location)
+    }
   }
 
-  /// A money cell in the profile's unit, as fen (milli-fen rounded half up to the fen).
+  /// Writes what the rows of the file gathered (the snapshots of a long 5A file).
+  func finish(into writer: LedgerWriter) throws {
+    try pivot.finish(into: writer)
+  }
+
+  /// A cell's text in the canonical form the record parser reads, once the unit its header
+  /// names is applied exactly: a count as digits, money as yuan, a rate with its `%`.
+  static func applying(
+    _ unit: HeaderUnit, key: String, to text: String, profileUnit: HeaderProfile.MoneyUnit
+  ) throws(ValueError) -> String {
+    if HeaderUnit.rateKeys.contains(key) { return text.contains("%") ? text : text + "%" }
+    let isMoney = HeaderUnit.moneyKeys.contains(key)
+    let result = Array(text.utf8).withUnsafeBufferPointer { bytes in
+      Result { () throws(ValueError) -> String in
+        isMoney
+          ? Money.yuan(
+            try fen(utf8: bytes, unit: unit.moneyUnit ?? profileUnit, power: unit.power))
+          : String(try Count.parse(utf8: bytes, power: unit.power))
+      }
+    }
+    return try result.get()
+  }
+
+  /// A money cell in the profile's unit, as fen (milli-fen rounded half up to the fen); `power`
+  /// powers of ten more when its header says so (金额(万元)).
   static func fen(
-    utf8 bytes: UnsafeBufferPointer<UInt8>, unit: HeaderProfile.MoneyUnit
+    utf8 bytes: UnsafeBufferPointer<UInt8>, unit: HeaderProfile.MoneyUnit, power: Int = 0
   ) throws(ValueError) -> Int64 {
     switch unit {
-    case .yuan: return try Money.parseYuan(utf8: bytes)
-    case .fen: return try Count.parse(utf8: bytes)
+    case .yuan: return try Money.parseYuan(utf8: bytes, power: power)
+    case .fen: return try Count.parse(utf8: bytes, power: power)
     case .milliFen:
       // Half up without the `+ 500` that would wrap at the top of Int64.
-      let milli = try Count.parse(utf8: bytes)
+      let milli = try Count.parse(utf8: bytes, power: power)
       return milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
     }
   }
@@ -154,8 +207,12 @@ struct RowReader {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
+          let header = index < units.count ? units[index] : nil
           let value =
-            field.isMoney ? try Self.fen(utf8: bytes, unit: unit) : try Count.parse(utf8: bytes)
+            field.isMoney
+            ? try Self.fen(
+              utf8: bytes, unit: header?.moneyUnit ?? unit, power: header?.power ?? 0)
+            : try Count.parse(utf8: bytes, power: header?.power ?? 0)
           values.set(field, value)
         } catch {
           fail(field.rawValue, error.message, at: index)

@@ -226,7 +226,7 @@ struct HeaderCheck {
   static func numberKeys(_ kind: RecordKind) -> [String] {
     switch kind {
     case .metrics: MetricField.allCases.map(\.rawValue)
-    case .audience: AudienceField.allCases.map(\.rawValue)
+    case .audience: AudienceField.allCases.map(\.rawValue) + ["size", "new", "lost"]
     default: []
     }
   }

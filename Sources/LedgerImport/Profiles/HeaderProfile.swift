@@ -162,7 +162,7 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
   ///
   /// Duplicates are listed once each, in the order of their second appearance.
   public func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
-    let keys = header.map { columns[Self.normalize($0)] }
+    let keys = header.map { columns[Self.normalize($0)] ?? scaled($0)?.key }
     var seen: Set<String> = []
     var duplicates: [String] = []
     for key in keys.compactMap({ $0 })
@@ -170,6 +170,42 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
       duplicates.append(key)
     }
     return (keys, duplicates)
+  }
+
+  /// The unit each header cell puts on its values (nil: none), aligned with `map(header:)`:
+  /// a scaling unit in brackets after a mapped name — 粉丝(万), 金额(万元), 消耗(分) — or `%`
+  /// after a rate (docs/data-model.md, "Units").
+  package func units(header: [String]) -> [HeaderUnit?] {
+    header.map { cell in
+      if let scaled = scaled(cell) { return scaled.unit }
+      guard let key = columns[Self.normalize(cell)], HeaderUnit.rateKeys.contains(key) else {
+        return nil
+      }
+      let folded = cell.precomposedStringWithCompatibilityMapping
+      return folded.contains("%") ? HeaderUnit(text: "%", power: 0, moneyUnit: nil) : nil
+    }
+  }
+
+  /// The key and unit of a header cell that this profile maps only once its bracketed scaling
+  /// unit is taken off (粉丝(万) → followers in 万); nil for any other cell, and for a unit that
+  /// does not suit the key (money units on counts, any unit on a rate or a text).
+  private func scaled(_ cell: String) -> (key: String, unit: HeaderUnit)? {
+    let normalized = Self.normalize(cell)
+    guard columns[normalized] == nil, normalized.hasSuffix(")"),
+      let open = normalized.lastIndex(of: "("), open > normalized.startIndex,
+      let unit = HeaderUnit.scaling[
+        String(
+          normalized[normalized.index(after: open)..<normalized.index(before: normalized.endIndex)])
+      ],
+      let key = columns[String(normalized[..<open])]
+    else { return nil }
+    let isMoney = HeaderUnit.moneyKeys.contains(key)
+    if isMoney
+      || (unit.moneyUnit == nil && !unit.text.contains("元") && HeaderUnit.countKeys.contains(key))
+    {
+      return (key, unit)
+    }
+    return nil
   }
 
   /// The source a source cell names: the profile's mapping of the normalised text, else the text
@@ -346,7 +382,7 @@ public enum Profiles {
   /// Cells are counted once per distinct column key, so a profile that would map two cells to
   /// one key (an import error) gains nothing from it. Ties go to the generic profile, then to the
   /// first name. Returns nil when no profile maps every required column of the kind (metrics:
-  /// date, video_id; kols: kol_id; videos: video_id; placements: placement_id; audience: date,
+  /// date, video_id; kols: one of kol_id, xingtu_id, douyin_uid; videos: video_id; placements: placement_id; audience: date,
   /// brand; promotions: promotion).
   public static func detect(
     kind: String, header: [String]
@@ -367,11 +403,14 @@ public enum Profiles {
   /// cell's column key (see ``detect(kind:header:)``).
   static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
     let required = requiredColumns[kind] ?? []
+    let identifying = RecordKind(rawValue: kind)?.identifyingColumns ?? []
     var best: (profile: HeaderProfile, keys: [String?], score: Int)?
     for profile in builtIn where profile.kind == kind {
       let keys = profile.map(header: header).keys
       let mapped = Set(keys.compactMap { $0 })
-      guard required.allSatisfy(mapped.contains) else { continue }
+      guard required.allSatisfy(mapped.contains),
+        identifying.isEmpty || identifying.contains(where: mapped.contains)
+      else { continue }
       let score = mapped.count
       if let current = best, !isBetter(profile, score, than: current.profile, current.score) {
         continue
@@ -402,7 +441,7 @@ public enum Profiles {
   /// The columns a profile must map for `--profile auto` to choose it (the source of a metric
   /// may come from `--source` or the profile's default instead).
   private static let requiredColumns: [String: [String]] = [
-    "metrics": ["date", "video_id"], "kols": ["kol_id"], "videos": ["video_id"],
+    "metrics": ["date", "video_id"], "kols": [], "videos": ["video_id"],
     "placements": ["placement_id"], "audience": ["date", "brand"], "promotions": ["promotion"],
   ]
 
@@ -422,6 +461,7 @@ public enum Profiles {
     ("shop-gmv", PackageResources.shop_gmv_json),
     ("xingtu-kols", PackageResources.xingtu_kols_json),
     ("yuntu-5a", PackageResources.yuntu_5a_json),
+    ("yuntu-5a-long", PackageResources.yuntu_5a_long_json),
   ]
 
   /// The embedded files decoded once: the profiles, and the problems of those that failed.
@@ -447,7 +487,7 @@ public enum Profiles {
 
 /// The column keys of each kind, from the data model.
 private let columnKeys: [String: [String]] = Dictionary(
-  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.columns) })
+  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.profileColumns) })
 
 /// The sources' names, from the data model.
 private let sourceNames = Source.allCases.map(\.rawValue)

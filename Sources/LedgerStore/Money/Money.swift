@@ -44,6 +44,20 @@ public enum Money {
     if UnitText.hasYuanSuffix(bytes, from: index, end: limit) {
       limit -= UnitText.yuanSuffixLength
     }
+    if let magnitude = Magnitude.suffix(bytes, from: index, end: limit) {
+      // 1.5万 (yuan) is 15,000 yuan, exactly (docs/data-model.md, "Units").
+      let unit = String(
+        decoding: UnsafeBufferPointer(rebasing: bytes[(limit - magnitude.length)..<limit]),
+        as: UTF8.self)
+      let fen = try UnitText.scaledDecimal(
+        bytes, from: index, end: limit - magnitude.length, power: 2 + magnitude.power,
+        unit: unit + "元", what: "money is whole fen")
+      guard let fen else { throw malformed(bytes) }
+      if negative {
+        throw ValueError("negative amount \(UnitText.quoted(bytes)); money must be zero or more")
+      }
+      return fen
+    }
     guard let whole = UnitText.scanGroupedDigits(bytes, from: index, end: limit) else {
       throw malformed(bytes)
     }
@@ -75,6 +89,31 @@ public enum Money {
       throw ValueError(
         "amount \(UnitText.quoted(bytes)) is too large; the most is "
           + "\(yuanGrouped(Int64.max)) yuan")
+    }
+    return fen
+  }
+
+  /// Parses yuan in a unit of `power` powers of ten (a column headed 金额(万元) has `power` 4)
+  /// into fen exactly: `1.5` in 万元 is 1,500,000 fen; a result with a fraction of a fen is
+  /// refused, never rounded.
+  package static func parseYuan(
+    utf8 bytes: UnsafeBufferPointer<UInt8>, power: Int
+  ) throws(ValueError) -> Int64 {
+    guard power > 0 else { return try parseYuan(utf8: bytes) }
+    let (start, end) = UnitText.trimmed(bytes)
+    guard start < end else { throw ValueError("empty amount; expected yuan like 1234.50") }
+    let negative = bytes[start] == UnitText.minus
+    if Magnitude.suffix(bytes, from: start, end: end) != nil {
+      throw ValueError(
+        "\(UnitText.quoted(bytes)) carries its own unit in a column already in "
+          + "\(Magnitude.name(power: power))元; write the number alone")
+    }
+    let fen = try UnitText.scaledDecimal(
+      bytes, from: negative ? start + 1 : start, end: end, power: 2 + power,
+      unit: Magnitude.name(power: power) + "元", what: "money is whole fen")
+    guard let fen else { throw malformed(bytes) }
+    if negative {
+      throw ValueError("negative amount \(UnitText.quoted(bytes)); money must be zero or more")
     }
     return fen
   }

@@ -8,6 +8,12 @@ public struct KOLInput: Sendable, Equatable {
   /// A follower count, kept per `asOf` day (today in Beijing when `asOf` is nil).
   public var followers: Int64?
   public var asOf: Day?
+  /// Its 星图ID and Douyin user id (达人UID): a KOL of an export without 抖音号 is found by them
+  /// (docs/decisions.md, "KOLs without a 抖音号").
+  public var xingtuID: String?
+  public var douyinUID: String?
+  /// Its 星图 quote as of `asOf` (which a quote needs).
+  public var quote = KOLQuote()
 
   /// A KOL input with only its key set.
   public init(kolID: String) { self.kolID = kolID }
@@ -80,10 +86,63 @@ public struct MetricInput: Sendable, Equatable {
   }
 }
 
-/// The 5A layers of a brand's audience, as Yuntu counts them.
+/// The 5A layers of a brand's audience, as Yuntu counts them, and each layer's additions and
+/// losses of the day when the export gives them.
 public enum AudienceField: String, CaseIterable, Sendable {
   case o, a1, a2, a3, a4, a5
   case categoryTotal = "category_total"
+  case newO = "new_o"
+  case newA1 = "new_a1"
+  case newA2 = "new_a2"
+  case newA3 = "new_a3"
+  case newA4 = "new_a4"
+  case newA5 = "new_a5"
+  case lostO = "lost_o"
+  case lostA1 = "lost_a1"
+  case lostA2 = "lost_a2"
+  case lostA3 = "lost_a3"
+  case lostA4 = "lost_a4"
+  case lostA5 = "lost_a5"
+
+  /// The six layers, O to A5.
+  package static let layers: [AudienceField] = [.o, .a1, .a2, .a3, .a4, .a5]
+  /// Each layer's additions (新增), O to A5.
+  package static let additions: [AudienceField] = [.newO, .newA1, .newA2, .newA3, .newA4, .newA5]
+  /// Each layer's losses (流失), O to A5.
+  package static let losses: [AudienceField] = [
+    .lostO, .lostA1, .lostA2, .lostA3, .lostA4, .lostA5,
+  ]
+}
+
+/// The numbers of a 星图 quote of a KOL (kol_quote): money in fen, rates in parts per million.
+public enum KOLQuoteField: String, CaseIterable, Sendable {
+  case price1To20s = "price_1_20s"
+  case price21To60s = "price_21_60s"
+  case price60sPlus = "price_60s_plus"
+  case expectedCPM = "expected_cpm"
+  case expectedCPE = "expected_cpe"
+  case medianPlays = "median_plays"
+  case interactionRate = "interaction_rate"
+  case completionRate = "completion_rate"
+
+  /// True for the fields in fen.
+  public var isMoney: Bool {
+    switch self {
+    case .price1To20s, .price21To60s, .price60sPlus, .expectedCPM, .expectedCPE: true
+    default: false
+    }
+  }
+
+  /// True for the rates, kept in parts per million.
+  public var isRate: Bool { self == .interactionRate || self == .completionRate }
+}
+
+/// A KOL's 星图 quote as given to a write; only the fields present are written.
+public struct KOLQuote: Sendable, Equatable {
+  public var values: [KOLQuoteField: Int64] = [:]
+
+  /// An empty quote (nothing to write).
+  public init(values: [KOLQuoteField: Int64] = [:]) { self.values = values }
 }
 
 /// One 5A snapshot of a brand on one day, as given to a write.
@@ -91,6 +150,9 @@ public struct AudienceInput: Sendable, Equatable {
   public var brand: String
   public var day: Day
   public var values: [AudienceField: Int64]
+  /// For one row of a long-form file (one row per layer): the layer it gives (O … A5), whose
+  /// rows the importer joins into one snapshot; nil for a row giving the whole snapshot.
+  public var layer: AudienceField?
 
   /// A snapshot input for (brand, day).
   public init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {

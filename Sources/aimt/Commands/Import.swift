@@ -49,6 +49,12 @@ struct Import: ParsableCommand {
   var ignore: [String] = []
   @Option(help: "The sheet of an .xlsx workbook to read (default: the first).")
   var sheet: String?
+  @Option(
+    name: .customLong("as-of"),
+    help: ArgumentHelp(
+      "The day a KOL file was exported, for rows without a date (a 星图 quote needs one).",
+      valueName: "DATE"))
+  var asOf: String?
 
   func validate() throws {
     if RecordKind(rawValue: kind) == nil {
@@ -60,6 +66,16 @@ struct Import: ParsableCommand {
       throw ValidationError("--encoding '\(encoding)' is not one of: auto, utf-8, gb18030")
     }
     if files.isEmpty { throw ValidationError("give at least one file to import") }
+    if let asOf {
+      do throws(ValueError) {
+        _ = try Day.parse(asOf)
+      } catch {
+        throw ValidationError("--as-of: \(error.message)")
+      }
+      if kind != RecordKind.kols.rawValue {
+        throw ValidationError("--as-of serves KOL files only (aimt import kols … --as-of DATE)")
+      }
+    }
     if let source, RecordParser.parseSource(source) == nil {
       throw ValidationError(
         "--source: '\(source)' is not one of: "
@@ -76,6 +92,7 @@ struct Import: ParsableCommand {
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
     options.ignoredColumns = ignore
     options.sheet = sheet
+    options.asOf = asOf.flatMap { try? Day.parse($0) }
     Interrupt.install()
     options.isCancelled = { Interrupt.requested }
     let store = try ledger.openForWriting()

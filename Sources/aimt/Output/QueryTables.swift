@@ -147,6 +147,12 @@ enum QueryTables {
     let layers = ["a1", "a2", "a3", "a4", "a5"]
     var columns = ["date", "o"] + layers + ["total", "a2_a3"] + layers.map { "share_" + $0 }
     columns += ["delta_total", "penetration", "spend", "cost_per_new_asset"]
+    // Each layer's 新增/流失, when the snapshots shown know any (docs/data-model.md).
+    let flow = rows.contains { $0.hasFlow }
+    if flow {
+      let all = ["o"] + layers
+      columns += all.map { "new_" + $0 } + all.map { "lost_" + $0 }
+    }
     if bars { columns.append("layers") }
     var table = OutputTable(columns: columns.map(Column.init))
     table.compact =
@@ -162,6 +168,7 @@ enum QueryTables {
         row.deltaTotal.map(Cell.int) ?? .null, ratio(row.penetration, digits: 4),
         row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset, digits: 2),
       ]
+      if flow { cells += (row.additions + row.losses).map { $0.map(Cell.int) ?? .null } }
       if bars { cells.append(.text(layerBar(row.layers, widest: widest))) }
       table.append(cells)
     }
