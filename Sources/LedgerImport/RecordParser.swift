@@ -21,10 +21,22 @@ package enum RecordKind: String, CaseIterable, Sendable {
       ]
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
+        + Self.exportMetricColumns
     case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
     case .promotions: ["promotion", "start", "end"]
     }
   }
+
+  /// Metric columns of the exports that the importer turns into the ledger's columns.
+  ///
+  /// A 千川
+  /// material id (read through the `material` table), the direct and overall GMV and order
+  /// counts of 千川 (one of each becomes `gmv` and `orders` by `--gmv`), and an order's start
+  /// and hours (its days, when the file has no date). docs/exports.md.
+  package static let exportMetricColumns = [
+    "material_id", "direct_gmv", "overall_gmv", "direct_orders", "overall_orders", "start",
+    "delivery_hours",
+  ]
 
   /// The columns every row must carry.
   package var requiredColumns: [String] {

@@ -28,8 +28,10 @@ package struct SpendRow: Sendable, Equatable {
   package var key: String?
   package var impressions: Int64 = 0
   package var cost: Int64 = 0
-  /// GMV from every source, natural included.
+  /// Net GMV (gross less refunds) from every source, natural included.
   package var gmv: Int64 = 0
+  /// The refunds taken off `gmv` (docs/decisions.md, "Refunds and net GMV").
+  package var refunds: Int64 = 0
   /// GMV from paid sources only.
   package var paidGMV: Int64 = 0
   package var orders: Int64 = 0
@@ -121,6 +123,7 @@ extension SpendRow {
     impressions &+= row.impressions
     cost &+= row.cost
     gmv &+= row.gmv
+    refunds &+= row.refund
     if row.source != 0 { paidGMV &+= row.gmv }
     orders &+= row.orders
   }

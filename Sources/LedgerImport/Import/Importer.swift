@@ -38,12 +38,23 @@ package struct ImportOptions: Sendable {
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
   package var ignoredColumns: [String] = []
+  /// Which of a 千川 file's two GMVs (and order counts) is `gmv` (`--gmv`); nil: the default,
+  /// direct (docs/decisions.md, "Direct or overall GMV").
+  package var gmv: GMVChoice?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
   package var isCancelled: (@Sendable () -> Bool)?
 
   /// Options for importing files of `kind` with everything else at its default.
   package init(kind: RecordKind) { self.kind = kind }
+}
+
+/// Which GMV of a 千川 file that gives both is the row's `gmv` (`--gmv`).
+package enum GMVChoice: String, Sendable, CaseIterable {
+  /// 直接成交金额 / `pay_order_amount`: orders placed from the ad itself (the default).
+  case direct
+  /// 整体成交金额: the ad's orders and those it is credited with through other paths.
+  case overall
 }
 
 /// Where an import is, for a progress line.
@@ -188,7 +199,8 @@ struct FileImport {
     headers.append((path, source.header))
     let header = visible(source.header)
     guard let (profile, chosenReason) = resolveProfile(header: header) else { return nil }
-    let (keys, duplicates) = profile.map(header: header)
+    let (keys, away) = mappedKeys(profile, header: header)
+    let duplicates = Self.duplicates(keys)
     for key in duplicates {
       let cells = zip(source.header, keys).filter { $0.1 == key }.map(\.0)
       problem(
@@ -197,8 +209,10 @@ struct FileImport {
           + "--ignore \(cells.last ?? key), or pass --profile")
     }
     let present = Set(keys.compactMap { $0 })
+    let alternatives = ["date": "start", "video_id": "material_id"]
     let missing = options.kind.requiredColumns.filter { column in
       !present.contains(column) && !(column == "source" && defaultSource(profile) != nil)
+        && !(options.kind == .metrics && alternatives[column].map(present.contains) == true)
     }
     for column in missing {
       let hint =
@@ -207,9 +221,9 @@ struct FileImport {
         : "the header has: \(source.header.joined(separator: ", ")); pass --profile PATH to map it"
       problem(line: 1, column, "no column maps to \(column); \(hint)")
     }
-    guard duplicates.isEmpty, missing.isEmpty else { return nil }
+    guard duplicates.isEmpty, missing.isEmpty, !away.failed else { return nil }
     let check = HeaderCheck(kind: options.kind, profile: profile).check(
-      header: source.header, keys: keys, ignoring: ignoring)
+      header: source.header, keys: keys, ignoring: ignoring, chosenAway: away.reasons)
     for refusal in check.refusals { problem(line: 1, refusal.column, refusal.message) }
     guard check.refusals.isEmpty else { return nil }
     let reason =
@@ -221,8 +235,10 @@ struct FileImport {
         file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
         sha256: nil,
         profile: profile.name))
-    let rowReader = RowReader(
-      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile))
+    var rowReader = RowReader(
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+      header: source.header)
+    if keys.contains("material_id") { rowReader.materials = try writer.materialVideos() }
     let rows =
       options.kind == .metrics
       ? try writeMetrics(source, rowReader, columns: keys.count, progress: progress)
@@ -309,13 +325,14 @@ struct FileImport {
       return
     }
     let header = visible(source.header)
-    guard let (profile, _) = resolveProfile(header: header) else { return }
-    let keys = profile.map(header: header).keys
+    guard let (profile, _) = resolveProfile(header: header, quiet: true) else { return }
+    let keys = mappedKeys(profile, header: header, quiet: true).keys
+    var rowReader = RowReader(
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+      header: source.header)
+    if keys.contains("material_id") { rowReader.materials = (try? writer.materialVideos()) ?? [:] }
     let reader = MetricBatchReader(
-      source: source,
-      reader: RowReader(
-        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile)),
-      file: path, columns: keys.count)
+      source: source, reader: rowReader, file: path, columns: keys.count)
     let rows = MetricBatch()
     repeat {
       reader.fill(rows)
@@ -329,25 +346,98 @@ struct FileImport {
     } while !rows.isLast
   }
 
+  /// The keys of the header's cells once the direct or overall GMV is chosen.
+  ///
+  /// Of a 千川 file's direct and overall
+  /// GMV (and order counts) is made: the chosen one becomes `gmv` (`orders`), the other is
+  /// left out with its reason (normalised cell → reason). `failed` when `--gmv` asks for a
+  /// GMV the file does not give.
+  func mappedKeys(
+    _ profile: HeaderProfile, header: [String], quiet: Bool = false
+  ) -> (keys: [String?], away: (reasons: [String: String], failed: Bool)) {
+    var keys = profile.map(header: header).keys
+    var reasons: [String: String] = [:]
+    var failed = false
+    let chosen = options.gmv ?? .direct
+    for (plain, what) in [("gmv", "GMV"), ("orders", "order count")] {
+      let direct = keys.firstIndex(of: "direct_\(plain)")
+      let overall = keys.firstIndex(of: "overall_\(plain)")
+      switch (direct, overall) {
+      case (let direct?, let overall?):
+        let (kept, other) = chosen == .direct ? (direct, overall) : (overall, direct)
+        keys[kept] = plain
+        keys[other] = nil
+        let flag = chosen == .direct ? "overall" : "direct"
+        reasons[HeaderProfile.normalize(header[other])] =
+          "the other \(what) (--gmv \(chosen.rawValue); --gmv \(flag) takes this one)"
+      case (let only?, nil), (nil, let only?):
+        let given: GMVChoice = only == direct ? .direct : .overall
+        if let asked = options.gmv, asked != given {
+          failed = true
+          if !quiet {
+            problem(
+              line: 1, "--gmv",
+              "asks for the \(asked.rawValue) \(what), but the file gives only the "
+                + "\(given.rawValue) one (\(header[only])); drop --gmv or pass --gmv "
+                + given.rawValue)
+          }
+        }
+        keys[only] = plain
+      case (nil, nil):
+        break
+      }
+    }
+    return (keys, (reasons, failed))
+  }
+
+  /// The keys two or more cells map to, once each, in the order of their second appearance.
+  static func duplicates(_ keys: [String?]) -> [String] {
+    var seen: Set<String> = []
+    var duplicates: [String] = []
+    for key in keys.compactMap({ $0 })
+    where !seen.insert(key).inserted && !duplicates.contains(key) {
+      duplicates.append(key)
+    }
+    return duplicates
+  }
+
   private func defaultSource(_ profile: HeaderProfile) -> Source? {
     options.source ?? profile.source.flatMap(Source.init(rawValue:))
   }
 
-  private func resolveProfile(header: [String]) -> (HeaderProfile, String)? {
+  private func resolveProfile(header: [String], quiet: Bool = false) -> (HeaderProfile, String)? {
     let kind = options.kind.rawValue
     let profile: HeaderProfile
     let reason: String
     switch options.profile {
     case .auto:
-      guard let detected = Profiles.detect(kind: kind, header: header) else {
-        problem(
-          line: 1, "header",
-          "no built-in profile reads this header as \(kind) (it needs "
-            + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
-            + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+      let (best, ties) = Profiles.choose(
+        kind: kind, header: header, sourceGiven: options.source != nil)
+      guard let best else {
+        if !quiet {
+          problem(
+            line: 1, "header",
+            "no built-in profile reads this header as \(kind) (it needs "
+              + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
+              + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+        }
         return nil
       }
-      return detected
+      if !ties.isEmpty {
+        if !quiet {
+          let names = ([best] + ties).map {
+            "\($0.profile.name) (\($0.profile.description); maps \($0.score))"
+          }
+          problem(
+            line: 1, "header",
+            "more than one profile reads this header, differently: "
+              + names.joined(separator: ", ")
+              + "; choose one with --profile \(([best] + ties).map(\.profile.name).joined(separator: " or --profile "))"
+          )
+        }
+        return nil
+      }
+      return (best.profile, Profiles.mapsReason(best.profile, keys: best.keys, header: header))
     case .named(let name):
       guard let found = name == "generic" ? Profiles.generic(kind: kind) : Profiles.named(name)
       else {

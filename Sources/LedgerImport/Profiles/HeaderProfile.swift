@@ -26,6 +26,14 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   package var ignored: Set<String>
   /// Normalised header → the header as the profile file writes it (for suggestions).
   package var spellings: [String: String]
+  /// Normalised header → the unit of that column when it differs from `moneyUnit` (an API
+  /// whose cost is in thousandths of a fen and GMV in yuan).
+  package var moneyUnits: [String: MoneyUnit] = [:]
+
+  /// The money unit of the column headed `header`.
+  package func moneyUnit(forHeader header: String) -> MoneyUnit {
+    moneyUnits.isEmpty ? moneyUnit : moneyUnits[Self.normalize(header)] ?? moneyUnit
+  }
 
   /// The unit an export gives money in.
   package enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
@@ -41,6 +49,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   private enum Field: String, CaseIterable {
     case name, description, kind, source, columns, sources, ignored
     case moneyUnit = "money_unit"
+    case moneyUnits = "money_units"
   }
 
   /// Reads a profile from its JSON object, validating and normalising it.
@@ -110,6 +119,20 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
           + "allowed: \(sourceNames.joined(separator: ", "))")
     }
     sources = try Self.normalised(rawSources, what: "source text")
+    let rawUnits =
+      try container.decodeIfPresent([String: String].self, forKey: AnyKey(Field.moneyUnits))
+      ?? [:]
+    for (header, unit) in rawUnits.sorted(by: { $0.key < $1.key }) {
+      guard let unit = MoneyUnit(rawValue: unit) else {
+        let allowed = MoneyUnit.allCases.map(\.rawValue).joined(separator: ", ")
+        throw Self.invalid(
+          "money_units \"\(header)\": unknown unit \"\(unit)\"; allowed: \(allowed)")
+      }
+      guard columns[Self.normalize(header)] != nil else {
+        throw Self.invalid("money_units \"\(header)\" is not a header of \"columns\"")
+      }
+      moneyUnits[Self.normalize(header)] = unit
+    }
   }
 
   /// Parses a profile file's JSON (from the embedded set or a user's `--profile PATH`).
@@ -419,7 +442,9 @@ package enum Profiles {
     ("generic-promotions", PackageResources.generic_promotions_json),
     ("generic-videos", PackageResources.generic_videos_json),
     ("qianchuan", PackageResources.qianchuan_json),
+    ("qianchuan-uni", PackageResources.qianchuan_uni_json),
     ("shop-gmv", PackageResources.shop_gmv_json),
+    ("suixintui", PackageResources.suixintui_json),
     ("xingtu-kols", PackageResources.xingtu_kols_json),
     ("yuntu-5a", PackageResources.yuntu_5a_json),
   ]
