@@ -21,10 +21,15 @@ package enum RecordKind: String, CaseIterable, Sendable {
       ]
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
-        + Self.exportMetricColumns
     case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
     case .promotions: ["promotion", "start", "end"]
     }
+  }
+
+  /// The column keys a profile of the kind may map: the kind's ``columns``, and for metrics
+  /// the ``exportMetricColumns`` too.
+  package var profileColumns: [String] {
+    self == .metrics ? columns + Self.exportMetricColumns : columns
   }
 
   /// Metric columns of the exports that the importer turns into the ledger's columns.

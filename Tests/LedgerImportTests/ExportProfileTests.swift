@@ -114,7 +114,11 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   let douPlus = try fixture.file(
     "douplus.csv", "日期,视频ID,消耗,播放量,点赞量\n2026-05-02,v2,8.00,900,30\n")
   let shop = try fixture.file("shop.csv", "日期,视频ID,成交金额,退款金额\n2026-05-02,v2,50.00,5.00\n")
-  try fixture.importing(.metrics, [onlyMaterials])
+  // 日期, 素材ID, 消耗, 展示次数 read the same as an AD and a 千川 report, with other sources.
+  let tie = refusal { try fixture.importing(.metrics, [onlyMaterials]) }
+  #expect(tie.count == 1, "\(tie)")
+  #expect(tie.first?.contains("--profile ad or --profile qianchuan") == true, "\(tie)")
+  try fixture.importing(.metrics, [onlyMaterials]) { $0.profile = .named("qianchuan") }
   try fixture.importing(.metrics, [douPlus], configure: { $0.profile = .named("douplus-orders") })
   try fixture.importing(.metrics, [shop]) { $0.source = .natural }
   #expect(
@@ -126,7 +130,9 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
     ])
   // An unmapped material id is refused with its line, the id and how to add the mapping.
   let unknown = try fixture.file("unknown.csv", "日期,素材ID,消耗\n2026-05-03,M1,1\n2026-05-03,M7,1\n")
-  let problems = refusal { try fixture.importing(.metrics, [unknown]) }
+  let problems = refusal {
+    try fixture.importing(.metrics, [unknown]) { $0.profile = .named("qianchuan") }
+  }
   #expect(problems.count == 1, "\(problems)")
   #expect(problems.first?.contains("unknown.csv:3: material_id: 素材ID M7") == true, "\(problems)")
   #expect(problems.first?.contains("both columns") == true)

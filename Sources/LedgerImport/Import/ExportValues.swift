@@ -91,10 +91,18 @@ enum ExportMoney {
   }
 }
 
-/// The hours an order ran (`delivery_time`): a whole or decimal number of hours, as seconds.
+/// The hours an order ran (`delivery_time`): a whole or decimal number of hours, as seconds;
+/// the UI writes `24小时` (or `24h`).
 enum DeliveryHours {
   static func seconds(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(ValueError) -> Int64 {
-    guard let decimal = ExportMoney.Decimal(bytes), decimal.scale <= 4 else {
+    var text = Array(bytes)
+    for suffix in ["小时", "小時", "h", "H"].map({ Array($0.utf8) })
+    where text.count > suffix.count && text.suffix(suffix.count).elementsEqual(suffix) {
+      text.removeLast(suffix.count)
+      break
+    }
+    let parsed = text.withUnsafeBufferPointer { ExportMoney.Decimal($0) }
+    guard let decimal = parsed, decimal.scale <= 4 else {
       throw ValueError(
         "\(ExportMoney.quoted(bytes)) is not a number of hours; expected hours like 24 or 0.5")
     }

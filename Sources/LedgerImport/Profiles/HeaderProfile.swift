@@ -363,18 +363,15 @@ package enum Profiles {
       [UInt8](data), name: url.deletingPathExtension().lastPathComponent)
   }
 
-  /// For `--profile auto`: the built-in profile of `kind` that maps the most header cells, with
-  /// a one-line reason for the import summary.
-  ///
-  /// Cells are counted once per distinct column key, so a profile that would map two cells to
-  /// one key (an import error) gains nothing from it. Ties go to the generic profile, then to the
-  /// first name. Returns nil when no profile maps every required column of the kind (metrics:
-  /// date, video_id; kols: kol_id; videos: video_id; placements: placement_id; audience: date,
-  /// brand; promotions: promotion).
+  /// For `--profile auto`: the built-in profile of `kind` that ``choose(kind:header:sourceGiven:)``
+  /// takes for `header`, with a one-line reason for the import summary; nil when no profile
+  /// maps every required column of the kind, or when profiles tie (docs/decisions.md,
+  /// "Profiles that tie").
   package static func detect(
     kind: String, header: [String]
   ) -> (profile: HeaderProfile, reason: String)? {
-    guard let best = best(kind: kind, header: header) else { return nil }
+    let (best, ties) = choose(kind: kind, header: header, sourceGiven: false)
+    guard let best, ties.isEmpty else { return nil }
     let ignored = zip(header, best.keys).filter {
       $0.1 == nil && !HeaderProfile.normalize($0.0).isEmpty
     }.map(\.0)
@@ -386,22 +383,10 @@ package enum Profiles {
     return (best.profile, reason)
   }
 
-  /// The built-in profile of `kind` that `--profile auto` chooses for `header`, with each
-  /// cell's column key (see ``detect(kind:header:)``).
+  /// The built-in profile of `kind` that reads most of `header`, with each cell's column key
+  /// (the first of ``ranked(kind:header:)``).
   static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
-    let required = requiredColumns[kind] ?? []
-    var best: (profile: HeaderProfile, keys: [String?], score: Int)?
-    for profile in builtIn where profile.kind == kind {
-      let keys = profile.map(header: header).keys
-      let mapped = Set(keys.compactMap { $0 })
-      guard required.allSatisfy(mapped.contains) else { continue }
-      let score = mapped.count
-      if let current = best, !isBetter(profile, score, than: current.profile, current.score) {
-        continue
-      }
-      best = (profile, keys, score)
-    }
-    return best.map { ($0.profile, $0.keys) }
+    ranked(kind: kind, header: header).first.map { ($0.profile, $0.keys) }
   }
 
   /// `profile P (description) maps N of M columns`, counting the non-empty header cells.
@@ -410,24 +395,6 @@ package enum Profiles {
     return "profile \(profile.name) (\(profile.description)) "
       + "maps \(keys.compactMap { $0 }.count) of \(cells) columns"
   }
-
-  /// Whether `candidate` with `score` beats `current` with `currentScore` in detection.
-  private static func isBetter(
-    _ candidate: HeaderProfile, _ score: Int, than current: HeaderProfile, _ currentScore: Int
-  ) -> Bool {
-    if score != currentScore { return score > currentScore }
-    let candidateGeneric = candidate.name.hasPrefix("generic-")
-    let currentGeneric = current.name.hasPrefix("generic-")
-    if candidateGeneric != currentGeneric { return candidateGeneric }
-    return candidate.name < current.name
-  }
-
-  /// The columns a profile must map for `--profile auto` to choose it (the source of a metric
-  /// may come from `--source` or the profile's default instead).
-  private static let requiredColumns: [String: [String]] = [
-    "metrics": ["date", "video_id"], "kols": ["kol_id"], "videos": ["video_id"],
-    "placements": ["placement_id"], "audience": ["date", "brand"], "promotions": ["promotion"],
-  ]
 
   /// The embedded profile files: file name (without `.json`) and contents.
   private static let embedded: [(file: String, bytes: [UInt8])] = [
@@ -472,7 +439,7 @@ package enum Profiles {
 
 /// The column keys of each kind, from the data model.
 private let columnKeys: [String: [String]] = Dictionary(
-  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.columns) })
+  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.profileColumns) })
 
 /// The sources' names, from the data model.
 private let sourceNames = Source.allCases.map(\.rawValue)

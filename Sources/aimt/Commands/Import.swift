@@ -27,7 +27,7 @@ struct Import: ParsableCommand {
   @OptionGroup var ledger: LedgerOptions
   @Argument(help: "kols, videos, placements, metrics, audience or promotions.")
   var kind: String?
-  @Argument(help: "The files; all are imported in one transaction.") var files: [String]
+  @Argument(help: "The files; all are imported in one transaction.") var files: [String] = []
   @Option(help: "auto, generic, a built-in profile name, or a profile file (.json).")
   var profile = "auto"
   @Option(help: "auto, utf-8 or gb18030.") var encoding = "auto"
@@ -168,7 +168,7 @@ enum ProfileListing {
       for (normalized, column) in profile.columns {
         byColumn[column, default: []].append(profile.spellings[normalized] ?? normalized)
       }
-      let order = RecordKind(rawValue: profile.kind)?.columns ?? []
+      let order = RecordKind(rawValue: profile.kind)?.profileColumns ?? []
       for column in byColumn.keys.sorted(by: {
         (order.firstIndex(of: $0) ?? .max, $0) < (order.firstIndex(of: $1) ?? .max, $1)
       }) {
