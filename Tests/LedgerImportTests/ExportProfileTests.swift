@@ -108,6 +108,15 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
       sql: "SELECT material_id || '>' || video_id FROM material JOIN video ON video.id = video_ref")
   }
   #expect(stored == ["M1>v2"])
+  // The same mapping again changes nothing; another video for the material is refused.
+  try fixture.importing(.metrics, [mapping])
+  let conflicting = try fixture.file(
+    "conflict.csv", "日期,素材ID,视频ID,消耗,直接成交金额\n2026-05-01,M1,v1,10.00,20.00\n")
+  let conflict = refusal { try fixture.importing(.metrics, [conflicting]) }
+  #expect(conflict.count == 1, "\(conflict)")
+  #expect(
+    conflict.first?.contains("conflict.csv:2: material_id: material M1 is on record as video v2")
+      == true, "\(conflict)")
   // A file with only material ids lands on the video, beside its Dou+ and shop rows.
   let onlyMaterials = try fixture.file(
     "only.csv", "日期,素材ID,消耗,展示次数\n2026-05-02,M1,5.00,700\n")
