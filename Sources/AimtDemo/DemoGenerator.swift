@@ -515,6 +515,7 @@ package struct DemoGenerator: Sendable {
     file.count(numbers.comments)
     file.count(numbers.shares)
     file.count(numbers.follows)
+    file.empty()  // refund: the demo's shops refund nothing
     try file.endRow()
   }
 

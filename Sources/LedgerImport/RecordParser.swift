@@ -25,12 +25,14 @@ extension RecordKind {
 
   /// The column keys a header profile may map: the kind's columns, and the exports' extras —
   /// a KOL's 星图 ids and quote, a 5A layer's 新增/流失 and a long 5A file's `layer`, `size`,
-  /// `new` and `lost` (docs/data-model.md, "Import columns").
+  /// `new` and `lost`, and the metric columns of ``exportMetricColumns`` (docs/data-model.md,
+  /// "Import columns").
   package var profileColumns: [String] {
     switch self {
     case .kols: columns + ["xingtu_id", "douyin_uid"] + KOLQuoteField.allCases.map(\.rawValue)
     case .audience:
       ["date", "brand"] + AudienceField.allCases.map(\.rawValue) + ["layer", "size", "new", "lost"]
+    case .metrics: columns + Self.exportMetricColumns
     default: columns
     }
   }
@@ -40,6 +42,17 @@ extension RecordKind {
   package var identifyingColumns: [String] {
     self == .kols ? ["kol_id", "xingtu_id", "douyin_uid"] : []
   }
+
+  /// Metric columns of the exports that the importer turns into the ledger's columns.
+  ///
+  /// A 千川
+  /// material id (read through the `material` table), the direct and overall GMV and order
+  /// counts of 千川 (one of each becomes `gmv` and `orders` by `--gmv`), and an order's start
+  /// and hours (its days, when the file has no date). docs/exports.md.
+  package static let exportMetricColumns = [
+    "material_id", "direct_gmv", "overall_gmv", "direct_orders", "overall_orders", "start",
+    "delivery_hours",
+  ]
 
   /// The columns every row must carry.
   package var requiredColumns: [String] {

@@ -28,8 +28,10 @@ public struct SpendRow: Sendable, Equatable {
   public var key: String?
   public var impressions: Int64 = 0
   public var cost: Int64 = 0
-  /// GMV from every source, natural included.
+  /// Net GMV (gross less refunds) from every source, natural included.
   public var gmv: Int64 = 0
+  /// The refunds taken off `gmv` (docs/decisions.md, "Refunds and net GMV").
+  public var refunds: Int64 = 0
   /// GMV from paid sources only.
   public var paidGMV: Int64 = 0
   public var orders: Int64 = 0
@@ -129,6 +131,7 @@ extension SpendRow {
     impressions &+= row.impressions
     cost &+= row.cost
     gmv &+= row.gmv
+    refunds &+= row.refund
     if row.source != 0 { paidGMV &+= row.gmv }
     orders &+= row.orders
   }

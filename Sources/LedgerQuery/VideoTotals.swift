@@ -26,7 +26,7 @@ extension Ledger {
           SELECT s.name AS source, count(DISTINCT m.day) AS days,
                  date(min(m.day) * 86400, 'unixepoch') AS first_date,
                  date(max(m.day) * 86400, 'unixepoch') AS last_date,
-                 sum(m.impressions) AS impressions, sum(m.cost) AS cost, sum(m.gmv) AS gmv,
+                 sum(m.impressions) AS impressions, sum(m.cost) AS cost, sum(m.gmv - m.refund) AS gmv,
                  sum(m.orders) AS orders, sum(m.likes) AS likes, sum(m.comments) AS comments
           FROM metric AS m
           JOIN video AS v ON v.id = m.video_ref

@@ -160,38 +160,40 @@ private enum Mutation: CaseIterable {
   #expect(parsed > 0)
 }
 
-/// The fen a money cell in `unit` means, computed here without the importer's code: nil when
-/// the text is not a plain amount of that unit or the fen is beyond the ledger's limit; an
-/// empty cell gives nothing, so a new row keeps 0.
+/// The fen a money cell in `unit` means, computed here without the importer's code, by moving
+/// the decimal point in the text and rounding once, half to even (docs/decisions.md, "Amounts
+/// finer than a fen"): nil when the text is not a plain amount (digits, at most one point, at
+/// most 18 decimals) or the fen is beyond the ledger's limit; an empty cell gives nothing, so
+/// a new row keeps 0.
 private func independentFen(_ text: String, unit: String) -> Int64? {
   let limit: Int64 = 999_999_999_999_999
   if text.isEmpty { return 0 }
-  func digits(_ part: Substring) -> Int64? {
-    guard !part.isEmpty, part.count <= 19, part.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-      return nil
-    }
-    return Int64(part)
+  let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+  let isDigits = { (part: Substring) in part.allSatisfy { $0.isASCII && $0.isNumber } }
+  guard parts.count <= 2, !parts[0].isEmpty, parts[0].count <= 19, isDigits(parts[0]) else {
+    return nil
   }
-  switch unit {
-  case "yuan":
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count <= 2, let whole = digits(parts[0]) else { return nil }
-    var cents: Int64 = 0
-    if parts.count == 2 {
-      guard (1...2).contains(parts[1].count), let decimals = digits(parts[1]) else { return nil }
-      cents = parts[1].count == 1 ? decimals * 10 : decimals
-    }
-    let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
-    guard !overflow, scaled <= limit - cents else { return nil }
-    return scaled + cents
-  case "fen":
-    guard let fen = digits(Substring(text)), fen <= limit else { return nil }
-    return fen
-  default:  // thousandths of a fen, rounded half up
-    guard let milli = digits(Substring(text)) else { return nil }
-    let fen = milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
-    return fen <= limit ? fen : nil
+  let fraction = parts.count == 2 ? parts[1] : ""
+  guard parts.count == 1 || (1...18).contains(fraction.count), isDigits(fraction) else {
+    return nil
   }
+  // The fen's decimal point sits `shift` digits right of the text's.
+  let shift = unit == "yuan" ? 2 : unit == "fen" ? 0 : -3
+  var digits = Array(parts[0] + fraction)
+  var point = parts[0].count + shift
+  while point > digits.count { digits.append("0") }
+  while point < 0 {
+    digits.insert("0", at: 0)
+    point += 1
+  }
+  let whole = String(digits[..<point]).drop { $0 == "0" }
+  let rest = digits[point...]
+  guard whole.count <= 18, var fen = Int64(whole.isEmpty ? "0" : whole) else { return nil }
+  if let first = rest.first {
+    let beyondHalf = rest.dropFirst().contains { $0 != "0" }
+    if first > "5" || (first == "5" && (beyondHalf || fen % 2 == 1)) { fen += 1 }
+  }
+  return fen <= limit ? fen : nil
 }
 
 @Test func randomAmountsInEveryProfileUnitImportExactlyOrAreRefusedWhole() throws {

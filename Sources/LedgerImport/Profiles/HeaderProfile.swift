@@ -26,6 +26,14 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
   public var ignored: Set<String>
   /// Normalised header → the header as the profile file writes it (for suggestions).
   public var spellings: [String: String]
+  /// Normalised header → the unit of that column when it differs from `moneyUnit` (an API
+  /// whose cost is in thousandths of a fen and GMV in yuan).
+  package var moneyUnits: [String: MoneyUnit] = [:]
+
+  /// The money unit of the column headed `header`.
+  package func moneyUnit(forHeader header: String) -> MoneyUnit {
+    moneyUnits.isEmpty ? moneyUnit : moneyUnits[Self.normalize(header)] ?? moneyUnit
+  }
 
   /// The unit an export gives money in.
   public enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
@@ -41,6 +49,7 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
   private enum Field: String, CaseIterable {
     case name, description, kind, source, columns, sources, ignored
     case moneyUnit = "money_unit"
+    case moneyUnits = "money_units"
   }
 
   /// Reads a profile from its JSON object, validating and normalising it.
@@ -110,6 +119,20 @@ public struct HeaderProfile: Sendable, Equatable, Decodable {
           + "allowed: \(sourceNames.joined(separator: ", "))")
     }
     sources = try Self.normalised(rawSources, what: "source text")
+    let rawUnits =
+      try container.decodeIfPresent([String: String].self, forKey: AnyKey(Field.moneyUnits))
+      ?? [:]
+    for (header, unit) in rawUnits.sorted(by: { $0.key < $1.key }) {
+      guard let unit = MoneyUnit(rawValue: unit) else {
+        let allowed = MoneyUnit.allCases.map(\.rawValue).joined(separator: ", ")
+        throw Self.invalid(
+          "money_units \"\(header)\": unknown unit \"\(unit)\"; allowed: \(allowed)")
+      }
+      guard columns[Self.normalize(header)] != nil else {
+        throw Self.invalid("money_units \"\(header)\" is not a header of \"columns\"")
+      }
+      moneyUnits[Self.normalize(header)] = unit
+    }
   }
 
   /// Parses a profile file's JSON (from the embedded set or a user's `--profile PATH`).
@@ -376,18 +399,15 @@ public enum Profiles {
       [UInt8](data), name: url.deletingPathExtension().lastPathComponent)
   }
 
-  /// For `--profile auto`: the built-in profile of `kind` that maps the most header cells, with
-  /// a one-line reason for the import summary.
-  ///
-  /// Cells are counted once per distinct column key, so a profile that would map two cells to
-  /// one key (an import error) gains nothing from it. Ties go to the generic profile, then to the
-  /// first name. Returns nil when no profile maps every required column of the kind (metrics:
-  /// date, video_id; kols: one of kol_id, xingtu_id, douyin_uid; videos: video_id; placements: placement_id; audience: date,
-  /// brand; promotions: promotion).
+  /// For `--profile auto`: the built-in profile of `kind` that ``choose(kind:header:sourceGiven:)``
+  /// takes for `header`, with a one-line reason for the import summary; nil when no profile
+  /// maps every required column of the kind, or when profiles tie (docs/decisions.md,
+  /// "Profiles that tie").
   public static func detect(
     kind: String, header: [String]
   ) -> (profile: HeaderProfile, reason: String)? {
-    guard let best = best(kind: kind, header: header) else { return nil }
+    let (best, ties) = choose(kind: kind, header: header, sourceGiven: false)
+    guard let best, ties.isEmpty else { return nil }
     let ignored = zip(header, best.keys).filter {
       $0.1 == nil && !HeaderProfile.normalize($0.0).isEmpty
     }.map(\.0)
@@ -399,25 +419,10 @@ public enum Profiles {
     return (best.profile, reason)
   }
 
-  /// The built-in profile of `kind` that `--profile auto` chooses for `header`, with each
-  /// cell's column key (see ``detect(kind:header:)``).
+  /// The built-in profile of `kind` that reads most of `header`, with each cell's column key
+  /// (the first of ``ranked(kind:header:)``).
   static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
-    let required = requiredColumns[kind] ?? []
-    let identifying = RecordKind(rawValue: kind)?.identifyingColumns ?? []
-    var best: (profile: HeaderProfile, keys: [String?], score: Int)?
-    for profile in builtIn where profile.kind == kind {
-      let keys = profile.map(header: header).keys
-      let mapped = Set(keys.compactMap { $0 })
-      guard required.allSatisfy(mapped.contains),
-        identifying.isEmpty || identifying.contains(where: mapped.contains)
-      else { continue }
-      let score = mapped.count
-      if let current = best, !isBetter(profile, score, than: current.profile, current.score) {
-        continue
-      }
-      best = (profile, keys, score)
-    }
-    return best.map { ($0.profile, $0.keys) }
+    ranked(kind: kind, header: header).first.map { ($0.profile, $0.keys) }
   }
 
   /// `profile P (description) maps N of M columns`, counting the non-empty header cells.
@@ -426,24 +431,6 @@ public enum Profiles {
     return "profile \(profile.name) (\(profile.description)) "
       + "maps \(keys.compactMap { $0 }.count) of \(cells) columns"
   }
-
-  /// Whether `candidate` with `score` beats `current` with `currentScore` in detection.
-  private static func isBetter(
-    _ candidate: HeaderProfile, _ score: Int, than current: HeaderProfile, _ currentScore: Int
-  ) -> Bool {
-    if score != currentScore { return score > currentScore }
-    let candidateGeneric = candidate.name.hasPrefix("generic-")
-    let currentGeneric = current.name.hasPrefix("generic-")
-    if candidateGeneric != currentGeneric { return candidateGeneric }
-    return candidate.name < current.name
-  }
-
-  /// The columns a profile must map for `--profile auto` to choose it (the source of a metric
-  /// may come from `--source` or the profile's default instead).
-  private static let requiredColumns: [String: [String]] = [
-    "metrics": ["date", "video_id"], "kols": [], "videos": ["video_id"],
-    "placements": ["placement_id"], "audience": ["date", "brand"], "promotions": ["promotion"],
-  ]
 
   /// The embedded profile files: file name (without `.json`) and contents.
   private static let embedded: [(file: String, bytes: [UInt8])] = [
@@ -458,7 +445,9 @@ public enum Profiles {
     ("generic-promotions", PackageResources.generic_promotions_json),
     ("generic-videos", PackageResources.generic_videos_json),
     ("qianchuan", PackageResources.qianchuan_json),
+    ("qianchuan-uni", PackageResources.qianchuan_uni_json),
     ("shop-gmv", PackageResources.shop_gmv_json),
+    ("suixintui", PackageResources.suixintui_json),
     ("xingtu-kols", PackageResources.xingtu_kols_json),
     ("yuntu-5a", PackageResources.yuntu_5a_json),
     ("yuntu-5a-long", PackageResources.yuntu_5a_long_json),

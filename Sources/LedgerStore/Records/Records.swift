@@ -56,9 +56,12 @@ public struct PlacementInput: Sendable, Equatable {
 /// The numbers a metric row holds; money in fen.
 public enum MetricField: String, CaseIterable, Sendable {
   case impressions, cost, gmv, orders, likes, comments, shares, follows
+  /// Refunds on the row's GMV (fen), kept beside the gross `gmv`; reports use gmv − refund
+  /// (docs/decisions.md, "Refunds and net GMV").
+  case refund
 
   /// True for the fields in fen.
-  public var isMoney: Bool { self == .cost || self == .gmv }
+  public var isMoney: Bool { self == .cost || self == .gmv || self == .refund }
 }
 
 /// One day's numbers for a video, source and (optionally) order, as given to a write.

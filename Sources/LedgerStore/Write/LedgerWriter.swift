@@ -95,8 +95,8 @@ package final class LedgerWriter {
   var videoRefs: [String: Int64] = [:]
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
-  var metricUpserters: [UInt8: MetricUpserter] = [:]
-  var lastUpserter: (mask: UInt8, upserter: MetricUpserter)?
+  var metricUpserters: [UInt16: MetricUpserter] = [:]
+  var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
   var lastVideo: (id: [UInt8], ref: Int64)?
   /// Checked metric rows waiting to be written in key order (batch path only).

@@ -129,7 +129,7 @@ enum QueryTables {
   static func spend(_ report: SpendReport, grouping: SpendGrouping) -> OutputTable {
     var table = OutputTable(
       columns: [
-        "key", "impressions", "cost", "gmv", "paid_gmv", "orders", "roi", "paid_roi",
+        "key", "impressions", "cost", "gmv", "refunds", "paid_gmv", "orders", "roi", "paid_roi",
       ].map(Column.init))
     if let since = report.since, let until = report.until {
       table.title = "spend by \(grouping.rawValue), \(since) to \(until)"
@@ -137,7 +137,8 @@ enum QueryTables {
     for row in report.rows {
       table.append([
         Tables.text(row.key), .int(row.impressions), .money(row.cost), .money(row.gmv),
-        .money(row.paidGMV), .int(row.orders), ratio(row.roi), ratio(row.paidROI),
+        .money(row.refunds), .money(row.paidGMV), .int(row.orders), ratio(row.roi),
+        ratio(row.paidROI),
       ])
     }
     return table
