@@ -360,7 +360,7 @@ struct FileImport {
   /// Writes the rows of a metrics file while a second thread reads and parses the next ones
   /// (and hashes the file): reading overlaps SQLite's work.
   private func writeMetrics(
-    _ source: any RecordSource, _ reader: RowReader, columns: Int, file: String,
+    _ source: ShapedSource, _ reader: RowReader, columns: Int, file: String,
     progress: ((ImportProgress) -> Void)?
   ) throws -> Int {
     let batches = MetricBatchReader(source: source, reader: reader, file: file, columns: columns)

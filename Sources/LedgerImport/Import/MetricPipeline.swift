@@ -7,13 +7,13 @@ import LedgerStore
 /// ``BatchChannel``, the reader and its record source are only touched by that thread until it
 /// has finished.
 final class MetricBatchReader: @unchecked Sendable {
-  private var source: any RecordSource
+  private let source: ShapedSource
   private var reader: RowReader
   private let file: String
   private let columns: Int
   private var records = 0
 
-  init(source: any RecordSource, reader: RowReader, file: String, columns: Int) {
+  init(source: ShapedSource, reader: RowReader, file: String, columns: Int) {
     self.source = source
     self.reader = reader
     self.file = file
@@ -39,11 +39,12 @@ final class MetricBatchReader: @unchecked Sendable {
       }
       records += 1
       let line = source.line
-      if let message = extraFieldsMessage(source, columns: columns) {
+      let row = source.rowSource
+      if let message = extraFieldsMessage(row, columns: columns) {
         batch.report(SourceLocation(file: file, line: line).problem("row", message))
         continue
       }
-      reader.parseMetric(source, line: line, file: file, into: batch)
+      reader.parseMetric(row, line: line, file: file, into: batch)
     }
     batch.recordsRead = records
     batch.bytesRead = batch.isLast ? source.totalBytes : source.bytesRead

@@ -102,6 +102,11 @@ final class ShapedSource: RecordSource {
   var sheet: String? { inner.sheet }
   var cellProblems: [(field: Int, message: String)] { current?.problems ?? inner.cellProblems }
 
+  /// The source the current row's fields are best read from: the file's own reader once the
+  /// rows read ahead to find the header have been served, so that the millions of fields of a
+  /// metrics file cost no call through this wrapper.
+  var rowSource: any RecordSource { current == nil ? inner : self }
+
   func string(at i: Int) -> String { withBytes(at: i) { String(decoding: $0, as: UTF8.self) } }
 
   func withBytes<R>(at i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
