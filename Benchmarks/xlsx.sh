@@ -4,6 +4,7 @@
 # and the two ratios (aimt xlsx / openpyxl, aimt xlsx / aimt csv).
 #
 #   Benchmarks/xlsx.sh [--rows N] [--runs N]    (defaults: 1000000 rows, 1 run)
+#   AIMT=/path/to/release/aimt Benchmarks/xlsx.sh   (time that binary; no build)
 #
 # Needs: python3 (openpyxl is installed with pip when missing); the data set comes from
 # Benchmarks/generate.py, the workbook from Benchmarks/generate_xlsx.py. Release build in
@@ -20,8 +21,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 data=Benchmarks/data/14000x90
-swift build -c release --product aimt --scratch-path .build-release >/dev/null
-aimt=.build-release/release/aimt
+# AIMT=path/to/aimt uses a binary already built (release) instead of building one.
+if [ -z "${AIMT:-}" ]; then
+  swift build -c release --product aimt --scratch-path .build-release >/dev/null
+fi
+aimt="${AIMT:-.build-release/release/aimt}"
 python3 -c "import openpyxl" 2>/dev/null || pip install -q openpyxl >/dev/null 2>&1
 [ -f "$data/metrics.csv" ] || python3 Benchmarks/generate.py "$data"
 [ -f "$data/metrics-$rows.xlsx" ] || python3 Benchmarks/generate_xlsx.py "$data" "$rows"
