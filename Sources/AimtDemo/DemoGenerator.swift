@@ -397,15 +397,17 @@ package struct DemoGenerator: Sendable {
     }
   }
 
-  /// Writes the past sale, then the demo sale.
+  /// Writes the past sale, then the demo sale, both at the default sale CPM (no `cpm_price`).
   private func writePromotions(_ file: DemoCSVFile) throws(LedgerError) {
     file.text(Self.pastSaleName)
     file.text(Self.pastSaleStart.description)
     file.text(Self.pastSaleEnd.description)
+    file.empty()
     try file.endRow()
     file.text(Self.saleName)
     file.text(Self.saleStart.description)
     file.text(Self.saleEnd.description)
+    file.empty()
     try file.endRow()
   }
 

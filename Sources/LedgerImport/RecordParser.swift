@@ -22,7 +22,7 @@ package enum RecordKind: String, CaseIterable, Sendable {
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
     case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
-    case .promotions: ["promotion", "start", "end"]
+    case .promotions: ["promotion", "start", "end", "cpm_price"]
     }
   }
 
@@ -157,6 +157,7 @@ package struct RecordParser {
     var input = PromotionInput(name: name)
     input.start = parse("start", fields, location, Day.parse)
     input.end = parse("end", fields, location, Day.parse)
+    input.cpmPrice = parse("cpm_price", fields, location, Money.parseYuan)
     return input
   }
 

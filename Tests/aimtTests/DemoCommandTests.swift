@@ -71,7 +71,7 @@ private let tourCommands = [
     "kols": "kol_id,name,category,followers,as_of",
     "videos": "video_id,kol_id,brand,title,published,chain,product,bidding_authorized,ad_review",
     "placements": "placement_id,video_id,tool,mode,targeting,strategy,budget,start,end",
-    "promotions": "promotion,start,end",
+    "promotions": "promotion,start,end,cpm_price",
     "metrics":
       "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes,comments,shares,follows",
     "audience": "date,brand,o,a1,a2,a3,a4,a5,category_total",

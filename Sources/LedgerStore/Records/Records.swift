@@ -105,6 +105,8 @@ package struct PromotionInput: Sendable, Equatable {
   package var name: String
   package var start: Day?
   package var end: Day?
+  /// The CPM price inside the sale, fen per thousand impressions; nil: not given.
+  package var cpmPrice: Int64?
 
   /// A promotion input with only its name set.
   package init(name: String) { self.name = name }

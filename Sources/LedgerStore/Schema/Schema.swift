@@ -18,6 +18,7 @@ package enum Schema {
     Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql),
     Migration(identifier: "0002_analyst_views", bytes: PackageResources._002_analyst_views_sql),
     Migration(identifier: "0003_strict_numbers", bytes: PackageResources._003_strict_numbers_sql),
+    Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
   ]
 
   static var migrator: DatabaseMigrator {
