@@ -1,6 +1,6 @@
 import Foundation
-package import LedgerImport
-import LedgerStore
+import LedgerImport
+package import LedgerStore
 
 /// One generated file: its kind, its name in the output folder and how many rows it holds.
 package struct DemoFile: Sendable, Equatable {

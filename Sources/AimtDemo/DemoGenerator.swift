@@ -1,5 +1,5 @@
 import Foundation
-package import LedgerImport
+import LedgerImport
 package import LedgerStore
 
 /// The size and seed of a generated demo data set.
@@ -553,6 +553,7 @@ package struct DemoGenerator: Sendable {
     file.count(numbers.comments)
     file.count(numbers.shares)
     file.count(numbers.follows)
+    file.empty()  // refund: the demo's shops refund nothing
     try file.endRow()
   }
 

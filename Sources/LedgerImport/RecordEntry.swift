@@ -1,14 +1,7 @@
 package import LedgerStore
 
 /// One parsed record of any kind, ready to write.
-package enum ParsedRecord: Sendable, Equatable {
-  case kol(KOLInput)
-  case video(VideoInput)
-  case placement(PlacementInput)
-  case metric(MetricInput)
-  case audience(AudienceInput)
-  case promotion(PromotionInput)
-}
+package typealias ParsedRecord = LedgerRecord
 
 extension RecordParser {
   /// Parses fields of `kind` into a record; nil (with problems recorded) when they are wrong.
@@ -37,20 +30,6 @@ extension RecordParser {
       case .promotions: promotion(fields, at: location).map(ParsedRecord.promotion)
       }
     return problems.count == before ? record : nil
-  }
-}
-
-extension LedgerWriter {
-  /// Writes one parsed record.
-  package func upsert(_ record: ParsedRecord, at location: SourceLocation) throws {
-    switch record {
-    case .kol(let input): try upsert(input, at: location)
-    case .video(let input): try upsert(input, at: location)
-    case .placement(let input): try upsert(input, at: location)
-    case .metric(let input): try upsert(input, at: location)
-    case .audience(let input): try upsert(input, at: location)
-    case .promotion(let input): try upsert(input, at: location)
-    }
   }
 }
 

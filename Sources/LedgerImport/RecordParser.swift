@@ -1,10 +1,7 @@
 import Foundation
 package import LedgerStore
 
-/// The kinds of records aimt reads, named as on the command line (`aimt import KIND`).
-package enum RecordKind: String, CaseIterable, Sendable {
-  case kols, videos, placements, metrics, audience, promotions
-
+extension RecordKind {
   /// The column keys of the kind (docs/data-model.md, "Entities"), key columns first.
   package var columns: [String] {
     switch self {
@@ -21,15 +18,46 @@ package enum RecordKind: String, CaseIterable, Sendable {
       ]
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
-    case .audience: ["date", "brand"] + AudienceField.allCases.map(\.rawValue)
+    case .audience: ["date", "brand", "o", "a1", "a2", "a3", "a4", "a5", "category_total"]
     case .promotions: ["promotion", "start", "end", "cpm_price"]
     }
   }
 
+  /// The column keys a header profile may map: the kind's columns, and the exports' extras —
+  /// a KOL's 星图 ids and quote, a 5A layer's 新增/流失 and a long 5A file's `layer`, `size`,
+  /// `new` and `lost`, and the metric columns of ``exportMetricColumns`` (docs/data-model.md,
+  /// "Import columns").
+  package var profileColumns: [String] {
+    switch self {
+    case .kols: columns + ["xingtu_id", "douyin_uid"] + KOLQuoteField.allCases.map(\.rawValue)
+    case .audience:
+      ["date", "brand"] + AudienceField.allCases.map(\.rawValue) + ["layer", "size", "new", "lost"]
+    case .metrics: columns + Self.exportMetricColumns
+    default: columns
+    }
+  }
+
+  /// Columns of which a file must carry at least one (a KOL is named by its 抖音号, its
+  /// 星图ID or its Douyin user id; docs/decisions.md, "KOLs without a 抖音号").
+  package var identifyingColumns: [String] {
+    self == .kols ? ["kol_id", "xingtu_id", "douyin_uid"] : []
+  }
+
+  /// Metric columns of the exports that the importer turns into the ledger's columns.
+  ///
+  /// A 千川
+  /// material id (read through the `material` table), the direct and overall GMV and order
+  /// counts of 千川 (one of each becomes `gmv` and `orders` by `--gmv`), and an order's start
+  /// and hours (its days, when the file has no date). docs/exports.md.
+  package static let exportMetricColumns = [
+    "material_id", "direct_gmv", "overall_gmv", "direct_orders", "overall_orders", "start",
+    "delivery_hours",
+  ]
+
   /// The columns every row must carry.
   package var requiredColumns: [String] {
     switch self {
-    case .kols: ["kol_id"]
+    case .kols: []
     case .videos: ["video_id"]
     case .placements: ["placement_id"]
     case .metrics: ["date", "video_id", "source"]
@@ -53,13 +81,48 @@ package struct RecordParser {
   package init() {}
 
   /// Parses a KOL.
+  ///
+  /// A row without `kol_id` names its KOL by `xingtu_id` or `douyin_uid` (the input's `kolID`
+  /// is then empty and the writer finds the KOL); a quote needs its `as_of` day.
   package mutating func kol(_ fields: [String: String], at location: SourceLocation) -> KOLInput? {
-    guard let key = required("kol_id", fields, location) else { return nil }
+    let xingtuID = text("xingtu_id", fields)
+    let douyinUID = text("douyin_uid", fields)
+    let key: String
+    if let given = text("kol_id", fields) {
+      key = given
+    } else if xingtuID != nil || douyinUID != nil {
+      key = ""
+    } else {
+      problems.append(
+        location.problem(
+          "kol_id",
+          "is missing; every row needs its kol_id (抖音号), or its xingtu_id (星图ID) or "
+            + "douyin_uid (达人UID)"))
+      return nil
+    }
     var input = KOLInput(kolID: key)
+    input.xingtuID = xingtuID
+    input.douyinUID = douyinUID
     input.name = text("name", fields)
     input.category = text("category", fields)
     input.followers = parse("followers", fields, location, Count.parse)
     input.asOf = parse("as_of", fields, location, Self.dayOf)
+    for field in KOLQuoteField.allCases {
+      let value =
+        field.isMoney
+        ? parse(field.rawValue, fields, location, Money.parseYuan)
+        : field.isRate
+          ? parse(field.rawValue, fields, location, Rate.parsePerMillion)
+          : parse(field.rawValue, fields, location, Count.parse)
+      if let value { input.quote.values[field] = value }
+    }
+    if !input.quote.values.isEmpty, input.asOf == nil, text("as_of", fields) == nil {
+      problems.append(
+        location.problem(
+          "as_of",
+          "a 星图 quote (prices, CPM, median plays, rates) needs the day it was taken; add a "
+            + "date column (日期) or pass --as-of DATE"))
+    }
     return input
   }
 
@@ -145,8 +208,29 @@ package struct RecordParser {
     for field in AudienceField.allCases {
       if let value = parse(field.rawValue, fields, location, Count.parse) { values[field] = value }
     }
+    var layer: AudienceField?
+    if let name = text("layer", fields) {
+      // A long-form row: its size, additions and losses are the layer's (AudienceLayers).
+      layer = AudienceLayers.layer(named: name)
+      if let layer, let index = AudienceField.layers.firstIndex(of: layer) {
+        let targets = [
+          ("size", layer), ("new", AudienceField.additions[index]),
+          ("lost", AudienceField.losses[index]),
+        ]
+        for (column, field) in targets {
+          if let value = parse(column, fields, location, Count.parse) { values[field] = value }
+        }
+      } else {
+        problems.append(location.problem("layer", AudienceLayers.unknownMessage(name)))
+      }
+    } else if fields["layer"] != nil {
+      problems.append(
+        location.problem("layer", "is empty; every row of a long 5A file names its layer"))
+    }
     guard let day, let brand else { return nil }
-    return AudienceInput(brand: brand, day: day, values: values)
+    var input = AudienceInput(brand: brand, day: day, values: values)
+    input.layer = layer
+    return input
   }
 
   /// Parses a promotion.

@@ -1,8 +1,8 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// The AIMT next step for a video.
-package enum AdviceAction: String, Sendable, Equatable, CaseIterable {
+public enum AdviceAction: String, Sendable, Equatable, CaseIterable {
   case douPlus = "dou_plus"
   case suixintui
   case contentService = "content_service"
@@ -12,57 +12,57 @@ package enum AdviceAction: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The questions `advise` answers.
-package struct AdviseQuery: Sendable {
+public struct AdviseQuery: Sendable {
   /// One video; nil: every video the filter selects that has metrics in the window.
-  package var videoID: String?
+  public var videoID: String?
   /// The day advised on; nil: the latest day with any metric.
-  package var asOf: Day?
+  public var asOf: Day?
   /// Days of the window judged (the model, the trend, the paid ROI).
-  package var window: Int = 7
-  package var floor: Fraction?
-  package var filter = VideoFilter()
+  public var window: Int = 7
+  public var floor: Fraction?
+  public var filter = VideoFilter()
   /// Judge as inside this promotion (by name) whatever `asOf` is; nil: the promotion `asOf`
   /// falls in, if any.
-  package var promotion: String?
+  public var promotion: String?
 
   /// Every video, 7-day window, as of the latest day.
-  package init() {}
+  public init() {}
 }
 
 /// The advice for one video: the facts the rules read and their decision.
-package struct Advice: Sendable, Equatable {
-  package var video: VideoFacts
-  package var asOf: Day
-  package var followers: Int64?
-  package var kolTier: KOLTier?
+public struct Advice: Sendable, Equatable {
+  public var video: VideoFacts
+  public var asOf: Day
+  public var followers: Int64?
+  public var kolTier: KOLTier?
   /// Days since publication on `asOf`; nil when the publish time is unknown.
-  package var ageDays: Int?
+  public var ageDays: Int?
   /// The model over the window ending `asOf`.
-  package var model: TrafficModel
+  public var model: TrafficModel
   /// The model over the first `launch_days` after publishing, natural traffic only; nil when
   /// the publish time is unknown or the launch is after `asOf`.
-  package var launchModel: TrafficModel?
+  public var launchModel: TrafficModel?
   /// Median natural plays of the KOL's videos over the last 90 days (the account's weight).
-  package var accountWeight: Fraction?
+  public var accountWeight: Fraction?
   /// The promotion the decision was made in, if any.
-  package var sale: SaleWindow?
+  public var sale: SaleWindow?
   /// What the rule engine decided.
-  package var decision: Decision
+  public var decision: Decision
 
-  package var action: AdviceAction { decision.action }
+  public var action: AdviceAction { decision.action }
   /// For `dou_plus` and `suixintui`: smart or targeted.
-  package var mode: DeliveryMode? { decision.mode }
-  package var strategy: Strategy? { decision.strategy }
+  public var mode: DeliveryMode? { decision.mode }
+  public var strategy: Strategy? { decision.strategy }
   /// Natural impressions behind the model the decision rests on.
-  package var evidenceImpressions: Int64 { decision.evidenceImpressions }
+  public var evidenceImpressions: Int64 { decision.evidenceImpressions }
   /// Why, one sentence each, in the order the rules were applied.
-  package var reasons: [String] { decision.reasons.map(\.text) }
+  public var reasons: [String] { decision.reasons.map(\.text) }
 }
 
 extension Ledger {
   /// The next AIMT step per video (docs/method.md, "Decisions": one rule engine for advise,
   /// shortlist, plan and video show).
-  package func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
+  public func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
     if let videoID = query.videoID { _ = try video(videoID) }
     let settings = try querySettings()
     let forcedSale = try query.promotion.map { name throws(LedgerError) in

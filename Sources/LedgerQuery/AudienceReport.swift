@@ -1,35 +1,44 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// One 5A snapshot of a brand with what it means (docs/data-model.md, "report 5a").
-package struct AudienceRow: Sendable, Equatable {
-  package var date: Day
+public struct AudienceRow: Sendable, Equatable {
+  public var date: Day
   /// O, A1 … A5, in that order.
-  package var o: Int64
-  package var layers: [Int64]
-  package var categoryTotal: Int64?
+  public var o: Int64
+  public var layers: [Int64]
+  public var categoryTotal: Int64?
   /// Spend (fen) on the days after the previous snapshot up to and including this one; nil for
   /// the brand's first snapshot.
-  package var spend: Int64?
+  public var spend: Int64?
   /// Total of the previous snapshot; nil for the first.
-  package var previousTotal: Int64?
+  public var previousTotal: Int64?
+  /// Each layer's additions of the day (新增), O to A5; nil where the export gave none.
+  public var additions: [Int64?] = Array(repeating: nil, count: 6)
+  /// Each layer's losses of the day (流失), O to A5; nil where the export gave none.
+  public var losses: [Int64?] = Array(repeating: nil, count: 6)
+
+  /// Whether the snapshot knows any layer's additions or losses.
+  public var hasFlow: Bool {
+    additions.contains { $0 != nil } || losses.contains { $0 != nil }
+  }
 
   /// A1 + … + A5.
-  package var total: Int64 { layers.reduce(0, +) }
+  public var total: Int64 { layers.reduce(0, +) }
   /// A2 + A3, the pool Qianchuan's fast promotion consumes.
-  package var a2a3: Int64 { layers[1] + layers[2] }
+  public var a2a3: Int64 { layers[1] + layers[2] }
   /// Each layer's share of the total (A1 … A5); nil when the total is 0.
-  package var shares: [Fraction?] {
+  public var shares: [Fraction?] {
     layers.map { Fraction(Int128($0), over: Int128(total)) }
   }
   /// Growth of the total since the previous snapshot (may be negative); nil for the first.
-  package var deltaTotal: Int64? { previousTotal.map { total - $0 } }
+  public var deltaTotal: Int64? { previousTotal.map { total - $0 } }
   /// Total over the category's total; nil when the category total is unknown or 0.
-  package var penetration: Fraction? {
+  public var penetration: Fraction? {
     categoryTotal.flatMap { Fraction(Int128(total), over: Int128($0)) }
   }
   /// Yuan of spend per new asset (spend ÷ delta_total) when the total grew; else nil.
-  package var costPerNewAsset: Fraction? {
+  public var costPerNewAsset: Fraction? {
     guard let spend, let delta = deltaTotal, delta > 0 else { return nil }
     return Fraction(Int128(spend), over: Int128(delta) * 100)
   }
@@ -40,7 +49,7 @@ extension Ledger {
   ///
   /// The delta and spend of the first row listed are measured from the snapshot before it, even
   /// when that one is before `since`; only the brand's very first snapshot has none.
-  package func audienceReport(
+  public func audienceReport(
     brand: String, since: Day? = nil, until: Day? = nil
   ) throws(LedgerError) -> [AudienceRow] {
     try read { db in
@@ -55,17 +64,23 @@ extension Ledger {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT date, o, a1, a2, a3, a4, a5, category_total FROM audience
+          SELECT date, o, a1, a2, a3, a4, a5, category_total,
+                 new_o, new_a1, new_a2, new_a3, new_a4, new_a5,
+                 lost_o, lost_a1, lost_a2, lost_a3, lost_a4, lost_a5
+          FROM audience
           WHERE brand = ? AND date <= coalesce(?, '9999-12-31') ORDER BY date
           """,
         arguments: [brand, until?.description])
       var snapshots: [AudienceRow] = []
       for row in rows {
         guard let date = try? Day.parse(row["date"] as String) else { continue }
-        snapshots.append(
-          AudienceRow(
-            date: date, o: row["o"], layers: ["a1", "a2", "a3", "a4", "a5"].map { row[$0] },
-            categoryTotal: row["category_total"], spend: nil, previousTotal: nil))
+        var snapshot = AudienceRow(
+          date: date, o: row["o"], layers: ["a1", "a2", "a3", "a4", "a5"].map { row[$0] },
+          categoryTotal: row["category_total"], spend: nil, previousTotal: nil)
+        // Column names from AudienceField, never from data.
+        snapshot.additions = AudienceField.additions.map { row[$0.rawValue] }
+        snapshot.losses = AudienceField.losses.map { row[$0.rawValue] }
+        snapshots.append(snapshot)
       }
       let firstShown = snapshots.firstIndex { $0.date >= (since ?? $0.date) } ?? snapshots.count
       guard firstShown < snapshots.count else { return [] }

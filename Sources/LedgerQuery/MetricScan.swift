@@ -1,20 +1,20 @@
 internal import GRDB
 internal import GRDBSQLite
-package import LedgerStore
+public import LedgerStore
 
 /// What the reports need to know about one video, loaded once per report.
-package struct VideoFacts: Sendable, Equatable {
+public struct VideoFacts: Sendable, Equatable {
   /// The row id in `video` (`metric.video_ref`).
-  package var ref: Int64
-  package var videoID: String
-  package var kolID: String?
-  package var brand: String?
-  package var title: String?
-  package var chain: String?
+  public var ref: Int64
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var chain: String?
   /// The publish moment, when known.
-  package var published: DateTime?
-  package var adReview: AdReview
-  package var biddingAuthorized: Bool
+  public var published: DateTime?
+  public var adReview: AdReview
+  public var biddingAuthorized: Bool
 }
 
 /// Every video of the ledger, addressable by `metric.video_ref` in O(1).
@@ -66,10 +66,14 @@ struct MetricRow {
   var source: Int
   var impressions: Int64
   var cost: Int64
+  /// Net GMV: the stored gross GMV less the row's refunds (docs/decisions.md, "Refunds and net
+  /// GMV"); negative on a day whose refunds exceed its sales.
   var gmv: Int64
   var orders: Int64
   var likes: Int64
   var comments: Int64
+  /// The refunds the row's net GMV has taken off.
+  var refund: Int64 = 0
 }
 
 /// The totals of one scan's columns, in 128 bits: the proof that the reports' Int64 sums
@@ -82,7 +86,9 @@ struct ScanTotals {
 
   @inline(__always)
   mutating func add(_ row: borrowing MetricRow) throws {
-    guard (row.impressions | row.cost | row.gmv | row.orders | row.likes | row.comments) >= 0
+    guard
+      (row.impressions | row.cost | (row.gmv &+ row.refund) | row.orders | row.likes
+        | row.comments | row.refund) >= 0
     else {
       throw LedgerError.storage(
         message: "the ledger holds a negative number in a metric row (video row \(row.videoRef), "
@@ -90,8 +96,8 @@ struct ScanTotals {
           + "and correct the row with aimt log")
     }
     impressions += Int128(row.impressions)
-    // cost + gmv together bound both money sums and the total GMV of a group.
-    money += Int128(row.cost) + Int128(row.gmv)
+    // cost + gross GMV + refunds together bound every money sum, net GMV included.
+    money += Int128(row.cost) + Int128(row.gmv) + 2 * Int128(row.refund)
     orders += Int128(row.orders)
     engagement += Int128(row.likes) + Int128(row.comments)
   }
@@ -109,13 +115,13 @@ struct ScanTotals {
 }
 
 /// Which videos a report reads; nil fields match every video.
-package struct VideoFilter: Sendable, Equatable {
-  package var brand: String?
-  package var kolID: String?
-  package var videoID: String?
+public struct VideoFilter: Sendable, Equatable {
+  public var brand: String?
+  public var kolID: String?
+  public var videoID: String?
 
   /// A filter; every field nil matches every video.
-  package init(brand: String? = nil, kolID: String? = nil, videoID: String? = nil) {
+  public init(brand: String? = nil, kolID: String? = nil, videoID: String? = nil) {
     self.brand = brand
     self.kolID = kolID
     self.videoID = videoID
@@ -133,7 +139,7 @@ package struct VideoFilter: Sendable, Equatable {
 enum MetricScan {
   static let sql = """
     SELECT m.video_ref, m.day, m.source, m.impressions, m.cost, m.gmv, m.orders, m.likes,
-           m.comments
+           m.comments, m.refund
     FROM video AS v CROSS JOIN metric AS m
       ON m.video_ref = v.id AND m.day BETWEEN ?1 AND ?2
     WHERE (?3 IS NULL OR v.brand = ?3) AND (?4 IS NULL OR v.kol_id = ?4)
@@ -144,7 +150,7 @@ enum MetricScan {
   /// day>? AND day<?)`.
   static let oneVideoSQL = """
     SELECT m.video_ref, m.day, m.source, m.impressions, m.cost, m.gmv, m.orders, m.likes,
-           m.comments
+           m.comments, m.refund
     FROM metric AS m
     WHERE m.video_ref = ?3 AND m.day BETWEEN ?1 AND ?2
     """
@@ -195,16 +201,19 @@ enum MetricScan {
           resultCode: ResultCode(rawValue: code),
           message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
       }
+      let refund = sqlite3_column_int64(handle, 9)
       let row = MetricRow(
         videoRef: sqlite3_column_int64(handle, 0),
         day: Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 1)),
         source: Int(sqlite3_column_int64(handle, 2)),
         impressions: sqlite3_column_int64(handle, 3),
         cost: sqlite3_column_int64(handle, 4),
-        gmv: sqlite3_column_int64(handle, 5),
+        // Stored values are at most 10^15 (CHECK), so the difference cannot wrap.
+        gmv: sqlite3_column_int64(handle, 5) &- refund,
         orders: sqlite3_column_int64(handle, 6),
         likes: sqlite3_column_int64(handle, 7),
-        comments: sqlite3_column_int64(handle, 8))
+        comments: sqlite3_column_int64(handle, 8),
+        refund: refund)
       try totals.add(row)
       body(row)
     }
@@ -236,12 +245,12 @@ enum MetricScan {
 
 extension Ledger {
   /// The latest day with any metric in the ledger (the default "as of" of the reports).
-  package func latestMetricDay() throws(LedgerError) -> Day? {
+  public func latestMetricDay() throws(LedgerError) -> Day? {
     try read { db in try MetricScan.latestDay(db) }
   }
 
   /// The first and last days with any metric, or nil for a ledger without daily numbers.
-  package func metricDays() throws(LedgerError) -> ClosedRange<Day>? {
+  public func metricDays() throws(LedgerError) -> ClosedRange<Day>? {
     try read { db in
       guard let first = try MetricScan.earliestDay(db), let last = try MetricScan.latestDay(db)
       else { return nil }

@@ -1,33 +1,33 @@
-package import LedgerStore
+public import LedgerStore
 
 /// The ledger settings the reports use, parsed once (`aimt config` stores them).
-package struct QuerySettings: Sendable, Equatable {
+public struct QuerySettings: Sendable, Equatable {
   /// Reference CPM, fen per thousand impressions.
-  package var cpmPrice: Int64
-  package var roiFloor: Fraction
-  package var declineRatio: Fraction
+  public var cpmPrice: Int64
+  public var roiFloor: Fraction
+  public var declineRatio: Fraction
   /// Follower thresholds: super-head, head, mid, tail (descending).
-  package var tiers: KOLTiers
-  package var smartMinFollowers: Int64
-  package var weightMedianPlays: Int64
-  package var freshDays: Int
-  package var warmupDays: Int
-  package var engagementFloor: Fraction
+  public var tiers: KOLTiers
+  public var smartMinFollowers: Int64
+  public var weightMedianPlays: Int64
+  public var freshDays: Int
+  public var warmupDays: Int
+  public var engagementFloor: Fraction
   /// Suggested weekly content-service budgets, fen; 0 means none.
-  package var budgetSuperHead: Int64
-  package var budgetHead: Int64
-  package var budgetMid: Int64
+  public var budgetSuperHead: Int64
+  public var budgetHead: Int64
+  public var budgetMid: Int64
   /// Weekly Dou+ test budget per tail KOL or KOC, fen.
-  package var budgetTail: Int64
+  public var budgetTail: Int64
   /// Natural impressions a model needs before a spending line rests on it.
-  package var minEvidenceImpressions: Int64
+  public var minEvidenceImpressions: Int64
   /// Days after publishing that make the launch model.
-  package var launchDays: Int
+  public var launchDays: Int
   /// Inside a promotion the reference CPM is `cpmPrice` × this.
-  package var saleCPMFactor: Fraction
+  public var saleCPMFactor: Fraction
 
   /// The defaults of a new ledger.
-  package static var defaults: QuerySettings? {
+  public static var defaults: QuerySettings? {
     QuerySettings(Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.key, $0.defaultValue) }))
   }
 
@@ -67,7 +67,7 @@ package struct QuerySettings: Sendable, Equatable {
   ///
   /// nil below head, where the method pressure-tests with Dou+ first (docs/method.md, "Content
   /// service": about ¥1M a week for super-head, a few hundred thousand for head).
-  package func weeklyBudget(for tier: KOLTier?) -> Int64? {
+  public func weeklyBudget(for tier: KOLTier?) -> Int64? {
     let fen: Int64 =
       switch tier {
       case .superHead: budgetSuperHead
@@ -79,7 +79,7 @@ package struct QuerySettings: Sendable, Equatable {
 
   /// The most a plan puts on one KOL's videos in a week, every tool together, fen
   /// (docs/method.md, "Decisions": the tier budgets).
-  package func kolCap(for tier: KOLTier?) -> Int64 {
+  public func kolCap(for tier: KOLTier?) -> Int64 {
     switch tier {
     case .superHead: budgetSuperHead
     case .head: budgetHead
@@ -89,7 +89,7 @@ package struct QuerySettings: Sendable, Equatable {
   }
 
   /// The reference CPM inside a promotion, fen per thousand (rounded down to the fen).
-  package var saleCPMPrice: Int64 {
+  public var saleCPMPrice: Int64 {
     let product = Fraction(cpmPrice).times(saleCPMFactor)
     return Int64(clamping: product.numerator / product.denominator)
   }
@@ -97,7 +97,7 @@ package struct QuerySettings: Sendable, Equatable {
 
 /// A KOL's size class by followers (docs/method.md, "KOL tiers"; thresholds are ledger
 /// settings).
-package enum KOLTier: String, Sendable, Equatable, CaseIterable {
+public enum KOLTier: String, Sendable, Equatable, CaseIterable {
   case superHead = "super_head"
   case head
   case mid
@@ -106,14 +106,14 @@ package enum KOLTier: String, Sendable, Equatable, CaseIterable {
 }
 
 /// The follower thresholds of the tiers.
-package struct KOLTiers: Sendable, Equatable {
-  package var superHead: Int64
-  package var head: Int64
-  package var mid: Int64
-  package var tail: Int64
+public struct KOLTiers: Sendable, Equatable {
+  public var superHead: Int64
+  public var head: Int64
+  public var mid: Int64
+  public var tail: Int64
 
   /// The tier of a KOL with `followers` (a threshold itself belongs to the higher tier).
-  package func tier(followers: Int64) -> KOLTier {
+  public func tier(followers: Int64) -> KOLTier {
     if followers >= superHead { return .superHead }
     if followers >= head { return .head }
     if followers >= mid { return .mid }

@@ -1,20 +1,20 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// What a `report roi` row is a total of.
-package enum ROIGrouping: String, CaseIterable, Sendable {
+public enum ROIGrouping: String, CaseIterable, Sendable {
   case video, kol, tool, brand, chain
 }
 
 /// The reference CPM asked for: the ledger's setting, a given price, or each row's own paid CPM.
-package enum CPMOption: Sendable, Equatable {
+public enum CPMOption: Sendable, Equatable {
   case setting
   case price(fen: Int64)
   case observed
 }
 
 /// A column `report roi` can sort by (its JSON keys: docs/data-model.md, "report roi").
-package enum ROISortField: String, CaseIterable, Sendable {
+public enum ROISortField: String, CaseIterable, Sendable {
   case key
   case naturalImpressions = "natural_impressions"
   case naturalGMV = "natural_gmv"
@@ -34,64 +34,64 @@ package enum ROISortField: String, CaseIterable, Sendable {
 /// A sort order: a field, and the direction.
 ///
 /// Keys default to ascending, numbers to descending. Rows whose value is null always come last; ties are broken by key.
-package struct ROISort: Sendable, Equatable {
-  package var field: ROISortField
-  package var ascending: Bool
+public struct ROISort: Sendable, Equatable {
+  public var field: ROISortField
+  public var ascending: Bool
 
   /// Sorts by `field`, ascending when asked, else in the field's natural order.
-  package init(field: ROISortField, ascending: Bool? = nil) {
+  public init(field: ROISortField, ascending: Bool? = nil) {
     self.field = field
     self.ascending = ascending ?? (field == .key)
   }
 
   /// Best traffic ROI model first.
-  package static let byModel = ROISort(field: .roiModel)
+  public static let byModel = ROISort(field: .roiModel)
 }
 
 /// The questions `report roi` answers; every field has the default of docs/data-model.md,
 /// "report roi".
-package struct ROIQuery: Sendable {
-  package var grouping: ROIGrouping = .video
+public struct ROIQuery: Sendable {
+  public var grouping: ROIGrouping = .video
   /// Days in the window, ending at `asOf` inclusive.
-  package var window: Int = 7
+  public var window: Int = 7
   /// The window's last day; nil: the latest day with any metric.
-  package var asOf: Day?
-  package var cpm: CPMOption = .setting
+  public var asOf: Day?
+  public var cpm: CPMOption = .setting
   /// The floor for `above_floor`; nil: the `roi_floor` setting.
-  package var floor: Fraction?
-  package var filter = VideoFilter()
+  public var floor: Fraction?
+  public var filter = VideoFilter()
   /// Count only this paid tool (with natural traffic) and list only keys that had it.
-  package var tool: Source?
-  package var sort = ROISort.byModel
+  public var tool: Source?
+  public var sort = ROISort.byModel
   /// At most this many rows (with `series`: keys).
-  package var limit: Int?
+  public var limit: Int?
 
   /// The default query: by video, 7 days to the latest day.
-  package init() {}
+  public init() {}
 }
 
 /// One row of the report: a key's traffic model over the window ending at `date`.
-package struct ROIRow: Sendable, Equatable {
+public struct ROIRow: Sendable, Equatable {
   /// The group value; nil when the videos have none (a video without KOL or brand).
-  package var key: String?
+  public var key: String?
   /// The window's last day.
-  package var date: Day
-  package var model: TrafficModel
+  public var date: Day
+  public var model: TrafficModel
 }
 
 /// A `report roi` answer: rows and the parameters they were computed with.
-package struct ROIReport: Sendable {
+public struct ROIReport: Sendable {
   /// The window's last day, nil when the ledger has no metrics.
-  package var asOf: Day?
-  package var window: Int
-  package var floor: Fraction
-  package var rows: [ROIRow]
+  public var asOf: Day?
+  public var window: Int
+  public var floor: Fraction
+  public var rows: [ROIRow]
 }
 
 extension Ledger {
   /// The traffic ROI model of every key over one window (docs/data-model.md, "report roi";
   /// docs/method.md, "The traffic ROI model").
-  package func roiReport(_ query: ROIQuery) throws(LedgerError) -> ROIReport {
+  public func roiReport(_ query: ROIQuery) throws(LedgerError) -> ROIReport {
     let settings = try querySettings()
     return try read { db in
       let directory = try VideoDirectory(db)

@@ -1,5 +1,5 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// The rolling traffic ROI model day by day (`report roi --series`): for each key and each day
 /// from `since` to `until`, the model of the window ending that day.
@@ -12,13 +12,13 @@ package import LedgerStore
 /// come from one scan and stay in memory; beyond that (hundreds of thousands of videos) the
 /// keys are ranked from one scan of the last windows, and each key's days are read again, one
 /// key range per video, while its rows are printed, so memory stays flat whatever the size.
-package struct ROISeries: Sendable {
-  package var since: Day
-  package var until: Day
-  package var window: Int
-  package var floor: Fraction
+public struct ROISeries: Sendable {
+  public var since: Day
+  public var until: Day
+  public var window: Int
+  public var floor: Fraction
   /// The keys printed, in order (ranked by `sort` on their `until` row, then cut to `limit`).
-  package var keys: [String?]
+  public var keys: [String?]
 
   private let storage: Storage
   private let cpm: CPMChoice
@@ -34,7 +34,7 @@ package struct ROISeries: Sendable {
 
   /// Calls `body` with every row: keys in order, days ascending; a day whose window has no
   /// rows for the key is skipped (like the single-window report, which would not list it).
-  package func forEachRow(_ body: (ROIRow) -> Void) throws(LedgerError) {
+  public func forEachRow(_ body: (ROIRow) -> Void) throws(LedgerError) {
     let stride = (until - first) + 2
     switch storage {
     case .memory(let prefix, let groups, _):
@@ -118,7 +118,7 @@ package struct ROISeries: Sendable {
 extension Ledger {
   /// The rolling model of every key for each day in `since...until` (`report roi --series`,
   /// docs/data-model.md, "report roi"); `query.asOf` stands for `until` when that is nil.
-  package func roiSeries(
+  public func roiSeries(
     _ query: ROIQuery, since: Day?, until: Day?
   ) throws(LedgerError) -> ROISeries? {
     try roiSeries(query, since: since, until: until, memoryLimit: 256 << 20)

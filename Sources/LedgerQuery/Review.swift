@@ -1,87 +1,87 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// The questions the review page answers; every field has the page's default.
 ///
 /// The review is the page an operator sends a brand manager (`aimt report html`): a month of
 /// spend and GMV, the rolling model of the brand's best sellers, the 5A picture, the week's best
 /// and worst videos, the shortlist of a sale that is near, and where the numbers come from.
-package struct ReviewQuery: Sendable {
+public struct ReviewQuery: Sendable {
   /// The brand reviewed.
-  package var brand: String
+  public var brand: String
   /// The last day reviewed; nil: the latest day with any metric (as every report).
-  package var asOf: Day?
+  public var asOf: Day?
   /// Days of the spend and model charts, ending at `asOf`.
-  package var days: Int = 30
+  public var days: Int = 30
   /// Days in each window of the traffic model (the table and the rolling lines).
-  package var window: Int = 7
+  public var window: Int = 7
   /// Videos drawn on the rolling-model chart (the brand's largest GMV over `days`).
-  package var lines: Int = 5
+  public var lines: Int = 5
   /// Videos in each of the best and worst lists.
-  package var listed: Int = 5
+  public var listed: Int = 5
   /// Natural impressions a video needs in the last window to be in the best and worst lists
   /// (a model from a few hundred plays is noise); it stays in ``ReviewData/videos``.
-  package var minImpressions: Int64 = 10_000
+  public var minImpressions: Int64 = 10_000
   /// A promotion starting at most this many days after `asOf` gets its shortlist.
-  package var promotionHorizon: Int = 45
+  public var promotionHorizon: Int = 45
   /// At most this many videos on that shortlist.
-  package var shortlistLimit: Int = 10
+  public var shortlistLimit: Int = 10
   /// 5A snapshots dated at most this many days before `asOf` are drawn.
-  package var audienceDays: Int = 182
+  public var audienceDays: Int = 182
 
   /// The defaults for `brand`: 30 days of charts, 7-day windows, as of the latest day.
-  package init(brand: String, asOf: Day? = nil) {
+  public init(brand: String, asOf: Day? = nil) {
     self.brand = brand
     self.asOf = asOf
   }
 }
 
 /// One day of a brand's money: what was spent and what came back, in fen.
-package struct ReviewDay: Sendable, Equatable {
-  package var day: Day
+public struct ReviewDay: Sendable, Equatable {
+  public var day: Day
   /// Paid spend.
-  package var cost: Int64
+  public var cost: Int64
   /// GMV from every source, natural included.
-  package var gmv: Int64
+  public var gmv: Int64
   /// GMV of paid sources only.
-  package var paidGMV: Int64
+  public var paidGMV: Int64
 }
 
 /// A video's rolling traffic ROI model over the review's days, one point a day.
-package struct ReviewLine: Sendable, Equatable {
-  package var video: VideoFacts
+public struct ReviewLine: Sendable, Equatable {
+  public var video: VideoFacts
   /// GMV (fen, every source) over the review's days: what ranked the video onto the chart.
-  package var gmv: Int64
+  public var gmv: Int64
   /// The model of the window ending on each day, `since` first; nil where it is undefined
   /// (no natural impressions in that window).
-  package var points: [Fraction?]
+  public var points: [Fraction?]
 }
 
 /// An import batch that wrote some of the numbers the review shows.
-package struct ReviewBatch: Sendable, Equatable {
-  package var batchID: Int64
+public struct ReviewBatch: Sendable, Equatable {
+  public var batchID: Int64
   /// `import`, `log`, `add` or `demo`.
-  package var command: String
+  public var command: String
   /// The kind of rows it wrote: `metrics`, `audience` and so on.
-  package var kind: String
-  package var file: String?
-  package var sha256: String?
-  package var profile: String?
-  package var inserted: Int64
-  package var updated: Int64
-  package var unchanged: Int64
+  public var kind: String
+  public var file: String?
+  public var sha256: String?
+  public var profile: String?
+  public var inserted: Int64
+  public var updated: Int64
+  public var unchanged: Int64
   /// When the batch was written (UTC, `YYYY-MM-DD HH:MM:SS`).
-  package var createdAt: String
+  public var createdAt: String
   /// Rows the review reads (the brand's metric rows in the days read, its 5A snapshots) whose
   /// latest write was this batch.
-  package var rowsUsed: Int64
+  public var rowsUsed: Int64
 }
 
 /// A promotion by its days.
-package struct ReviewPromotion: Sendable, Equatable {
-  package var name: String
-  package var start: Day
-  package var end: Day
+public struct ReviewPromotion: Sendable, Equatable {
+  public var name: String
+  public var start: Day
+  public var end: Day
 }
 
 /// Everything the review page of one brand shows, gathered from the reports.
@@ -99,57 +99,57 @@ package struct ReviewPromotion: Sendable, Equatable {
 /// - ``best``, ``worst``: the week's videos by traffic model.
 /// - ``promotion``, ``shortlist``: the next sale, when one is near.
 /// - ``batches``: the provenance.
-package struct ReviewData: Sendable {
-  package var brand: String
+public struct ReviewData: Sendable {
+  public var brand: String
   /// The last day reviewed; nil when the ledger has no metrics and none was asked for.
-  package var asOf: Day?
+  public var asOf: Day?
   /// The first day of the charts (`asOf − days + 1`).
-  package var since: Day?
-  package var days: Int
+  public var since: Day?
+  public var days: Int
   /// Days in each traffic-model window.
-  package var window: Int
+  public var window: Int
   /// The `roi_floor` setting.
-  package var floor: Fraction
+  public var floor: Fraction
   /// The reference CPM (the `cpm_price` setting), yuan per thousand impressions.
-  package var cpmPrice: Fraction
+  public var cpmPrice: Fraction
   /// The brand's own model over the last window; nil when it had no rows in it.
-  package var brandModel: TrafficModel?
+  public var brandModel: TrafficModel?
   /// One entry per day of `since…asOf`, days without rows as zeros.
-  package var daily: [ReviewDay]
+  public var daily: [ReviewDay]
   /// Every video of the brand with rows in the last window, best model first.
-  package var videos: [ROIRow]
+  public var videos: [ROIRow]
   /// Natural impressions a video needed in the last window for the best and worst lists.
-  package var minImpressions: Int64
+  public var minImpressions: Int64
   /// Of the videos with a model and enough natural impressions, the first (best first) and
   /// the last ones (worst first); a video is never in both.
-  package var best: [ROIRow]
-  package var worst: [ROIRow]
+  public var best: [ROIRow]
+  public var worst: [ROIRow]
   /// The videos of the brand by id, for titles and KOLs.
-  package var facts: [String: VideoFacts]
+  public var facts: [String: VideoFacts]
   /// The rolling model of the videos with the largest GMV over the days, largest first.
-  package var lines: [ReviewLine]
+  public var lines: [ReviewLine]
   /// The 5A snapshots of the brand up to `asOf`, oldest first.
-  package var audience: [AudienceRow]
+  public var audience: [AudienceRow]
   /// The first promotion starting within the horizon after `asOf`, if any.
-  package var promotion: ReviewPromotion?
+  public var promotion: ReviewPromotion?
   /// Its shortlist for the brand.
-  package var shortlist: Shortlist?
+  public var shortlist: Shortlist?
   /// The import batches the numbers come from, oldest first.
-  package var batches: [ReviewBatch]
+  public var batches: [ReviewBatch]
 
   /// Sums of the daily entries: paid spend.
-  package var totalCost: Int64 { daily.reduce(0) { $0 &+ $1.cost } }
+  public var totalCost: Int64 { daily.reduce(0) { $0 &+ $1.cost } }
   /// Sums of the daily entries: GMV of every source.
-  package var totalGMV: Int64 { daily.reduce(0) { $0 &+ $1.gmv } }
+  public var totalGMV: Int64 { daily.reduce(0) { $0 &+ $1.gmv } }
   /// Sums of the daily entries: paid GMV.
-  package var totalPaidGMV: Int64 { daily.reduce(0) { $0 &+ $1.paidGMV } }
+  public var totalPaidGMV: Int64 { daily.reduce(0) { $0 &+ $1.paidGMV } }
 }
 
 extension Ledger {
   /// The review of `brand` as of `asOf` with the page's defaults (see ``ReviewQuery``).
   ///
   /// Throws ``LedgerError/notFound(entity:key:)`` when the ledger has no such brand.
-  package func review(brand: String, asOf: Day? = nil) throws(LedgerError) -> ReviewData {
+  public func review(brand: String, asOf: Day? = nil) throws(LedgerError) -> ReviewData {
     try review(ReviewQuery(brand: brand, asOf: asOf))
   }
 
@@ -159,7 +159,7 @@ extension Ledger {
   ///
   /// Every report on the page reads one snapshot of the ledger (one read transaction), so a
   /// page made while an import commits shows one state of the ledger.
-  package func review(_ query: ReviewQuery) throws(LedgerError) -> ReviewData {
+  public func review(_ query: ReviewQuery) throws(LedgerError) -> ReviewData {
     try snapshotReading { () throws(LedgerError) in try gatherReview(query) }
   }
 

@@ -1,35 +1,35 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// The questions `shortlist` answers; every field has the default of docs/data-model.md,
 /// "shortlist".
-package struct ShortlistQuery: Sendable {
+public struct ShortlistQuery: Sendable {
   /// The sale, by name (its start and end come from the ledger).
-  package var promotion: String?
+  public var promotion: String?
   /// Or the sale's first day (and, optionally, its last; else the sale is that one day).
-  package var saleStart: Day?
-  package var saleEnd: Day?
+  public var saleStart: Day?
+  public var saleEnd: Day?
   /// Days from the lock date (when content service is booked) to the sale.
-  package var lead: Int = 30
+  public var lead: Int = 30
   /// Days looked back from the day before the lock date.
-  package var lookback: Int = 90
+  public var lookback: Int = 90
   /// Minimum traffic ROI model; nil: the `roi_floor` setting.
-  package var floor: Fraction?
+  public var floor: Fraction?
   /// Minimum natural impressions; nil: the `min_evidence_impressions` setting.
-  package var minImpressions: Int64?
+  public var minImpressions: Int64?
   /// Minimum engagement rate; nil: the `engagement_floor` setting (content service's own).
-  package var minEngagement: Fraction?
-  package var filter = VideoFilter()
-  package var limit: Int?
+  public var minEngagement: Fraction?
+  public var filter = VideoFilter()
+  public var limit: Int?
   /// The week's budget, fen: the list is trimmed to it in rank order; nil: no trimming.
-  package var budget: Int64?
+  public var budget: Int64?
 
   /// The documented defaults; name the sale with `promotion` or `saleStart`.
-  package init() {}
+  public init() {}
 }
 
 /// The shortlist rules, in the order they are checked (the first failed one is reported).
-package enum ShortlistRule: String, Sendable, CaseIterable {
+public enum ShortlistRule: String, Sendable, CaseIterable {
   case paidROI = "paid_roi"
   case impressions = "min_impressions"
   case floor = "roi_model"
@@ -42,7 +42,7 @@ package enum ShortlistRule: String, Sendable, CaseIterable {
 }
 
 /// What ranked a shortlisted video.
-package enum RankedBy: String, Sendable, Equatable {
+public enum RankedBy: String, Sendable, Equatable {
   /// The realised paid ROI over the lookback (the video was promoted).
   case paidROI = "paid_roi"
   /// The traffic ROI model (no paid traffic in the lookback).
@@ -50,28 +50,28 @@ package enum RankedBy: String, Sendable, Equatable {
 }
 
 /// A video on the shortlist, or one that failed a rule (with `failed` set).
-package struct ShortlistEntry: Sendable, Equatable {
+public struct ShortlistEntry: Sendable, Equatable {
   /// 1 for the best; 0 for an excluded video.
-  package var rank: Int
-  package var video: VideoFacts
-  package var kolTier: KOLTier?
+  public var rank: Int
+  public var video: VideoFacts
+  public var kolTier: KOLTier?
   /// The model over the lookback (its trend against the lookback before it).
-  package var model: TrafficModel
+  public var model: TrafficModel
   /// The ranking score: paid ROI over the lookback where the video was promoted, else the
   /// model (``rankedBy`` says which).
-  package var score: Fraction?
-  package var rankedBy: RankedBy
+  public var score: Fraction?
+  public var rankedBy: RankedBy
   /// The week's content-service budget booked on this video, fen (the KOL's tier budget, or
   /// what `--budget` leaves); nil for an excluded video below head.
-  package var suggestedWeeklyBudget: Int64?
+  public var suggestedWeeklyBudget: Int64?
   /// Natural impressions behind the model.
-  package var evidenceImpressions: Int64
+  public var evidenceImpressions: Int64
   /// The rule engine's decision at the lookback's end.
-  package var decision: Decision
+  public var decision: Decision
   /// The first rule failed and why, for an excluded video.
-  package var failed: (rule: ShortlistRule, reason: String)?
+  public var failed: (rule: ShortlistRule, reason: String)?
 
-  package static func == (a: ShortlistEntry, b: ShortlistEntry) -> Bool {
+  public static func == (a: ShortlistEntry, b: ShortlistEntry) -> Bool {
     a.rank == b.rank && a.video == b.video && a.kolTier == b.kolTier && a.model == b.model
       && a.rankedBy == b.rankedBy && a.decision == b.decision
       && a.suggestedWeeklyBudget == b.suggestedWeeklyBudget && a.failed?.rule == b.failed?.rule
@@ -80,25 +80,25 @@ package struct ShortlistEntry: Sendable, Equatable {
 }
 
 /// A `shortlist` answer.
-package struct Shortlist: Sendable {
-  package var saleStart: Day
-  package var saleEnd: Day
+public struct Shortlist: Sendable {
+  public var saleStart: Day
+  public var saleEnd: Day
   /// Sale start − lead: the day content service is booked.
-  package var lockDate: Day
+  public var lockDate: Day
   /// The lookback: `lookbackStart...lookbackEnd` (the day before the lock date).
-  package var lookbackStart: Day
-  package var lookbackEnd: Day
-  package var floor: Fraction
+  public var lookbackStart: Day
+  public var lookbackEnd: Day
+  public var floor: Fraction
   /// Qualifying videos, best first.
-  package var entries: [ShortlistEntry]
+  public var entries: [ShortlistEntry]
   /// Every other video of the filter, with the first rule it failed (best model first).
-  package var excluded: [ShortlistEntry]
+  public var excluded: [ShortlistEntry]
 }
 
 extension Ledger {
   /// The pre-sale content-service shortlist (docs/data-model.md, "shortlist"; docs/method.md,
   /// "Big sales").
-  package func shortlist(_ query: ShortlistQuery) throws(LedgerError) -> Shortlist {
+  public func shortlist(_ query: ShortlistQuery) throws(LedgerError) -> Shortlist {
     let (saleStart, saleEnd) = try saleDays(query)
     let settings = try querySettings()
     return try read { db in

@@ -1,51 +1,53 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// What a `report spend` row is a total of.
-package enum SpendGrouping: String, CaseIterable, Sendable {
+public enum SpendGrouping: String, CaseIterable, Sendable {
   case day, week, month, tool, kol, brand, stage, chain
 }
 
 /// The questions `report spend` answers.
-package struct SpendQuery: Sendable {
-  package var grouping: SpendGrouping = .day
+public struct SpendQuery: Sendable {
+  public var grouping: SpendGrouping = .day
   /// First day; nil: the earliest day with any metric.
-  package var since: Day?
+  public var since: Day?
   /// Last day; nil: the latest day with any metric.
-  package var until: Day?
-  package var filter = VideoFilter()
+  public var until: Day?
+  public var filter = VideoFilter()
   /// Count only this source.
-  package var tool: Source?
+  public var tool: Source?
 
   /// Every day, by day.
-  package init() {}
+  public init() {}
 }
 
 /// Spend and what came back for one key; money in fen.
-package struct SpendRow: Sendable, Equatable {
+public struct SpendRow: Sendable, Equatable {
   /// The group value: a day `2026-05-01`, the Monday of a week, a month `2026-05`, a tool, a
   /// stage (`natural` for unpaid traffic), a KOL, brand or chain (nil when videos have none).
-  package var key: String?
-  package var impressions: Int64 = 0
-  package var cost: Int64 = 0
-  /// GMV from every source, natural included.
-  package var gmv: Int64 = 0
+  public var key: String?
+  public var impressions: Int64 = 0
+  public var cost: Int64 = 0
+  /// Net GMV (gross less refunds) from every source, natural included.
+  public var gmv: Int64 = 0
+  /// The refunds taken off `gmv` (docs/decisions.md, "Refunds and net GMV").
+  public var refunds: Int64 = 0
   /// GMV from paid sources only.
-  package var paidGMV: Int64 = 0
-  package var orders: Int64 = 0
+  public var paidGMV: Int64 = 0
+  public var orders: Int64 = 0
 
   /// All GMV over cost; nil when nothing was spent.
-  package var roi: Fraction? { Fraction(Int128(gmv), over: Int128(cost)) }
+  public var roi: Fraction? { Fraction(Int128(gmv), over: Int128(cost)) }
   /// Paid GMV over cost; nil when nothing was spent.
-  package var paidROI: Fraction? { Fraction(Int128(paidGMV), over: Int128(cost)) }
+  public var paidROI: Fraction? { Fraction(Int128(paidGMV), over: Int128(cost)) }
 }
 
 /// A `report spend` answer.
-package struct SpendReport: Sendable {
+public struct SpendReport: Sendable {
   /// The days covered; nil when the ledger has no metrics.
-  package var since: Day?
-  package var until: Day?
-  package var rows: [SpendRow]
+  public var since: Day?
+  public var until: Day?
+  public var rows: [SpendRow]
 }
 
 extension Ledger {
@@ -53,7 +55,7 @@ extension Ledger {
   ///
   /// docs/data-model.md, "report spend". Days, weeks and months come in calendar order, tools
   /// and stages in funnel order, KOLs, brands and chains by spend (largest first).
-  package func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
+  public func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
     try read { db in
       let directory = try VideoDirectory(db)
       guard let until = try query.until ?? MetricScan.latestDay(db),
@@ -129,6 +131,7 @@ extension SpendRow {
     impressions &+= row.impressions
     cost &+= row.cost
     gmv &+= row.gmv
+    refunds &+= row.refund
     if row.source != 0 { paidGMV &+= row.gmv }
     orders &+= row.orders
   }

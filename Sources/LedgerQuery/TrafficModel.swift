@@ -1,28 +1,28 @@
-package import LedgerStore
+public import LedgerStore
 
 /// Exact sums of a group's daily numbers over a window, split natural / paid; money in fen.
-package struct TrafficSums: Sendable, Equatable {
-  package var naturalImpressions: Int64 = 0
-  package var naturalGMV: Int64 = 0
-  package var paidImpressions: Int64 = 0
-  package var paidCost: Int64 = 0
-  package var paidGMV: Int64 = 0
+public struct TrafficSums: Sendable, Equatable {
+  public var naturalImpressions: Int64 = 0
+  public var naturalGMV: Int64 = 0
+  public var paidImpressions: Int64 = 0
+  public var paidCost: Int64 = 0
+  public var paidGMV: Int64 = 0
   /// Likes and comments over all sources (engagement is judged on all plays).
-  package var likes: Int64 = 0
-  package var comments: Int64 = 0
+  public var likes: Int64 = 0
+  public var comments: Int64 = 0
   /// Stored rows added in (a key with none in a window is not listed for it).
-  package var rows: Int64 = 0
+  public var rows: Int64 = 0
   /// Stored rows of paid sources added in.
-  package var paidRows: Int64 = 0
+  public var paidRows: Int64 = 0
   /// The part of `naturalGMV` booked on days with no natural plays: the decisions leave it out
   /// of their model (``excludingUnplayedGMV()``; docs/method.md, "GMV without plays"), `report
   /// roi` shows the stored sums, and `aimt check` warns about each such row.
-  package var unplayedGMV: Int64 = 0
+  public var unplayedGMV: Int64 = 0
   /// Natural rows with GMV and no plays.
-  package var unplayedRows: Int64 = 0
+  public var unplayedRows: Int64 = 0
 
   /// Zero sums.
-  package init() {}
+  public init() {}
 
   /// Adds one stored row.
   mutating func add(_ row: borrowing MetricRow) {
@@ -45,7 +45,7 @@ package struct TrafficSums: Sendable, Equatable {
   }
 
   /// Adds another group's sums.
-  package mutating func add(_ other: TrafficSums) {
+  public mutating func add(_ other: TrafficSums) {
     naturalImpressions &+= other.naturalImpressions
     naturalGMV &+= other.naturalGMV
     paidImpressions &+= other.paidImpressions
@@ -77,13 +77,13 @@ package struct TrafficSums: Sendable, Equatable {
   }
 
   /// Impressions from every source.
-  package var impressions: Int64 { naturalImpressions + paidImpressions }
+  public var impressions: Int64 { naturalImpressions + paidImpressions }
   /// GMV from every source, fen.
-  package var gmv: Int64 { naturalGMV + paidGMV }
+  public var gmv: Int64 { naturalGMV + paidGMV }
 
   /// These sums with the natural GMV of days without natural plays taken out of `naturalGMV`
   /// (kept in `unplayedGMV` for the note): what the decisions judge.
-  package func excludingUnplayedGMV() -> TrafficSums {
+  public func excludingUnplayedGMV() -> TrafficSums {
     var sums = self
     sums.naturalGMV -= unplayedGMV
     return sums
@@ -91,7 +91,7 @@ package struct TrafficSums: Sendable, Equatable {
 }
 
 /// The reference CPM a model divides by.
-package enum CPMChoice: Sendable, Equatable {
+public enum CPMChoice: Sendable, Equatable {
   /// A fixed price in fen per thousand impressions (the `cpm_price` setting or `--cpm-price`).
   case price(fen: Int64)
   /// The group's own paid CPM over the window, or `fallbackFen` when it had no paid traffic.
@@ -99,7 +99,7 @@ package enum CPMChoice: Sendable, Equatable {
 }
 
 /// Where this window's model stands against the previous window's.
-package enum Trend: String, Sendable, Equatable {
+public enum Trend: String, Sendable, Equatable {
   case up, flat, down
 }
 
@@ -108,24 +108,24 @@ package enum Trend: String, Sendable, Equatable {
 ///
 /// Money ratios are in yuan: `naturalGPM` is yuan of GMV per thousand natural impressions,
 /// `cpmPrice` yuan per thousand. A ratio whose denominator is 0 is nil.
-package struct TrafficModel: Sendable, Equatable {
-  package var sums: TrafficSums
-  package var cpmPrice: Fraction
-  package var naturalGPM: Fraction?
-  package var roiModel: Fraction?
-  package var paidCPM: Fraction?
-  package var paidGPM: Fraction?
-  package var paidROI: Fraction?
-  package var totalROI: Fraction?
-  package var engagementRate: Fraction?
-  package var commentLikeRatio: Fraction?
-  package var trend: Trend?
+public struct TrafficModel: Sendable, Equatable {
+  public var sums: TrafficSums
+  public var cpmPrice: Fraction
+  public var naturalGPM: Fraction?
+  public var roiModel: Fraction?
+  public var paidCPM: Fraction?
+  public var paidGPM: Fraction?
+  public var paidROI: Fraction?
+  public var totalROI: Fraction?
+  public var engagementRate: Fraction?
+  public var commentLikeRatio: Fraction?
+  public var trend: Trend?
   /// roi_model ≥ floor; nil when the model is undefined.
-  package var aboveFloor: Bool?
+  public var aboveFloor: Bool?
 
   /// The model of `current`, with the trend against `previous` (the window of the same length
   /// just before; nil when not asked for).
-  package init(
+  public init(
     current: TrafficSums, previous: TrafficSums?, cpm: CPMChoice, floor: Fraction,
     declineRatio: Fraction
   ) {
@@ -150,7 +150,7 @@ package struct TrafficModel: Sendable, Equatable {
 
   /// `down` below `declineRatio` × previous, `up` above previous ÷ `declineRatio`, else
   /// `flat`; nil when either model is undefined or the previous one is 0.
-  package static func trend(
+  public static func trend(
     _ current: Fraction?, against previous: Fraction?, declineRatio: Fraction
   ) -> Trend? {
     guard let current, let previous, previous.numerator != 0 else { return nil }

@@ -1,18 +1,18 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// A video's lifetime numbers from one source; money in fen.
-package struct SourceTotals: Sendable, Equatable {
-  package var source: String
-  package var days: Int
-  package var firstDate: String
-  package var lastDate: String
-  package var impressions: Int64
-  package var cost: Int64
-  package var gmv: Int64
-  package var orders: Int64
-  package var likes: Int64
-  package var comments: Int64
+public struct SourceTotals: Sendable, Equatable {
+  public var source: String
+  public var days: Int
+  public var firstDate: String
+  public var lastDate: String
+  public var impressions: Int64
+  public var cost: Int64
+  public var gmv: Int64
+  public var orders: Int64
+  public var likes: Int64
+  public var comments: Int64
 }
 
 extension Ledger {
@@ -26,7 +26,7 @@ extension Ledger {
           SELECT s.name AS source, count(DISTINCT m.day) AS days,
                  date(min(m.day) * 86400, 'unixepoch') AS first_date,
                  date(max(m.day) * 86400, 'unixepoch') AS last_date,
-                 sum(m.impressions) AS impressions, sum(m.cost) AS cost, sum(m.gmv) AS gmv,
+                 sum(m.impressions) AS impressions, sum(m.cost) AS cost, sum(m.gmv - m.refund) AS gmv,
                  sum(m.orders) AS orders, sum(m.likes) AS likes, sum(m.comments) AS comments
           FROM metric AS m
           JOIN video AS v ON v.id = m.video_ref
@@ -46,23 +46,23 @@ extension Ledger {
 }
 
 /// Everything `video show` prints about one video.
-package struct VideoCard: Sendable {
-  package var video: Video
-  package var kol: KOL?
-  package var advice: Advice
-  package var totals: [SourceTotals]
+public struct VideoCard: Sendable {
+  public var video: Video
+  public var kol: KOL?
+  public var advice: Advice
+  public var totals: [SourceTotals]
   /// The model over 7 and 30 days ending `advice.asOf`.
-  package var week: TrafficModel
-  package var month: TrafficModel
+  public var week: TrafficModel
+  public var month: TrafficModel
   /// The last 14 days ending `advice.asOf`, oldest first: each day's sums.
-  package var days: [(day: Day, sums: TrafficSums)]
-  package var placements: [Placement]
+  public var days: [(day: Day, sums: TrafficSums)]
+  public var placements: [Placement]
 }
 
 extension Ledger {
   /// The card of `video show ID`: KOL, age, totals, 7/30-day model, last 14 days, placements
   /// and the advice, as of `asOf` (default: the latest day with any metric).
-  package func videoCard(videoID: String, asOf: Day? = nil) throws(LedgerError) -> VideoCard {
+  public func videoCard(videoID: String, asOf: Day? = nil) throws(LedgerError) -> VideoCard {
     let video = try video(videoID)
     var kol: KOL?
     if let id = video.kolID { kol = try self.kol(id) }

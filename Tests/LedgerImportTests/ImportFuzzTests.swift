@@ -137,16 +137,22 @@ private enum Mutation: CaseIterable {
     if let fen = try? Money.parseYuan(text) {
       parsed += 1
       // Whatever the signs, separators and spaces around them, an accepted amount is its
-      // digits: the whole yuan, then at most two decimals of fen.
+      // digits: the whole yuan, then at most two decimals of fen — in 万 yuan (a trailing 万,
+      // docs/data-model.md, "Units"), at most six, exactly.
+      let places = text.contains("万") ? 6 : 2
       let kept = text.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "." }
       let parts = String(String.UnicodeScalarView(kept)).split(
         separator: ".", omittingEmptySubsequences: false)
       #expect(parts.count <= 2, "\(text.debugDescription) → \(fen)")
       let whole = Int64(parts[0].isEmpty ? "0" : parts[0])
-      let decimals = parts.count == 2 ? parts[1] : ""
-      #expect(decimals.count <= 2, "\(text.debugDescription) → \(fen)")
-      let fraction = Int64((decimals + "00").prefix(2)) ?? -1
-      #expect(whole.map { $0 &* 100 &+ fraction } == fen, "\(text.debugDescription) → \(fen)")
+      var decimals = parts.count == 2 ? Substring(parts[1]) : ""
+      if places > 2 { while decimals.hasSuffix("0") { decimals.removeLast() } }
+      #expect(decimals.count <= places, "\(text.debugDescription) → \(fen)")
+      let padding = String(repeating: "0", count: places)
+      let fraction = Int64((decimals + padding).prefix(places)) ?? -1
+      let scale: Int64 = places == 6 ? 1_000_000 : 100
+      #expect(
+        whole.map { $0 &* scale &+ fraction } == fen, "\(text.debugDescription) → \(fen)")
       // And it reads back from the form written to files.
       #expect((try? Money.parseYuan(Money.yuan(fen))) == fen, "\(text.debugDescription)")
     }
@@ -154,38 +160,40 @@ private enum Mutation: CaseIterable {
   #expect(parsed > 0)
 }
 
-/// The fen a money cell in `unit` means, computed here without the importer's code: nil when
-/// the text is not a plain amount of that unit or the fen is beyond the ledger's limit; an
-/// empty cell gives nothing, so a new row keeps 0.
+/// The fen a money cell in `unit` means, computed here without the importer's code, by moving
+/// the decimal point in the text and rounding once, half to even (docs/decisions.md, "Amounts
+/// finer than a fen"): nil when the text is not a plain amount (digits, at most one point, at
+/// most 18 decimals) or the fen is beyond the ledger's limit; an empty cell gives nothing, so
+/// a new row keeps 0.
 private func independentFen(_ text: String, unit: String) -> Int64? {
   let limit: Int64 = 999_999_999_999_999
   if text.isEmpty { return 0 }
-  func digits(_ part: Substring) -> Int64? {
-    guard !part.isEmpty, part.count <= 19, part.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-      return nil
-    }
-    return Int64(part)
+  let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+  let isDigits = { (part: Substring) in part.allSatisfy { $0.isASCII && $0.isNumber } }
+  guard parts.count <= 2, !parts[0].isEmpty, parts[0].count <= 19, isDigits(parts[0]) else {
+    return nil
   }
-  switch unit {
-  case "yuan":
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count <= 2, let whole = digits(parts[0]) else { return nil }
-    var cents: Int64 = 0
-    if parts.count == 2 {
-      guard (1...2).contains(parts[1].count), let decimals = digits(parts[1]) else { return nil }
-      cents = parts[1].count == 1 ? decimals * 10 : decimals
-    }
-    let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
-    guard !overflow, scaled <= limit - cents else { return nil }
-    return scaled + cents
-  case "fen":
-    guard let fen = digits(Substring(text)), fen <= limit else { return nil }
-    return fen
-  default:  // thousandths of a fen, rounded half up
-    guard let milli = digits(Substring(text)) else { return nil }
-    let fen = milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
-    return fen <= limit ? fen : nil
+  let fraction = parts.count == 2 ? parts[1] : ""
+  guard parts.count == 1 || (1...18).contains(fraction.count), isDigits(fraction) else {
+    return nil
   }
+  // The fen's decimal point sits `shift` digits right of the text's.
+  let shift = unit == "yuan" ? 2 : unit == "fen" ? 0 : -3
+  var digits = Array(parts[0] + fraction)
+  var point = parts[0].count + shift
+  while point > digits.count { digits.append("0") }
+  while point < 0 {
+    digits.insert("0", at: 0)
+    point += 1
+  }
+  let whole = String(digits[..<point]).drop { $0 == "0" }
+  let rest = digits[point...]
+  guard whole.count <= 18, var fen = Int64(whole.isEmpty ? "0" : whole) else { return nil }
+  if let first = rest.first {
+    let beyondHalf = rest.dropFirst().contains { $0 != "0" }
+    if first > "5" || (first == "5" && (beyondHalf || fen % 2 == 1)) { fen += 1 }
+  }
+  return fen <= limit ? fen : nil
 }
 
 @Test func randomAmountsInEveryProfileUnitImportExactlyOrAreRefusedWhole() throws {

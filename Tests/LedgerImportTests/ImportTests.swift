@@ -334,8 +334,8 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
   let audience = try fixture.file(
     "a.ndjson",
     """
-    {"date": "2026-05-01", "brand": "山茶花", "a1": 1000, "a2": 200, "a3": 50}
-    {"date": "2026-05-08", "brand": "山茶花", "a1": 1200, "a2": 260, "a3": 70}
+    {"date": "2026-05-01", "brand": "山茶花", "o": 0, "a1": 1000, "a2": 200, "a3": 50, "a4": 0, "a5": 0}
+    {"date": "2026-05-08", "brand": "山茶花", "o": 0, "a1": 1200, "a2": 260, "a3": 70, "a4": 0, "a5": 0}
     """)
   let report = try fixture.importing(.audience, [audience])
   #expect(report.summary["audience"].inserted == 2)
@@ -386,7 +386,7 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
     {"name": "api", "kind": "metrics", "source": "qianchuan", "money_unit": "milli_fen",
      "columns": {"stat_time_day": "date", "material_id": "video_id", "stat_cost": "cost"}}
     """)
-  // Milli-fen round half up to the fen: 1234.567 → 1235, 1234.5 → 1235, 1234.499 → 1234.
+  // Milli-fen round half to even to the fen: 1234.567 → 1235, 1234.5 → 1234, 1234.499 → 1234.
   let dump = try fixture.file(
     "dump.csv",
     "stat_time_day,material_id,stat_cost\n2026-05-01 00:00:00,v1,1234567\n"
@@ -394,7 +394,7 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
   try fixture.importing(.metrics, [dump]) { $0.profile = .file(metricsProfile) }
   #expect(
     try fixture.metrics() == [
-      "2026-05-01|v1|qianchuan||0|1235|0|0|0|0|0|0", "2026-05-02|v1|qianchuan||0|1235|0|0|0|0|0|0",
+      "2026-05-01|v1|qianchuan||0|1235|0|0|0|0|0|0", "2026-05-02|v1|qianchuan||0|1234|0|0|0|0|0|0",
       "2026-05-03|v1|qianchuan||0|1234|0|0|0|0|0|0",
     ])
   let ordersProfile = try fixture.file(

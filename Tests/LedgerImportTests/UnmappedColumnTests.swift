@@ -117,12 +117,12 @@ private func refusal(_ body: () throws -> Void) -> [Problem] {
 @Test func anUnknownNumberColumnIsRefusedWithTheClosestName() throws {
   let fixture = try Fixture()
   let path = try fixture.file(
-    "m.csv", "date,video_id,source,impressions,退款金额\n2026-05-01,v1,natural,1,5\n")
+    "m.csv", "date,video_id,source,impressions,佣金金额\n2026-05-01,v1,natural,1,5\n")
   let problems = refusal { try fixture.importing(.metrics, [path]) }
   #expect(problems.count == 1, "\(problems)")
-  #expect(problems.first?.column == "退款金额")
+  #expect(problems.first?.column == "佣金金额")
   #expect(problems.first?.message.contains("did you mean") == true)
-  #expect(problems.first?.message.contains("--ignore 退款金额") == true)
+  #expect(problems.first?.message.contains("--ignore 佣金金额") == true)
 }
 
 @Test func aMisspeltEnglishNumberColumnIsRefused() throws {
@@ -147,7 +147,7 @@ private func refusal(_ body: () throws -> Void) -> [Problem] {
   let fixture = try Fixture()
   let path = try fixture.file(
     "plan.csv",
-    "日期,计划名称,计划ID,素材ID,素材名称,创建时间,消耗,展示次数,成交金额,支付ROI,CTR,转化率(%)\n"
+    "日期,计划名称,计划ID,视频ID,素材名称,创建时间,消耗,展示次数,成交金额,支付ROI,CTR,转化率(%)\n"
       + "2026-05-01,春季,P1,v1,口红,2026-04-30 10:00,10,1000,50,5.0,1.2%,3%\n")
   let report = try fixture.importing(.metrics, [path]) { $0.profile = .named("qianchuan") }
   #expect(try fixture.metrics() == ["2026-05-01|v1|qianchuan|P1|1000|1000|5000|0|0|0|0|0"])
@@ -187,7 +187,7 @@ private func importsCleanly(
     try importsCleanly(
       .metrics,
       [
-        "日期", "素材ID", "整体消耗", "整体展现次数", "整体点击次数", "整体点击率", "整体成交金额",
+        "日期", "视频ID", "整体消耗", "整体展现次数", "整体点击次数", "整体点击率", "整体成交金额",
         "整体成交订单数", "整体支付ROI", "视频播放数", "视频点赞数", "视频评论数", "新增粉丝数",
       ],
       ["2026-05-01", "v1", "10", "1000", "20", "2%", "50", "1", "5", "900", "3", "1", "1"]
@@ -205,7 +205,7 @@ private func importsCleanly(
     try importsCleanly(
       .metrics,
       [
-        "stat_time_day", "material_id", "ad_id", "stat_cost", "show_cnt", "click_cnt",
+        "stat_time_day", "item_id", "ad_id", "stat_cost", "show_cnt", "click_cnt",
         "cpm_platform", "pay_order_amount", "pay_order_count", "prepay_and_pay_order_roi",
         "dy_like", "dy_comment", "dy_share", "dy_follow", "total_play",
       ],
@@ -218,7 +218,7 @@ private func importsCleanly(
     try importsCleanly(
       .metrics,
       [
-        "日期", "广告ID", "素材ID", "总花费(元)", "展示数", "点击数", "点击率", "平均千次展现费用(元)",
+        "日期", "广告ID", "视频ID", "总花费(元)", "展示数", "点击数", "点击率", "平均千次展现费用(元)",
         "转化数", "播放数", "点赞数", "评论数", "分享数", "新增关注数",
       ],
       ["2026-05-01", "A1", "v1", "10", "1000", "20", "2%", "10", "1", "900", "3", "1", "1", "1"]
@@ -274,7 +274,10 @@ private func importsCleanly(
   #expect(
     try importsCleanly(
       .kols,
-      ["达人昵称", "抖音号", "星图ID", "粉丝数", "达人类型", "预期CPM", "互动率", "1-20s视频报价(元)"],
-      ["小美", "dy_xm", "X1", "1200000", "美妆", "30", "5%", "20000"]
+      [
+        "达人昵称", "抖音号", "星图ID", "粉丝数", "达人类型", "预期CPM", "互动率", "1-20s视频报价(元)",
+        "日期",
+      ],
+      ["小美", "dy_xm", "X1", "1200000", "美妆", "30", "5%", "20000", "2026-05-01"]
     ) == [])
 }

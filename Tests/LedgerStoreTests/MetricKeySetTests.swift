@@ -67,7 +67,7 @@ func keySetFindsExactlyTheDuplicatesANaiveSetFinds(walk: KeyWalk) {
     let given = walk.masks[Int(random.next() % UInt64(walk.masks.count))]
     let key = MetricKey(videoRef: video, day: day, source: source)
     let found = keys.insert(
-      key, placementID: noOrder, given: given,
+      key, placementID: noOrder, given: UInt16(given),
       at: SourceLocation(file: "m.csv", line: round + 2))
     let expected = naive.insert(key, given: given)
     switch found {

@@ -73,7 +73,7 @@ private let tourCommands = [
     "placements": "placement_id,video_id,tool,mode,targeting,strategy,budget,start,end",
     "promotions": "promotion,start,end,cpm_price",
     "metrics":
-      "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes,comments,shares,follows",
+      "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes,comments,shares,follows,refund",
     "audience": "date,brand,o,a1,a2,a3,a4,a5,category_total",
   ]
   for (kind, header) in headers {

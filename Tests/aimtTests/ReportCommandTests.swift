@@ -100,7 +100,7 @@ private let shortlistKeys = [
 
 /// The keys of `report spend` rows.
 private let spendKeys = [
-  "key", "impressions", "cost", "gmv", "paid_gmv", "orders", "roi", "paid_roi",
+  "key", "impressions", "cost", "gmv", "refunds", "paid_gmv", "orders", "roi", "paid_roi",
 ]
 
 /// The keys of `advise` rows.

@@ -1,16 +1,16 @@
 internal import Crypto
 import Foundation
-package import LedgerStore
+public import LedgerStore
 
 /// Which header profile reads a file: detected from the header, named, or a user's own file.
-package enum ProfileChoice: Sendable, Equatable {
+public enum ProfileChoice: Sendable, Equatable {
   case auto
   case named(String)
   case file(String)
 
   /// Reads `--profile`: `auto`, a built-in name (`generic` means the kind's generic profile),
   /// or a path (anything with a `/` or ending in `.json`).
-  package init(argument: String) {
+  public init(argument: String) {
     if argument == "auto" {
       self = .auto
     } else if argument.contains("/") || argument.hasSuffix(".json") {
@@ -22,69 +22,82 @@ package enum ProfileChoice: Sendable, Equatable {
 }
 
 /// How `aimt import` reads and writes.
-package struct ImportOptions: Sendable {
-  package var kind: RecordKind
-  package var profile: ProfileChoice = .auto
-  package var encoding: TextEncodingChoice = .auto
+public struct ImportOptions: Sendable {
+  public var kind: RecordKind
+  public var profile: ProfileChoice = .auto
+  public var encoding: TextEncodingChoice = .auto
   /// The source of metric rows in files without a source column.
-  package var source: Source?
-  package var write = WriteOptions()
+  public var source: Source?
+  public var write = WriteOptions()
   /// The command each import batch records: `import`, or `demo` for the demo's generated files
   /// (which is how `aimt demo` knows a ledger it may replace).
-  package var command = "import"
+  public var command = "import"
   /// Record each batch's file by its name alone (`metrics.csv`) instead of the path given, for
   /// files read from a temporary folder that will not exist later.
-  package var recordsFileNameOnly = false
+  public var recordsFileNameOnly = false
   /// Header cells to leave out (`--ignore`), as the files write them or normalised; each must
   /// be in some file's header.
-  package var ignoredColumns: [String] = []
+  public var ignoredColumns: [String] = []
   /// The sheet of a workbook (`.xlsx`) to read (`--sheet`); nil reads the first.
   ///
   /// Text files have no sheets and ignore it.
-  package var sheet: String?
+  public var sheet: String?
+  /// The day of KOL rows that carry none (`--as-of`): a 星图 quote needs one.
+  public var asOf: Day?
+  /// Which of a 千川 file's two GMVs (and order counts) is `gmv` (`--gmv`); nil: the default,
+  /// direct (docs/decisions.md, "Direct or overall GMV").
+  public var gmv: GMVChoice?
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
-  package var isCancelled: (@Sendable () -> Bool)?
+  public var isCancelled: (@Sendable () -> Bool)?
 
   /// Options for importing files of `kind` with everything else at its default.
-  package init(kind: RecordKind) { self.kind = kind }
+  public init(kind: RecordKind) { self.kind = kind }
+}
+
+/// Which GMV of a 千川 file that gives both is the row's `gmv` (`--gmv`).
+public enum GMVChoice: String, Sendable, CaseIterable {
+  /// 直接成交金额 / `pay_order_amount`: orders placed from the ad itself (the default).
+  case direct
+  /// 整体成交金额: the ad's orders and those it is credited with through other paths.
+  case overall
 }
 
 /// Where an import is, for a progress line.
-package struct ImportProgress: Sendable {
-  package var file: String
-  package var rows: Int
-  package var bytesRead: Int
-  package var totalBytes: Int
+public struct ImportProgress: Sendable {
+  public var file: String
+  public var rows: Int
+  public var bytesRead: Int
+  public var totalBytes: Int
 }
 
 /// What was read from one file.
-package struct FileReport: Sendable, Equatable {
-  package var file: String
-  package var profile: String
+public struct FileReport: Sendable, Equatable {
+  public var file: String
+  public var profile: String
   /// Why this profile was chosen (for `auto`).
-  package var profileReason: String
-  package var encoding: String
-  package var format: String
-  package var rows: Int
+  public var profileReason: String
+  public var encoding: String
+  public var format: String
+  public var rows: Int
   /// Title and note rows above the header that were skipped (docs/decisions.md, "Title and
   /// total rows").
-  package var titleRows = 0
+  public var titleRows = 0
   /// Total rows (`合计`, `Total`) at the end of the table that were skipped.
-  package var totalRows = 0
+  public var totalRows = 0
   /// Header cells the profile does not map (kept out of the ledger).
-  package var ignoredColumns: [String] { ignored.map(\.name) }
+  public var ignoredColumns: [String] { ignored.map(\.name) }
   /// The same with the reason each is left out.
-  package var ignored: [IgnoredColumn]
+  public var ignored: [IgnoredColumn]
 }
 
 /// What an import did: per file, and the write's counts per kind.
-package struct ImportReport: Sendable, Equatable {
-  package var files: [FileReport]
-  package var summary: WriteSummary
+public struct ImportReport: Sendable, Equatable {
+  public var files: [FileReport]
+  public var summary: WriteSummary
 
   /// The header cells left out of the import, each once however many files carry it.
-  package var ignoredColumns: [IgnoredColumn] {
+  public var ignoredColumns: [IgnoredColumn] {
     var seen: Set<IgnoredColumn> = []
     return files.flatMap(\.ignored).filter { seen.insert($0).inserted }
   }
@@ -104,7 +117,7 @@ extension Ledger {
   ///
   /// Every problem in every file is collected (up to ``LedgerWriter/problemLimit``) and
   /// reported as `FILE:LINE: column: message`; if there is any, nothing is written.
-  package func importFiles(
+  public func importFiles(
     _ paths: [String], options: ImportOptions,
     progress: ((ImportProgress) -> Void)? = nil
   ) throws(LedgerError) -> ImportReport {
@@ -238,7 +251,8 @@ struct FileImport {
     let header = visible(source.header)
     guard let (profile, chosenReason) = resolveProfile(header: header, file: file, line: headerLine)
     else { return nil }
-    let (keys, duplicates) = profile.map(header: header)
+    let (keys, away) = mappedKeys(profile, header: header)
+    let duplicates = Self.duplicates(keys)
     for key in duplicates {
       let cells = zip(source.header, keys).filter { $0.1 == key }.map(\.0)
       problem(
@@ -247,8 +261,27 @@ struct FileImport {
           + "--ignore \(cells.last ?? key), or pass --profile", file: file)
     }
     let present = Set(keys.compactMap { $0 })
+    let alternatives = ["date": "start", "video_id": "material_id"]
     let missing = options.kind.requiredColumns.filter { column in
       !present.contains(column) && !(column == "source" && defaultSource(profile) != nil)
+        && !(options.kind == .metrics && alternatives[column].map(present.contains) == true)
+    }
+    if !options.kind.identifyingColumns.isEmpty,
+      !options.kind.identifyingColumns.contains(where: present.contains)
+    {
+      problem(
+        line: headerLine, options.kind.identifyingColumns[0],
+        "no column maps to \(options.kind.identifyingColumns.joined(separator: ", ")) "
+          + "(抖音号, 星图ID, 达人UID); the header has: \(source.header.joined(separator: ", ")); "
+          + "pass --profile PATH to map it", file: file)
+      return nil
+    }
+    if options.kind == .audience {
+      let layerProblems = AudienceLayers.headerProblems(header: source.header, keys: keys)
+      for found in layerProblems {
+        problem(line: headerLine, found.column, found.message, file: file)
+      }
+      guard layerProblems.isEmpty else { return nil }
     }
     for column in missing {
       let hint =
@@ -257,9 +290,9 @@ struct FileImport {
         : "the header has: \(source.header.joined(separator: ", ")); pass --profile PATH to map it"
       problem(line: headerLine, column, "no column maps to \(column); \(hint)", file: file)
     }
-    guard duplicates.isEmpty, missing.isEmpty else { return nil }
+    guard duplicates.isEmpty, missing.isEmpty, !away.failed else { return nil }
     let check = HeaderCheck(kind: options.kind, profile: profile).check(
-      header: source.header, keys: keys, ignoring: ignoring)
+      header: source.header, keys: keys, ignoring: ignoring, chosenAway: away.reasons)
     for refusal in check.refusals {
       problem(line: headerLine, refusal.column, refusal.message, file: file)
     }
@@ -273,9 +306,11 @@ struct FileImport {
         file: options.recordsFileNameOnly ? URL(fileURLWithPath: path).lastPathComponent : path,
         sha256: nil,
         profile: profile.name))
-    let rowReader = RowReader(
+    var rowReader = RowReader(
       kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
-      path: path)
+      path: path, units: profile.units(header: header), header: source.header)
+    rowReader.asOf = options.asOf
+    if keys.contains("material_id") { rowReader.materials = try writer.materialVideos() }
     source.watchTotals(idColumns: Self.idColumns(keys))
     let rows =
       options.kind == .metrics
@@ -315,6 +350,7 @@ struct FileImport {
       if writer.problemCount > LedgerWriter.problemLimit { break }
       if rows & 1023 == 0, options.isCancelled?() == true { throw ImportInterrupted() }
     }
+    try reader.finish(into: writer)
     progress?(
       ImportProgress(
         file: path, rows: rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes))
@@ -365,16 +401,18 @@ struct FileImport {
     }
     let file = source.problemFile(path)
     let header = visible(source.header)
-    guard let (profile, _) = resolveProfile(header: header, file: file, line: source.headerLine)
+    guard
+      let (profile, _) = resolveProfile(
+        header: header, file: file, line: source.headerLine, quiet: true)
     else { return }
-    let keys = profile.map(header: header).keys
+    let keys = mappedKeys(profile, header: header, quiet: true).keys
     source.watchTotals(idColumns: Self.idColumns(keys))
+    var rowReader = RowReader(
+      kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
+      path: path, units: profile.units(header: header), header: source.header)
+    if keys.contains("material_id") { rowReader.materials = (try? writer.materialVideos()) ?? [:] }
     let reader = MetricBatchReader(
-      source: source,
-      reader: RowReader(
-        kind: options.kind, keys: keys, profile: profile, defaultSource: defaultSource(profile),
-        path: path),
-      file: file, columns: keys.count)
+      source: source, reader: rowReader, file: file, columns: keys.count)
     let rows = MetricBatch()
     repeat {
       reader.fill(rows)
@@ -388,12 +426,68 @@ struct FileImport {
     } while !rows.isLast
   }
 
+  /// The keys of the header's cells once the direct or overall GMV is chosen.
+  ///
+  /// Of a 千川 file's direct and overall
+  /// GMV (and order counts) is made: the chosen one becomes `gmv` (`orders`), the other is
+  /// left out with its reason (normalised cell → reason). `failed` when `--gmv` asks for a
+  /// GMV the file does not give.
+  func mappedKeys(
+    _ profile: HeaderProfile, header: [String], quiet: Bool = false
+  ) -> (keys: [String?], away: (reasons: [String: String], failed: Bool)) {
+    var keys = profile.map(header: header).keys
+    var reasons: [String: String] = [:]
+    var failed = false
+    let chosen = options.gmv ?? .direct
+    for (plain, what) in [("gmv", "GMV"), ("orders", "order count")] {
+      let direct = keys.firstIndex(of: "direct_\(plain)")
+      let overall = keys.firstIndex(of: "overall_\(plain)")
+      switch (direct, overall) {
+      case (let direct?, let overall?):
+        let (kept, other) = chosen == .direct ? (direct, overall) : (overall, direct)
+        keys[kept] = plain
+        keys[other] = nil
+        let flag = chosen == .direct ? "overall" : "direct"
+        reasons[HeaderProfile.normalize(header[other])] =
+          "the other \(what) (--gmv \(chosen.rawValue); --gmv \(flag) takes this one)"
+      case (let only?, nil), (nil, let only?):
+        let given: GMVChoice = only == direct ? .direct : .overall
+        if let asked = options.gmv, asked != given {
+          failed = true
+          if !quiet {
+            problem(
+              line: 1, "--gmv",
+              "asks for the \(asked.rawValue) \(what), but the file gives only the "
+                + "\(given.rawValue) one (\(header[only])); drop --gmv or pass --gmv "
+                + given.rawValue)
+          }
+        }
+        keys[only] = plain
+      case (nil, nil):
+        break
+      }
+    }
+    return (keys, (reasons, failed))
+  }
+
+  /// The keys two or more cells map to, once each, in the order of their second appearance.
+  static func duplicates(_ keys: [String?]) -> [String] {
+    var seen: Set<String> = []
+    var duplicates: [String] = []
+    for key in keys.compactMap({ $0 })
+    where !seen.insert(key).inserted && !duplicates.contains(key) {
+      duplicates.append(key)
+    }
+    return duplicates
+  }
+
   private func defaultSource(_ profile: HeaderProfile) -> Source? {
     options.source ?? profile.source.flatMap(Source.init(rawValue:))
   }
 
-  private func resolveProfile(header: [String], file: String, line: Int) -> (HeaderProfile, String)?
-  {
+  private func resolveProfile(
+    header: [String], file: String, line: Int, quiet: Bool = false
+  ) -> (HeaderProfile, String)? {
     let problem = { (column: String, message: String) in
       self.problem(line: line, column, message, file: file)
     }
@@ -402,15 +496,33 @@ struct FileImport {
     let reason: String
     switch options.profile {
     case .auto:
-      guard let detected = Profiles.detect(kind: kind, header: header) else {
-        problem(
-          "header",
-          "no built-in profile reads this header as \(kind) (it needs "
-            + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
-            + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+      let (best, ties) = Profiles.choose(
+        kind: kind, header: header, sourceGiven: options.source != nil)
+      guard let best else {
+        if !quiet {
+          problem(
+            "header",
+            "no built-in profile reads this header as \(kind) (it needs "
+              + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
+              + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+        }
         return nil
       }
-      return detected
+      if !ties.isEmpty {
+        if !quiet {
+          let names = ([best] + ties).map {
+            "\($0.profile.name) (\($0.profile.description); maps \($0.score))"
+          }
+          problem(
+            "header",
+            "more than one profile reads this header, differently: "
+              + names.joined(separator: ", ")
+              + "; choose one with --profile \(([best] + ties).map(\.profile.name).joined(separator: " or --profile "))"
+          )
+        }
+        return nil
+      }
+      return (best.profile, Profiles.mapsReason(best.profile, keys: best.keys, header: header))
     case .named(let name):
       guard let found = name == "generic" ? Profiles.generic(kind: kind) : Profiles.named(name)
       else {

@@ -14,20 +14,40 @@ struct RowReader {
   let defaultSource: Source?
   /// The file's path, for the cell references of a workbook's problems.
   let path: String
+  /// The unit each column's header puts on its values (empty: none; docs/data-model.md,
+  /// "Units").
+  let units: [HeaderUnit?]
+  /// The day of a KOL file's rows that carry none (`--as-of`).
+  var asOf: Day?
   private var parser = RecordParser()
+  /// The rows of a long-form 5A file, joined into snapshots by ``finish(into:)``.
+  private var pivot = AudiencePivot()
   private var sourceCache: [String: Source?] = [:]
-  private let metricColumns: MetricColumns?
+  private var metricColumns: MetricColumns?
+  /// Material id → video id: the ledger's `material` table and the pairs this file gave
+  /// (docs/decisions.md, "Material ids").
+  var materials: [String: String] = [:]
 
   init(
     kind: RecordKind, keys: [String?], profile: HeaderProfile, defaultSource: Source?,
-    path: String = ""
+    path: String = "",
+    units: [HeaderUnit?] = [],
+    header: [String] = []
   ) {
     self.path = path
     self.kind = kind
+    self.units = units.contains { $0 != nil } ? units : []
     self.keys = keys
     self.profile = profile
     self.defaultSource = defaultSource
-    metricColumns = kind == .metrics ? MetricColumns(keys: keys) : nil
+    metricColumns =
+      kind == .metrics
+      ? MetricColumns(
+        keys: keys,
+        units: keys.indices.map { index in
+          index < header.count ? profile.moneyUnit(forHeader: header[index]) : profile.moneyUnit
+        }) : nil
+    metricColumns?.strictYuan = profile.name.hasPrefix("generic-") && profile.moneyUnit == .yuan
   }
 
   /// Writes the current record of a file of any kind but metrics (see ``parseMetric``).
@@ -48,12 +68,25 @@ struct RowReader {
       guard let key, index < source.fieldCount else { continue }
       fields[key] = source.string(at: index)
     }
+    var converted: Set<String> = []
+    for (index, key) in keys.enumerated() {
+      guard let key, index < units.count, let unit = units[index], let text = fields[key],
+        !text.isEmpty
+      else { continue }
+      do throws(ValueError) {
+        fields[key] = try Self.applying(unit, key: key, to: text, profileUnit: profile.moneyUnit)
+        converted.insert(key)
+      } catch {
+        writer.report(location.problem(key, error.message))
+        return
+      }
+    }
     for column in ["source", "tool"] {
       if let text = fields[column], let mapped = profile.source(forCell: text) {
         fields[column] = mapped
       }
     }
-    if profile.moneyUnit != .yuan, let text = fields["budget"] {
+    if profile.moneyUnit != .yuan, !converted.contains("budget"), let text = fields["budget"] {
       // Rewritten as yuan text, so the one parser below reads money of every unit.
       let fen = Array(text.utf8).withUnsafeBufferPointer { bytes in
         Result { () throws(ValueError) in try Self.fen(utf8: bytes, unit: profile.moneyUnit) }
@@ -65,23 +98,55 @@ struct RowReader {
         return
       }
     }
+    if let asOf, kind == .kols, (fields["as_of"] ?? "").isEmpty {
+      fields["as_of"] = asOf.description
+    }
     let before = parser.problems.count
     let record = parser.record(kind, fields, at: location, defaultSource: defaultSource)
     for problem in parser.problems[before...] { writer.report(problem) }
-    if let record { try writer.upsert(record, at: location) }
+    if case .audience(let input) = record, input.layer != nil {
+      pivot.add(input, at: location, into: writer)
+    } else if let record {
+      try writer.upsert(record, at: location)
+    }
   }
 
-  /// A money cell in the profile's unit, as fen (milli-fen rounded half up to the fen).
+  /// Writes what the rows of the file gathered (the snapshots of a long 5A file).
+  func finish(into writer: LedgerWriter) throws {
+    try pivot.finish(into: writer)
+  }
+
+  /// A cell's text in the canonical form the record parser reads, once the unit its header
+  /// names is applied exactly: a count as digits, money as yuan, a rate with its `%`.
+  static func applying(
+    _ unit: HeaderUnit, key: String, to text: String, profileUnit: HeaderProfile.MoneyUnit
+  ) throws(ValueError) -> String {
+    if HeaderUnit.rateKeys.contains(key) { return text.contains("%") ? text : text + "%" }
+    let isMoney = HeaderUnit.moneyKeys.contains(key)
+    let result = Array(text.utf8).withUnsafeBufferPointer { bytes in
+      Result { () throws(ValueError) -> String in
+        isMoney
+          ? Money.yuan(
+            try fen(utf8: bytes, unit: unit.moneyUnit ?? profileUnit, power: unit.power))
+          : String(try Count.parse(utf8: bytes, power: unit.power))
+      }
+    }
+    return try result.get()
+  }
+
+  /// A money cell in the profile's unit, as fen: converted exactly and rounded once, half to
+  /// even, when finer than a fen (``ExportMoney``); `power` powers of ten more when its header
+  /// says so (金额(万元)).
   static func fen(
-    utf8 bytes: UnsafeBufferPointer<UInt8>, unit: HeaderProfile.MoneyUnit
+    utf8 bytes: UnsafeBufferPointer<UInt8>, unit: HeaderProfile.MoneyUnit, power: Int = 0
   ) throws(ValueError) -> Int64 {
+    guard power != 0 else { return try ExportMoney.fen(utf8: bytes, unit: unit) }
     switch unit {
-    case .yuan: return try Money.parseYuan(utf8: bytes)
-    case .fen: return try Count.parse(utf8: bytes)
+    case .yuan: return try Money.parseYuan(utf8: bytes, power: power)
+    case .fen: return try Count.parse(utf8: bytes, power: power)
     case .milliFen:
-      // Half up without the `+ 500` that would wrap at the top of Int64.
-      let milli = try Count.parse(utf8: bytes)
-      return milli / 1000 + (milli % 1000 >= 500 ? 1 : 0)
+      let milli = try Count.parse(utf8: bytes, power: power)
+      return Int64(ExportMoney.halfToEven(Int128(milli), 1000))
     }
   }
 
@@ -101,6 +166,7 @@ struct RowReader {
   ) {
     guard let columns = metricColumns else { return }
     var failed = false
+    let path = path  // not `self.path`: `fail` is called while `self` is being mutated
     func fail(_ column: String, _ message: String, at field: Int? = nil) {
       let cell = field.map { source.problemFile(path, field: $0) } ?? file
       batch.report(SourceLocation(file: cell, line: line).problem(column, message))
@@ -122,13 +188,26 @@ struct RowReader {
         }
       }
     }
-    if day == nil, !failed { fail("date", "is missing") }
+    var run: (start: DateTime, seconds: Int64?)?
+    if columns.date == nil, let index = columns.start {
+      run = orderRun(source, start: index, hours: columns.deliveryHours) { fail($0, $1) }
+      day = run?.start.day
+    } else if day == nil, !failed {
+      fail("date", "is missing")
+    }
     let videoStart = batch.text.count
     if let index = columns.videoID, index < fieldCount {
       source.withBytes(at: index) { TextNormalization.append(normalizing: $0, to: &batch.text) }
     }
+    if let index = columns.materialID, index < fieldCount {
+      resolveMaterial(
+        source, at: index, videoStart: videoStart, line: line, file: file, batch: batch
+      ) { fail($0, $1, at: index) }
+    }
     let videoEnd = batch.text.count
-    if videoEnd == videoStart { fail("video_id", "is missing; every row needs its video_id") }
+    if videoEnd == videoStart, !failed || columns.materialID == nil {
+      fail("video_id", "is missing; every row needs its video_id")
+    }
     var rowSource = defaultSource
     if let index = columns.source, index < fieldCount {
       // A file has a handful of source texts and millions of rows: the raw text is looked up
@@ -149,13 +228,19 @@ struct RowReader {
       }
     }
     var values = MetricValues()
-    let unit = profile.moneyUnit
     for (field, index) in columns.fields where index < fieldCount {
       source.withBytes(at: index) { bytes in
         if bytes.isEmpty { return }
         do throws(ValueError) {
+          let header = index < units.count ? units[index] : nil
           let value =
-            field.isMoney ? try Self.fen(utf8: bytes, unit: unit) : try Count.parse(utf8: bytes)
+            !field.isMoney
+            ? try Count.parse(utf8: bytes, power: header?.power ?? 0)
+            : columns.strictYuan && header == nil
+              ? try Money.parseYuan(utf8: bytes)
+              : try Self.fen(
+                utf8: bytes, unit: header?.moneyUnit ?? columns.units[index],
+                power: header?.power ?? 0)
           values.set(field, value)
         } catch {
           fail(field.rawValue, error.message, at: index)
@@ -169,10 +254,104 @@ struct RowReader {
       batch.text.removeSubrange(videoStart...)
       return
     }
-    batch.rows.append(
-      ParsedMetric(
-        line: line, day: day, source: rowSource, values: values, videoStart: videoStart,
-        videoEnd: videoEnd, placementEnd: batch.text.count))
+    guard let run, let seconds = run.seconds else {
+      batch.rows.append(
+        ParsedMetric(
+          line: line, day: day, source: rowSource, values: values, videoStart: videoStart,
+          videoEnd: videoEnd, placementEnd: batch.text.count))
+      return
+    }
+    // An order over several days: one row a day, each number split by the time on that day.
+    let days = OrderSpread.days(start: run.start, seconds: seconds)
+    var parts = days.map { _ in MetricValues() }
+    for field in values.fields {
+      for (part, value) in OrderSpread.split(values[field], weights: days.map(\.seconds))
+        .enumerated()
+      {
+        parts[part].set(field, value)
+      }
+    }
+    let ids = Array(batch.text[videoStart...])
+    let videoLength = videoEnd - videoStart
+    batch.text.removeSubrange(videoStart...)
+    for (part, entry) in days.enumerated() {
+      let start = batch.text.count
+      batch.text.append(contentsOf: ids)
+      batch.rows.append(
+        ParsedMetric(
+          line: line, day: entry.day, source: rowSource, values: parts[part], videoStart: start,
+          videoEnd: start + videoLength, placementEnd: batch.text.count))
+    }
+  }
+
+  /// The start of an order row and how long it ran (nil when the file has no hours: the
+  /// order is booked on its start day).
+  private func orderRun(
+    _ source: any RecordSource, start: Int, hours: Int?, fail: (String, String) -> Void
+  ) -> (start: DateTime, seconds: Int64?)? {
+    let fieldCount = source.fieldCount
+    let moment: DateTime? =
+      start < fieldCount
+      ? source.withBytes(at: start) { bytes -> DateTime? in
+        if trimmed(bytes).isEmpty { return nil }
+        do throws(ValueError) {
+          return try DateTime.parse(utf8: bytes)
+        } catch {
+          fail("start", error.message)
+          return nil
+        }
+      } : nil
+    guard let moment else {
+      fail(
+        "start",
+        "is missing: the file has no date column, so each order is booked from its start "
+          + "time; fill the order's start (下单时间) or add a date column")
+      return nil
+    }
+    guard let hours, hours < fieldCount else { return (moment, nil) }
+    let seconds = source.withBytes(at: hours) { bytes -> Int64? in
+      if trimmed(bytes).isEmpty { return nil }
+      do throws(ValueError) {
+        return try DeliveryHours.seconds(utf8: bytes)
+      } catch {
+        fail("delivery_hours", error.message)
+        return nil
+      }
+    }
+    return (moment, seconds)
+  }
+
+  /// Appends the video of a row's material id to `batch.text` when the row gives no video id,
+  /// and records the pair when it gives both.
+  private mutating func resolveMaterial(
+    _ source: any RecordSource, at index: Int, videoStart: Int, line: Int, file: String,
+    batch: MetricBatch, fail: (String, String) -> Void
+  ) {
+    let material = source.withBytes(at: index) {
+      TextNormalization.normalized(String(decoding: $0, as: UTF8.self))
+    }
+    guard !material.isEmpty else { return }
+    if batch.text.count > videoStart {
+      let video = String(decoding: batch.text[videoStart...], as: UTF8.self)
+      if materials[material] != video {
+        materials[material] = video
+        batch.materials.append(
+          MaterialPair(
+            materialID: material, videoID: video,
+            location: SourceLocation(file: file, line: line)))
+      }
+      return
+    }
+    guard let video = materials[material] else {
+      fail(
+        "material_id",
+        "素材ID \(material) is a 千川 material id, not a video id, and no video is on record "
+          + "for it; add the mapping by importing a file that has both columns first (a 千川 "
+          + "material report with 素材ID and 视频ID, or a CSV 'material_id,video_id,date,source' "
+          + "with --profile generic), or give this file a 视频ID column")
+      return
+    }
+    batch.text.append(contentsOf: Array(video.utf8))
   }
 
   /// A source cell as the profile, the ledger's names or the exports' aliases spell it
@@ -200,15 +379,28 @@ struct MetricColumns {
   var videoID: Int?
   var source: Int?
   var placementID: Int?
+  var materialID: Int?
+  var start: Int?
+  var deliveryHours: Int?
   /// The number columns present, in `MetricField.allCases` order.
   var fields: [(MetricField, Int)] = []
+  /// The money unit of each column.
+  var units: [HeaderProfile.MoneyUnit]
+  /// Money is yuan with at most two decimals, as typed (the generic profiles: the data
+  /// model's own columns); an export's finer amounts are rounded (docs/decisions.md,
+  /// "Amounts finer than a fen").
+  var strictYuan = false
 
-  init(keys: [String?]) {
+  init(keys: [String?], units: [HeaderProfile.MoneyUnit]) {
     func index(_ key: String) -> Int? { keys.firstIndex(of: key) }
+    self.units = units
     date = index("date")
     videoID = index("video_id")
     source = index("source")
     placementID = index("placement_id")
+    materialID = index("material_id")
+    start = index("start")
+    deliveryHours = index("delivery_hours")
     fields = MetricField.allCases.compactMap { field in index(field.rawValue).map { (field, $0) } }
   }
 }

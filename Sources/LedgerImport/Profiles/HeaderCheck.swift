@@ -1,13 +1,13 @@
 import LedgerStore
 
 /// A header cell an import leaves out, and why (for the import summary).
-package struct IgnoredColumn: Sendable, Hashable {
+public struct IgnoredColumn: Sendable, Hashable {
   /// The cell as the file writes it.
-  package var name: String
+  public var name: String
   /// Why it is left out (`--ignore`, `a ratio`, `not a number`, …).
-  package var reason: String
+  public var reason: String
 
-  package init(name: String, reason: String) {
+  public init(name: String, reason: String) {
     self.name = name
     self.reason = reason
   }
@@ -45,8 +45,11 @@ struct HeaderCheck {
   }
 
   /// Checks `header` whose cells map to `keys` (nil for a cell not mapped or named by
-  /// `--ignore`); `ignoring` holds the normalised `--ignore` names.
-  func check(header: [String], keys: [String?], ignoring: Set<String>) -> Outcome {
+  /// `--ignore`); `ignoring` holds the normalised `--ignore` names, `chosenAway` the cells
+  /// left out by a choice such as `--gmv` (normalised cell → reason).
+  func check(
+    header: [String], keys: [String?], ignoring: Set<String>, chosenAway: [String: String] = [:]
+  ) -> Outcome {
     var outcome = Outcome()
     let mappedKeys = Set(keys.compactMap { $0 })
     let known = profile.ignored.union(Profiles.generic(kind: kind.rawValue)?.ignored ?? [])
@@ -60,11 +63,27 @@ struct HeaderCheck {
         counted += 1
         continue
       }
-      if ignoring.contains(normalized) {
+      if let reason = chosenAway[normalized] {
+        counted += 1
+        outcome.ignored.append(IgnoredColumn(name: cell, reason: reason))
+      } else if ignoring.contains(normalized) {
         counted += 1
         outcome.ignored.append(IgnoredColumn(name: cell, reason: "--ignore"))
+      } else if known.contains(normalized),
+        let number = Self.numberAlias(normalized, kind: kind, besides: mappedKeys)
+      {
+        // Another profile keeps this cell as a number: a profile's `ignored` list never
+        // drops it silently (docs/decisions.md, "Columns nobody maps").
+        counted += 1
+        outcome.refusals.append(
+          Refusal(
+            column: cell,
+            message:
+              "is \(number.key) in profile \(number.profile), but profile \(profile.name) "
+              + "leaves it out, so its values would be lost; pass --profile \(number.profile), "
+              + "or --ignore \(cell) to import without it"))
       } else if known.contains(normalized) {
-        outcome.ignored.append(IgnoredColumn(name: cell, reason: "not kept by the ledger"))
+        outcome.ignored.append(IgnoredColumn(name: cell, reason: "not a number of the ledger"))
       } else if Self.isRatio(normalized) {
         outcome.ignored.append(IgnoredColumn(name: cell, reason: "a ratio"))
       } else {
@@ -91,14 +110,14 @@ struct HeaderCheck {
     }
     for (cell, normalized) in candidates {
       if Self.isText(normalized) {
-        outcome.ignored.append(IgnoredColumn(name: cell, reason: "not a number"))
+        outcome.ignored.append(IgnoredColumn(name: cell, reason: "not a number of the ledger"))
         continue
       }
       let closest = Self.closest(to: normalized, in: aliases, numberKeys: numberKeys)
       let fix =
         "pass --profile PATH with a mapping for it, or --ignore \(cell) to import without it"
       if let closest, closest.distance == 0 {
-        if mappedKeys.contains(closest.alias.key) {
+        if mappedKeys.contains(Self.plainKey(closest.alias.key)) {
           outcome.ignored.append(
             IgnoredColumn(name: cell, reason: "another column gives \(closest.alias.key)"))
         } else {
@@ -221,12 +240,36 @@ struct HeaderCheck {
     return result
   }()
 
+  /// A built-in profile's mapping of `normalized` to a number column of `kind` that the
+  /// header does not give otherwise (`mapped`), if any.
+  static func numberAlias(
+    _ normalized: String, kind: RecordKind, besides mapped: Set<String>
+  ) -> (key: String, profile: String)? {
+    let numbers = Set(numberKeys(kind))
+    for alias in builtInAliases[kind] ?? []
+    where alias.normalized == normalized && numbers.contains(alias.key) {
+      return mapped.contains(Self.plainKey(alias.key)) ? nil : (alias.key, alias.profile)
+    }
+    return nil
+  }
+
+  /// `gmv` for `direct_gmv` and `overall_gmv`, `orders` for their order counts.
+  static func plainKey(_ key: String) -> String {
+    for prefix in ["direct_", "overall_"] where key.hasPrefix(prefix) {
+      return String(key.dropFirst(prefix.count))
+    }
+    return key
+  }
+
   /// The column keys of a kind that hold numbers; empty for kinds whose files may hold none
   /// (a KOL list without follower counts, a placement without a budget).
   static func numberKeys(_ kind: RecordKind) -> [String] {
     switch kind {
-    case .metrics: MetricField.allCases.map(\.rawValue)
-    case .audience: AudienceField.allCases.map(\.rawValue)
+    case .metrics:
+      MetricField.allCases.map(\.rawValue) + [
+        "direct_gmv", "overall_gmv", "direct_orders", "overall_orders",
+      ]
+    case .audience: AudienceField.allCases.map(\.rawValue) + ["size", "new", "lost"]
     default: []
     }
   }

@@ -6,29 +6,37 @@ import LedgerStore
 /// Profiles are data, one JSON file each: the ones shipped with aimt are compiled into the binary
 /// (`Profiles.builtIn`), and a user's own file is read with `Profiles.load(path:)`. Nothing in a
 /// profile is executed; decoding validates every key and value and normalises the header names.
-package struct HeaderProfile: Sendable, Equatable, Decodable {
+public struct HeaderProfile: Sendable, Equatable, Decodable {
   /// The profile's name, as given to `--profile NAME`.
-  package var name: String
+  public var name: String
   /// One line telling which export the profile reads.
-  package var description: String
+  public var description: String
   /// The record kind the profile imports (`RecordKind` raw value).
-  package var kind: String
+  public var kind: String
   /// The default metric source for files without a source column (for placements: the tool).
-  package var source: String?
+  public var source: String?
   /// The unit of the money columns of files read with this profile.
-  package var moneyUnit: MoneyUnit
+  public var moneyUnit: MoneyUnit
   /// Normalised header → column key of `kind`.
-  package var columns: [String: String]
+  public var columns: [String: String]
   /// Normalised source-cell text → source.
-  package var sources: [String: String]
+  public var sources: [String: String]
   /// Normalised headers of columns the export carries that are deliberately not numbers of the
   /// ledger (clicks, a budget in a metrics file, …): an import leaves them out without asking.
-  package var ignored: Set<String>
+  public var ignored: Set<String>
   /// Normalised header → the header as the profile file writes it (for suggestions).
-  package var spellings: [String: String]
+  public var spellings: [String: String]
+  /// Normalised header → the unit of that column when it differs from `moneyUnit` (an API
+  /// whose cost is in thousandths of a fen and GMV in yuan).
+  package var moneyUnits: [String: MoneyUnit] = [:]
+
+  /// The money unit of the column headed `header`.
+  package func moneyUnit(forHeader header: String) -> MoneyUnit {
+    moneyUnits.isEmpty ? moneyUnit : moneyUnits[Self.normalize(header)] ?? moneyUnit
+  }
 
   /// The unit an export gives money in.
-  package enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
+  public enum MoneyUnit: String, Sendable, Decodable, CaseIterable {
     /// Yuan, the unit of every export a person downloads (`1234.50`).
     case yuan
     /// Fen, hundredths of a yuan (Dou+ API budgets).
@@ -41,13 +49,14 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   private enum Field: String, CaseIterable {
     case name, description, kind, source, columns, sources, ignored
     case moneyUnit = "money_unit"
+    case moneyUnits = "money_units"
   }
 
   /// Reads a profile from its JSON object, validating and normalising it.
   ///
   /// Any problem is thrown as `DecodingError.dataCorrupted` whose description says what is wrong;
   /// `decode(_:name:)` turns it into a `ProfileError`.
-  package init(from decoder: any Decoder) throws {
+  public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: AnyKey.self)
     let allowedFields = Field.allCases.map(\.rawValue)
     for key in container.allKeys where !allowedFields.contains(key.stringValue) {
@@ -110,6 +119,20 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
           + "allowed: \(sourceNames.joined(separator: ", "))")
     }
     sources = try Self.normalised(rawSources, what: "source text")
+    let rawUnits =
+      try container.decodeIfPresent([String: String].self, forKey: AnyKey(Field.moneyUnits))
+      ?? [:]
+    for (header, unit) in rawUnits.sorted(by: { $0.key < $1.key }) {
+      guard let unit = MoneyUnit(rawValue: unit) else {
+        let allowed = MoneyUnit.allCases.map(\.rawValue).joined(separator: ", ")
+        throw Self.invalid(
+          "money_units \"\(header)\": unknown unit \"\(unit)\"; allowed: \(allowed)")
+      }
+      guard columns[Self.normalize(header)] != nil else {
+        throw Self.invalid("money_units \"\(header)\" is not a header of \"columns\"")
+      }
+      moneyUnits[Self.normalize(header)] = unit
+    }
   }
 
   /// Parses a profile file's JSON (from the embedded set or a user's `--profile PATH`).
@@ -118,7 +141,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// value is a known source; an error says which key or value is wrong and lists the allowed
   /// ones. `name` labels the errors and is the profile's name when the file gives none. Data
   /// only: nothing in it is executed.
-  package static func decode(_ data: [UInt8], name: String) throws(ProfileError) -> HeaderProfile {
+  public static func decode(_ data: [UInt8], name: String) throws(ProfileError) -> HeaderProfile {
     let decoder = JSONDecoder()
     decoder.userInfo[nameKey] = name
     do {
@@ -138,7 +161,7 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// removes trailing units in brackets that do not scale the value — (元) (次) (个) (人) (%) … —
   /// and lowercases ASCII letters. A unit that scales the value, such as (万), (千次) or (分),
   /// is kept, so that `粉丝数(万)` never passes for `粉丝数`.
-  package static func normalize(_ header: String) -> String {
+  public static func normalize(_ header: String) -> String {
     var scalars = String.UnicodeScalarView()
     for scalar in header.precomposedStringWithCompatibilityMapping.unicodeScalars {
       if ignoredScalars.contains(scalar.value) || scalar.properties.isWhitespace { continue }
@@ -161,8 +184,8 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
   /// which mapped keys appear twice (an error for the importer to report).
   ///
   /// Duplicates are listed once each, in the order of their second appearance.
-  package func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
-    let keys = header.map { columns[Self.normalize($0)] }
+  public func map(header: [String]) -> (keys: [String?], duplicates: [String]) {
+    let keys = header.map { columns[Self.normalize($0)] ?? scaled($0)?.key }
     var seen: Set<String> = []
     var duplicates: [String] = []
     for key in keys.compactMap({ $0 })
@@ -172,9 +195,45 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
     return (keys, duplicates)
   }
 
+  /// The unit each header cell puts on its values (nil: none), aligned with `map(header:)`:
+  /// a scaling unit in brackets after a mapped name — 粉丝(万), 金额(万元), 消耗(分) — or `%`
+  /// after a rate (docs/data-model.md, "Units").
+  package func units(header: [String]) -> [HeaderUnit?] {
+    header.map { cell in
+      if let scaled = scaled(cell) { return scaled.unit }
+      guard let key = columns[Self.normalize(cell)], HeaderUnit.rateKeys.contains(key) else {
+        return nil
+      }
+      let folded = cell.precomposedStringWithCompatibilityMapping
+      return folded.contains("%") ? HeaderUnit(text: "%", power: 0, moneyUnit: nil) : nil
+    }
+  }
+
+  /// The key and unit of a header cell that this profile maps only once its bracketed scaling
+  /// unit is taken off (粉丝(万) → followers in 万); nil for any other cell, and for a unit that
+  /// does not suit the key (money units on counts, any unit on a rate or a text).
+  private func scaled(_ cell: String) -> (key: String, unit: HeaderUnit)? {
+    let normalized = Self.normalize(cell)
+    guard columns[normalized] == nil, normalized.hasSuffix(")"),
+      let open = normalized.lastIndex(of: "("), open > normalized.startIndex,
+      let unit = HeaderUnit.scaling[
+        String(
+          normalized[normalized.index(after: open)..<normalized.index(before: normalized.endIndex)])
+      ],
+      let key = columns[String(normalized[..<open])]
+    else { return nil }
+    let isMoney = HeaderUnit.moneyKeys.contains(key)
+    if isMoney
+      || (unit.moneyUnit == nil && !unit.text.contains("元") && HeaderUnit.countKeys.contains(key))
+    {
+      return (key, unit)
+    }
+    return nil
+  }
+
   /// The source a source cell names: the profile's mapping of the normalised text, else the text
   /// itself when it is a source's own name (`dou_plus`); nil when it names none.
-  package func source(forCell text: String) -> String? {
+  public func source(forCell text: String) -> String? {
     let normalised = Self.normalize(text)
     if let source = sources[normalised] { return source }
     return sourceNames.contains(normalised) ? normalised : nil
@@ -300,38 +359,38 @@ package struct HeaderProfile: Sendable, Equatable, Decodable {
 }
 
 /// A profile that cannot be used, with the reason for the user.
-package struct ProfileError: Error, Sendable, Equatable {
+public struct ProfileError: Error, Sendable, Equatable {
   /// What is wrong, naming the profile and the offending key or value.
-  package var message: String
+  public var message: String
 
   /// An error saying `message`.
-  package init(message: String) {
+  public init(message: String) {
     self.message = message
   }
 }
 
 /// The header profiles shipped with aimt and the `--profile` choices built on them.
-package enum Profiles {
+public enum Profiles {
   /// Every profile shipped with aimt, decoded from the embedded files, sorted by name.
-  package static let builtIn: [HeaderProfile] = loaded.profiles
+  public static let builtIn: [HeaderProfile] = loaded.profiles
 
   /// The embedded files that failed to decode (empty in a correct build; tested).
   static let builtInProblems: [ProfileError] = loaded.problems
 
   /// The built-in profile called `name`, if any.
-  package static func named(_ name: String) -> HeaderProfile? {
+  public static func named(_ name: String) -> HeaderProfile? {
     builtIn.first { $0.name == name }
   }
 
   /// The generic profile of `kind` (`--profile generic`): the data model's column names and the
   /// exports' aliases (docs/data-model.md, "Import columns").
-  package static func generic(kind: String) -> HeaderProfile? {
+  public static func generic(kind: String) -> HeaderProfile? {
     named("generic-\(kind)")
   }
 
   /// Reads a user's profile file (`--profile PATH`), named after the file when it names itself
   /// nothing.
-  package static func load(path: String) throws(ProfileError) -> HeaderProfile {
+  public static func load(path: String) throws(ProfileError) -> HeaderProfile {
     let url = URL(fileURLWithPath: path)
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ProfileError(message: "profile file \(path) cannot be read")
@@ -340,18 +399,15 @@ package enum Profiles {
       [UInt8](data), name: url.deletingPathExtension().lastPathComponent)
   }
 
-  /// For `--profile auto`: the built-in profile of `kind` that maps the most header cells, with
-  /// a one-line reason for the import summary.
-  ///
-  /// Cells are counted once per distinct column key, so a profile that would map two cells to
-  /// one key (an import error) gains nothing from it. Ties go to the generic profile, then to the
-  /// first name. Returns nil when no profile maps every required column of the kind (metrics:
-  /// date, video_id; kols: kol_id; videos: video_id; placements: placement_id; audience: date,
-  /// brand; promotions: promotion).
-  package static func detect(
+  /// For `--profile auto`: the built-in profile of `kind` that ``choose(kind:header:sourceGiven:)``
+  /// takes for `header`, with a one-line reason for the import summary; nil when no profile
+  /// maps every required column of the kind, or when profiles tie (docs/decisions.md,
+  /// "Profiles that tie").
+  public static func detect(
     kind: String, header: [String]
   ) -> (profile: HeaderProfile, reason: String)? {
-    guard let best = best(kind: kind, header: header) else { return nil }
+    let (best, ties) = choose(kind: kind, header: header, sourceGiven: false)
+    guard let best, ties.isEmpty else { return nil }
     let ignored = zip(header, best.keys).filter {
       $0.1 == nil && !HeaderProfile.normalize($0.0).isEmpty
     }.map(\.0)
@@ -363,22 +419,10 @@ package enum Profiles {
     return (best.profile, reason)
   }
 
-  /// The built-in profile of `kind` that `--profile auto` chooses for `header`, with each
-  /// cell's column key (see ``detect(kind:header:)``).
+  /// The built-in profile of `kind` that reads most of `header`, with each cell's column key
+  /// (the first of ``ranked(kind:header:)``).
   static func best(kind: String, header: [String]) -> (profile: HeaderProfile, keys: [String?])? {
-    let required = requiredColumns[kind] ?? []
-    var best: (profile: HeaderProfile, keys: [String?], score: Int)?
-    for profile in builtIn where profile.kind == kind {
-      let keys = profile.map(header: header).keys
-      let mapped = Set(keys.compactMap { $0 })
-      guard required.allSatisfy(mapped.contains) else { continue }
-      let score = mapped.count
-      if let current = best, !isBetter(profile, score, than: current.profile, current.score) {
-        continue
-      }
-      best = (profile, keys, score)
-    }
-    return best.map { ($0.profile, $0.keys) }
+    ranked(kind: kind, header: header).first.map { ($0.profile, $0.keys) }
   }
 
   /// `profile P (description) maps N of M columns`, counting the non-empty header cells.
@@ -387,24 +431,6 @@ package enum Profiles {
     return "profile \(profile.name) (\(profile.description)) "
       + "maps \(keys.compactMap { $0 }.count) of \(cells) columns"
   }
-
-  /// Whether `candidate` with `score` beats `current` with `currentScore` in detection.
-  private static func isBetter(
-    _ candidate: HeaderProfile, _ score: Int, than current: HeaderProfile, _ currentScore: Int
-  ) -> Bool {
-    if score != currentScore { return score > currentScore }
-    let candidateGeneric = candidate.name.hasPrefix("generic-")
-    let currentGeneric = current.name.hasPrefix("generic-")
-    if candidateGeneric != currentGeneric { return candidateGeneric }
-    return candidate.name < current.name
-  }
-
-  /// The columns a profile must map for `--profile auto` to choose it (the source of a metric
-  /// may come from `--source` or the profile's default instead).
-  private static let requiredColumns: [String: [String]] = [
-    "metrics": ["date", "video_id"], "kols": ["kol_id"], "videos": ["video_id"],
-    "placements": ["placement_id"], "audience": ["date", "brand"], "promotions": ["promotion"],
-  ]
 
   /// The embedded profile files: file name (without `.json`) and contents.
   private static let embedded: [(file: String, bytes: [UInt8])] = [
@@ -419,9 +445,12 @@ package enum Profiles {
     ("generic-promotions", PackageResources.generic_promotions_json),
     ("generic-videos", PackageResources.generic_videos_json),
     ("qianchuan", PackageResources.qianchuan_json),
+    ("qianchuan-uni", PackageResources.qianchuan_uni_json),
     ("shop-gmv", PackageResources.shop_gmv_json),
+    ("suixintui", PackageResources.suixintui_json),
     ("xingtu-kols", PackageResources.xingtu_kols_json),
     ("yuntu-5a", PackageResources.yuntu_5a_json),
+    ("yuntu-5a-long", PackageResources.yuntu_5a_long_json),
   ]
 
   /// The embedded files decoded once: the profiles, and the problems of those that failed.
@@ -447,7 +476,7 @@ package enum Profiles {
 
 /// The column keys of each kind, from the data model.
 private let columnKeys: [String: [String]] = Dictionary(
-  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.columns) })
+  uniqueKeysWithValues: RecordKind.allCases.map { ($0.rawValue, $0.profileColumns) })
 
 /// The sources' names, from the data model.
 private let sourceNames = Source.allCases.map(\.rawValue)

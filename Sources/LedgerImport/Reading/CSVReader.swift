@@ -200,10 +200,14 @@ final class CSVReader: RecordSource {
         }
         let byte = p.pointee
         if p == limit {
-          if !atEnd { return try Self.needMore(p, record, field: fieldStart, line) }
+          if !atEnd {
+            try Self.checkLimits(p, record, field: fieldStart, line)
+            return .needMore
+          }
         } else if byte == separator || byte == lineFeed || byte == carriageReturn {
           if byte == carriageReturn, p + 1 == limit, !atEnd {
-            return try Self.needMore(p, record, field: fieldStart, line)
+            try Self.checkLimits(p, record, field: fieldStart, line)
+            return .needMore
           }
         } else if byte == 0 {
           throw Self.nulError(line)
@@ -290,15 +294,6 @@ final class CSVReader: RecordSource {
     _ p: UnsafeMutablePointer<UInt8>, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>,
     _ fieldLine: Int
   ) throws(ReadError) -> FieldEnd {
-    try checkLimits(p, record, field: field, fieldLine)
-    return .needMore
-  }
-
-  @inline(__always)
-  private static func needMore(
-    _ p: UnsafeMutablePointer<UInt8>, _ record: RecordStart, field: UnsafeMutablePointer<UInt8>,
-    _ fieldLine: Int
-  ) throws(ReadError) -> Scan {
     try checkLimits(p, record, field: field, fieldLine)
     return .needMore
   }

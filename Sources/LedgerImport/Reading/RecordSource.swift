@@ -93,7 +93,7 @@ extension RecordSource {
 }
 
 /// How the bytes of a file are to be decoded.
-package enum TextEncodingChoice: String, Sendable, CaseIterable {
+public enum TextEncodingChoice: String, Sendable, CaseIterable {
   /// UTF-8 when the first 64 KiB are valid UTF-8 or start with a BOM, otherwise GB18030.
   case auto
   /// UTF-8, with or without a BOM.

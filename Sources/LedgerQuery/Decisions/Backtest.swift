@@ -1,33 +1,33 @@
 internal import GRDB
-package import LedgerStore
+public import LedgerStore
 
 /// Whether a backtested video was booked.
-package enum BacktestGroup: String, Sendable, Equatable, CaseIterable {
+public enum BacktestGroup: String, Sendable, Equatable, CaseIterable {
   case chosen
   case leftOut = "left_out"
 }
 
 /// One video of a shortlist backtest: what the lookback said, what the sale did.
-package struct ShortlistBacktestRow: Sendable, Equatable {
-  package var group: BacktestGroup
+public struct ShortlistBacktestRow: Sendable, Equatable {
+  public var group: BacktestGroup
   /// The shortlist rank; nil when left out.
-  package var rank: Int?
-  package var video: VideoFacts
+  public var rank: Int?
+  public var video: VideoFacts
   /// The model and paid ROI over the lookback (what the shortlist saw).
-  package var lookback: TrafficModel
+  public var lookback: TrafficModel
   /// Why it was left out (the first rule failed).
-  package var failedRule: ShortlistRule?
+  public var failedRule: ShortlistRule?
   /// `report roi` over the sale's days.
-  package var sale: TrafficModel
+  public var sale: TrafficModel
 }
 
 /// `backtest shortlist`: the shortlist as of its lock date against what the sale did.
-package struct ShortlistBacktest: Sendable {
-  package var shortlist: Shortlist
-  package var rows: [ShortlistBacktestRow]
+public struct ShortlistBacktest: Sendable {
+  public var shortlist: Shortlist
+  public var rows: [ShortlistBacktestRow]
 
   /// The sale's numbers of a group, added up (nil when the group is empty).
-  package func total(_ group: BacktestGroup, settings: QuerySettings) -> TrafficModel? {
+  public func total(_ group: BacktestGroup, settings: QuerySettings) -> TrafficModel? {
     let members = rows.filter { $0.group == group }
     guard !members.isEmpty else { return nil }
     var sums = TrafficSums()
@@ -39,18 +39,18 @@ package struct ShortlistBacktest: Sendable {
 }
 
 /// One video and day of an advice backtest: the advice then, the next days' outcome.
-package struct AdviceBacktestRow: Sendable, Equatable {
-  package var advice: Advice
+public struct AdviceBacktestRow: Sendable, Equatable {
+  public var advice: Advice
   /// The days after the advice: `advice.asOf + 1 … + outcomeDays`.
-  package var next: TrafficModel
+  public var next: TrafficModel
 }
 
 /// `backtest advice`: each day's advice against the following week.
-package struct AdviceBacktest: Sendable {
-  package var since: Day
-  package var until: Day
-  package var outcomeDays: Int
-  package var rows: [AdviceBacktestRow]
+public struct AdviceBacktest: Sendable {
+  public var since: Day
+  public var until: Day
+  public var outcomeDays: Int
+  public var rows: [AdviceBacktestRow]
 }
 
 extension Ledger {
@@ -59,7 +59,7 @@ extension Ledger {
   ///
   /// Considered: the chosen videos, and the left-out ones with traffic in the lookback or
   /// the sale.
-  package func backtestShortlist(_ query: ShortlistQuery) throws(LedgerError)
+  public func backtestShortlist(_ query: ShortlistQuery) throws(LedgerError)
     -> ShortlistBacktest
   {
     var full = query
@@ -92,7 +92,7 @@ extension Ledger {
   }
 
   /// Each day's advice from `since` to `until` against the next `outcomeDays` days.
-  package func backtestAdvice(
+  public func backtestAdvice(
     since: Day, until: Day, window: Int = 7, outcomeDays: Int = 7,
     filter: VideoFilter = VideoFilter()
   ) throws(LedgerError) -> AdviceBacktest {

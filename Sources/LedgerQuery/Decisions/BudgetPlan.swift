@@ -1,53 +1,53 @@
-package import LedgerStore
+public import LedgerStore
 
 /// The questions `plan` answers.
-package struct PlanQuery: Sendable {
+public struct PlanQuery: Sendable {
   /// The week's budget, fen.
-  package var budget: Int64
+  public var budget: Int64
   /// The day planned from; nil: the latest day with any metric.
-  package var asOf: Day?
+  public var asOf: Day?
   /// Days of the rolling window judged.
-  package var window: Int = 7
-  package var filter = VideoFilter()
+  public var window: Int = 7
+  public var filter = VideoFilter()
   /// Plan for this promotion's week (sale CPM, no Dou+); nil: the promotion `asOf` falls in.
-  package var promotion: String?
+  public var promotion: String?
 
   /// A plan of `budget` fen with the defaults.
-  package init(budget: Int64) { self.budget = budget }
+  public init(budget: Int64) { self.budget = budget }
 }
 
 /// One funded video and tool of a plan.
-package struct PlanLine: Sendable, Equatable {
-  package var advice: Advice
+public struct PlanLine: Sendable, Equatable {
+  public var advice: Advice
   /// The tool funded (the advice's action).
-  package var tool: Source
+  public var tool: Source
   /// The week's money, fen.
-  package var budget: Int64
+  public var budget: Int64
   /// The ranking score: paid ROI where the video was promoted, else the judged model.
-  package var score: Fraction?
+  public var score: Fraction?
   /// `budget` × the judged model, fen (rounded down).
-  package var expectedGMV: Int64
+  public var expectedGMV: Int64
   /// `expectedGMV` ÷ `budget`.
-  package var expectedROI: Fraction?
+  public var expectedROI: Fraction?
   /// The rules behind the line and how its money was set.
-  package var reasons: [DecisionReason]
+  public var reasons: [DecisionReason]
 
-  package var video: VideoFacts { advice.video }
+  public var video: VideoFacts { advice.video }
 }
 
 /// A week's budget split across videos and tools (docs/method.md, "The budget plan").
-package struct BudgetPlan: Sendable {
-  package var asOf: Day?
-  package var window: Int
-  package var budget: Int64
-  package var sale: SaleWindow?
+public struct BudgetPlan: Sendable {
+  public var asOf: Day?
+  public var window: Int
+  public var budget: Int64
+  public var sale: SaleWindow?
   /// Content service first (best first), then the Dou+, 随心推 and bidding lines by model.
-  package var lines: [PlanLine]
+  public var lines: [PlanLine]
   /// Every video considered, with its advice (the lines' videos among them).
-  package var advice: [Advice]
+  public var advice: [Advice]
 
   /// Money planned, fen.
-  package var planned: Int64 { lines.reduce(0) { $0 + $1.budget } }
+  public var planned: Int64 { lines.reduce(0) { $0 + $1.budget } }
 }
 
 /// The smallest Dou+ order and the unit plans share money in, fen (¥100).
@@ -59,7 +59,7 @@ extension Ledger {
   /// booking per KOL at most its weekly budget and at least ¥50,000; the rest shared by model
   /// among the Dou+, 随心推 and bidding lines in whole ¥100 orders; never above the budget in
   /// total or per KOL.
-  package func plan(_ query: PlanQuery) throws(LedgerError) -> BudgetPlan {
+  public func plan(_ query: PlanQuery) throws(LedgerError) -> BudgetPlan {
     var advise = AdviseQuery()
     advise.asOf = query.asOf
     advise.window = max(query.window, 1)

@@ -1,7 +1,7 @@
-package import LedgerStore
+public import LedgerStore
 
 /// The rule a reason cites; the ids and their order are in docs/method.md, "Decisions".
-package enum DecisionRule: String, Sendable, Equatable, CaseIterable {
+public enum DecisionRule: String, Sendable, Equatable, CaseIterable {
   /// Natural GMV on a day without natural plays, left out of the model (a note).
   case unplayedGMV = "no_plays"
   /// A video in its launch is judged on its launch model.
@@ -43,23 +43,23 @@ package enum DecisionRule: String, Sendable, Equatable, CaseIterable {
 }
 
 /// One reason of a decision, with the rule it applies.
-package struct DecisionReason: Sendable, Equatable {
-  package var rule: DecisionRule
-  package var text: String
+public struct DecisionReason: Sendable, Equatable {
+  public var rule: DecisionRule
+  public var text: String
 
   /// "rule: text", as the tables print it.
-  package var cited: String { "\(rule.rawValue): \(text)" }
+  public var cited: String { "\(rule.rawValue): \(text)" }
 }
 
 /// A promotion as the rules see it: its days and the CPM bought traffic costs inside it.
-package struct SaleWindow: Sendable, Equatable {
-  package var name: String
-  package var start: Day
-  package var end: Day
+public struct SaleWindow: Sendable, Equatable {
+  public var name: String
+  public var start: Day
+  public var end: Day
   /// Reference CPM inside the sale, fen per thousand (`cpm_price` × `sale_cpm_factor`).
-  package var cpmPrice: Int64
+  public var cpmPrice: Int64
 
-  package func contains(_ day: Day) -> Bool { start <= day && day <= end }
+  public func contains(_ day: Day) -> Bool { start <= day && day <= end }
 }
 
 /// The thresholds a decision uses: the settings, or a command's overrides.
@@ -101,25 +101,25 @@ package struct DecisionFacts: Sendable {
 }
 
 /// What the rules decided for one video, with every reason in the order applied.
-package struct Decision: Sendable, Equatable {
-  package var action: AdviceAction = .hold
+public struct Decision: Sendable, Equatable {
+  public var action: AdviceAction = .hold
   /// Dou+ and 随心推: smart (untargeted) or targeted.
-  package var mode: DeliveryMode?
-  package var strategy: Strategy?
+  public var mode: DeliveryMode?
+  public var strategy: Strategy?
   /// Content service: the KOL's weekly budget, fen (per KOL, not per video).
-  package var weeklyBudget: Int64?
+  public var weeklyBudget: Int64?
   /// Natural impressions behind the model the decision rests on.
-  package var evidenceImpressions: Int64 = 0
+  public var evidenceImpressions: Int64 = 0
   /// Whether the launch model was judged (the video is in its launch).
-  package var judgedOnLaunch = false
+  public var judgedOnLaunch = false
   /// The model judged: the launch model in the launch, else the rolling one.
-  package var roiModel: Fraction?
-  package var reasons: [DecisionReason] = []
+  public var roiModel: Fraction?
+  public var reasons: [DecisionReason] = []
   /// The first content-service condition that failed, when the model passed the floor.
-  package var serviceBlock: DecisionReason?
+  public var serviceBlock: DecisionReason?
 
   /// Whether the action spends money.
-  package var spends: Bool {
+  public var spends: Bool {
     switch action {
     case .contentService, .kolBidding, .douPlus, .suixintui: true
     case .hold, .stop: false
@@ -127,7 +127,7 @@ package struct Decision: Sendable, Equatable {
   }
 
   /// The rule that decided a hold or stop (its last reason).
-  package var decidingRule: DecisionRule? { reasons.last?.rule }
+  public var decidingRule: DecisionRule? { reasons.last?.rule }
 
   mutating func say(_ rule: DecisionRule, _ text: String) {
     reasons.append(DecisionReason(rule: rule, text: text))

@@ -16,7 +16,7 @@ extension Ledger {
   ///
   /// An existing `destination` is ``LedgerError/invalidData(_:)`` (a problem with the command
   /// line, on `FILE`); every other failure names the backup, not the ledger.
-  package func backup(to destination: String) throws(LedgerError) {
+  public func backup(to destination: String) throws(LedgerError) {
     var status = stat()
     if lstat(destination, &status) == 0 { throw .backupExists(destination) }
     let folder = BackupFile.folder(of: destination)

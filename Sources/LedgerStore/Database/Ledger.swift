@@ -14,9 +14,9 @@ import Synchronization
 /// - ``write(_:)``, ``read(_:)``
 /// - ``setting(_:)``, ``setSetting(_:_:)``
 /// - ``check()``, ``backup(to:)``
-package final class Ledger: Sendable {
+public final class Ledger: Sendable {
   /// The path as the user gave it (`:memory:` for an in-memory ledger).
-  package let path: String
+  public let path: String
   let writer: any DatabaseWriter
   /// How many ``snapshot(_:)`` calls are running: reads inside one join its transaction.
   private let snapshotDepth = Mutex(0)
@@ -31,7 +31,7 @@ package final class Ledger: Sendable {
   }
 
   /// How long a writer waits for another process's write lock before giving up.
-  package static let busyTimeout: Double = 10
+  public static let busyTimeout: Double = 10
 
   /// Opens the ledger at `path` for writing.
   ///
@@ -41,7 +41,7 @@ package final class Ledger: Sendable {
   /// or empty file becomes a new ledger (a new file gets mode 0600: spend data is confidential)
   /// and an older ledger is upgraded in place. A folder, device, FIFO, a file that is not SQLite
   /// and an SQLite database of another program are refused before SQLite touches them.
-  package static func open(
+  public static func open(
     path: String, create: Bool = false, busyTimeout: Double = Ledger.busyTimeout
   ) throws(LedgerError) -> Ledger {
     let state = try LedgerFile.inspect(path)
@@ -92,7 +92,7 @@ package final class Ledger: Sendable {
   ///
   /// With `anySchema`, a ledger of an older or newer aimt opens too (for `aimt backup`: a copy
   /// before an upgrade is exactly what a careful user makes); it is still never written.
-  package static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
+  public static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
     -> Ledger
   {
     switch try LedgerFile.inspect(path) {
@@ -125,7 +125,7 @@ package final class Ledger: Sendable {
   }
 
   /// A new, migrated ledger in memory, for tests and dry runs.
-  package static func inMemory() throws(LedgerError) -> Ledger {
+  public static func inMemory() throws(LedgerError) -> Ledger {
     var config = Configuration()
     config.foreignKeysEnabled = true
     do {

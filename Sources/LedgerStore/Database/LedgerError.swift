@@ -1,18 +1,18 @@
 /// Where a problem was found: a line of an input file, or an argument of the command line.
-package struct SourceLocation: Sendable, Hashable {
+public struct SourceLocation: Sendable, Hashable {
   /// The input file's path as the user typed it; `nil` for the command line.
-  package var file: String?
+  public var file: String?
   /// The 1-based line in `file` (the header is line 1); `nil` for the command line.
-  package var line: Int?
+  public var line: Int?
 
   /// A line of an input file.
-  package init(file: String, line: Int) {
+  public init(file: String, line: Int) {
     self.file = file
     self.line = line
   }
 
   /// The command line: problems are reported against the argument's name.
-  package static let commandLine = SourceLocation()
+  public static let commandLine = SourceLocation()
 
   private init() {
     file = nil
@@ -20,7 +20,7 @@ package struct SourceLocation: Sendable, Hashable {
   }
 
   /// A problem found at this location in `column` (a column key, or an option like `--cost`).
-  package func problem(_ column: String, _ message: String) -> Problem {
+  public func problem(_ column: String, _ message: String) -> Problem {
     Problem(location: self, column: column, message: message)
   }
 }
@@ -44,26 +44,26 @@ extension SourceLocation {
 
 /// One thing wrong with the user's data, printed as `FILE:LINE: column: message`
 /// (or `column: message` for the command line).
-package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
   /// Where it was found.
-  package var location: SourceLocation
+  public var location: SourceLocation
   /// The column key or option name.
-  package var column: String
+  public var column: String
   /// What is wrong and what to do, lowercase.
-  package var message: String
+  public var message: String
 
   /// A problem at `location`.
   ///
   /// A message quoting a huge value (a 200 kB field) keeps its start and its end, where the
   /// advice is, and says how much it left out, so one bad cell cannot flood a terminal.
-  package init(location: SourceLocation, column: String, message: String) {
+  public init(location: SourceLocation, column: String, message: String) {
     self.location = location
     self.column = Problem.shortened(column, limit: 120)
     self.message = Problem.shortened(message, limit: Problem.maxMessageCharacters)
   }
 
   /// The longest message kept whole, in characters.
-  package static let maxMessageCharacters = 400
+  public static let maxMessageCharacters = 400
 
   /// `text` itself, or its first and last `limit / 2` characters around a note of how many
   /// were left out.
@@ -74,7 +74,7 @@ package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
       + text.suffix(kept)
   }
 
-  package var description: String {
+  public var description: String {
     if let file = location.file, let line = location.line {
       return "\(SourceLocation.place(file: file, line: line)): \(column): \(message)"
     }
@@ -86,7 +86,7 @@ package struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
 ///
 /// The CLI prints ``description`` and maps ``isDataError`` to exit status 65 (bad input data)
 /// and everything else to 1. No case carries a raw SQLite message as its only explanation.
-package enum LedgerError: Error, Sendable, CustomStringConvertible {
+public enum LedgerError: Error, Sendable, CustomStringConvertible {
   /// The input data is wrong; every problem found, in input order. Nothing was written.
   case invalidData([Problem])
   /// No ledger file at the path.
@@ -118,7 +118,7 @@ package enum LedgerError: Error, Sendable, CustomStringConvertible {
   case storage(message: String)
 
   /// True for errors caused by the user's data (exit status 65).
-  package var isDataError: Bool {
+  public var isDataError: Bool {
     switch self {
     case .invalidData, .notFound: true
     default: false
@@ -127,7 +127,7 @@ package enum LedgerError: Error, Sendable, CustomStringConvertible {
 
   /// What went wrong and what to do, in words for any program; the `aimt` command line words
   /// the same facts with its own commands (`aimt init --db PATH`).
-  package var description: String {
+  public var description: String {
     switch self {
     case .invalidData(let problems):
       return problems.map(\.description).joined(separator: "\n")

@@ -1,17 +1,17 @@
 internal import GRDB
 
 /// A per-ledger setting that `aimt config` reads and writes, with its default and its check.
-package struct Setting: Sendable {
+public struct Setting: Sendable {
   /// The key, as typed after `aimt config set`.
-  package var key: String
+  public var key: String
   /// The value a ledger has until it is set.
-  package var defaultValue: String
+  public var defaultValue: String
   /// What it means, for `aimt config get`.
-  package var summary: String
+  public var summary: String
   let validate: @Sendable (String) -> String?
 
   /// Every setting aimt knows.
-  package static let all: [Setting] = [
+  public static let all: [Setting] = [
     Setting(
       key: "cpm_price", defaultValue: "40",
       summary: "reference price of a thousand bought impressions, yuan",
@@ -75,7 +75,7 @@ package struct Setting: Sendable {
   ]
 
   /// The setting named `key`, if aimt knows it.
-  package static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
+  public static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
 
   private static func count(_ key: String, _ value: String, _ summary: String) -> Setting {
     Setting(
@@ -111,7 +111,7 @@ package struct Setting: Sendable {
 
 extension Ledger {
   /// The value of a setting: the stored one, or its default.
-  package func setting(_ key: String) throws(LedgerError) -> String {
+  public func setting(_ key: String) throws(LedgerError) -> String {
     guard let setting = Setting.named(key) else { throw Self.unknownSetting(key) }
     let stored = try read { db in
       try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
@@ -120,7 +120,7 @@ extension Ledger {
   }
 
   /// Every setting with its current value and whether it was set in this ledger.
-  package func settings() throws(LedgerError) -> [(setting: Setting, value: String, isSet: Bool)] {
+  public func settings() throws(LedgerError) -> [(setting: Setting, value: String, isSet: Bool)] {
     let stored = try read { db in
       try Dictionary(
         uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM setting").map {
@@ -133,7 +133,7 @@ extension Ledger {
   }
 
   /// Stores a setting after checking its value (and, for tiers, that they stay in order).
-  package func setSetting(_ key: String, _ value: String) throws(LedgerError) {
+  public func setSetting(_ key: String, _ value: String) throws(LedgerError) {
     guard let known = Setting.named(key) else { throw Self.unknownSetting(key) }
     if let message = known.validate(value) {
       throw .invalidData([SourceLocation.commandLine.problem("VALUE", "\(key) \(message)")])

@@ -8,19 +8,19 @@ import Darwin
 
 /// A calendar day (Beijing day, as the exports give them), stored as days since 1970-01-01 so days
 /// sort, subtract and store as one small integer.
-package struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// Days since 1970-01-01, which is day 0; earlier days are negative.
-  package let daysSinceEpoch: Int32
+  public let daysSinceEpoch: Int32
 
   /// Wraps a stored day number, such as the `day` column of the ledger.
-  package init(daysSinceEpoch: Int32) {
+  public init(daysSinceEpoch: Int32) {
     self.daysSinceEpoch = daysSinceEpoch
   }
 
   /// Makes the day from its parts, or nil when they are not a real calendar day.
   ///
   /// 2026-02-29 is nil, 2028-02-29 is not; years outside 1...9999 are nil too.
-  package init?(year: Int, month: Int, day: Int) {
+  public init?(year: Int, month: Int, day: Int) {
     guard (1...9999).contains(year), (1...12).contains(month),
       day >= 1, day <= Day.daysIn(month: month, year: year)
     else { return nil }
@@ -29,7 +29,7 @@ package struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
 
   /// Parses `YYYY-MM-DD` or `YYYY/MM/DD` (single-digit month and day allowed, as Excel writes them)
   /// and refuses anything that is not a real calendar day.
-  package static func parse(_ text: String) throws(ValueError) -> Day {
+  public static func parse(_ text: String) throws(ValueError) -> Day {
     try UnitText.withBytes(of: text) { (bytes) throws(ValueError) in try parse(utf8: bytes) }
   }
 
@@ -48,14 +48,14 @@ package struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
   }
 
   /// The year, such as 2026.
-  package var year: Int { civil.year }
+  public var year: Int { civil.year }
   /// The month, 1 (January) to 12.
-  package var month: Int { civil.month }
+  public var month: Int { civil.month }
   /// The day of the month, 1 to 31.
-  package var day: Int { civil.day }
+  public var day: Int { civil.day }
 
   /// The day as `YYYY-MM-DD` ("2026-05-01"), the form stored in text and shown to users.
-  package var description: String {
+  public var description: String {
     let parts = civil
     let year =
       parts.year < 0
@@ -65,24 +65,24 @@ package struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
   }
 
   /// The day `days` later (or earlier when negative); clamps at the ends of the stored range.
-  package func adding(days: Int) -> Day {
+  public func adding(days: Int) -> Day {
     let (sum, overflowed) = Int(daysSinceEpoch).addingReportingOverflow(days)
     if overflowed { return Day(daysSinceEpoch: days > 0 ? .max : .min) }
     return Day(daysSinceEpoch: Int32(clamping: sum))
   }
 
   /// The number of days from `rhs` to `lhs`, so 2026-05-03 - 2026-05-01 == 2.
-  package static func - (lhs: Day, rhs: Day) -> Int {
+  public static func - (lhs: Day, rhs: Day) -> Int {
     Int(lhs.daysSinceEpoch) - Int(rhs.daysSinceEpoch)
   }
 
   /// Orders days from earlier to later.
-  package static func < (lhs: Day, rhs: Day) -> Bool {
+  public static func < (lhs: Day, rhs: Day) -> Bool {
     lhs.daysSinceEpoch < rhs.daysSinceEpoch
   }
 
   /// Today in Beijing (UTC+8), from the system clock; the default "as of" day for new records.
-  package static func todayInBeijing() -> Day {
+  public static func todayInBeijing() -> Day {
     let beijing = Int64(time(nil)) + 8 * 3600
     let (quotient, remainder) = beijing.quotientAndRemainder(dividingBy: 86_400)
     let days = remainder < 0 ? quotient - 1 : quotient
@@ -133,15 +133,15 @@ package struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// A moment as the exports write it, without time zone (Beijing wall-clock time), to the second;
 /// used for publish times and placement start and end.
-package struct DateTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct DateTime: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The calendar day of the moment.
-  package let day: Day
+  public let day: Day
   /// Seconds since midnight of `day`, 0 to 86399.
-  package let secondOfDay: Int32
+  public let secondOfDay: Int32
 
   /// Makes a moment from a day and the seconds since its midnight; seconds outside 0...86399
   /// carry into the previous or following days rather than making an impossible time.
-  package init(day: Day, secondOfDay: Int32) {
+  public init(day: Day, secondOfDay: Int32) {
     let (quotient, remainder) = secondOfDay.quotientAndRemainder(dividingBy: 86_400)
     let carry = remainder < 0 ? quotient - 1 : quotient
     self.day = carry == 0 ? day : day.adding(days: Int(carry))
@@ -150,7 +150,7 @@ package struct DateTime: Hashable, Comparable, Sendable, CustomStringConvertible
 
   /// Parses `YYYY-MM-DD HH:MM[:SS]` (also with `/` in the date, or `T` before the time);
   /// a date alone is accepted as 00:00:00.
-  package static func parse(_ text: String) throws(ValueError) -> DateTime {
+  public static func parse(_ text: String) throws(ValueError) -> DateTime {
     try UnitText.withBytes(of: text) { (bytes) throws(ValueError) in try parse(utf8: bytes) }
   }
 
@@ -184,18 +184,18 @@ package struct DateTime: Hashable, Comparable, Sendable, CustomStringConvertible
   }
 
   /// The last second of the day (23:59:59), used when a placement's end is given as a date alone.
-  package static func endOfDay(_ day: Day) -> DateTime {
+  public static func endOfDay(_ day: Day) -> DateTime {
     DateTime(day: day, secondOfDay: 86_399)
   }
 
   /// Wall-clock seconds since 1970-01-01 00:00:00 on the same (Beijing) clock, for arithmetic
   /// and storage; not shifted to UTC.
-  package var secondsSinceEpoch: Int64 {
+  public var secondsSinceEpoch: Int64 {
     Int64(day.daysSinceEpoch) * 86_400 + Int64(secondOfDay)
   }
 
   /// The moment as `YYYY-MM-DD HH:MM:SS`, always with seconds ("2026-05-01 20:00:00").
-  package var description: String {
+  public var description: String {
     let seconds = Int(secondOfDay)
     return day.description + " " + UnitText.padded(seconds / 3600, width: 2) + ":"
       + UnitText.padded(seconds / 60 % 60, width: 2) + ":"
@@ -203,7 +203,7 @@ package struct DateTime: Hashable, Comparable, Sendable, CustomStringConvertible
   }
 
   /// Orders moments from earlier to later.
-  package static func < (lhs: DateTime, rhs: DateTime) -> Bool {
+  public static func < (lhs: DateTime, rhs: DateTime) -> Bool {
     (lhs.day, lhs.secondOfDay) < (rhs.day, rhs.secondOfDay)
   }
 

@@ -5,19 +5,19 @@
 /// (against a floor, against the previous window) exactly by cross-multiplying in 256 bits, so
 /// a model of exactly 80% of the previous one is "flat", never "down" by a rounding error.
 /// ``decimal(digits:)`` prints one exactly; ``value`` is the nearest Double, for JSON only.
-package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// The numerator, at least 0 (not necessarily in lowest terms: `==` and hashing compare
   /// values, so 4/10 equals 2/5).
-  package let numerator: Int128
+  public let numerator: Int128
   /// The denominator, above 0.
-  package let denominator: Int128
+  public let denominator: Int128
 
   /// The ratio `numerator / denominator`, or nil when the denominator is 0 (`null` in JSON:
   /// docs/data-model.md, "Units").
   ///
   /// Kept as given: a report makes about ten ratios per row and prints them, and reducing each
   /// by its gcd cost more than all the arithmetic that uses them.
-  package init?(_ numerator: Int128, over denominator: Int128) {
+  public init?(_ numerator: Int128, over denominator: Int128) {
     guard denominator != 0 else { return nil }
     precondition(numerator >= 0 && denominator > 0, "fractions in aimt are non-negative")
     self.numerator = numerator
@@ -25,13 +25,13 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
   }
 
   /// The whole number `value`.
-  package init(_ value: Int64) {
+  public init(_ value: Int64) {
     numerator = Int128(value)
     denominator = 1
   }
 
   /// The nearest Double, for output.
-  package var value: Double {
+  public var value: Double {
     // Int64 → Double is one instruction; the generic Int128 conversion is a library loop.
     if let small = Fraction.small(numerator, denominator) {
       return Double(small.numerator) / Double(small.denominator)
@@ -40,11 +40,11 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
   }
 
   /// The decimal text of the nearest Double ("2.0", "0.8").
-  package var description: String { value.description }
+  public var description: String { value.description }
 
   /// The value rounded half up to `digits` decimals (clamped to 0...18), computed from the
   /// integers alone: 2/3 → `0.67`, 1/8 → `0.13` (2 digits), 5/2 → `3` (0 digits).
-  package func decimal(digits: Int) -> String {
+  public func decimal(digits: Int) -> String {
     let (whole, decimals, digits) = rounded(digits: digits)
     guard digits > 0 else { return String(whole) }
     let fractionText = String(decimals)
@@ -54,7 +54,7 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
 
   /// The value rounded half up to `digits` decimals (clamped to 0...18) as its whole part and
   /// its decimals (2/3 to 2 digits → 0 and 67), for printers that write digits themselves.
-  package func rounded(digits: Int) -> (whole: Int128, decimals: UInt64, digits: Int) {
+  public func rounded(digits: Int) -> (whole: Int128, decimals: UInt64, digits: Int) {
     let digits = min(max(digits, 0), 18)
     var scale: UInt64 = 1
     for _ in 0..<digits { scale *= 10 }
@@ -85,7 +85,7 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
   }
 
   /// `self × other`.
-  package func times(_ other: Fraction) -> Fraction {
+  public func times(_ other: Fraction) -> Fraction {
     // Parts within 64 bits multiply within 128; otherwise cross-reduce first so the products
     // stay small.
     if Fraction.small(numerator, denominator) != nil,
@@ -102,26 +102,26 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
   }
 
   /// `self ÷ other`, or nil when `other` is 0.
-  package func dividedBy(_ other: Fraction) -> Fraction? {
+  public func dividedBy(_ other: Fraction) -> Fraction? {
     guard other.numerator != 0 else { return nil }
     return times(Fraction(unreduced: other.denominator, other.numerator))
   }
 
   /// Equal values, whatever their terms: `a/b == c/d` iff `a·d == c·b`, in full width.
-  package static func == (lhs: Fraction, rhs: Fraction) -> Bool {
+  public static func == (lhs: Fraction, rhs: Fraction) -> Bool {
     lhs.numerator.multipliedFullWidth(by: rhs.denominator)
       == rhs.numerator.multipliedFullWidth(by: lhs.denominator)
   }
 
   /// Hashes the value in lowest terms, so equal fractions hash alike.
-  package func hash(into hasher: inout Hasher) {
+  public func hash(into hasher: inout Hasher) {
     let divisor = Fraction.gcd(numerator, denominator)
     hasher.combine(numerator / divisor)
     hasher.combine(denominator / divisor)
   }
 
   /// Compares exactly: `a/b < c/d` iff `a·d < c·b`, computed in full width.
-  package static func < (lhs: Fraction, rhs: Fraction) -> Bool {
+  public static func < (lhs: Fraction, rhs: Fraction) -> Bool {
     let left = lhs.numerator.multipliedFullWidth(by: rhs.denominator)
     let right = rhs.numerator.multipliedFullWidth(by: lhs.denominator)
     return (left.high, left.low) < (right.high, right.low)
@@ -130,7 +130,7 @@ package struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible
   /// Parses a plain decimal such as `1.2`, `0.8` or `40` exactly (12/10, not the Double 1.2).
   ///
   /// Returns nil for anything else: signs, exponents, separators, more than 12 decimals.
-  package static func parseDecimal(_ text: String) -> Fraction? {
+  public static func parseDecimal(_ text: String) -> Fraction? {
     let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
     guard let whole = parts.first, !text.isEmpty, text.count <= 30 else { return nil }
     let decimals = parts.count == 2 ? parts[1] : ""

@@ -1,23 +1,23 @@
 /// A value the user typed or imported that cannot be accepted, such as a malformed amount or date.
 ///
 /// `message` is lowercase, quotes the offending text and says what is expected instead.
-package struct ValueError: Error, Sendable, Equatable {
+public struct ValueError: Error, Sendable, Equatable {
   /// What is wrong and what is expected, like `negative amount "-5"; money must be zero or more`.
-  package var message: String
+  public var message: String
 
   /// Creates the error from a ready-made, lowercase message.
-  package init(_ message: String) {
+  public init(_ message: String) {
     self.message = message
   }
 }
 
 /// Money in the ledger: yuan as people write it on the way in, exact integer fen (1/100 yuan)
 /// everywhere inside, so sums never drift.
-package enum Money {
+public enum Money {
   /// Parses yuan text (`1234.5`, `1,234.50`, `¥1234.50`, `￥1234`, `1234.50元`) into fen exactly.
   ///
   /// Negative amounts, more than two decimals and anything malformed are refused.
-  package static func parseYuan(_ text: String) throws(ValueError) -> Int64 {
+  public static func parseYuan(_ text: String) throws(ValueError) -> Int64 {
     try UnitText.withBytes(of: text) { (bytes) throws(ValueError) in try parseYuan(utf8: bytes) }
   }
 
@@ -43,6 +43,20 @@ package enum Money {
     }
     if UnitText.hasYuanSuffix(bytes, from: index, end: limit) {
       limit -= UnitText.yuanSuffixLength
+    }
+    if let magnitude = Magnitude.suffix(bytes, from: index, end: limit) {
+      // 1.5万 (yuan) is 15,000 yuan, exactly (docs/data-model.md, "Units").
+      let unit = String(
+        decoding: UnsafeBufferPointer(rebasing: bytes[(limit - magnitude.length)..<limit]),
+        as: UTF8.self)
+      let fen = try UnitText.scaledDecimal(
+        bytes, from: index, end: limit - magnitude.length, power: 2 + magnitude.power,
+        unit: unit + "元", what: "money is whole fen")
+      guard let fen else { throw malformed(bytes) }
+      if negative {
+        throw ValueError("negative amount \(UnitText.quoted(bytes)); money must be zero or more")
+      }
+      return fen
     }
     guard let whole = UnitText.scanGroupedDigits(bytes, from: index, end: limit) else {
       throw malformed(bytes)
@@ -79,15 +93,40 @@ package enum Money {
     return fen
   }
 
+  /// Parses yuan in a unit of `power` powers of ten (a column headed 金额(万元) has `power` 4)
+  /// into fen exactly: `1.5` in 万元 is 1,500,000 fen; a result with a fraction of a fen is
+  /// refused, never rounded.
+  package static func parseYuan(
+    utf8 bytes: UnsafeBufferPointer<UInt8>, power: Int
+  ) throws(ValueError) -> Int64 {
+    guard power > 0 else { return try parseYuan(utf8: bytes) }
+    let (start, end) = UnitText.trimmed(bytes)
+    guard start < end else { throw ValueError("empty amount; expected yuan like 1234.50") }
+    let negative = bytes[start] == UnitText.minus
+    if Magnitude.suffix(bytes, from: start, end: end) != nil {
+      throw ValueError(
+        "\(UnitText.quoted(bytes)) carries its own unit in a column already in "
+          + "\(Magnitude.name(power: power))元; write the number alone")
+    }
+    let fen = try UnitText.scaledDecimal(
+      bytes, from: negative ? start + 1 : start, end: end, power: 2 + power,
+      unit: Magnitude.name(power: power) + "元", what: "money is whole fen")
+    guard let fen else { throw malformed(bytes) }
+    if negative {
+      throw ValueError("negative amount \(UnitText.quoted(bytes)); money must be zero or more")
+    }
+    return fen
+  }
+
   /// Renders fen as yuan with exactly two decimals (2000000 → "20000.00", -150 → "-1.50").
   ///
   /// This is the form written back to files and read again by `parseYuan`.
-  package static func yuan(_ fen: Int64) -> String {
+  public static func yuan(_ fen: Int64) -> String {
     render(fen, grouped: false)
   }
 
   /// Renders fen as yuan with thousands separators for tables (123456789 → "1,234,567.89").
-  package static func yuanGrouped(_ fen: Int64) -> String {
+  public static func yuanGrouped(_ fen: Int64) -> String {
     render(fen, grouped: true)
   }
 

@@ -1,76 +1,76 @@
 internal import GRDB
 
 /// A stored KOL with its latest follower count.
-package struct KOL: Sendable, Equatable {
-  package var kolID: String
-  package var name: String?
-  package var category: String?
+public struct KOL: Sendable, Equatable {
+  public var kolID: String
+  public var name: String?
+  public var category: String?
   /// The latest known follower count and its day.
-  package var followers: Int64?
-  package var asOf: String?
+  public var followers: Int64?
+  public var asOf: String?
 }
 
 /// A stored video.
-package struct Video: Sendable, Equatable {
-  package var videoID: String
-  package var kolID: String?
-  package var brand: String?
-  package var title: String?
-  package var published: String?
-  package var chain: String?
-  package var product: String?
-  package var biddingAuthorized: Bool
-  package var adReview: String
+public struct Video: Sendable, Equatable {
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var published: String?
+  public var chain: String?
+  public var product: String?
+  public var biddingAuthorized: Bool
+  public var adReview: String
 }
 
 /// A stored placement; budget in fen.
-package struct Placement: Sendable, Equatable {
-  package var placementID: String
-  package var videoID: String
-  package var tool: String
-  package var mode: String?
-  package var targeting: String?
-  package var strategy: String?
-  package var budget: Int64?
-  package var start: String
-  package var end: String?
+public struct Placement: Sendable, Equatable {
+  public var placementID: String
+  public var videoID: String
+  public var tool: String
+  public var mode: String?
+  public var targeting: String?
+  public var strategy: String?
+  public var budget: Int64?
+  public var start: String
+  public var end: String?
 }
 
 /// A stored promotion.
-package struct Promotion: Sendable, Equatable {
-  package var name: String
-  package var start: String
-  package var end: String
+public struct Promotion: Sendable, Equatable {
+  public var name: String
+  public var start: String
+  public var end: String
   /// The sale's own CPM price, fen per thousand; nil: `cpm_price` × `sale_cpm_factor`.
   package var cpmPrice: Int64? = nil
 }
 
 /// A follower count on one day.
-package struct FollowerCount: Sendable, Equatable {
-  package var asOf: String
-  package var followers: Int64
+public struct FollowerCount: Sendable, Equatable {
+  public var asOf: String
+  public var followers: Int64
 }
 
 /// One changed value: what it was, what it became, and the write that changed it.
-package struct Revision: Sendable, Equatable {
-  package var entity: String
-  package var date: String?
-  package var source: String?
-  package var placementID: String?
-  package var field: String
+public struct Revision: Sendable, Equatable {
+  public var entity: String
+  public var date: String?
+  public var source: String?
+  public var placementID: String?
+  public var field: String
   /// The old and new values as stored (money in fen).
-  package var old: StoredValue
-  package var new: StoredValue
-  package var changedAt: String
-  package var batchID: Int64
+  public var old: StoredValue
+  public var new: StoredValue
+  public var changedAt: String
+  public var batchID: Int64
   /// `import`, `log` or `add`.
-  package var command: String
+  public var command: String
   /// The imported file, for an import.
-  package var file: String?
+  public var file: String?
 }
 
 /// A value as SQLite stored it.
-package enum StoredValue: Sendable, Equatable {
+public enum StoredValue: Sendable, Equatable {
   case null
   case integer(Int64)
   case text(String)
@@ -86,15 +86,15 @@ package enum StoredValue: Sendable, Equatable {
 }
 
 /// Filters for listing videos and placements; nil means any.
-package struct ListFilter: Sendable {
-  package var brand: String?
-  package var kolID: String?
-  package var videoID: String?
-  package var tool: String?
-  package var category: String?
+public struct ListFilter: Sendable {
+  public var brand: String?
+  public var kolID: String?
+  public var videoID: String?
+  public var tool: String?
+  public var category: String?
 
   /// A filter; every field nil matches everything.
-  package init(
+  public init(
     brand: String? = nil, kolID: String? = nil, videoID: String? = nil, tool: String? = nil,
     category: String? = nil
   ) {
@@ -107,18 +107,18 @@ package struct ListFilter: Sendable {
 }
 
 /// A brand of the ledger with how much it holds.
-package struct BrandSummary: Sendable, Equatable {
-  package var name: String
+public struct BrandSummary: Sendable, Equatable {
+  public var name: String
   /// Its videos, and the KOLs who posted them.
-  package var videos: Int
-  package var kols: Int
+  public var videos: Int
+  public var kols: Int
   /// Its 5A snapshots.
-  package var snapshots: Int
+  public var snapshots: Int
 }
 
 extension Ledger {
   /// Every brand, by name, with its videos, KOLs and 5A snapshots (`aimt brand list`).
-  package func brands() throws(LedgerError) -> [BrandSummary] {
+  public func brands() throws(LedgerError) -> [BrandSummary] {
     try read { db in
       try Row.fetchAll(
         db,
@@ -138,7 +138,7 @@ extension Ledger {
   }
 
   /// KOLs, by id, optionally of one category.
-  package func kols(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [KOL] {
+  public func kols(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [KOL] {
     try read { db in
       try Row.fetchAll(
         db,
@@ -152,7 +152,7 @@ extension Ledger {
   }
 
   /// The follower history of a KOL, oldest first.
-  package func followerHistory(kolID: String) throws(LedgerError) -> [FollowerCount] {
+  public func followerHistory(kolID: String) throws(LedgerError) -> [FollowerCount] {
     try read { db in
       try Row.fetchAll(
         db, sql: "SELECT as_of, followers FROM kol_followers WHERE kol_id = ? ORDER BY as_of",
@@ -162,7 +162,7 @@ extension Ledger {
   }
 
   /// Videos, by id, optionally of one brand or KOL.
-  package func videos(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [Video] {
+  public func videos(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [Video] {
     try read { db in
       try Row.fetchAll(
         db,
@@ -176,7 +176,7 @@ extension Ledger {
   }
 
   /// Placements, by start then id, optionally of one video, tool, brand or KOL.
-  package func placements(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [Placement] {
+  public func placements(_ filter: ListFilter = ListFilter()) throws(LedgerError) -> [Placement] {
     try read { db in
       try Row.fetchAll(
         db,
@@ -192,7 +192,7 @@ extension Ledger {
   }
 
   /// The placement with this order id.
-  package func placement(_ id: String) throws(LedgerError) -> Placement {
+  public func placement(_ id: String) throws(LedgerError) -> Placement {
     let found = try read { db in
       try Row.fetchOne(
         db,
@@ -208,7 +208,7 @@ extension Ledger {
   }
 
   /// The KOL with this Douyin id.
-  package func kol(_ id: String) throws(LedgerError) -> KOL {
+  public func kol(_ id: String) throws(LedgerError) -> KOL {
     guard let found = try kols(ListFilter(kolID: id)).first else {
       throw .notFound(entity: "KOL", key: id)
     }
@@ -216,7 +216,7 @@ extension Ledger {
   }
 
   /// The video with this id.
-  package func video(_ id: String) throws(LedgerError) -> Video {
+  public func video(_ id: String) throws(LedgerError) -> Video {
     guard let found = try videos(ListFilter(videoID: id)).first else {
       throw .notFound(entity: "video", key: id)
     }
@@ -224,7 +224,7 @@ extension Ledger {
   }
 
   /// Promotions, by start date.
-  package func promotions() throws(LedgerError) -> [Promotion] {
+  public func promotions() throws(LedgerError) -> [Promotion] {
     try read { db in
       try Row.fetchAll(db, sql: "SELECT * FROM promotion ORDER BY start, name").map {
         Promotion(name: $0["name"], start: $0["start"], end: $0["end"], cpmPrice: $0["cpm_price"])
@@ -233,7 +233,7 @@ extension Ledger {
   }
 
   /// The promotion with this name.
-  package func promotion(_ name: String) throws(LedgerError) -> Promotion {
+  public func promotion(_ name: String) throws(LedgerError) -> Promotion {
     guard let found = try promotions().first(where: { $0.name == name }) else {
       throw .notFound(entity: "promotion", key: name)
     }
@@ -242,7 +242,7 @@ extension Ledger {
 
   /// The revisions of a video's fields and of its daily numbers (optionally of one day),
   /// oldest first.
-  package func history(videoID: String, date: Day? = nil) throws(LedgerError) -> [Revision] {
+  public func history(videoID: String, date: Day? = nil) throws(LedgerError) -> [Revision] {
     _ = try video(videoID)
     return try read { db in
       try Row.fetchAll(

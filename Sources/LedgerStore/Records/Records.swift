@@ -1,74 +1,83 @@
 /// A KOL (达人) as given to a write: only the non-nil fields are written; the others keep
 /// their stored values (or stay empty for a new KOL).
-package struct KOLInput: Sendable, Equatable {
+public struct KOLInput: Sendable, Equatable {
   /// The Douyin id, the KOL's key.
-  package var kolID: String
-  package var name: String?
-  package var category: String?
+  public var kolID: String
+  public var name: String?
+  public var category: String?
   /// A follower count, kept per `asOf` day (today in Beijing when `asOf` is nil).
-  package var followers: Int64?
-  package var asOf: Day?
+  public var followers: Int64?
+  public var asOf: Day?
+  /// Its 星图ID and Douyin user id (达人UID): a KOL of an export without 抖音号 is found by them
+  /// (docs/decisions.md, "KOLs without a 抖音号").
+  public var xingtuID: String?
+  public var douyinUID: String?
+  /// Its 星图 quote as of `asOf` (which a quote needs).
+  public var quote = KOLQuote()
 
   /// A KOL input with only its key set.
-  package init(kolID: String) { self.kolID = kolID }
+  public init(kolID: String) { self.kolID = kolID }
 }
 
 /// A video as given to a write; nil fields keep their stored values.
-package struct VideoInput: Sendable, Equatable {
-  package var videoID: String
-  package var kolID: String?
-  package var brand: String?
-  package var title: String?
-  package var published: DateTime?
-  package var chain: SalesChain?
-  package var product: String?
-  package var biddingAuthorized: Bool?
-  package var adReview: AdReview?
+public struct VideoInput: Sendable, Equatable {
+  public var videoID: String
+  public var kolID: String?
+  public var brand: String?
+  public var title: String?
+  public var published: DateTime?
+  public var chain: SalesChain?
+  public var product: String?
+  public var biddingAuthorized: Bool?
+  public var adReview: AdReview?
 
   /// A video input with only its key set.
-  package init(videoID: String) { self.videoID = videoID }
+  public init(videoID: String) { self.videoID = videoID }
 }
 
 /// A placement (one order or booking of a paid tool on one video) as given to a write.
-package struct PlacementInput: Sendable, Equatable {
+public struct PlacementInput: Sendable, Equatable {
   /// The tool's order id.
-  package var placementID: String
-  package var videoID: String?
-  package var tool: Source?
-  package var mode: DeliveryMode?
-  package var targeting: Targeting?
-  package var strategy: Strategy?
+  public var placementID: String
+  public var videoID: String?
+  public var tool: Source?
+  public var mode: DeliveryMode?
+  public var targeting: Targeting?
+  public var strategy: Strategy?
   /// Budget in fen.
-  package var budget: Int64?
-  package var start: DateTime?
-  package var end: DateTime?
+  public var budget: Int64?
+  public var start: DateTime?
+  public var end: DateTime?
 
   /// A placement input with only its key set.
-  package init(placementID: String) { self.placementID = placementID }
+  public init(placementID: String) { self.placementID = placementID }
 }
 
 /// The numbers a metric row holds; money in fen.
-package enum MetricField: String, CaseIterable, Sendable {
+public enum MetricField: String, CaseIterable, Sendable {
   case impressions, cost, gmv, orders, likes, comments, shares, follows
+  /// Refunds on the row's GMV (fen), kept beside the gross `gmv`; reports use gmv − refund
+  /// (docs/decisions.md, "Refunds and net GMV").
+  case refund
 
   /// True for the fields in fen.
-  package var isMoney: Bool { self == .cost || self == .gmv }
+  public var isMoney: Bool { self == .cost || self == .gmv || self == .refund }
 }
 
 /// One day's numbers for a video, source and (optionally) order, as given to a write.
 ///
 /// Only the fields present in `values` are written.
-package struct MetricInput: Sendable, Equatable {
-  package var day: Day
-  package var videoID: String
-  package var source: Source
+public struct MetricInput: Sendable, Equatable {
+  public var day: Day
+  public var videoID: String
+  public var source: Source
   /// The order id, or "" when the row is not tied to one order.
-  package var placementID: String
+  public var placementID: String
   /// The given numbers (money in fen); absent fields keep their stored values.
-  package var values: [MetricField: Int64]
+  public var values: [MetricField: Int64]
 
   /// A metric input for the row (day, video, source, order).
-  package init(
+  public init(
     day: Day, videoID: String, source: Source, placementID: String = "",
     values: [MetricField: Int64] = [:]
   ) {
@@ -80,20 +89,76 @@ package struct MetricInput: Sendable, Equatable {
   }
 }
 
-/// The 5A layers of a brand's audience, as Yuntu counts them.
-package enum AudienceField: String, CaseIterable, Sendable {
+/// The 5A layers of a brand's audience, as Yuntu counts them, and each layer's additions and
+/// losses of the day when the export gives them.
+public enum AudienceField: String, CaseIterable, Sendable {
   case o, a1, a2, a3, a4, a5
   case categoryTotal = "category_total"
+  case newO = "new_o"
+  case newA1 = "new_a1"
+  case newA2 = "new_a2"
+  case newA3 = "new_a3"
+  case newA4 = "new_a4"
+  case newA5 = "new_a5"
+  case lostO = "lost_o"
+  case lostA1 = "lost_a1"
+  case lostA2 = "lost_a2"
+  case lostA3 = "lost_a3"
+  case lostA4 = "lost_a4"
+  case lostA5 = "lost_a5"
+
+  /// The six layers, O to A5.
+  package static let layers: [AudienceField] = [.o, .a1, .a2, .a3, .a4, .a5]
+  /// Each layer's additions (新增), O to A5.
+  package static let additions: [AudienceField] = [.newO, .newA1, .newA2, .newA3, .newA4, .newA5]
+  /// Each layer's losses (流失), O to A5.
+  package static let losses: [AudienceField] = [
+    .lostO, .lostA1, .lostA2, .lostA3, .lostA4, .lostA5,
+  ]
+}
+
+/// The numbers of a 星图 quote of a KOL (kol_quote): money in fen, rates in parts per million.
+public enum KOLQuoteField: String, CaseIterable, Sendable {
+  case price1To20s = "price_1_20s"
+  case price21To60s = "price_21_60s"
+  case price60sPlus = "price_60s_plus"
+  case expectedCPM = "expected_cpm"
+  case expectedCPE = "expected_cpe"
+  case medianPlays = "median_plays"
+  case interactionRate = "interaction_rate"
+  case completionRate = "completion_rate"
+
+  /// True for the fields in fen.
+  public var isMoney: Bool {
+    switch self {
+    case .price1To20s, .price21To60s, .price60sPlus, .expectedCPM, .expectedCPE: true
+    default: false
+    }
+  }
+
+  /// True for the rates, kept in parts per million.
+  public var isRate: Bool { self == .interactionRate || self == .completionRate }
+}
+
+/// A KOL's 星图 quote as given to a write; only the fields present are written.
+public struct KOLQuote: Sendable, Equatable {
+  public var values: [KOLQuoteField: Int64] = [:]
+
+  /// An empty quote (nothing to write).
+  public init(values: [KOLQuoteField: Int64] = [:]) { self.values = values }
 }
 
 /// One 5A snapshot of a brand on one day, as given to a write.
-package struct AudienceInput: Sendable, Equatable {
-  package var brand: String
-  package var day: Day
-  package var values: [AudienceField: Int64]
+public struct AudienceInput: Sendable, Equatable {
+  public var brand: String
+  public var day: Day
+  public var values: [AudienceField: Int64]
+  /// For one row of a long-form file (one row per layer): the layer it gives (O … A5), whose
+  /// rows the importer joins into one snapshot; nil for a row giving the whole snapshot.
+  public var layer: AudienceField?
 
   /// A snapshot input for (brand, day).
-  package init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
+  public init(brand: String, day: Day, values: [AudienceField: Int64] = [:]) {
     self.brand = brand
     self.day = day
     self.values = values
@@ -101,25 +166,25 @@ package struct AudienceInput: Sendable, Equatable {
 }
 
 /// A sale (618, 双11, …) with its dates, as given to a write.
-package struct PromotionInput: Sendable, Equatable {
-  package var name: String
-  package var start: Day?
-  package var end: Day?
+public struct PromotionInput: Sendable, Equatable {
+  public var name: String
+  public var start: Day?
+  public var end: Day?
   /// The CPM price inside the sale, fen per thousand impressions; nil: not given.
   package var cpmPrice: Int64?
 
   /// A promotion input with only its name set.
-  package init(name: String) { self.name = name }
+  public init(name: String) { self.name = name }
 }
 
 /// How many rows a write inserted, updated or left unchanged, for one kind of entity.
-package struct WriteCounts: Sendable, Equatable {
-  package var inserted = 0
-  package var updated = 0
-  package var unchanged = 0
+public struct WriteCounts: Sendable, Equatable {
+  public var inserted = 0
+  public var updated = 0
+  public var unchanged = 0
 
   /// Counts, zero unless given.
-  package init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+  public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
     self.inserted = inserted
     self.updated = updated
     self.unchanged = unchanged
@@ -127,18 +192,18 @@ package struct WriteCounts: Sendable, Equatable {
 }
 
 /// What one write did, per kind of entity, in the order the kinds were first touched.
-package struct WriteSummary: Sendable, Equatable {
+public struct WriteSummary: Sendable, Equatable {
   /// (kind, counts) pairs; kinds are `brands`, `kols`, `followers`, `videos`, `placements`,
   /// `metrics`, `audience`, `promotions`.
-  package var kinds: [(kind: String, counts: WriteCounts)] = []
+  public var kinds: [(kind: String, counts: WriteCounts)] = []
   /// The import batches written, in order.
-  package var batchIDs: [Int64] = []
+  public var batchIDs: [Int64] = []
 
   /// An empty summary.
-  package init() {}
+  public init() {}
 
   /// The counts of one kind (zero when untouched).
-  package subscript(kind: String) -> WriteCounts {
+  public subscript(kind: String) -> WriteCounts {
     kinds.first(where: { $0.kind == kind })?.counts ?? WriteCounts()
   }
 
@@ -166,7 +231,7 @@ package struct WriteSummary: Sendable, Equatable {
     return kinds.count - 1
   }
 
-  package static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
+  public static func == (lhs: WriteSummary, rhs: WriteSummary) -> Bool {
     lhs.batchIDs == rhs.batchIDs
       && lhs.kinds.map(\.kind) == rhs.kinds.map(\.kind)
       && lhs.kinds.map(\.counts) == rhs.kinds.map(\.counts)
@@ -174,6 +239,6 @@ package struct WriteSummary: Sendable, Equatable {
 }
 
 /// What a write did to one row.
-package enum WriteOutcome: Sendable, Equatable {
+public enum WriteOutcome: Sendable, Equatable {
   case inserted, updated, unchanged
 }

@@ -2,7 +2,7 @@
 ///
 /// The raw values are the names of the data model (docs/data-model.md, "Sources and tools");
 /// `code` is how the fact table stores them.
-package enum Source: String, CaseIterable, Sendable, Codable {
+public enum Source: String, CaseIterable, Sendable, Codable {
   case natural
   case douPlus = "dou_plus"
   case contentService = "content_service"
@@ -14,7 +14,7 @@ package enum Source: String, CaseIterable, Sendable, Codable {
   case jdCoads = "jd_coads"
 
   /// The small integer stored in `metric.source` (and in the `source` table).
-  package var code: Int {
+  public var code: Int {
     switch self {
     case .natural: 0
     case .douPlus: 1
@@ -29,42 +29,42 @@ package enum Source: String, CaseIterable, Sendable, Codable {
   }
 
   /// The source stored under `code`, if any.
-  package init?(code: Int) {
+  public init?(code: Int) {
     guard let source = Source.allCases.first(where: { $0.code == code }) else { return nil }
     self = source
   }
 
   /// True for the paid tools (everything but natural traffic).
-  package var isPaid: Bool { self != .natural }
+  public var isPaid: Bool { self != .natural }
 
   /// The paid tools, the values a placement's `tool` may take.
-  package static var tools: [Source] { allCases.filter(\.isPaid) }
+  public static var tools: [Source] { allCases.filter(\.isPaid) }
 }
 
 /// A Dou+ delivery mode: smart (platform-chosen audience) or targeted.
-package enum DeliveryMode: String, CaseIterable, Sendable, Codable {
+public enum DeliveryMode: String, CaseIterable, Sendable, Codable {
   case smart, targeted
 }
 
 /// The audience a placement targets.
-package enum Targeting: String, CaseIterable, Sendable, Codable {
+public enum Targeting: String, CaseIterable, Sendable, Codable {
   case basic, interest, yuntu, laika, auto
   case kolFollowers = "kol_followers"
   case kolBehavior = "kol_behavior"
 }
 
 /// How a Dou+ campaign is run: standard daily orders, real-time top-ups, or explosive.
-package enum Strategy: String, CaseIterable, Sendable, Codable {
+public enum Strategy: String, CaseIterable, Sendable, Codable {
   case standard, realtime, explosive
 }
 
 /// The sales chain a video sells through: Douyin to Tmall, or the Douyin closed loop.
-package enum SalesChain: String, CaseIterable, Sendable, Codable {
+public enum SalesChain: String, CaseIterable, Sendable, Codable {
   case tmall
   case closedLoop = "closed_loop"
 }
 
 /// The ad-review state of a video (needed for KOL bidding and content service).
-package enum AdReview: String, CaseIterable, Sendable, Codable {
+public enum AdReview: String, CaseIterable, Sendable, Codable {
   case pending, passed, rejected
 }

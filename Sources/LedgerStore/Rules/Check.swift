@@ -1,13 +1,13 @@
 internal import GRDB
 
 /// One thing `aimt check` found wrong with a stored ledger.
-package struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
+public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
   /// `integrity`, `foreign_key` or the rule's table (`placement`, `metric`, `promotion`).
-  package var subject: String
+  public var subject: String
   /// What is wrong, naming the row.
-  package var message: String
+  public var message: String
 
-  package var description: String { "\(subject): \(message)" }
+  public var description: String { "\(subject): \(message)" }
 }
 
 extension Ledger {
@@ -17,7 +17,7 @@ extension Ledger {
   /// Empty when all is well. `deep` replays each field's revision history (every old value is
   /// the value the revision before it wrote, and the last value written is the stored one, so
   /// a change made outside aimt or a lost write shows) and compiles every view.
-  package func check(deep: Bool = false) throws(LedgerError) -> [CheckFinding] {
+  public func check(deep: Bool = false) throws(LedgerError) -> [CheckFinding] {
     try read { db in
       var findings = try Ledger.ruleFindings(db)
       if deep { findings += try Ledger.deepFindings(db) }
@@ -214,6 +214,7 @@ extension Ledger {
             + "but its last recorded change wrote \(row["new_value"] as DatabaseValue); "
             + "it was changed outside aimt"))
     }
+    findings += try Ledger.snapshotDrift(db)
     findings += try Ledger.schemaFindings(db)
     // Every view still compiles against the tables (a view naming a dropped column fails).
     let views = try String.fetchAll(
@@ -223,6 +224,42 @@ extension Ledger {
         _ = try db.makeStatement(sql: "SELECT * FROM \(view.quotedDatabaseIdentifier) LIMIT 0")
       } catch {
         findings.append(CheckFinding(subject: "view", message: "\(view) no longer compiles"))
+      }
+    }
+    return findings
+  }
+
+  /// The 5A snapshots (layers, 新增/流失) and 星图 quotes changed outside aimt.
+  ///
+  /// Their last recorded change is not the stored value. Table and column names come from this file and
+  /// from AudienceField and KOLQuoteField, never from the data.
+  private static func snapshotDrift(_ db: Database) throws -> [CheckFinding] {
+    let tables: [(entity: String, table: String, key: String, date: String, fields: [String])] = [
+      ("audience", "audience", "brand", "date", AudienceField.allCases.map(\.rawValue)),
+      ("kol_quote", "kol_quote", "kol_id", "as_of", KOLQuoteField.allCases.map(\.rawValue)),
+    ]
+    var findings: [CheckFinding] = []
+    for item in tables {
+      let stored = item.fields.map { "WHEN '\($0)' THEN t.\($0)" }.joined(separator: " ")
+      let drifted = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT r.entity, r.entity_key, r.date, r.source, r.placement_id, r.field, r.new_value,
+                 CASE r.field \(stored) END AS now
+          FROM (SELECT *, ROW_NUMBER() OVER (
+                  PARTITION BY entity_key, date, field ORDER BY revision_id DESC) AS latest
+                FROM revision WHERE entity = '\(item.entity)') AS r
+          JOIN \(item.table) AS t ON t.\(item.key) = r.entity_key AND t.\(item.date) = r.date
+          WHERE r.latest = 1 AND r.new_value IS NOT CASE r.field \(stored) END
+          LIMIT 1000
+          """)
+      for row in drifted {
+        findings.append(
+          CheckFinding(
+            subject: item.table,
+            message: "\(Ledger.revisionSubject(row)): stored \(row["now"] as DatabaseValue), "
+              + "but its last recorded change wrote \(row["new_value"] as DatabaseValue); "
+              + "it was changed outside aimt"))
       }
     }
     return findings

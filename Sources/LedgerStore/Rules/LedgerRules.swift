@@ -52,12 +52,13 @@ package enum LedgerRules {
   /// no cost: the hot path's one test before ``metricViolations(source:values:)``.
   @inline(__always)
   static func metricIsValid(source: Source, values: MetricValues) -> Bool {
-    let money = values[.cost] | values[.gmv]
+    let money = values[.cost] | values[.gmv] | values[.refund]
     let counts =
       values[.impressions] | values[.orders] | values[.likes] | values[.comments]
       | values[.shares] | values[.follows]
     // A negative value has its sign bit set, so it shows in the OR as a negative number.
     return money >= 0 && counts >= 0 && values[.cost] <= maxMoney && values[.gmv] <= maxMoney
+      && values[.refund] <= maxMoney
       && values[.impressions] <= maxCount
       && values[.orders] <= maxCount && values[.likes] <= maxCount
       && values[.comments] <= maxCount && values[.shares] <= maxCount

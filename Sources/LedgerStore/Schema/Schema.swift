@@ -18,6 +18,12 @@ package enum Schema {
     Migration(identifier: "0001_ledger", bytes: PackageResources._001_ledger_sql),
     Migration(identifier: "0002_analyst_views", bytes: PackageResources._002_analyst_views_sql),
     Migration(identifier: "0003_strict_numbers", bytes: PackageResources._003_strict_numbers_sql),
+    Migration(
+      identifier: "0004_refunds_and_materials",
+      bytes: PackageResources._004_refunds_and_materials_sql),
+    Migration(
+      identifier: "0005_audience_flow_and_kol_quotes",
+      bytes: PackageResources._005_audience_flow_and_kol_quotes_sql),
     Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
   ]
 

@@ -8,21 +8,35 @@ extension LedgerWriter {
   // MARK: - Entities
 
   /// Inserts or updates a KOL, and its follower count for the day when given.
+  ///
+  /// A KOL given without its `kol_id` is found by its 星图ID or Douyin user id, and created
+  /// under `xingtu:ID` (or `uid:UID`) when the write creates missing parents
+  /// (docs/decisions.md, "KOLs without a 抖音号"); its quote is written as of `asOf`.
   package func upsert(_ input: KOLInput, at location: SourceLocation) throws {
-    guard checkKey(input.kolID, column: "kol_id", at: location),
+    let sighting =
+      input.kolID.isEmpty
+      ? "KOL " + (input.xingtuID.map { "星图ID \($0)" } ?? "达人UID \(input.douyinUID ?? "")")
+      : "KOL \(input.kolID)"
+    let namedByPlatformID = input.kolID.isEmpty && (input.xingtuID ?? input.douyinUID) != nil
+    guard namedByPlatformID || checkKey(input.kolID, column: "kol_id", at: location),
       firstSighting(
-        "KOL \(input.kolID)" + (input.asOf.map { " as of \($0)" } ?? ""), column: "kol_id",
-        at: location)
+        sighting + (input.asOf.map { " as of \($0)" } ?? ""), column: "kol_id", at: location),
+      let kolID = try resolveKOL(input, at: location)
     else { return }
+    var input = input
+    input.kolID = kolID
     let existing = try Row.fetchOne(
       db, sql: "SELECT * FROM kol WHERE kol_id = ?", arguments: [input.kolID])
     var fields: [(String, DatabaseValue)] = []
     if let name = input.name { fields.append(("name", name.databaseValue)) }
     if let category = input.category { fields.append(("category", category.databaseValue)) }
+    if let xingtuID = input.xingtuID { fields.append(("xingtu_id", xingtuID.databaseValue)) }
+    if let douyinUID = input.douyinUID { fields.append(("douyin_uid", douyinUID.databaseValue)) }
     let outcome = try applyRow(
       table: "kol", key: [("kol_id", input.kolID.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "kol", key: input.kolID))
     record(outcome, kind: "kols")
+    try upsertQuote(input, at: location)
     if let followers = input.followers {
       if let violation = LedgerRules.limitViolation(
         column: "followers", value: followers, isMoney: false)

@@ -75,6 +75,7 @@ extension LedgerWriter {
       report($0)
     }
     try lastUpserter?.upserter.flush(&counts)
+    for pair in batch.materials { try upsertMaterial(pair) }
   }
 
   /// Loads every stored video's id in one scan (instead of a query per video of the file)
@@ -234,7 +235,7 @@ extension LedgerWriter {
     /// The batch (1-based, in this write) and place of the duplicate row.
     var batch: Int
     var location: SourceLocation
-    var given: UInt8
+    var given: UInt16
     var placed = false
   }
 
@@ -253,7 +254,7 @@ extension LedgerWriter {
   /// it. Rows must be offered in the order they were first
   /// written; the first one that gave some of the same numbers is named.
   package func offerEarlierRow(
-    batch: Int, day: Day, videoID: String, source: Source, given: UInt8,
+    batch: Int, day: Day, videoID: String, source: Source, given: UInt16,
     at location: SourceLocation
   ) {
     guard let videoRef = videoRefs[videoID],
@@ -278,7 +279,7 @@ extension LedgerWriter {
   /// The upserter for one set of given fields (bit mask), the last one used first.
   ///
   /// The rows the previous one keeps for a block are written first.
-  func metricUpserter(_ mask: UInt8, counts: inout WriteCounts) throws -> MetricUpserter {
+  func metricUpserter(_ mask: UInt16, counts: inout WriteCounts) throws -> MetricUpserter {
     if let last = lastUpserter {
       if last.mask == mask { return last.upserter }
       try last.upserter.flush(&counts)

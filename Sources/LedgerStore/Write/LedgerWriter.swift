@@ -25,16 +25,16 @@ package struct BatchInfo: Sendable {
 }
 
 /// Choices that change how a write treats references and whether it keeps its work.
-package struct WriteOptions: Sendable {
+public struct WriteOptions: Sendable {
   /// Create referenced KOLs, videos and brands that do not exist, with only their keys.
-  package var createMissing = false
+  public var createMissing = false
   /// Validate and count everything, then roll back.
-  package var dryRun = false
+  public var dryRun = false
   /// Add up metric rows that share a key in one write instead of refusing them.
-  package var sumDuplicates = false
+  public var sumDuplicates = false
 
   /// The defaults: references must exist; the write is kept.
-  package init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
+  public init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
     self.createMissing = createMissing
     self.dryRun = dryRun
     self.sumDuplicates = sumDuplicates
@@ -95,8 +95,8 @@ package final class LedgerWriter {
   var videoRefs: [String: Int64] = [:]
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
-  var metricUpserters: [UInt8: MetricUpserter] = [:]
-  var lastUpserter: (mask: UInt8, upserter: MetricUpserter)?
+  var metricUpserters: [UInt16: MetricUpserter] = [:]
+  var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
   var lastVideo: (id: [UInt8], ref: Int64)?
   /// Checked metric rows waiting to be written in key order (batch path only).

@@ -35,6 +35,9 @@ package final class MetricBatch {
   package var text: [UInt8] = []
   /// Problems, each with the number of rows parsed before it.
   private(set) var problems: [(before: Int, problem: Problem)] = []
+  /// Material ids and the videos they show, from rows that give both (written after the
+  /// rows; docs/decisions.md, "Material ids").
+  package var materials: [MaterialPair] = []
   /// Records read from the file up to the end of this batch, good or bad.
   package var recordsRead = 0
   package var bytesRead = 0
@@ -55,6 +58,7 @@ package final class MetricBatch {
     rows.removeAll(keepingCapacity: true)
     text.removeAll(keepingCapacity: true)
     problems.removeAll(keepingCapacity: true)
+    materials.removeAll(keepingCapacity: true)
     isLast = false
   }
 

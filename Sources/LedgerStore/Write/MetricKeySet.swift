@@ -58,7 +58,7 @@ struct MetricKeySet {
   private struct Run {
     var start: Int32
     var count: UInt16
-    /// The numbers given (a `MetricValues.present` mask) plus bit 8, so a row that gave no
+    /// The numbers given (a `MetricValues.present` mask) plus bit 15, so a row that gave no
     /// number is still seen; 0 for no run at all.
     var mask: UInt16
 
@@ -89,8 +89,8 @@ struct MetricKeySet {
   private var other: [String: UInt64] = [:]
   private var files: [String] = []
 
-  /// Bit 8 of a run's mask: the day was seen.
-  private static let seen: UInt16 = 0x100
+  /// Bit 15 of a run's mask: the day was seen.
+  private static let seen: UInt16 = 0x8000
 
   /// How many streams have more than one run (kept in arrays of their own).
   var spilledStreams: Int { spilled.count }
@@ -104,7 +104,7 @@ struct MetricKeySet {
   /// Records the key with the numbers it gives (a `MetricValues.present` mask) and says
   /// whether an earlier row of the write gave some of the same numbers.
   mutating func insert(
-    _ key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, given: UInt8,
+    _ key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, given: UInt16,
     at location: SourceLocation
   ) -> KeySighting {
     if placementID.isEmpty, key.packed != nil {
@@ -112,27 +112,27 @@ struct MetricKeySet {
     }
     let full =
       "\(key.videoRef)|\(key.day)|\(key.source)|" + String(decoding: placementID, as: UTF8.self)
-    let origin = encode(location) | UInt64(given) << 56
+    let origin = encode(location) | UInt64(given) << 48
     guard let first = other.updateValue(origin, forKey: full) else { return .new }
-    if Self.overlaps(UInt8(first >> 56), given) {
+    if Self.overlaps(UInt16(truncatingIfNeeded: first >> 48), given) {
       other[full] = first
       return .duplicate(decode(first))
     }
     // Complementary numbers: remember all of them, under the first row's origin.
-    other[full] = (first | origin) & 0xFF00_0000_0000_0000 | first & 0x00FF_FFFF_FFFF_FFFF
+    other[full] = (first | origin) & 0xFFFF_0000_0000_0000 | first & 0x0000_FFFF_FFFF_FFFF
     return .new
   }
 
   /// True when two rows that give `first` and `second` numbers (`MetricValues.present`
   /// masks) are the same row given twice: they give some of the same numbers, or neither gives
   /// any.
-  static func overlaps(_ first: UInt8, _ second: UInt8) -> Bool {
+  static func overlaps(_ first: UInt16, _ second: UInt16) -> Bool {
     first & second != 0 || first | second == 0
   }
 
   /// Adds one day of a stream (a packed key: video and day in range, source below 16); true
   /// when the day was seen with some of the same numbers.
-  private mutating func insertDay(_ key: MetricKey, given: UInt8) -> Bool {
+  private mutating func insertDay(_ key: MetricKey, given: UInt16) -> Bool {
     let video = Int(key.videoRef)
     let source = key.source
     let mask = UInt16(given) | Self.seen
@@ -176,7 +176,7 @@ struct MetricKeySet {
       } else {
         let offset = Int(day) - Int(run.start)
         if (0..<128).contains(offset), stream.bits >> UInt128(offset) & 1 != 0 {
-          if overlaps(UInt8(truncatingIfNeeded: run.mask), UInt8(truncatingIfNeeded: mask)) {
+          if overlaps(run.mask & ~Self.seen, mask & ~Self.seen) {
             return true
           }
         } else if run.mask == mask, offset >= 0, offset < 128 {
@@ -235,7 +235,7 @@ struct MetricKeySet {
     }
     if low < runs.count, runs[low].start <= day {
       let run = runs[low]
-      if overlaps(UInt8(truncatingIfNeeded: run.mask), UInt8(truncatingIfNeeded: mask)) {
+      if overlaps(run.mask & ~Self.seen, mask & ~Self.seen) {
         return true
       }
       // Complementary numbers: the day now holds both, split out of its run.
@@ -276,14 +276,17 @@ struct MetricKeySet {
   private mutating func encode(_ location: SourceLocation) -> UInt64 {
     guard let file = location.file, let line = location.line else { return noOrigin }
     if files.last != file { files.append(file) }
-    return UInt64(files.count - 1) << 32 | UInt64(UInt32(truncatingIfNeeded: line))
+    // 16 bits of file (an import of more than 65,535 files names a wrong earlier file, never
+    // a wrong row), 32 of line; the top 16 bits hold the numbers given.
+    return UInt64(UInt16(truncatingIfNeeded: files.count - 1)) << 32
+      | UInt64(UInt32(truncatingIfNeeded: line))
   }
 
   /// The origin of a row from the command line (no file, no line).
-  private let noOrigin: UInt64 = 0x00FF_FFFF_FFFF_FFFF
+  private let noOrigin: UInt64 = 0x0000_FFFF_FFFF_FFFF
 
   private func decode(_ origin: UInt64) -> FirstSeen {
-    let place = origin & 0x00FF_FFFF_FFFF_FFFF
+    let place = origin & 0x0000_FFFF_FFFF_FFFF
     guard place != noOrigin else { return FirstSeen(file: nil, line: nil) }
     let index = Int(place >> 32)
     return FirstSeen(

@@ -1,13 +1,13 @@
 internal import GRDB
 internal import GRDBSQLite
 
-/// The values of one metric row in the hot path: eight numbers stored inline (no heap
+/// The values of one metric row in the hot path: nine numbers stored inline (no heap
 /// allocation per row) and a bit mask of the ones the input gave.
 package struct MetricValues: Sendable, Equatable {
-  private var storage: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
-    (0, 0, 0, 0, 0, 0, 0, 0)
+  private var storage: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
+    (0, 0, 0, 0, 0, 0, 0, 0, 0)
   /// Bit `field.index` is set for each field given.
-  package private(set) var present: UInt8 = 0
+  package private(set) var present: UInt16 = 0
 
   /// No values yet.
   package init() {}
@@ -48,6 +48,7 @@ extension MetricField {
     case .comments: 5
     case .shares: 6
     case .follows: 7
+    case .refund: 8
     }
   }
 }

@@ -1,26 +1,26 @@
-import ArgumentParser
-import LedgerQuery
-import LedgerStore
+public import ArgumentParser
+public import LedgerQuery
+public import LedgerStore
 
 // Argument types shared by the report commands: each parses with the library's own parser, so
 // `--as-of 2026/5/1` means what it means in an imported file.
 
 extension Day: ExpressibleByArgument {
-  init?(argument: String) {
+  public init?(argument: String) {
     guard let day = try? Day.parse(argument) else { return nil }
     self = day
   }
 }
 
 extension Fraction: ExpressibleByArgument {
-  init?(argument: String) {
+  public init?(argument: String) {
     guard let value = Fraction.parseDecimal(argument) else { return nil }
     self = value
   }
 }
 
 extension Source: ExpressibleByArgument {
-  init?(argument: String) {
+  public init?(argument: String) {
     guard let source = Source(rawValue: argument) else { return nil }
     self = source
   }
@@ -39,7 +39,7 @@ struct ToolArgument: ExpressibleByArgument {
 }
 
 extension DateTime: ExpressibleByArgument {
-  init?(argument: String) {
+  public init?(argument: String) {
     guard let moment = try? DateTime.parse(argument) else { return nil }
     self = moment
   }

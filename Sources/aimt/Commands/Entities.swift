@@ -118,6 +118,27 @@ struct KOLCommand: ParsableCommand {
         Terminal.write("\nfollowers\n")
         try output.emit(Tables.followers(history))
       }
+      if output.resolvedFormat == .table, let quote = try store.latestQuote(kolID: kolID) {
+        let ids = try store.platformIDs(kolID: kolID)
+        let named = [ids.xingtuID.map { "星图ID \($0)" }, ids.douyinUID.map { "达人UID \($0)" }]
+          .compactMap { $0 }.joined(separator: ", ")
+        Terminal.write("\nquote (星图)\(named.isEmpty ? "" : ", " + named)\n")
+        try output.emit(Self.quoteTable(quote))
+      }
+    }
+
+    /// The latest 星图 quote as one row: prices in yuan, rates as percentages.
+    static func quoteTable(_ quote: StoredKOLQuote) -> OutputTable {
+      let fields = KOLQuoteField.allCases
+      var table = OutputTable(columns: (["as_of"] + fields.map(\.rawValue)).map(Column.init))
+      table.append(
+        [.text(quote.asOf)]
+          + fields.map { field in
+            guard let value = quote.values[field] else { return .null }
+            if field.isMoney { return .money(value) }
+            return field.isRate ? .text(Rate.percent(perMillion: value)) : .int(value)
+          })
+      return table
     }
   }
 }

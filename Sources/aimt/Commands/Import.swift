@@ -26,11 +26,13 @@ struct Import: ParsableCommand {
         aimt import metrics douplus-orders.csv shop-gmv.csv --source dou_plus
         aimt import videos videos.csv --create-missing
         aimt import metrics qianchuan-report.xlsx --sheet 素材报表
+        aimt import metrics qianchuan-materials.csv --gmv overall
+        aimt import --list-profiles
       """)
   @OptionGroup var ledger: LedgerOptions
   @Argument(help: "kols, videos, placements, metrics, audience or promotions.")
-  var kind: String
-  @Argument(help: "The files; all are imported in one transaction.") var files: [String]
+  var kind: String?
+  @Argument(help: "The files; all are imported in one transaction.") var files: [String] = []
   @Option(help: "auto, generic, a built-in profile name, or a profile file (.json).")
   var profile = "auto"
   @Option(help: "auto, utf-8 or gb18030.") var encoding = "auto"
@@ -49,8 +51,26 @@ struct Import: ParsableCommand {
   var ignore: [String] = []
   @Option(help: "The sheet of an .xlsx workbook to read (default: the first).")
   var sheet: String?
+  @Option(
+    name: .customLong("as-of"),
+    help: ArgumentHelp(
+      "The day a KOL file was exported, for rows without a date (a 星图 quote needs one).",
+      valueName: "DATE"))
+  var asOf: String?
+  @Option(
+    help: ArgumentHelp(
+      "Which GMV of a 千川 file that gives both is gmv: direct (直接成交金额, the default) or "
+        + "overall (整体成交金额); the order counts follow.", valueName: "direct|overall"))
+  var gmv: String?
+  @Flag(help: "Print every built-in profile (kind, source, money unit, headers) and exit.")
+  var listProfiles = false
 
   func validate() throws {
+    if listProfiles { return }
+    guard let kind else { throw ValidationError("give the KIND and the files to import") }
+    if let gmv, GMVChoice(rawValue: gmv) == nil {
+      throw ValidationError("--gmv '\(gmv)' is not one of: direct, overall")
+    }
     if RecordKind(rawValue: kind) == nil {
       throw ValidationError(
         "KIND '\(kind)' is not one of: "
@@ -60,6 +80,16 @@ struct Import: ParsableCommand {
       throw ValidationError("--encoding '\(encoding)' is not one of: auto, utf-8, gb18030")
     }
     if files.isEmpty { throw ValidationError("give at least one file to import") }
+    if let asOf {
+      do throws(ValueError) {
+        _ = try Day.parse(asOf)
+      } catch {
+        throw ValidationError("--as-of: \(error.message)")
+      }
+      if kind != RecordKind.kols.rawValue {
+        throw ValidationError("--as-of serves KOL files only (aimt import kols … --as-of DATE)")
+      }
+    }
     if let source, RecordParser.parseSource(source) == nil {
       throw ValidationError(
         "--source: '\(source)' is not one of: "
@@ -68,7 +98,12 @@ struct Import: ParsableCommand {
   }
 
   func run() throws {
-    var options = ImportOptions(kind: RecordKind(rawValue: kind) ?? .metrics)
+    if listProfiles {
+      Terminal.write(ProfileListing.text(Profiles.builtIn))
+      return
+    }
+    var options = ImportOptions(kind: RecordKind(rawValue: kind ?? "") ?? .metrics)
+    options.gmv = gmv.flatMap(GMVChoice.init(rawValue:))
     options.profile = ProfileChoice(argument: profile)
     options.encoding = TextEncodingChoice(rawValue: encoding) ?? .auto
     options.source = source.flatMap(RecordParser.parseSource)
@@ -76,6 +111,7 @@ struct Import: ParsableCommand {
       createMissing: createMissing, dryRun: dryRun, sumDuplicates: sumDuplicates)
     options.ignoredColumns = ignore
     options.sheet = sheet
+    options.asOf = asOf.flatMap { try? Day.parse($0) }
     Interrupt.install()
     options.isCancelled = { Interrupt.requested }
     let store = try ledger.openForWriting()
@@ -145,5 +181,39 @@ enum Interrupt {
   static func install() {
     _ = requested  // initialises the flag before a signal can touch it
     signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
+  }
+}
+
+/// `aimt import --list-profiles`: every built-in profile with its headers (docs/exports.md).
+enum ProfileListing {
+  static func text(_ profiles: [HeaderProfile]) -> String {
+    var text = ""
+    for profile in profiles {
+      text += "\(profile.name)\n"
+      text += "  kind: \(profile.kind)\n"
+      text += "  source: \(profile.source ?? "(a source column or --source)")\n"
+      text += "  money unit: \(profile.moneyUnit.rawValue)"
+      let units = profile.moneyUnits.sorted { $0.key < $1.key }.map {
+        "\(profile.spellings[$0.key] ?? $0.key) in \($0.value.rawValue)"
+      }
+      text += units.isEmpty ? "\n" : " (\(units.joined(separator: ", ")))\n"
+      text += "  description: \(profile.description)\n"
+      var byColumn: [String: [String]] = [:]
+      for (normalized, column) in profile.columns {
+        byColumn[column, default: []].append(profile.spellings[normalized] ?? normalized)
+      }
+      let order = RecordKind(rawValue: profile.kind)?.profileColumns ?? []
+      for column in byColumn.keys.sorted(by: {
+        (order.firstIndex(of: $0) ?? .max, $0) < (order.firstIndex(of: $1) ?? .max, $1)
+      }) {
+        text += "  \(byColumn[column, default: []].sorted().joined(separator: ", ")) → \(column)\n"
+      }
+      if !profile.ignored.isEmpty {
+        let ignored = profile.ignored.sorted().joined(separator: ", ")
+        text += "  left out (not numbers of the ledger): \(ignored)\n"
+      }
+      text += "\n"
+    }
+    return text
   }
 }

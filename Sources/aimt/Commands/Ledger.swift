@@ -95,6 +95,8 @@ struct Log: ParsableCommand {
   @Option(parsing: .unconditional) var comments: String?
   @Option(parsing: .unconditional) var shares: String?
   @Option(parsing: .unconditional) var follows: String?
+  @Option(parsing: .unconditional, help: "Refunds on that day's GMV, in yuan (kept beside it).")
+  var refund: String?
   @Flag(name: .long, help: "Create the video if it does not exist yet.") var createMissing = false
 
   func run() throws {
@@ -106,6 +108,7 @@ struct Log: ParsableCommand {
           "date": date, "video_id": videoID, "source": source, "placement_id": placementID,
           "impressions": impressions, "cost": cost, "gmv": gmv, "orders": orders,
           "likes": likes, "comments": comments, "shares": shares, "follows": follows,
+          "refund": refund,
         ]),
         command: "log", options: WriteOptions(createMissing: createMissing))
       printSummary(summary)

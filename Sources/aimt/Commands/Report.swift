@@ -105,8 +105,8 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Spend, GMV and ROI by day, week, month, tool, KOL, brand, AIMT stage or chain.",
       discussion: """
-        gmv counts every source (natural included), paid_gmv only the paid tools; roi is
-        gmv ÷ cost. A week is keyed by its Monday. Without --since/--until: the whole ledger.
+        gmv counts every source (natural included), net of the refunds a shop file gave
+        (refunds); paid_gmv only the paid tools; roi is gmv ÷ cost. A week is keyed by its Monday. Without --since/--until: the whole ledger.
         Example: aimt report spend --by week --brand 山茶花 --since 2026-05-01
         """)
     @OptionGroup var ledger: LedgerOptions

@@ -40,8 +40,9 @@ do {
   let report = try ledger.roiReport(query)
   for row in report.rows {
     let model = row.model.roiModel.map { $0.decimal(digits: 2) } ?? "—"
-    print("\(row.key ?? "?")  natural impressions \(row.model.sums.naturalImpressions)  "
-      + "natural GMV \(Money.yuan(row.model.sums.naturalGMV))  ROI model \(model)")
+    print(
+      "\(row.key ?? "?")  natural impressions \(row.model.sums.naturalImpressions)  "
+        + "natural GMV \(Money.yuan(row.model.sums.naturalGMV))  ROI model \(model)")
   }
 } catch {
   print("error: \(error)")
