@@ -129,15 +129,19 @@ enum QueryTables {
   static func spend(_ report: SpendReport, grouping: SpendGrouping) -> OutputTable {
     var table = OutputTable(
       columns: [
-        "key", "impressions", "cost", "gmv", "paid_gmv", "orders", "roi", "paid_roi",
+        "key", "impressions", "cost", "gmv", "refunds", "paid_gmv", "orders", "roi", "paid_roi",
       ].map(Column.init))
+    // A `content_service` row with millions of yuan is 103 characters wide with every column:
+    // the table leaves out `paid_gmv` (its paid_roi is shown; --wide shows it).
+    table.compact = ["key", "impressions", "cost", "gmv", "refunds", "orders", "roi", "paid_roi"]
     if let since = report.since, let until = report.until {
       table.title = "spend by \(grouping.rawValue), \(since) to \(until)"
     }
     for row in report.rows {
       table.append([
         Tables.text(row.key), .int(row.impressions), .money(row.cost), .money(row.gmv),
-        .money(row.paidGMV), .int(row.orders), ratio(row.roi), ratio(row.paidROI),
+        .money(row.refunds), .money(row.paidGMV), .int(row.orders), ratio(row.roi),
+        ratio(row.paidROI),
       ])
     }
     return table
@@ -147,6 +151,12 @@ enum QueryTables {
     let layers = ["a1", "a2", "a3", "a4", "a5"]
     var columns = ["date", "o"] + layers + ["total", "a2_a3"] + layers.map { "share_" + $0 }
     columns += ["delta_total", "penetration", "spend", "cost_per_new_asset"]
+    // Each layer's 新增/流失, when the snapshots shown know any (docs/data-model.md).
+    let flow = rows.contains { $0.hasFlow }
+    if flow {
+      let all = ["o"] + layers
+      columns += all.map { "new_" + $0 } + all.map { "lost_" + $0 }
+    }
     if bars { columns.append("layers") }
     var table = OutputTable(columns: columns.map(Column.init))
     table.compact =
@@ -162,6 +172,7 @@ enum QueryTables {
         row.deltaTotal.map(Cell.int) ?? .null, ratio(row.penetration, digits: 4),
         row.spend.map(Cell.money) ?? .null, ratio(row.costPerNewAsset, digits: 2),
       ]
+      if flow { cells += (row.additions + row.losses).map { $0.map(Cell.int) ?? .null } }
       if bars { cells.append(.text(layerBar(row.layers, widest: widest))) }
       table.append(cells)
     }
