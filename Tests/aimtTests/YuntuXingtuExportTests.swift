@@ -142,13 +142,19 @@ extension CLI {
   let name = try cli.file(
     "yuntu.csv",
     "日期,品牌,O,A1,感知人群,A2,A3,A4,A5\n2026-05-01,B,1,2,2,3,4,5,6\n")
+  // Detected as the 云图 export, which reads both cells as A1.
   let result = try cli.run(["import", "audience", name, "--create-missing"])
   #expect(result.status == 65)
-  #expect(result.stderr.contains("yuntu.csv:1: 感知人群: names A1 (了解/感知), which column A1"))
+  #expect(result.stderr.contains("yuntu.csv:1: a1: two header cells map to a1 (A1, 感知人群)"))
   #expect(result.stderr.contains("--ignore 感知人群"))
-  let named = try cli.run(["import", "audience", name, "--create-missing", "--profile", "yuntu-5a"])
+  // A profile that maps only `A1` still sees that the other cell names the same layer.
+  let named = try cli.run([
+    "import", "audience", name, "--create-missing", "--profile", "generic-audience",
+  ])
   #expect(named.status == 65)
-  #expect(named.stderr.contains("yuntu.csv:1: a1: two header cells map to a1 (A1, 感知人群)"))
+  #expect(named.stderr.contains("yuntu.csv:1: 感知人群: names A1 (了解/感知), which column A1"))
+  #expect(named.stderr.contains("--ignore 感知人群"))
+  #expect(try cli.rows("SELECT count(*) FROM audience") == ["0"])
 }
 
 @Test func longFileWithALayerTwiceOrMissingIsRefusedNamingTheLines() throws {
