@@ -27,6 +27,10 @@ package struct DemoParameters: Sendable, Equatable {
   /// The first day of the generated metrics.
   package var firstDay: Day { Self.lastDay.adding(days: 1 - max(days, 1)) }
 
+  /// Whether the named cases (``DemoCase``) take their numbers: only when all of them fit, so
+  /// a tiny demo keeps its first videos on every brand.
+  package var holdsCases: Bool { videos > DemoCase.allCases.count }
+
   /// How many KOLs post the videos: 60, or one per ten videos for larger sets.
   package var kolCount: Int { max(60, videos / 10) }
 }
@@ -58,6 +62,12 @@ package struct DemoGenerator: Sendable {
   package static let saleStart = Day(daysSinceEpoch: 20_605)
   /// The demo sale's last day: 2026-06-18.
   package static let saleEnd = Day(daysSinceEpoch: 20_622)
+  /// The past sale, inside the data, whose outcome `aimt backtest shortlist` shows.
+  package static let pastSaleName = "520-2026"
+  /// The past sale's first day: 2026-05-13.
+  package static let pastSaleStart = Day(daysSinceEpoch: 20_586)
+  /// The past sale's last day: 2026-05-20.
+  package static let pastSaleEnd = Day(daysSinceEpoch: 20_593)
   /// The three brands, the first one the largest.
   package static let brands = ["山茶花", "白桦林", "青柠檬"]
   /// The kinds in the order they must be imported (parents first).
@@ -109,6 +119,9 @@ package struct DemoGenerator: Sendable {
   /// KOL `index`: every twentieth is a super-head, then head, mid, tail and KOC accounts in the
   /// proportions 1 : 3 : 6 : 6 : 4, so every tier is present from 20 KOLs up.
   func kol(_ index: Int) -> KOL {
+    if index >= parameters.kolCount {
+      return Self.caseKOLs[min(index - parameters.kolCount, Self.caseKOLs.count - 1)]
+    }
     if index == 0 {
       return KOL(
         id: Self.workedExampleKOL, name: "美妆达人小美", category: "beauty", followers: 1_200_000)
@@ -137,10 +150,10 @@ package struct DemoGenerator: Sendable {
       id: "dy" + String(100_000 + index), name: name, category: category, followers: followers)
   }
 
-  /// Writes every KOL with its follower count on the first day.
+  /// Writes every KOL with its follower count on the first day, the named cases' KOLs last.
   private func writeKOLs(_ file: DemoCSVFile) throws(LedgerError) {
     let asOf = parameters.firstDay.description
-    for index in 0..<parameters.kolCount {
+    for index in 0..<(parameters.kolCount + Self.caseKOLs.count) {
       let kol = kol(index)
       file.text(kol.id)
       file.text(kol.name)
@@ -181,6 +194,9 @@ package struct DemoGenerator: Sendable {
     var followRate: Double
     /// The average order, in fen.
     var orderFen: Int64
+    /// The share of the first day's plays the video keeps getting every day (an evergreen
+    /// video's long tail; 0 for the generated videos, set for some named cases).
+    var tail: Double = 0
 
     /// The traffic ROI model the video is drawn around.
     var model: Double { gpmFen / 4000 }
@@ -195,6 +211,9 @@ package struct DemoGenerator: Sendable {
         product: Self.products[0][0], biddingAuthorized: true, adReview: .passed,
         peakPlays: 250_000, decay: 0.78, gpmFen: 8_000, decline: 0, engagement: 0.0388,
         commentRatio: 0.078, shareRate: 0.002, followRate: 0.0008, orderFen: 12_900)
+    }
+    if let named = DemoCase(rawValue: index), parameters.holdsCases {
+      return caseVideo(named)
     }
     var random = DemoRandom(seed: parameters.seed, stream: 2, index: UInt64(index))
     let kol = kol(random.below(parameters.kolCount))
@@ -257,6 +276,8 @@ package struct DemoGenerator: Sendable {
     var end: DateTime
     /// The days with a metric row (empty for a booking after the data ends).
     var days: ClosedRange<Day>?
+    /// Paid GMV per play against the natural GPM; nil: drawn (the named cases fix it).
+    var conversion: Double? = nil
   }
 
   /// The placements of `video`, in time order within each tool.
@@ -265,6 +286,9 @@ package struct DemoGenerator: Sendable {
   /// warm-up and ending before the sale; a content-service booking covers the sale's first week,
   /// so the two never overlap on one video.
   func orders(of video: Video) -> [Order] {
+    if let named = DemoCase(rawValue: video.index), parameters.holdsCases {
+      return caseOrders(named, video: video)
+    }
     var random = DemoRandom(seed: parameters.seed, stream: 3, index: UInt64(video.index))
     var orders: [Order] = []
     let published = video.published.day
@@ -344,6 +368,13 @@ package struct DemoGenerator: Sendable {
           start: DateTime(day: Self.saleStart, secondOfDay: 0),
           end: DateTime.endOfDay(Self.saleStart.adding(days: 6)), days: nil))
     }
+    // The past sale's content service, booked by the same measure on the videos published
+    // before its lookback ended, with the sale's days in the data (its outcome).
+    if followers >= 1_000_000, video.adReview == .passed, video.model >= 1.3,
+      video.engagement >= 0.03, published < Self.pastSaleStart.adding(days: -30)
+    {
+      orders.append(pastSaleBooking(of: video))
+    }
     return orders
   }
 
@@ -366,11 +397,17 @@ package struct DemoGenerator: Sendable {
     }
   }
 
-  /// Writes the demo sale.
+  /// Writes the past sale, then the demo sale, both at the default sale CPM (no `cpm_price`).
   private func writePromotions(_ file: DemoCSVFile) throws(LedgerError) {
+    file.text(Self.pastSaleName)
+    file.text(Self.pastSaleStart.description)
+    file.text(Self.pastSaleEnd.description)
+    file.empty()
+    try file.endRow()
     file.text(Self.saleName)
     file.text(Self.saleStart.description)
     file.text(Self.saleEnd.description)
+    file.empty()
     try file.endRow()
   }
 
@@ -427,7 +464,7 @@ package struct DemoGenerator: Sendable {
       while day <= last {
         let age = day - published
         if age >= 2 { curve *= video.decay }
-        let weight = (age == 0 ? opening : curve) + 0.1 / Double(age + 1)
+        let weight = (age == 0 ? opening : max(curve, video.tail)) + 0.1 / Double(age + 1)
         let weekday = (Int(day.daysSinceEpoch) + 3) % 7
         let weekend = weekday >= 5 ? 1.12 : 1.0
         let noise = random.uniform(0.85, 1.15)
@@ -479,7 +516,7 @@ package struct DemoGenerator: Sendable {
     var numbers = Numbers()
     let dailyBudget =
       order.days.map { order.budget / Int64($0.upperBound - $0.lowerBound + 1) } ?? order.budget
-    let (spent, cpmFen, conversion): (Double, Int64, Double) =
+    let (spent, cpmFen, drawn): (Double, Int64, Double) =
       switch order.tool {
       case .douPlus:
         (random.uniform(0.82, 1.0), random.between(1_800, 3_500), random.uniform(0.45, 1.15))
@@ -487,6 +524,7 @@ package struct DemoGenerator: Sendable {
         (random.uniform(0.7, 1.0), random.between(2_500, 4_500), random.uniform(0.6, 1.3))
       default: (random.uniform(0.75, 1.0), random.between(3_000, 6_000), random.uniform(0.7, 1.4))
       }
+    let conversion = order.conversion ?? drawn
     numbers.cost = max(Int64((Double(dailyBudget) * spent).rounded()), 1)
     numbers.impressions = numbers.cost * 1_000 / cpmFen
     let gpm = video.gpmFen * max(0.35, 1 - video.decline * Double(age)) * conversion
@@ -528,68 +566,4 @@ package struct DemoGenerator: Sendable {
       numbers.likes + numbers.comments + numbers.shares + numbers.follows
     brands[brand].orders[index] += numbers.orders
   }
-
-  // MARK: - 5A
-
-  /// Weekly snapshots per brand, on the 7th day of the period and every 7 days after: the
-  /// layers start at a size in proportion to the brand and grow with the people its videos
-  /// reached, engaged and sold to that week, less a steady churn.
-  private func writeAudience(_ file: DemoCSVFile, brands totals: [BrandDays]) throws(LedgerError) {
-    for (brand, name) in Self.brands.enumerated() where brand < parameters.videos {
-      let scale = Int64([100, 70, 45][brand])
-      var o = 12_000_000 * scale / 100
-      var a1 = 2_400_000 * scale / 100
-      var a2 = 600_000 * scale / 100
-      var a3 = 180_000 * scale / 100
-      var a4 = 50_000 * scale / 100
-      var a5 = 9_000 * scale / 100
-      let categoryTotal = 48_000_000 * scale / 100
-      var week = 0
-      while 7 * week + 6 < parameters.days {
-        let range = (7 * week)..<(7 * week + 7)
-        let days = brand < totals.count ? totals[brand] : BrandDays(days: parameters.days)
-        let reach = range.reduce(0) { $0 + days.reach[$1] }
-        let engagements = range.reduce(0) { $0 + days.engagements[$1] }
-        let orders = range.reduce(0) { $0 + days.orders[$1] }
-        a1 += reach / 80 - a1 / 40
-        a2 += engagements / 8 + a1 / 200 - a2 / 25
-        a3 += orders * 4 + a2 / 100 - a3 / 30
-        a4 += orders * 7 / 10 - a4 / 60
-        a5 += orders / 8 + a4 / 200 - a5 / 100
-        o = max(o + o / 100 - reach / 100, a1)
-        file.text(parameters.firstDay.adding(days: 7 * week + 6).description)
-        file.text(name)
-        for value in [o, a1, a2, a3, a4, a5, categoryTotal] { file.count(value) }
-        try file.endRow()
-        week += 1
-      }
-    }
-  }
-
-  // MARK: - Vocabulary
-
-  /// The KOLs' content categories.
-  static let kolCategories = ["beauty", "skincare", "fashion", "lifestyle", "mom_baby"]
-  /// Given names the KOL names are made from.
-  static let personNames = [
-    "小美", "阿杰", "露露", "小鹿", "糖糖", "大白", "橙子", "木木", "小雨", "阿May", "七七", "安妮",
-    "豆豆", "小鱼", "佳佳", "阿楠",
-  ]
-  /// Topics the KOL names are made from.
-  static let topics = ["美妆", "护肤", "穿搭", "好物", "成分", "通勤", "学生党", "宝妈"]
-  /// Places the KOL names are made from (`露露的化妆间`).
-  static let places = ["化妆间", "日常", "小屋", "种草机", "梳妆台", "衣橱"]
-  /// Each brand's products.
-  static let products = [
-    ["山茶花精华水", "山茶花气垫", "山茶花口红"],
-    ["白桦林面霜", "白桦林防晒", "白桦林洁面"],
-    ["青柠檬沐浴露", "青柠檬洗发水", "青柠檬身体乳"],
-  ]
-  /// Video titles.
-  static let titles = [
-    "早八通勤妆 5 分钟", "油皮夏天怎么护肤", "618 必买口红合集", "学生党平价好物分享", "熬夜急救面膜实测",
-    "一周穿搭不重样", "敏感肌也能用的防晒", "素人改造：约会妆", "空瓶记：这些真的好用", "宝妈的十分钟护肤",
-    "黄皮显白口红试色", "沐浴露香味大测评", "换季护肤三步走", "办公室补妆神器", "成分党看过来",
-    "百元内的宝藏单品",
-  ]
 }

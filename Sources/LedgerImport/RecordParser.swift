@@ -19,7 +19,7 @@ extension RecordKind {
     case .metrics:
       ["date", "video_id", "source", "placement_id"] + MetricField.allCases.map(\.rawValue)
     case .audience: ["date", "brand", "o", "a1", "a2", "a3", "a4", "a5", "category_total"]
-    case .promotions: ["promotion", "start", "end"]
+    case .promotions: ["promotion", "start", "end", "cpm_price"]
     }
   }
 
@@ -241,6 +241,7 @@ package struct RecordParser {
     var input = PromotionInput(name: name)
     input.start = parse("start", fields, location, Day.parse)
     input.end = parse("end", fields, location, Day.parse)
+    input.cpmPrice = parse("cpm_price", fields, location, Money.parseYuan)
     return input
   }
 

@@ -51,13 +51,15 @@ struct DecisionContext {
     placementsByRef = placements
     var sales: [SaleWindow] = []
     for row in try Row.fetchAll(
-      db, sql: #"SELECT name, start, "end" FROM promotion ORDER BY start, name"#)
+      db, sql: #"SELECT name, start, "end", cpm_price FROM promotion ORDER BY start, name"#)
     {
       guard let start = try? DateTime.parse(row["start"] as String).day,
         let end = try? DateTime.parse(row["end"] as String).day
       else { continue }
       sales.append(
-        SaleWindow(name: row["name"], start: start, end: end, cpmPrice: settings.saleCPMPrice))
+        SaleWindow(
+          name: row["name"], start: start, end: end,
+          cpmPrice: row["cpm_price"] ?? settings.saleCPMPrice))
     }
     self.sales = sales
   }
@@ -99,6 +101,7 @@ extension Ledger {
           "--promotion", "promotion '\(name)' has unreadable dates; fix them with promotion add")
       ])
     }
-    return SaleWindow(name: name, start: start, end: end, cpmPrice: settings.saleCPMPrice)
+    return SaleWindow(
+      name: name, start: start, end: end, cpmPrice: promotion.cpmPrice ?? settings.saleCPMPrice)
   }
 }

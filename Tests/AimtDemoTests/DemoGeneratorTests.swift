@@ -148,7 +148,10 @@ private let small = DemoParameters(seed: 1, videos: 40, days: 30)
         #expect(order.start.day >= video.published.day.adding(days: 3), "\(order.id)")
         // The method's Dou+ budget: ¥100 to ¥5,000,000.
         #expect((10_000...500_000_000).contains(order.budget), "\(order.id) \(order.budget)")
-        #expect(order.end < DateTime(day: DemoGenerator.saleStart, secondOfDay: 0))
+        // Only the named case's last order runs into the sale.
+        if order.id != "DP1014-2" {
+          #expect(order.end < DateTime(day: DemoGenerator.saleStart, secondOfDay: 0))
+        }
       }
       if order.tool == .contentService {
         bookings += 1
@@ -198,4 +201,57 @@ private let small = DemoParameters(seed: 1, videos: 40, days: 30)
   #expect(DemoGenerator.workedExampleDay.description == "2026-05-01")
   #expect(DemoGenerator.saleStart.description == "2026-06-01")
   #expect(DemoGenerator.saleEnd.description == "2026-06-18")
+  #expect(DemoGenerator.pastSaleStart.description == "2026-05-13")
+  #expect(DemoGenerator.pastSaleEnd.description == "2026-05-20")
+}
+
+@Test func namedCasesTakeTheirNumbersWithTheirOwnKOLs() {
+  let generator = DemoGenerator()
+  let caseKOLs = Set(DemoGenerator.caseKOLs.map(\.id))
+  for named in DemoCase.allCases {
+    let video = generator.video(named.rawValue)
+    #expect(video.id == named.videoID)
+    #expect(caseKOLs.contains(video.kol.id), "\(named)")
+    #expect(generator.kol(generator.parameters.kolCount + 5).id == "dy_xiaoyu")
+  }
+  // No generated video posts on a case's KOL.
+  for index in (DemoCase.allCases.count + 1)..<generator.parameters.videos {
+    #expect(!caseKOLs.contains(generator.video(index).kol.id))
+  }
+  // A demo too small for every case holds none: its first videos cover the three brands.
+  let tiny = DemoGenerator(DemoParameters(videos: 13, days: 10))
+  #expect(!tiny.parameters.holdsCases)
+  #expect((0..<3).map { tiny.video($0).brand } == [0, 1, 2])
+  #expect(!caseKOLs.contains(tiny.video(1).kol.id))
+  #expect(DemoGenerator(DemoParameters(videos: 14)).video(1).kol.id == "dy_xingchen")
+  #expect(DemoCase.douPlusIntoSale.action == "dou_plus")
+  #expect(DemoCase.paidBelowFloor.action == "stop")
+}
+
+@Test func namedCasesOrdersMatchTheirStory() {
+  let generator = DemoGenerator()
+  func orders(_ named: DemoCase) -> [DemoGenerator.Order] {
+    generator.orders(of: generator.video(named.rawValue))
+  }
+  let intoSale = orders(.douPlusIntoSale)
+  #expect(intoSale.map(\.id) == ["DP1014-1", "DP1014-2"])
+  #expect(
+    intoSale.last?.end
+      == DateTime(day: DemoGenerator.saleStart.adding(days: 1), secondOfDay: 36_000))
+  #expect(orders(.paidBelowFloor).allSatisfy { $0.tool == .douPlus && $0.conversion == 0.6 })
+  #expect(orders(.superHeadService).map(\.id) == ["CS520-v1002", "CS618-v1002"])
+  #expect(orders(.headService).map(\.budget) == [30_000_000])
+  #expect(orders(.kolBidding).map(\.tool) == [.kolBidding])
+  #expect(orders(.closedLoop).isEmpty)
+  #expect(generator.video(DemoCase.closedLoop.rawValue).chain == .closedLoop)
+  #expect(generator.video(DemoCase.kocViral.rawValue).kol.followers < 10_000)
+  // The past sale's bookings run inside it, with a metric row each day.
+  var pastBookings = 0
+  for index in 0..<generator.parameters.videos {
+    for order in generator.orders(of: generator.video(index)) where order.id.hasPrefix("CS520-") {
+      pastBookings += 1
+      #expect(order.days == DemoGenerator.pastSaleStart...DemoGenerator.pastSaleEnd)
+    }
+  }
+  #expect(pastBookings >= 3)
 }

@@ -7,8 +7,10 @@ private let tourCommands = [
   "$ aimt report roi --window 1 --as-of 2026-05-01 --kol dy_xiaomei --db aimt-demo.db",
   "$ aimt report spend --by tool --db aimt-demo.db",
   "$ aimt report 5a --brand 山茶花 --db aimt-demo.db",
-  "$ aimt shortlist --promotion 618-2026 --limit 10 --db aimt-demo.db",
+  "$ aimt shortlist --promotion 618-2026 --brand 山茶花 --budget 2000000 --db aimt-demo.db",
   "$ aimt advise v",
+  "$ aimt plan --budget 2000000 --brand 山茶花 --db aimt-demo.db",
+  "$ aimt backtest shortlist --promotion 520-2026 --brand 山茶花 --db aimt-demo.db",
 ]
 
 @Test(.needsSQLite3) func demoTourPrintsEachReportUnderItsCommandAndBuildsACheckedLedger() throws {
@@ -25,7 +27,9 @@ private let tourCommands = [
     #expect(after.split(separator: "\n").dropFirst().first?.isEmpty == false)
     rest = after
   }
-  #expect(tour.contains("imported kols.csv 60, videos.csv 500"))
+  // 60 generated KOLs and the named cases' 11 (docs/decisions-guide.md).
+  #expect(tour.contains("imported kols.csv 71, videos.csv 500"))
+  #expect(tour.contains("promotions.csv 2,"))
   #expect(tour.contains("5A audience of 山茶花"))
   #expect(tour.contains("content-service shortlist for the sale 2026-06-01 to 2026-06-18"))
   try cli.ok("check", "--db", "aimt-demo.db")
@@ -67,7 +71,7 @@ private let tourCommands = [
     "kols": "kol_id,name,category,followers,as_of",
     "videos": "video_id,kol_id,brand,title,published,chain,product,bidding_authorized,ad_review",
     "placements": "placement_id,video_id,tool,mode,targeting,strategy,budget,start,end",
-    "promotions": "promotion,start,end",
+    "promotions": "promotion,start,end,cpm_price",
     "metrics":
       "date,video_id,source,placement_id,impressions,cost,gmv,orders,likes,comments,shares,follows,refund",
     "audience": "date,brand,o,a1,a2,a3,a4,a5,category_total",

@@ -41,6 +41,8 @@ public struct Promotion: Sendable, Equatable {
   public var name: String
   public var start: String
   public var end: String
+  /// The sale's own CPM price, fen per thousand; nil: `cpm_price` × `sale_cpm_factor`.
+  package var cpmPrice: Int64? = nil
 }
 
 /// A follower count on one day.
@@ -225,7 +227,7 @@ extension Ledger {
   public func promotions() throws(LedgerError) -> [Promotion] {
     try read { db in
       try Row.fetchAll(db, sql: "SELECT * FROM promotion ORDER BY start, name").map {
-        Promotion(name: $0["name"], start: $0["start"], end: $0["end"])
+        Promotion(name: $0["name"], start: $0["start"], end: $0["end"], cpmPrice: $0["cpm_price"])
       }
     }
   }

@@ -170,6 +170,8 @@ public struct PromotionInput: Sendable, Equatable {
   public var name: String
   public var start: Day?
   public var end: Day?
+  /// The CPM price inside the sale, fen per thousand impressions; nil: not given.
+  package var cpmPrice: Int64?
 
   /// A promotion input with only its name set.
   public init(name: String) { self.name = name }

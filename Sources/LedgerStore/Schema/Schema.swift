@@ -24,6 +24,7 @@ package enum Schema {
     Migration(
       identifier: "0005_audience_flow_and_kol_quotes",
       bytes: PackageResources._005_audience_flow_and_kol_quotes_sql),
+    Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
   ]
 
   static var migrator: DatabaseMigrator {

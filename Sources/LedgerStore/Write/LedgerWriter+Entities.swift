@@ -224,7 +224,15 @@ extension LedgerWriter {
       report(location.problem("end", "a new promotion needs its end date"))
       return
     }
-    let violations = LedgerRules.promotionViolations(start: start, end: end)
+    var violations = LedgerRules.promotionViolations(start: start, end: end)
+    if let price = input.cpmPrice, price <= 0 || price > LedgerRules.maxMoney {
+      violations.append(
+        LedgerRules.Violation(
+          column: "cpm_price",
+          message: "a sale's CPM price must be above ¥0 and at most "
+            + "\(Money.yuan(LedgerRules.maxMoney)) yuan; leave it empty for cpm_price × "
+            + "sale_cpm_factor"))
+    }
     guard violations.isEmpty else {
       for violation in violations { report(location.problem(violation.column, violation.message)) }
       return
@@ -232,6 +240,7 @@ extension LedgerWriter {
     var fields: [(String, DatabaseValue)] = []
     if let start = input.start { fields.append(("start", start.description.databaseValue)) }
     if let end = input.end { fields.append(("end", end.description.databaseValue)) }
+    if let price = input.cpmPrice { fields.append(("cpm_price", price.databaseValue)) }
     let outcome = try applyRow(
       table: "promotion", key: [("name", input.name.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "promotion", key: input.name))

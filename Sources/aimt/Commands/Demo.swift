@@ -12,8 +12,9 @@ struct Demo: ParsableCommand {
     discussion: """
       Generates 3 brands, about 60 KOLs of every tier, 500 videos and 120 days of
       natural and paid numbers ending 2026-05-31 (Dou+, KOL bidding, Qianchuan,
-      content service booked for the 618-2026 sale), weekly 5A snapshots and the sale,
-      writes them as CSV files and imports those as 'aimt import' does. The ledger is
+      content service booked for the 618-2026 sale and run in the past 520-2026 sale),
+      weekly 5A snapshots and the two sales, plus named cases that show every decision
+      rule (docs/decisions-guide.md), writes them as CSV files and imports those as 'aimt import' does. The ledger is
       ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there but never
       another file. The same --seed gives the same numbers. Each report is printed under
       the command that makes it. With --out DIR only the CSV files are written (for
@@ -97,12 +98,15 @@ struct Demo: ParsableCommand {
         try store.audienceReport(brand: brand), brand: brand,
         bars: output.resolvedFormat == .table))
 
+    let budget = DemoGenerator.weeklyBudget
+    let yuan = Money.yuan(budget).replacingOccurrences(of: ".00", with: "")
     step(
-      "aimt shortlist --promotion \(DemoGenerator.saleName) --limit 10",
-      "the videos to book content service for the sale (locked 30 days before it)")
+      "aimt shortlist --promotion \(DemoGenerator.saleName) --brand \(brand) --budget \(yuan)",
+      "the brand's content-service bookings for the sale (locked 30 days before it)")
     var shortlist = ShortlistQuery()
     shortlist.promotion = DemoGenerator.saleName
-    shortlist.limit = 10
+    shortlist.filter = VideoFilter(brand: brand)
+    shortlist.budget = budget
     try output.emit(QueryTables.shortlist(try store.shortlist(shortlist)))
 
     // The best of the videos shown: the highest model among this week's biggest.
@@ -114,12 +118,53 @@ struct Demo: ParsableCommand {
     advice.videoID = top
     try output.emit(QueryTables.advice(try store.advise(advice)))
 
+    step(
+      "aimt plan --budget \(yuan) --brand \(brand)",
+      "the brand's week split across videos and tools by the same rules")
+    var plan = PlanQuery(budget: budget)
+    plan.filter = VideoFilter(brand: brand)
+    try output.emit(DecisionTables.plan(try store.plan(plan)))
+
+    let past = DemoGenerator.pastSaleName
+    step(
+      "aimt backtest shortlist --promotion \(past) --brand \(brand)",
+      "the past sale's shortlist replayed: what the chosen and the left-out videos did in it")
+    var replay = ShortlistQuery()
+    replay.promotion = past
+    replay.filter = VideoFilter(brand: brand)
+    let (excerpt, more) = try backtestExcerpt(
+      store.backtestShortlist(replay), store: store, table: output.resolvedFormat == .table)
+    try output.emit(excerpt)
+    if more > 0 {
+      Terminal.write(
+        "(\(more) more left-out videos: aimt backtest shortlist --promotion \(past) "
+          + "--brand \(brand) --db \(db))\n")
+    }
+
     Terminal.write(
       "\nNext:\n  aimt video show \(top) --db \(db)\n"
         + "  aimt report roi --series --limit 5 --db \(db)\n"
         + "  aimt shortlist --promotion \(DemoGenerator.saleName) --explain --db \(db)\n"
         + "  aimt report html --brand \(brand) --db \(db) -o review.html"
         + "   # the week's review page for a brand manager\n")
+  }
+
+  /// The backtest's chosen rows, its first five left-out ones and the two group lines, with
+  /// how many left-out rows were not shown (a table; other formats get every row).
+  private func backtestExcerpt(
+    _ test: ShortlistBacktest, store: Ledger, table asTable: Bool
+  ) throws -> (OutputTable, Int) {
+    let table = try DecisionTables.backtestShortlist(
+      test, settings: store.querySettings(), summary: asTable)
+    guard asTable else { return (table, 0) }
+    var excerpt = table
+    var leftOut = 0
+    excerpt.rows = table.rows.filter { row in
+      guard case .text(BacktestGroup.leftOut.rawValue) = row.first else { return true }
+      leftOut += 1
+      return leftOut <= 5
+    }
+    return (excerpt, max(leftOut - 5, 0))
   }
 
   /// Writes the CSV files only, and lists them with their row counts.

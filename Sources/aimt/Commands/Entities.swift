@@ -331,18 +331,27 @@ struct PromotionCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Add a promotion, or update its dates.",
-      discussion: "Example: aimt promotion add 618-2027 --start 2027-05-20 --end 2027-06-18")
+      abstract: "Add a promotion, or update its dates or its CPM price.",
+      discussion: """
+        --cpm-price sets the CPM the decisions use inside the sale (default: cpm_price ×
+        sale_cpm_factor).
+        Example: aimt promotion add 618-2027 --start 2027-05-20 --end 2027-06-18 --cpm-price 90
+        """)
     @OptionGroup var ledger: LedgerOptions
     @Argument(help: "The promotion's name, e.g. 618-2027.") var name: String
     @Option(help: ArgumentHelp("First day.", valueName: "YYYY-MM-DD")) var start: Day?
     @Option(help: ArgumentHelp("Last day.", valueName: "YYYY-MM-DD")) var end: Day?
+    @Option(
+      help: ArgumentHelp(
+        "The price of a thousand bought impressions inside the sale.", valueName: "YUAN"))
+    var cpmPrice: String?
 
     func run() throws {
       let summary = try ledger.openForWriting().enter(
         .promotions,
         fields: fields([
           "promotion": name, "start": start?.description, "end": end?.description,
+          "cpm_price": cpmPrice,
         ]),
         command: "add")
       printSummary(summary)

@@ -71,9 +71,13 @@ enum Tables {
   }
 
   static func promotions(_ promotions: [Promotion]) -> OutputTable {
-    var table = OutputTable(columns: [Column("promotion"), Column("start"), Column("end")])
+    var table = OutputTable(
+      columns: [Column("promotion"), Column("start"), Column("end"), Column("cpm_price")])
     for promotion in promotions {
-      table.append([.text(promotion.name), .text(promotion.start), .text(promotion.end)])
+      table.append([
+        .text(promotion.name), .text(promotion.start), .text(promotion.end),
+        promotion.cpmPrice.map(Cell.money) ?? .null,
+      ])
     }
     return table
   }
