@@ -11,6 +11,8 @@ private let reports: [[String]] = [
   ["shortlist", "--promotion", "618-2026"], ["shortlist", "--promotion", "618-2026", "--explain"],
   ["advise"], ["video", "show", "v1001"], ["video", "list"], ["kol", "list"],
   ["placement", "list"], ["promotion", "list"], ["history", "v1001"],
+  ["plan", "--budget", "2000000"], ["backtest", "shortlist", "--promotion", "520-2026"],
+  ["backtest", "advice", "--since", "2026-05-20", "--until", "2026-05-22"],
 ]
 
 @Test func everyReportsDefaultTableFitsOneHundredColumnsOnTheDemoLedger() throws {

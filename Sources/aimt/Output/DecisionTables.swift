@@ -9,9 +9,9 @@ enum DecisionTables {
         "video_id", "kol_id", "kol_tier", "tool", "mode", "strategy", "budget", "roi_model",
         "paid_roi", "evidence_impressions", "expected_gmv", "expected_roi", "reason",
       ].map(Column.init))
+    // Fits 100 columns: the tier and the reasons are in --wide and the machine formats.
     table.compact = [
-      "video_id", "kol_tier", "tool", "mode", "budget", "roi_model", "evidence_impressions",
-      "expected_gmv",
+      "video_id", "tool", "mode", "budget", "roi_model", "evidence_impressions", "expected_gmv",
     ]
     table.title =
       "plan for a week of " + Cell.money(plan.budget).humanText + " yuan"
@@ -43,9 +43,9 @@ enum DecisionTables {
     _ test: ShortlistBacktest, settings: QuerySettings, summary: Bool
   ) -> OutputTable {
     var table = OutputTable(columns: shortlistColumns.map(Column.init))
+    // Fits 100 columns: the model the list was chosen on against the sale's model and paid ROI.
     table.compact = [
-      "group", "rank", "video_id", "lookback_roi_model", "lookback_paid_roi", "sale_roi_model",
-      "sale_paid_roi", "sale_natural_gmv",
+      "group", "rank", "video_id", "lookback_roi_model", "sale_roi_model", "sale_paid_roi",
     ]
     let list = test.shortlist
     table.title =
