@@ -17,6 +17,9 @@ private let readCommands: [[String]] = [
   ["video", "list"], ["kol", "list"], ["kol", "show", "dy_xiaomei"], ["placement", "list"],
   ["promotion", "list"], ["promotion", "show", "618-2026"], ["history", "v1001"], ["check"],
   ["check", "--deep"], ["config", "get"], ["sql", "SELECT count(*) FROM metric"],
+  ["plan", "--budget", "1000000"], ["backtest", "shortlist", "--promotion", "520-2026"],
+  ["backtest", "advice", "--since", "2026-05-20", "--until", "2026-05-21"],
+  ["shortlist", "--promotion", "618-2026", "--budget", "2000000"],
 ]
 
 @Test func everyReadCommandLeavesTheLedgerFileByteForByteUnchanged() throws {
