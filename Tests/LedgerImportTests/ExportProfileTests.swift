@@ -290,3 +290,16 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   }
   #expect(refused.count == 1 && refused[0].contains("成交金额"), "\(refused)")
 }
+
+@Test func aShopFileWithoutASourceIsToldToPassOneNotOnlyToChooseAProfile() throws {
+  let fixture = try Fixture()
+  let path = try fixture.file(
+    "compass.csv", "日期,视频ID,成交金额,退款金额,成交订单数\n2026-05-01,v1,1000.00,120.50,8\n")
+  let problems = refusal { try fixture.importing(.metrics, [path]) }
+  #expect(problems.count == 1)
+  #expect(problems.first?.contains("compass.csv:1: header: more than one profile") == true)
+  #expect(problems.first?.contains("pass --source SOURCE: a profile that reads more") == true)
+  // With the source given, the shop profile reads it, refunds and all.
+  try fixture.importing(.metrics, [path]) { $0.source = .natural }
+  #expect(try fixture.stored() == ["2026-05-01|v1|natural||0|0|100000|8|0|12050"])
+}

@@ -511,14 +511,26 @@ struct FileImport {
       if !ties.isEmpty {
         if !quiet {
           let names = ([best] + ties).map {
-            "\($0.profile.name) (\($0.profile.description); maps \($0.score))"
+            "\($0.profile.name) (maps \($0.score))"
           }
+          // The profile that reads the header best may have been set aside because the file
+          // names no source (a 罗盘 shop file): `--source` is then the likelier fix.
+          let needsSource = Profiles.ranked(kind: kind, header: header).first.map {
+            $0.profile.source == nil && !$0.keys.contains("source") && options.source == nil
+              && $0.score > best.score
+          }
+          let sourceHint =
+            needsSource == true
+            ? "; or, if every row is of one source (a shop file's GMV is natural traffic), pass "
+              + "--source SOURCE: a profile that reads more of this header needs one"
+            : ""
           problem(
             "header",
             "more than one profile reads this header, differently: "
               + names.joined(separator: ", ")
-              + "; choose one with --profile \(([best] + ties).map(\.profile.name).joined(separator: " or --profile "))"
-          )
+              + "; choose one with --profile "
+              + ([best] + ties).map(\.profile.name).joined(separator: " or --profile ")
+              + sourceHint)
         }
         return nil
       }
