@@ -122,7 +122,7 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   let path = try fixture.file(
     "seed.csv", "date,video_id,source,impressions,gmv\n2026-05-01,v1,natural,250000,20000\n")
   let report = try fixture.importing(.metrics, [path])
-  #expect(report.summary["metrics"].inserted == 1)
+  #expect(report.summary[.metrics].inserted == 1)
   #expect(report.files.first?.profile == "generic-metrics")
   #expect(try fixture.metrics() == ["2026-05-01|v1|natural||250000|0|2000000|0|0|0|0|0"])
 }
@@ -209,9 +209,9 @@ private func gb18030(_ text: String) throws -> [UInt8] {
     "date,video_id,source,impressions,gmv\n2026-05-01,v1,natural,1,2\n2026-05-02,v1,natural,3,4\n")
   try fixture.importing(.metrics, [path])
   let again = try fixture.importing(.metrics, [path])
-  #expect(again.summary["metrics"].inserted == 0)
-  #expect(again.summary["metrics"].updated == 0)
-  #expect(again.summary["metrics"].unchanged == 2)
+  #expect(again.summary[.metrics].inserted == 0)
+  #expect(again.summary[.metrics].updated == 0)
+  #expect(again.summary[.metrics].unchanged == 2)
   #expect(try fixture.ledger.history(videoID: "v1").isEmpty)
 }
 
@@ -222,7 +222,7 @@ private func gb18030(_ text: String) throws -> [UInt8] {
     [try fixture.file("a.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,100\n")])
   let restated = try fixture.file("b.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,120\n")
   let report = try fixture.importing(.metrics, [restated])
-  #expect(report.summary["metrics"].updated == 1)
+  #expect(report.summary[.metrics].updated == 1)
   let history = try fixture.ledger.history(videoID: "v1")
   #expect(history.count == 1)
   #expect(history.first?.old == .integer(10_000))
@@ -242,10 +242,10 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   #expect(found.first?.message.contains("line 2") == true)
   #expect(found.first?.message.contains("--sum-duplicates") == true)
   let summed = try fixture.importing(.metrics, [path]) { $0.write.sumDuplicates = true }
-  #expect(summed.summary["metrics"].inserted == 1)
+  #expect(summed.summary[.metrics].inserted == 1)
   #expect(try fixture.metrics() == ["2026-05-01|v1|dou_plus||0|30000|0|0|0|0|0|0"])
   let again = try fixture.importing(.metrics, [path]) { $0.write.sumDuplicates = true }
-  #expect(again.summary["metrics"].unchanged == 1)
+  #expect(again.summary[.metrics].unchanged == 1)
 }
 
 @Test func orderLevelRowsKeepOneRowPerPlacement() throws {
@@ -265,8 +265,8 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   let found = problems { try fixture.importing(.videos, [path]) }
   #expect(found.map(\.location.line) == [2, 3])
   let report = try fixture.importing(.videos, [path]) { $0.write.createMissing = true }
-  #expect(report.summary["videos"].inserted == 2)
-  #expect(report.summary["kols"].inserted == 1)
+  #expect(report.summary[.videos].inserted == 2)
+  #expect(report.summary[.kols].inserted == 1)
   #expect(try fixture.ledger.kol("dy9").kolID == "dy9")
 }
 
@@ -275,7 +275,7 @@ private func gb18030(_ text: String) throws -> [UInt8] {
   let before = try fixture.snapshot()
   let path = try fixture.file("m.csv", "date,video_id,source,gmv\n2026-05-01,v1,natural,1\n")
   let report = try fixture.importing(.metrics, [path]) { $0.write.dryRun = true }
-  #expect(report.summary["metrics"].inserted == 1)
+  #expect(report.summary[.metrics].inserted == 1)
   #expect(try fixture.snapshot() == before)
 }
 
@@ -338,7 +338,7 @@ func importBatchRecordsFileHashProfileAndCounts(name: String, text: String) thro
     {"date": "2026-05-08", "brand": "山茶花", "o": 0, "a1": 1200, "a2": 260, "a3": 70, "a4": 0, "a5": 0}
     """)
   let report = try fixture.importing(.audience, [audience])
-  #expect(report.summary["audience"].inserted == 2)
+  #expect(report.summary[.audience].inserted == 2)
 }
 
 /// Random valid metric files (seeded) round-trip exactly.
@@ -427,7 +427,7 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   let fixture = try Fixture()
   let first = try fixture.importing(
     .metrics, [try fixture.file("a.csv", dailyFile(0..<100) { $0 })])
-  #expect(first.summary["metrics"] == WriteCounts(inserted: 100, updated: 0, unchanged: 0))
+  #expect(first.summary[.metrics] == WriteCounts(inserted: 100, updated: 0, unchanged: 0))
   // Days 0–63 unchanged (two whole blocks), every 5th of days 64–99 restated, days 100–149
   // new: the block of days 96–127 mixes all three.
   let restated: (Int) -> Int = { $0 >= 64 && $0 % 5 == 0 ? $0 + 1000 : $0 }
@@ -435,13 +435,13 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   let changed = (64..<100).filter { $0 % 5 == 0 }.count
   let report = try fixture.importing(.metrics, [second])
   #expect(
-    report.summary["metrics"]
+    report.summary[.metrics]
       == WriteCounts(inserted: 50, updated: changed, unchanged: 100 - changed))
   #expect(try fixture.ledger.history(videoID: "v1").count == changed)
   // A first block that meets stored rows (days 90–99 of c.csv) falls back to row by row.
   let third = try fixture.file("c.csv", dailyFile(90..<200) { $0 < 100 ? $0 + 7 : restated($0) })
   let again = try fixture.importing(.metrics, [third])
-  #expect(again.summary["metrics"] == WriteCounts(inserted: 50, updated: 10, unchanged: 50))
+  #expect(again.summary[.metrics] == WriteCounts(inserted: 50, updated: 10, unchanged: 50))
   let expected = (0..<200).map { day -> String in
     let date = Day(daysSinceEpoch: newYear + Int32(day))
     let gmv = (90..<100).contains(day) ? day + 7 : restated(day)
@@ -449,7 +449,7 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   }
   #expect(try fixture.metrics() == expected)
   let unchanged = try fixture.importing(.metrics, [third])
-  #expect(unchanged.summary["metrics"] == WriteCounts(inserted: 0, updated: 0, unchanged: 110))
+  #expect(unchanged.summary[.metrics] == WriteCounts(inserted: 0, updated: 0, unchanged: 110))
 }
 
 @Test func duplicateFoundAmongManyRowsNamesTheEarlierLineAcrossFiles() throws {
@@ -491,11 +491,11 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   let byDate = try Fixture()
   let first = try byVideo.importing(.metrics, [try byVideo.file("v.csv", file(byDate: false))])
   let second = try byDate.importing(.metrics, [try byDate.file("d.csv", file(byDate: true))])
-  #expect(first.summary["metrics"] == second.summary["metrics"])
-  #expect(second.summary["metrics"].inserted == 2 * days)
+  #expect(first.summary[.metrics] == second.summary[.metrics])
+  #expect(second.summary[.metrics].inserted == 2 * days)
   #expect(try byDate.metrics() == byVideo.metrics())
   #expect(try byDate.metrics().first == "1970-01-01|v1|natural||0|0|0|0|0|0|0|0")
   #expect(try byDate.metrics()[2] == "1970-01-02|v1|natural||1|0|100|5|0|0|0|0")
   let again = try byDate.importing(.metrics, [byDate.folder + "/d.csv"])
-  #expect(again.summary["metrics"] == WriteCounts(inserted: 0, updated: 0, unchanged: 2 * days + 1))
+  #expect(again.summary[.metrics] == WriteCounts(inserted: 0, updated: 0, unchanged: 2 * days + 1))
 }

@@ -30,8 +30,8 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
   let metric = seedMetric(values: [.impressions: 250_000, .gmv: 2_000_000])
   let first = try ledger.write { writer in try writer.upsert(metric, at: .commandLine) }
   let second = try ledger.write { writer in try writer.upsert(metric, at: .commandLine) }
-  #expect(first["metrics"].inserted == 1)
-  #expect(second["metrics"].unchanged == 1)
+  #expect(first[.metrics].inserted == 1)
+  #expect(second[.metrics].unchanged == 1)
   #expect(try ledger.history(videoID: "v1").isEmpty)
 }
 
@@ -45,7 +45,7 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
     try writer.beginBatch(BatchInfo(command: "log", kind: "metrics"))
     try writer.upsert(seedMetric(values: [.gmv: 2_100_000]), at: .commandLine)
   }
-  #expect(summary["metrics"].updated == 1)
+  #expect(summary[.metrics].updated == 1)
   let history = try ledger.history(videoID: "v1")
   #expect(history.count == 1)
   #expect(history.first?.field == "gmv")
@@ -84,7 +84,7 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
   }
   try ledger.write { writer in try writer.upsert(metric(100), at: .commandLine) }
   let summary = try ledger.write { writer in try writer.upsert(metric(200), at: .commandLine) }
-  #expect(summary["metrics"].updated == 1)
+  #expect(summary[.metrics].updated == 1)
   let row = try ledger.read { db in try Row.fetchOne(db, sql: "SELECT * FROM metric") }
   for field in MetricField.allCases {
     let stored: Int64? = row?[field.rawValue]
@@ -129,7 +129,7 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
     try writer.upsert(video, at: .commandLine)
     try writer.upsert(placement, at: .commandLine)
   }
-  for kind in ["kols", "followers", "videos", "placements"] {
+  for kind: WrittenKind in [.kols, .followers, .videos, .placements] {
     #expect(again[kind].unchanged == 1, "\(kind)")
     #expect(again[kind].updated == 0 && again[kind].inserted == 0, "\(kind)")
   }
@@ -200,7 +200,7 @@ private func seedMetric(values: [MetricField: Int64]) -> MetricInput {
   let summary = try ledger.write(options: WriteOptions(dryRun: true)) { writer in
     try writer.upsert(seedMetric(values: [.impressions: 1]), at: .commandLine)
   }
-  #expect(summary["metrics"].inserted == 1)
+  #expect(summary[.metrics].inserted == 1)
   let rows = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") }
   #expect(rows == 0)
 }

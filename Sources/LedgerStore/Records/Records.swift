@@ -191,11 +191,17 @@ public struct WriteCounts: Sendable, Equatable {
   }
 }
 
+/// What a write counts its rows by: each kind of entity, and the rows a record brings with it
+/// (a KOL's follower count and 星图 quote, a video's brand, a 千川 material's video).
+public enum WrittenKind: String, CaseIterable, Sendable {
+  case brands, kols, followers, quotes, videos, placements, materials, metrics, audience
+  case promotions
+}
+
 /// What one write did, per kind of entity, in the order the kinds were first touched.
 public struct WriteSummary: Sendable, Equatable {
-  /// (kind, counts) pairs; kinds are `brands`, `kols`, `followers`, `videos`, `placements`,
-  /// `metrics`, `audience`, `promotions`.
-  public var kinds: [(kind: String, counts: WriteCounts)] = []
+  /// (kind, counts) pairs, in the order the kinds were first touched.
+  public var kinds: [(kind: WrittenKind, counts: WriteCounts)] = []
   /// The import batches written, in order.
   public var batchIDs: [Int64] = []
 
@@ -203,11 +209,11 @@ public struct WriteSummary: Sendable, Equatable {
   public init() {}
 
   /// The counts of one kind (zero when untouched).
-  public subscript(kind: String) -> WriteCounts {
+  public subscript(kind: WrittenKind) -> WriteCounts {
     kinds.first(where: { $0.kind == kind })?.counts ?? WriteCounts()
   }
 
-  mutating func record(_ outcome: WriteOutcome, kind: String) {
+  mutating func record(_ outcome: WriteOutcome, kind: WrittenKind) {
     let index = self.index(of: kind)
     switch outcome {
     case .inserted: kinds[index].counts.inserted += 1
@@ -217,7 +223,7 @@ public struct WriteSummary: Sendable, Equatable {
   }
 
   /// Adds the counts of many rows at once (a batch of an import); no rows, no change.
-  mutating func record(_ counts: WriteCounts, kind: String) {
+  mutating func record(_ counts: WriteCounts, kind: WrittenKind) {
     guard counts != WriteCounts() else { return }
     let index = self.index(of: kind)
     kinds[index].counts.inserted += counts.inserted
@@ -225,7 +231,7 @@ public struct WriteSummary: Sendable, Equatable {
     kinds[index].counts.unchanged += counts.unchanged
   }
 
-  private mutating func index(of kind: String) -> Int {
+  private mutating func index(of kind: WrittenKind) -> Int {
     if let found = kinds.firstIndex(where: { $0.kind == kind }) { return found }
     kinds.append((kind, WriteCounts()))
     return kinds.count - 1

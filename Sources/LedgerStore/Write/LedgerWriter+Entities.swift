@@ -35,7 +35,7 @@ extension LedgerWriter {
     let outcome = try applyRow(
       table: "kol", key: [("kol_id", input.kolID.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "kol", key: input.kolID))
-    record(outcome, kind: "kols")
+    record(outcome, kind: .kols)
     try upsertQuote(input, at: location)
     if let followers = input.followers {
       if let violation = LedgerRules.limitViolation(
@@ -55,7 +55,7 @@ extension LedgerWriter {
         table: "kol_followers", key: key, existing: stored,
         fields: [("followers", followers.databaseValue)],
         revision: RevisionKey(entity: "kol", key: input.kolID, date: asOf))
-      record(outcome, kind: "followers")
+      record(outcome, kind: .followers)
     }
   }
 
@@ -92,7 +92,7 @@ extension LedgerWriter {
       table: "video", key: [("video_id", input.videoID.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "video", key: input.videoID))
     if outcome == .inserted { videoRefs[input.videoID] = db.lastInsertedRowID }
-    record(outcome, kind: "videos")
+    record(outcome, kind: .videos)
   }
 
   /// Inserts or updates a placement, checking the budget and date rules on the merged record
@@ -150,7 +150,7 @@ extension LedgerWriter {
       table: "placement", key: [("placement_id", input.placementID.databaseValue)],
       existing: existing, fields: fields,
       revision: RevisionKey(entity: "placement", key: input.placementID))
-    record(outcome, kind: "placements")
+    record(outcome, kind: .placements)
     if tool == .contentService { bookedVideoRefs?.insert(videoRef) }
     if outcome != .unchanged {
       touchedPlacementVideos.insert(videoRef)
@@ -204,7 +204,7 @@ extension LedgerWriter {
       existing: existing, fields: fields,
       revision: RevisionKey(entity: "audience", key: input.brand, date: date),
       stamp: [("batch_id", try currentBatch().databaseValue)])
-    record(outcome, kind: "audience")
+    record(outcome, kind: .audience)
   }
 
   /// Inserts or updates a promotion (a sale and its dates).
@@ -244,7 +244,7 @@ extension LedgerWriter {
     let outcome = try applyRow(
       table: "promotion", key: [("name", input.name.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "promotion", key: input.name))
-    record(outcome, kind: "promotions")
+    record(outcome, kind: .promotions)
   }
 
   // MARK: - References
@@ -276,7 +276,7 @@ extension LedgerWriter {
   func ensureBrand(_ name: String) throws {
     try db.execute(
       sql: "INSERT INTO brand (name) VALUES (?) ON CONFLICT DO NOTHING", arguments: [name])
-    if db.changesCount > 0 { record(.inserted, kind: "brands") }
+    if db.changesCount > 0 { record(.inserted, kind: .brands) }
   }
 
   func requireKOL(_ kolID: String, at location: SourceLocation) throws -> Bool {
@@ -295,7 +295,7 @@ extension LedgerWriter {
       return false
     }
     try db.execute(sql: "INSERT INTO kol (kol_id) VALUES (?)", arguments: [kolID])
-    record(.inserted, kind: "kols")
+    record(.inserted, kind: .kols)
     return true
   }
 
@@ -322,7 +322,7 @@ extension LedgerWriter {
     try db.execute(sql: "INSERT INTO video (video_id) VALUES (?)", arguments: [videoID])
     let ref = db.lastInsertedRowID
     videoRefs[videoID] = ref
-    record(.inserted, kind: "videos")
+    record(.inserted, kind: .videos)
     return ref
   }
 

@@ -97,6 +97,6 @@ extension LedgerWriter {
       existing: existing, fields: fields,
       revision: RevisionKey(entity: "kol_quote", key: input.kolID, date: date),
       stamp: [("batch_id", try currentBatch().databaseValue)])
-    record(outcome, kind: "quotes")
+    record(outcome, kind: .quotes)
   }
 }

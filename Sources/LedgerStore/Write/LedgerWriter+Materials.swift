@@ -46,7 +46,7 @@ extension LedgerWriter {
     if let stored {
       let ref: Int64 = stored[0]
       if ref == videoRef {
-        record(.unchanged, kind: "materials")
+        record(.unchanged, kind: .materials)
       } else {
         let other: String = stored[1]
         report(
@@ -60,6 +60,6 @@ extension LedgerWriter {
     try db.cachedStatement(
       sql: "INSERT INTO material (material_id, video_ref, batch_id) VALUES (?, ?, ?)"
     ).execute(arguments: [pair.materialID, videoRef, try currentBatch()])
-    record(.inserted, kind: "materials")
+    record(.inserted, kind: .materials)
   }
 }

@@ -55,7 +55,7 @@ extension LedgerWriter {
       swap(&keys, &seenMetricKeys)
       swap(&sorted, &sortedMetrics)
       lastVideo = last
-      record(counts, kind: "metrics")
+      record(counts, kind: .metrics)
     }
     try batch.forEach { row, videoID, placementID in
       let location = SourceLocation(file: file, line: row.line)
@@ -104,7 +104,7 @@ extension LedgerWriter {
       day: day, videoRef: videoRef, source: source, placementID: placementID, values: values,
       at: location, keys: &seenMetricKeys, sorted: &unsorted, counts: &counts)
     try lastUpserter?.upserter.flush(&counts)
-    record(counts, kind: "metrics")
+    record(counts, kind: .metrics)
   }
 
   /// Checks one metric row and writes it (or keeps it for the upserter's next block), adding
@@ -210,7 +210,7 @@ extension LedgerWriter {
     var counts = WriteCounts()
     try writeAllSorted(&sortedMetrics, counts: &counts)
     try lastUpserter?.upserter.flush(&counts)
-    record(counts, kind: "metrics")
+    record(counts, kind: .metrics)
   }
 
   /// True when the bytes are equal (one `memcmp`).

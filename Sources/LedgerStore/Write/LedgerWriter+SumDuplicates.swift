@@ -55,7 +55,7 @@ extension LedgerWriter {
     let fields = MetricField.allCases.filter { staged.contains($0) }
     var flushed = WriteCounts()
     let upserter = try metricUpserter(fields.reduce(0) { $0 | (1 << $1.index) }, counts: &flushed)
-    record(flushed, kind: "metrics")
+    record(flushed, kind: .metrics)
     let rows = try Row.fetchCursor(
       db, sql: "SELECT * FROM temp.metric_stage ORDER BY video_ref, day, source, placement_id")
     while let row = try rows.next() {
@@ -83,7 +83,7 @@ extension LedgerWriter {
           videoRef: row["video_ref"], day: row["day"], source: source,
           placementID: bytes, values: values)
       }
-      record(outcome, kind: "metrics")
+      record(outcome, kind: .metrics)
     }
     try db.execute(sql: "DELETE FROM temp.metric_stage")
   }

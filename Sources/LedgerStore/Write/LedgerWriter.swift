@@ -209,17 +209,17 @@ package final class LedgerWriter {
     return summary
   }
 
-  func record(_ counts: WriteCounts, kind: String) {
+  func record(_ counts: WriteCounts, kind: WrittenKind) {
     summary.record(counts, kind: kind)
-    guard kind == batchKind else { return }
+    guard kind.rawValue == batchKind else { return }
     batchCounts.inserted += counts.inserted
     batchCounts.updated += counts.updated
     batchCounts.unchanged += counts.unchanged
   }
 
-  func record(_ outcome: WriteOutcome, kind: String) {
+  func record(_ outcome: WriteOutcome, kind: WrittenKind) {
     summary.record(outcome, kind: kind)
-    guard kind == batchKind else { return }
+    guard kind.rawValue == batchKind else { return }
     switch outcome {
     case .inserted: batchCounts.inserted += 1
     case .updated: batchCounts.updated += 1

@@ -6,7 +6,7 @@ import LedgerStore
 func printSummary(_ summary: WriteSummary, dryRun: Bool = false) {
   for (kind, counts) in summary.kinds {
     Terminal.write(
-      "\(kind): \(counts.inserted) inserted, \(counts.updated) updated, "
+      "\(kind.rawValue): \(counts.inserted) inserted, \(counts.updated) updated, "
         + "\(counts.unchanged) unchanged\n")
   }
   if dryRun { Terminal.write("dry run: nothing was written\n") }
