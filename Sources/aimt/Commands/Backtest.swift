@@ -8,7 +8,7 @@ struct BacktestCommand: ParsableCommand {
     commandName: "backtest",
     abstract: "Replay the shortlist or the advice on the ledger's history and show the outcome.",
     discussion: """
-      Change a setting (aimt config set roi_floor 1.5) and rerun to tune the rules on your own
+      Change a setting (aimt config set roi_floor 1.5) and rerun to tune the rules on your own \
       history.
       Example: aimt backtest shortlist --promotion 618-2026
       """,
@@ -19,8 +19,8 @@ struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "The shortlist as of its lock date against what each video did in the sale.",
       discussion: """
-        One row per video considered: chosen (with its rank) or left_out (with the first rule
-        it failed); lookback_* is what the shortlist saw, sale_* is report roi over the sale's
+        One row per video considered: chosen (with its rank) or left_out (with the first rule \
+        it failed); lookback_* is what the shortlist saw, sale_* is report roi over the sale's \
         days. A table adds one summary line per group.
         Example: aimt backtest shortlist --promotion 618-2026 --brand 山茶花
         """)
@@ -64,7 +64,7 @@ struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Each day's advice against the next days' outcome.",
       discussion: """
-        One row per video and day with metrics: the action then and the next --days days'
+        One row per video and day with metrics: the action then and the next --days days' \
         natural model and paid ROI. A table adds one summary line per action.
         Example: aimt backtest advice --since 2026-04-01 --until 2026-04-30
         """)

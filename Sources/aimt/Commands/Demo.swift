@@ -10,14 +10,14 @@ struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Build a realistic sample ledger and show the main reports on it.",
     discussion: """
-      Generates 3 brands, about 60 KOLs of every tier, 500 videos and 120 days of
-      natural and paid numbers ending 2026-05-31 (Dou+, KOL bidding, Qianchuan,
-      content service booked for the 618-2026 sale and run in the past 520-2026 sale),
-      weekly 5A snapshots and the two sales, plus named cases that show every decision
-      rule (docs/decisions-guide.md), writes them as CSV files and imports those as 'aimt import' does. The ledger is
-      ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there but never
-      another file. The same --seed gives the same numbers. Each report is printed under
-      the command that makes it. With --out DIR only the CSV files are written (for
+      Generates 3 brands, about 70 KOLs of every tier, 500 videos and 120 days of \
+      natural and paid numbers ending 2026-05-31 (Dou+, KOL bidding, Qianchuan, \
+      content service booked for the 618-2026 sale and run in the past 520-2026 sale), \
+      weekly 5A snapshots and the two sales, plus named cases that show every decision \
+      rule (docs/decisions-guide.md), writes them as CSV files and imports those as 'aimt import' does. The ledger is \
+      ./aimt-demo.db (or --db PATH), replacing an earlier demo ledger there but never \
+      another file. The same --seed gives the same numbers. Each report is printed under \
+      the command that makes it. With --out DIR only the CSV files are written (for \
       benchmarks: aimt demo --videos 14000 --days 90 --out data).
       Examples:
         aimt demo && aimt video show v1001 --db aimt-demo.db

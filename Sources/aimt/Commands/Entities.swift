@@ -59,7 +59,7 @@ struct KOLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a KOL, or update the fields given.",
       discussion: """
-        Only the options given are written; the others keep their stored values. A
+        Only the options given are written; the others keep their stored values. A \
         follower count is kept per day (--as-of, default today in Beijing).
         Example: aimt kol add dy_xiaomei --name 小美 --category beauty --followers 1,200,000
         """)
@@ -154,7 +154,7 @@ struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a video, or update the fields given.",
       discussion: """
-        The KOL must exist (or pass --create-missing); the brand is created when
+        The KOL must exist (or pass --create-missing); the brand is created when \
         new.
         Example: aimt video add v1 --kol-id dy1 --brand 花西子 --published "2026-05-01 20:00" \\
           --chain tmall --ad-review passed --bidding-authorized true
@@ -203,7 +203,7 @@ struct VideoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show one video's card: KOL, age, totals, 7/30-day model, last 14 days, advice.",
       discussion: """
-        As of --as-of (default: the latest day in the ledger). A table shows the whole card;
+        As of --as-of (default: the latest day in the ledger). A table shows the whole card; \
         other formats print its one-row summary.
         Example: aimt video show v1001
         """)
@@ -252,8 +252,8 @@ struct PlacementCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a placement, or update the fields given.",
       discussion: """
-        Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at
-        least ¥50,000; a Dou+ order and a content-service booking on one video may
+        Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at \
+        least ¥50,000; a Dou+ order and a content-service booking on one video may \
         not overlap in time. An end given as a date alone means the end of that day.
         Example: aimt placement add P1 --video-id v1 --tool dou_plus --budget 500 \\
           --start "2026-05-04 10:00" --end "2026-05-05 10:00" --mode targeted
@@ -333,7 +333,7 @@ struct PromotionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add a promotion, or update its dates or its CPM price.",
       discussion: """
-        --cpm-price sets the CPM the decisions use inside the sale (default: cpm_price ×
+        --cpm-price sets the CPM the decisions use inside the sale (default: cpm_price × \
         sale_cpm_factor).
         Example: aimt promotion add 618-2027 --start 2027-05-20 --end 2027-06-18 --cpm-price 90
         """)

@@ -9,17 +9,17 @@ struct Import: ParsableCommand {
     abstract:
       "Import exported files (CSV, TSV, JSON, NDJSON, XLSX) into the ledger, all or nothing.",
     discussion: """
-      KIND is kols, videos, placements, metrics, audience or promotions. Files may
-      be UTF-8 (with or without BOM) or GB18030/GBK, comma or tab separated;
-      Chinese export headers are recognised (--profile auto). A file may carry
-      only some columns: the others keep their stored values. Re-importing the
-      same data changes nothing; a changed value is updated and kept in the
-      history. A header cell that maps to no column is refused when it looks like
-      a number of the kind (a typo such as 成交定单数, or an unknown count); pass
-      --ignore CELL to import without it. Names, ids, times and ratios (ROI, CTR)
-      are left out and listed. An .xlsx workbook is read from its first sheet
-      (--sheet NAME for another). Title rows above the header and a 合计/Total
-      row at the end are skipped and counted. Ctrl-C stops an import and writes
+      KIND is kols, videos, placements, metrics, audience or promotions. Files may \
+      be UTF-8 (with or without BOM) or GB18030/GBK, comma or tab separated; \
+      Chinese export headers are recognised (--profile auto). A file may carry \
+      only some columns: the others keep their stored values. Re-importing the \
+      same data changes nothing; a changed value is updated and kept in the \
+      history. A header cell that maps to no column is refused when it looks like \
+      a number of the kind (a typo such as 成交定单数, or an unknown count); pass \
+      --ignore CELL to import without it. Names, ids, times and ratios (ROI, CTR) \
+      are left out and listed. An .xlsx workbook is read from its first sheet \
+      (--sheet NAME for another). Title rows above the header and a 合计/Total \
+      row at the end are skipped and counted. Ctrl-C stops an import and writes \
       nothing.
       Examples:
         aimt import metrics qianchuan-2026-05-01.csv

@@ -148,9 +148,9 @@ struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
     discussion: """
-      Prints nothing and exits 0 when all is well; lists each violation and exits 65.
-      Warnings (GMV on a day with 0 impressions of its source) are printed and exit 0.
-      --deep also replays every field's revision history against the stored values (a change
+      Prints nothing and exits 0 when all is well; lists each violation and exits 65. \
+      Warnings (GMV on a day with 0 impressions of its source) are printed and exit 0. \
+      --deep also replays every field's revision history against the stored values (a change \
       made outside aimt shows) and compiles every view.
       Example: aimt check --db brand.db && echo ok
       """)
@@ -177,8 +177,8 @@ struct Backup: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Copy the ledger to a new file, consistently, even while others write to it.",
     discussion: """
-      The copy is written under a temporary name beside FILE
-      (.FILE.aimt-tmp-XXXXXX) and renamed when it is whole, so FILE is either a
+      The copy is written under a temporary name beside FILE \
+      (.FILE.aimt-tmp-XXXXXX) and renamed when it is whole, so FILE is either a \
       complete ledger or not there at all; Ctrl-C removes the temporary file.
       Example: aimt backup backups/brand-2026-05-01.db
       """)

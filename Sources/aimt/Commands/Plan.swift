@@ -18,14 +18,15 @@ struct PlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Split a week's budget across videos and tools, as the method does.",
     discussion: """
-      Only videos whose advice spends (the same rule engine as advise) get money: content
-      service first for the best head and super-head videos (ranked by paid ROI where
-      promoted, else by the model), one booking per KOL at most its weekly budget
-      (budget_super_head, budget_head) and at least ¥50,000; the rest shared by model among
-      the Dou+, 随心推 and KOL-bidding lines in whole ¥100 orders, a higher model never
-      getting less than a lower one, each KOL within its tier's weekly cap. The budgets add
-      up to at most --budget. expected_gmv is budget × the measured model.
-      --promotion plans a sale week: the sale CPM (cpm_price × sale_cpm_factor) and no Dou+.
+      Only videos whose advice spends (the same rule engine as advise) get money: content \
+      service first for the best head and super-head videos (ranked by paid ROI where \
+      promoted, else by the model), one booking per KOL at most its weekly budget \
+      (budget_super_head, budget_head) and at least ¥50,000; the rest shared by model among \
+      the Dou+, 随心推 and KOL-bidding lines in whole ¥100 orders, a higher model never \
+      getting less than a lower one, each KOL within its tier's weekly cap. The budgets add \
+      up to at most --budget. expected_gmv is budget × the measured model. \
+      --promotion plans a sale week: the sale CPM (the promotion's cpm_price, else cpm_price × \
+      sale_cpm_factor) and no Dou+.
       Example: aimt plan --budget 3000000 --brand 山茶花
       """)
   @OptionGroup var ledger: LedgerOptions

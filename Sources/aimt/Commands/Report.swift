@@ -14,8 +14,8 @@ struct Report: ParsableCommand {
       abstract:
         "The traffic ROI model (natural GPM ÷ CPM price) per video, KOL, tool, brand or chain.",
       discussion: """
-        Each row sums a window of --window days ending at --as-of (default: the latest day in
-        the ledger) and compares its model with the window before it (trend). Money is in yuan;
+        Each row sums a window of --window days ending at --as-of (default: the latest day in \
+        the ledger) and compares its model with the window before it (trend). Money is in yuan; \
         a ratio with nothing to divide by is null (— in tables).
         Examples:
           aimt report roi --window 30 --by kol --limit 10
@@ -105,7 +105,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Spend, GMV and ROI by day, week, month, tool, KOL, brand, AIMT stage or chain.",
       discussion: """
-        gmv counts every source (natural included), net of the refunds a shop file gave
+        gmv counts every source (natural included), net of the refunds a shop file gave \
         (refunds); paid_gmv only the paid tools; roi is gmv ÷ cost. A week is keyed by its Monday. Without --since/--until: the whole ledger.
         Example: aimt report spend --by week --brand 山茶花 --since 2026-05-01
         """)
@@ -147,7 +147,7 @@ struct Report: ParsableCommand {
       commandName: "5a",
       abstract: "A brand's 5A audience: layer sizes, shares, growth, and what new assets cost.",
       discussion: """
-        One row per snapshot. spend is the brand's spend on the days after the previous
+        One row per snapshot. spend is the brand's spend on the days after the previous \
         snapshot up to this one; cost_per_new_asset is spend ÷ delta_total when the total grew.
         Example: aimt report 5a --brand 山茶花 --since 2026-04-01
         """)
@@ -175,12 +175,12 @@ struct ShortlistCommand: ParsableCommand {
     commandName: "shortlist",
     abstract: "Pick the videos to book content service for a sale.",
     discussion: """
-      Lock date = sale start − --lead days; the lookback is --lookback days ending the day
-      before it. A video qualifies when the rule engine (the same as advise's, as of the
-      lookback's end) books content service: paid ROI not below --floor, natural impressions ≥
-      --min-impressions, roi_model ≥ --floor, engagement ≥ --min-engagement, ad review passed,
-      a head or super-head KOL; and no Dou+ order during the sale. Ranked by paid ROI where
-      the video was promoted in the lookback, else by roi_model (ranked_by). One booking per
+      Lock date = sale start − --lead days; the lookback is --lookback days ending the day \
+      before it. A video qualifies when the rule engine (the same as advise's, as of the \
+      lookback's end) books content service: paid ROI not below --floor, natural impressions ≥ \
+      --min-impressions, roi_model ≥ --floor, engagement ≥ --min-engagement, ad review passed, \
+      a head or super-head KOL; and no Dou+ order during the sale. Ranked by paid ROI where \
+      the video was promoted in the lookback, else by roi_model (ranked_by). One booking per \
       KOL a week at its tier budget; --budget trims the list to a week's money.
       Example: aimt shortlist --promotion 618-2026 --budget 3000000 --explain
       """)
@@ -275,10 +275,14 @@ struct Advise: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "The next AIMT step per video, with its reasons.",
     discussion: """
-      Rules, in order: stop (paid ROI below the floor), hold (model below the floor or no
-      natural traffic), content_service (head KOL, engagement ≥ engagement_floor, ad review
-      passed), kol_bidding (authorised and passed), else dou_plus: smart or targeted, standard
-      after the warm-up. Thresholds are settings: aimt config get.
+      One rule engine, the same as shortlist, plan and video show (docs/method.md, \
+      "Decisions"): stop (paid ROI below the floor); hold without enough evidence \
+      (min_evidence_impressions natural impressions) or below the floor; content_service for a \
+      head or super-head KOL with engagement and a passed review, at the KOL's weekly budget; \
+      kol_bidding when authorised, passed and the account has weight; suixintui for a \
+      closed-loop video; else dou_plus, smart or targeted, with its strategy; no Dou+ inside a \
+      sale. A video in its first launch_days is judged on its launch model. Each reason names \
+      its rule. Thresholds are settings: aimt config get.
       Example: aimt advise v1001
       """)
   @OptionGroup var ledger: LedgerOptions

@@ -9,11 +9,11 @@ struct ReportHTML: ParsableCommand {
     commandName: "html",
     abstract: "Write a brand's review as one self-contained HTML page (charts, tables, sources).",
     discussion: """
-      The page shows spend and GMV per day over --days days ending --as-of (default: the latest
-      day in the ledger), the rolling 7-day traffic ROI model of the brand's five largest videos
-      against the roi_floor setting, the 5A layers per snapshot, the week's best and worst videos
-      (the numbers of report roi), the shortlist of a promotion starting within 45 days, and the
-      import batches the numbers come from. Inline CSS and SVG only: no script, nothing fetched,
+      The page shows spend and GMV per day over --days days ending --as-of (default: the latest \
+      day in the ledger), the rolling 7-day traffic ROI model of the brand's five largest videos \
+      against the roi_floor setting, the 5A layers per snapshot, the week's best and worst videos \
+      (the numbers of report roi), the shortlist of a promotion starting within 45 days, and the \
+      import batches the numbers come from. Inline CSS and SVG only: no script, nothing fetched, \
       prints on A4. -o - writes the page to standard output.
       Examples:
         aimt report html --brand 山茶花 -o review.html

@@ -6,11 +6,11 @@ struct SQL: ParsableCommand {
     commandName: "sql",
     abstract: "Run one read-only SQL query on the ledger and print its rows.",
     discussion: """
-      The query only reads: writes, ATTACH, PRAGMAs that set something and
-      unsafe functions are refused, and only one statement runs. The tables
-      and views are described in docs/data-model.md (daily_metrics has text
-      dates and yuan columns). csv, tsv, json and ndjson print rows as they
-      come, in constant memory; table and markdown hold every row to measure
+      The query only reads: writes, ATTACH, PRAGMAs that set something and \
+      unsafe functions are refused, and only one statement runs. The tables \
+      and views are described in docs/data-model.md (daily_metrics has text \
+      dates and yuan columns). csv, tsv, json and ndjson print rows as they \
+      come, in constant memory; table and markdown hold every row to measure \
       the columns, so use another format for big results.
       Example: aimt sql "SELECT video_id, sum(gmv_yuan) FROM daily_metrics GROUP BY 1" --format csv
       """)
