@@ -59,3 +59,43 @@ private func everyKind() -> [LedgerRecord] {
   let videos = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM video") }
   #expect(videos == 1)
 }
+
+private func kol(
+  _ id: String, xingtu: String? = nil, uid: String? = nil,
+  quote: [KOLQuoteField: Int64] = [:], asOf: String? = "2026-05-01"
+) -> LedgerRecord {
+  var input = KOLInput(kolID: id)
+  input.xingtuID = xingtu
+  input.douyinUID = uid
+  input.quote = KOLQuote(values: quote)
+  input.asOf = asOf.map(B.day)
+  return .kol(input)
+}
+
+@Test func aKOLWithoutItsDouyinIDIsFoundByItsXingtuIDOrUIDAndItsQuoteIsChecked() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.record([kol("dy2", xingtu: "X1", uid: "U1"), kol("dy3", uid: "U3")])
+  // Found by its 星图ID, its quote kept as of its day.
+  try ledger.record([kol("", xingtu: "X1", quote: [.price1To20s: 1_200_000])])
+  let quote = try ledger.read { db in
+    try Int64.fetchOne(db, sql: "SELECT price_1_20s FROM kol_quote WHERE kol_id = 'dy2'")
+  }
+  #expect(quote == 1_200_000)
+  let refusals: [(LedgerRecord, String)] = [
+    (kol("dy4", xingtu: "X1"), "xingtu_id: X1 already names KOL 'dy2', not 'dy4'"),
+    (kol("", xingtu: "X1", uid: "U3"), "douyin_uid: xingtu_id X1 names KOL 'dy2' but douyin_uid"),
+    (kol("", xingtu: "X9"), "xingtu_id: no KOL with 星图ID X9 in the ledger"),
+    (kol("dy2", quote: [.medianPlays: 5], asOf: nil), "as_of: a 星图 quote needs the day"),
+    (
+      kol("dy2", quote: [.completionRate: 1_000_001]), "completion_rate: must be between 0 and 100%"
+    ),
+    (kol("dy2", quote: [.expectedCPM: LedgerRules.maxMoney + 1]), "expected_cpm: "),
+  ]
+  for (record, message) in refusals {
+    let problems = B.problems { try ledger.record([record]) }
+    #expect(problems.map(\.description).first?.contains(message) == true, "\(problems)")
+  }
+  // With --create-missing, a KOL known only by its 星图ID is created under it.
+  try ledger.record([kol("", xingtu: "X9")], options: WriteOptions(createMissing: true))
+  #expect(try ledger.kol("xingtu:X9").kolID == "xingtu:X9")
+}
