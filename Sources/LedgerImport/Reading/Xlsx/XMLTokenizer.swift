@@ -33,20 +33,23 @@ enum XMLToken: Equatable {
 /// does not end inside the buffer is read again from its start after more bytes are appended;
 /// a token longer than `maxTokenBytes` is damage (a tag or a text that never ends).
 final class XMLTokenizer {
-  private var buffer: UnsafeMutablePointer<UInt8>
-  private var capacity: Int
-  private var count = 0
-  private var position = 0
-  private var ended = false
+  // Its stored properties are touched once a byte or a cell, only by the thread that reads the
+  // sheet and never while borrowed: `@exclusivity(unchecked)` spares each access Swift's
+  // dynamic exclusivity check (19% of an xlsx import's instructions, docs/benchmarks.md).
+  @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
+  @exclusivity(unchecked) private var capacity: Int
+  @exclusivity(unchecked) private var count = 0
+  @exclusivity(unchecked) private var position = 0
+  @exclusivity(unchecked) private var ended = false
   private let maxTokenBytes: Int
   private let refill: (UnsafeMutablePointer<UInt8>, Int) throws(XMLDamage) -> Int
   /// The current tag's name, without its namespace prefix.
-  private(set) var nameStart = 0
-  private(set) var nameEnd = 0
+  @exclusivity(unchecked) private(set) var nameStart = 0
+  @exclusivity(unchecked) private(set) var nameEnd = 0
   /// The current start tag's attributes, or the current text (CDATA markers removed).
-  private var bodyStart = 0
-  private var bodyEnd = 0
-  private var isCDATA = false
+  @exclusivity(unchecked) private var bodyStart = 0
+  @exclusivity(unchecked) private var bodyEnd = 0
+  @exclusivity(unchecked) private var isCDATA = false
 
   /// A tokenizer over bytes that `refill` writes (up to the count asked, 0 at the end).
   init(
