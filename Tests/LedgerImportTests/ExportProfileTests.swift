@@ -22,22 +22,6 @@ private func refusal(_ body: () throws -> Void) -> [String] {
   }
 }
 
-private func gbk(_ text: String) throws -> [UInt8] {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
-  process.arguments = ["-f", "UTF-8", "-t", "GB18030"]
-  let input = Pipe()
-  let output = Pipe()
-  process.standardInput = input
-  process.standardOutput = output
-  try process.run()
-  input.fileHandleForWriting.write(Data(text.utf8))
-  try input.fileHandleForWriting.close()
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return [UInt8](data)
-}
-
 extension Fixture {
   /// `date|video|source|order|impressions|cost|gmv|orders|likes|refund` per stored row.
   func stored() throws -> [String] {
@@ -67,7 +51,8 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
     + "2026-05-01,v1,S1,300.00,12000,1260.50,9,4.20\n"
   let path =
     gb18030
-    ? try fixture.bytes("suixintui.csv", try gbk(text)) : try fixture.file("suixintui.csv", text)
+    ? try fixture.bytes("suixintui.csv", TestSupport.gb18030(text))
+    : try fixture.file("suixintui.csv", text)
   let report = try fixture.importing(.metrics, [path])
   #expect(report.files.first?.profile == "suixintui")
   #expect(try fixture.stored() == ["2026-05-01|v1|suixintui|S1|12000|30000|126050|9|0|0"])
@@ -203,7 +188,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
 @Test func shopRefundsAreKeptBesideGrossGMV() throws {
   let fixture = try Fixture()
   let path = try fixture.bytes(
-    "compass.csv", try gbk("日期,视频ID,成交金额,退款金额,成交订单数,退款订单数\n2026-05-01,v1,1000.00,120.50,8,1\n"))
+    "compass.csv", gb18030("日期,视频ID,成交金额,退款金额,成交订单数,退款订单数\n2026-05-01,v1,1000.00,120.50,8,1\n"))
   try fixture.importing(.metrics, [path]) {
     $0.source = .natural
     $0.profile = .named("shop-gmv")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerStore
+import TestSupport
 import Testing
 
 @testable import LedgerImport
@@ -101,22 +102,6 @@ private func problems(_ body: () throws -> Void) -> [Problem] {
   }
 }
 
-private func gb18030(_ text: String) throws -> [UInt8] {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
-  process.arguments = ["-f", "UTF-8", "-t", "GB18030"]
-  let input = Pipe()
-  let output = Pipe()
-  process.standardInput = input
-  process.standardOutput = output
-  try process.run()
-  input.fileHandleForWriting.write(Data(text.utf8))
-  try input.fileHandleForWriting.close()
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return [UInt8](data)
-}
-
 @Test func seedExampleImportsToExactFen() throws {
   let fixture = try Fixture()
   let path = try fixture.file(
@@ -143,7 +128,7 @@ private func gb18030(_ text: String) throws -> [UInt8] {
     "日期,视频ID,流量来源,展示数,消耗,成交金额,成交订单数\r\n"
     + "2026/05/01,v1,DOU+,\"12,345\",\"¥1,234.50\",\"￥20,000.00\",7\r\n"
     + "2026/5/2,v2,自然流量,\"250,000\",,\"20,000\",3\r\n"
-  let report = try chinese.importing(.metrics, [try chinese.bytes("导出.csv", try gb18030(text))])
+  let report = try chinese.importing(.metrics, [try chinese.bytes("导出.csv", gb18030(text))])
   #expect(report.files.first?.encoding == "gb18030")
   #expect(try chinese.metrics() == generic.metrics())
   #expect(try chinese.metrics().count == 2)

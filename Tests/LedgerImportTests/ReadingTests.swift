@@ -105,36 +105,6 @@ private func failure(
   failure(Array(text.utf8), chunks: chunks, sourceLocation: sourceLocation)
 }
 
-/// Encodes UTF-8 text as GB18030 with iconv, independently of the reader's transcoder.
-private func gb18030(_ text: String) -> [UInt8] {
-  guard let converter = iconv_open("GB18030", "UTF-8"),
-    converter != UnsafeMutableRawPointer(bitPattern: -1)
-  else {
-    Issue.record("iconv cannot encode gb18030")
-    return []
-  }
-  defer { iconv_close(converter) }
-  var input = Array(text.utf8)
-  var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-  let outputCount = output.count
-  let left = input.withUnsafeMutableBufferPointer { inputBuffer in
-    output.withUnsafeMutableBufferPointer { outputBuffer in
-      var inPointer = inputBuffer.baseAddress.map {
-        UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self)
-      }
-      var outPointer = outputBuffer.baseAddress.map {
-        UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self)
-      }
-      var inLeft = inputBuffer.count
-      var outLeft = outputBuffer.count
-      let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-      #expect(result != -1 && inLeft == 0, "iconv failed to encode gb18030")
-      return outLeft
-    }
-  }
-  return Array(output.prefix(outputCount - left))
-}
-
 /// A small seeded generator (SplitMix64), so that random tests repeat exactly.
 typealias SplitMixGenerator = SplitMix64
 

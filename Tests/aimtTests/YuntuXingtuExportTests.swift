@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -13,39 +14,10 @@ import Darwin
 // with exit 0 and the stored numbers equal the file's, or is refused with exit 65 naming the
 // column and the fix (docs/decisions.md, "5A files: every layer, once", "KOLs without a 抖音号").
 
-/// Encodes UTF-8 text as GB18030 with iconv, as a Chinese Excel saves a CSV.
-private func gb18030(_ text: String) -> Data {
-  guard let converter = iconv_open("GB18030", "UTF-8"),
-    converter != UnsafeMutableRawPointer(bitPattern: -1)
-  else {
-    Issue.record("iconv cannot encode gb18030")
-    return Data()
-  }
-  defer { iconv_close(converter) }
-  var input = Array(text.utf8)
-  var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-  let outputCount = output.count
-  let left = input.withUnsafeMutableBufferPointer { inputBuffer in
-    output.withUnsafeMutableBufferPointer { outputBuffer in
-      var inPointer = inputBuffer.baseAddress.map {
-        UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self)
-      }
-      var outPointer = outputBuffer.baseAddress.map {
-        UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self)
-      }
-      var inLeft = inputBuffer.count
-      var outLeft = outputBuffer.count
-      _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-      return outLeft
-    }
-  }
-  return Data(output.prefix(outputCount - left))
-}
-
 extension CLI {
   /// Writes `text` to `name` in the folder, in UTF-8 or GB18030.
   fileprivate func file(_ name: String, _ text: String, gb: Bool = false) throws -> String {
-    let data = gb ? gb18030(text) : Data(text.utf8)
+    let data = gb ? Data(gb18030(text)) : Data(text.utf8)
     try data.write(to: URL(fileURLWithPath: path(name)))
     return name
   }
