@@ -26,6 +26,8 @@
 # missing). Data, ledgers and databases go to Benchmarks/data/ (ignored by git) and are reused
 # when complete.
 set -euo pipefail
+# AIMT, when given, is relative to the caller's directory.
+[ -z "${AIMT:-}" ] || [[ "$AIMT" == /* ]] || AIMT=$PWD/$AIMT
 cd "$(dirname "$0")/.."
 usage() {
   echo "usage: $0 [--videos N ...] [--days N] [--scale] [--timeout SECONDS]" \
@@ -171,7 +173,7 @@ generate() {
 }
 
 # audience.csv for directory $1: one 5A snapshot per brand of videos.csv and day, $3 days from
-# $2, every layer growing by a few percent a day (deterministic).
+# $2, every layer moving by -1.5 % to +2 % a day (deterministic).
 write_audience() {
   py 'import csv, datetime, random, sys
 out, first, days = sys.argv[1], datetime.date.fromisoformat(sys.argv[2]), int(sys.argv[3])
@@ -183,7 +185,7 @@ with open(out + "/audience.csv.tmp", "w", newline="") as f:
         rng = random.Random(b)
         layers = [rng.randint(10**6, 10**7) // (k + 1) for k in range(6)]
         for d in range(days):
-            layers = [x + x * rng.randint(0, 40) // 1000 for x in layers]
+            layers = [x + x * rng.randint(-15, 20) // 1000 for x in layers]
             day = (first + datetime.timedelta(days=d)).isoformat()
             f.write(f"{day},{brand}," + ",".join(map(str, layers)) + f",{sum(layers) * 20}\n")
 ' "$1" "$2" "$3"
@@ -207,7 +209,7 @@ load() {
     || ! $aimt report roi --window 1 --limit 1 --db "$data/aimt.db" --format tsv >/dev/null 2>&1
   then
     echo "loading $rows rows into $data/aimt.db" >&2
-    rm -f "$data"/aimt.db*
+    rm -f "$data"/aimt.db* "$data"/aimt.tmp*
     t=$SECONDS
     $aimt init --db "$data/aimt.tmp" >/dev/null
     for kind in kols videos metrics audience; do
@@ -623,10 +625,10 @@ if [ -n "$history" ]; then
     echo
     echo "$videos videos: $days days (${rows_of[short]} rows) against $history days" \
       "(${rows_of[long]} rows), as_of $asof, median of $runs runs, seconds"
-    printf '%-40s %9s %9s %9s %9s %9s %9s %10s\n' "report" "aimt ${days}d" "aimt ${history}d" \
-      "long/short" "duck ${days}d" "duck ${history}d" "long/short" "aimt MiB"
+    printf '%-40s %9s %9s %10s %9s %9s %10s %12s\n' "report" "aimt ${days}d" "aimt ${history}d" \
+      "long/short" "duck ${days}d" "duck ${history}d" "long/short" "MiB ${days}d/${history}d"
     for key in "${keys[@]}"; do
-      printf '%-40s %9s %9s %9s %9s %9s %9s %10s\n' "${report_label[$key]}" \
+      printf '%-40s %9s %9s %10s %9s %9s %10s %12s\n' "${report_label[$key]}" \
         "$(field "short|$key|aimt" 0)" "$(field "long|$key|aimt" 0)" \
         "$(ratio "$(field "long|$key|aimt" 0)" "$(field "short|$key|aimt" 0)")" \
         "$(field "short|$key|duck" 0)" "$(field "long|$key|duck" 0)" \
