@@ -4,7 +4,9 @@
 usage: Benchmarks/generate.py OUT_DIR [--videos 14000] [--days 100] [--seed 7]
 
 Files: kols.csv, videos.csv (generic headers) and metrics.csv: one natural row per video
-and day, plus a Dou+ row on every ninth day (1.4M rows for the defaults).
+and day, plus a Dou+ row on every ninth day (1.4M rows for the defaults). A video's plays
+decay 3% a day for its first 90 days and then stay at that level, so a long history (query.sh
+--history) still has traffic in its last windows; up to 90 days the data is unchanged.
 Money is yuan text with two decimals, as the exports write it.
 """
 import argparse
@@ -41,7 +43,7 @@ def main():
         for v in range(args.videos):
             base = int(10 ** rng.uniform(3, 6))
             for d, date in enumerate(dates):
-                plays = max(0, int(base * (0.97 ** d) * rng.uniform(0.6, 1.4)))
+                plays = max(0, int(base * (0.97 ** min(d, 89)) * rng.uniform(0.6, 1.4)))
                 gmv = plays * rng.randint(0, 120)
                 likes = plays // rng.randint(20, 60)
                 f.write(f"{date},v{v:07d},natural,,{plays},0.00,{gmv // 100}.{gmv % 100:02d},"
