@@ -137,36 +137,39 @@ final class XMLTokenizer {
           }
         }
       }
-      // A tag: find its end, outside quoted attribute values.
-      var scan = start + 1
-      var quote: UInt8 = 0
-      var special: UInt8 = 0  // '!' or '?' after '<'
-      while true {
-        if scan >= count {
-          let offset = scan - start
-          guard try more(keeping: &start) else {
-            throw XMLDamage(message: "the XML ends inside a tag")
-          }
-          scan = start + offset
-          continue
+      // A tag: find its end, outside quoted attribute values. The loop keeps the buffer and
+      // its count in locals, reloaded only after more bytes come.
+      if start + 1 >= count {
+        guard try more(keeping: &start), start + 1 < count else {
+          throw XMLDamage(message: "the XML ends inside a tag")
         }
-        let byte = buffer[scan]
-        if scan == start + 1, byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?") {
-          special = byte
-          break
-        }
-        if quote != 0 {
-          if byte == quote { quote = 0 }
-        } else if byte == 0x22 || byte == 0x27 {
-          quote = byte
-        } else if byte == UInt8(ascii: ">") {
-          break
-        }
-        scan += 1
       }
-      if special != 0 {
+      let second = buffer[start + 1]
+      if second == UInt8(ascii: "!") || second == UInt8(ascii: "?") {
         if let text = try skipSpecial(from: &start) { return text }
         continue
+      }
+      var scan = start + 1
+      var quote: UInt8 = 0
+      scanning: while true {
+        let bytes = buffer
+        let end = count
+        while scan < end {
+          let byte = bytes[scan]
+          if quote != 0 {
+            if byte == quote { quote = 0 }
+          } else if byte == UInt8(ascii: ">") {
+            break scanning
+          } else if byte == 0x22 || byte == 0x27 {
+            quote = byte
+          }
+          scan += 1
+        }
+        let offset = scan - start
+        guard try more(keeping: &start) else {
+          throw XMLDamage(message: "the XML ends inside a tag")
+        }
+        scan = start + offset
       }
       position = scan + 1
       return tag(from: start, to: scan)
@@ -175,16 +178,20 @@ final class XMLTokenizer {
 
   /// The tag `buffer[start...end]` (end at its '>').
   private func tag(from start: Int, to end: Int) -> XMLToken {
+    let bytes = buffer
     var cursor = start + 1
-    let closing = cursor < end && buffer[cursor] == UInt8(ascii: "/")
+    let closing = cursor < end && bytes[cursor] == UInt8(ascii: "/")
     if closing { cursor += 1 }
-    let selfClosing = !closing && end > cursor && buffer[end - 1] == UInt8(ascii: "/")
+    let selfClosing = !closing && end > cursor && bytes[end - 1] == UInt8(ascii: "/")
     let limit = selfClosing ? end - 1 : end
-    nameStart = cursor
-    while cursor < limit, !isSpace(buffer[cursor]) {
-      if buffer[cursor] == UInt8(ascii: ":") { nameStart = cursor + 1 }
+    var localStart = cursor
+    while cursor < limit {
+      let byte = bytes[cursor]
+      if isSpace(byte) { break }
+      if byte == UInt8(ascii: ":") { localStart = cursor + 1 }
       cursor += 1
     }
+    nameStart = localStart
     nameEnd = cursor
     bodyStart = cursor
     bodyEnd = limit
@@ -237,9 +244,13 @@ final class XMLTokenizer {
   }
 
   /// Whether the current tag's local name is `name`.
-  func nameIs(_ name: StaticString) -> Bool {
-    nameEnd - nameStart == name.utf8CodeUnitCount
-      && memcmp(buffer + nameStart, name.utf8Start, name.utf8CodeUnitCount) == 0
+  @inline(__always) func nameIs(_ name: StaticString) -> Bool {
+    let length = name.utf8CodeUnitCount
+    guard nameEnd - nameStart == length else { return false }
+    let wanted = name.utf8Start
+    let bytes = buffer + nameStart
+    for index in 0..<length where bytes[index] != wanted[index] { return false }
+    return true
   }
 
   /// The current start tag's attribute `name` (its local name, prefix ignored), entities
@@ -264,34 +275,64 @@ final class XMLTokenizer {
   }
 
   private func attributeRange(_ name: StaticString) -> (Int, Int)? {
-    var cursor = bodyStart
     let wanted = name.utf8CodeUnitCount
-    while cursor < bodyEnd {
-      while cursor < bodyEnd, isSpace(buffer[cursor]) { cursor += 1 }
+    var found: (Int, Int)?
+    forEachAttribute { localStart, localEnd, valueStart, valueEnd in
+      guard localEnd - localStart == wanted,
+        memcmp(buffer + localStart, name.utf8Start, wanted) == 0
+      else { return true }
+      found = (valueStart, valueEnd)
+      return false
+    }
+    return found
+  }
+
+  /// Calls `body` with each attribute of the current start tag, in order, until it returns false.
+  ///
+  /// It gets the local name and the raw value (entities not decoded), valid until the next
+  /// call to ``next()``.
+  @inline(__always) func withRawAttributes(
+    _ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool
+  ) {
+    let bytes = buffer
+    forEachAttribute { localStart, localEnd, valueStart, valueEnd in
+      body(
+        UnsafeBufferPointer(start: bytes + localStart, count: localEnd - localStart),
+        UnsafeBufferPointer(start: bytes + valueStart, count: valueEnd - valueStart))
+    }
+  }
+
+  /// Walks the current start tag's attributes once, until `body` returns false.
+  ///
+  /// `body` gets the offsets of the local name and of the value. A value without quotes ends
+  /// the walk.
+  @inline(__always) private func forEachAttribute(_ body: (Int, Int, Int, Int) -> Bool) {
+    let bytes = buffer
+    let end = bodyEnd
+    var cursor = bodyStart
+    while cursor < end {
+      while cursor < end, isSpace(bytes[cursor]) { cursor += 1 }
       var localStart = cursor
-      while cursor < bodyEnd, buffer[cursor] != UInt8(ascii: "="), !isSpace(buffer[cursor]) {
-        if buffer[cursor] == UInt8(ascii: ":") { localStart = cursor + 1 }
+      while cursor < end {
+        let byte = bytes[cursor]
+        if byte == UInt8(ascii: "=") || isSpace(byte) { break }
+        if byte == UInt8(ascii: ":") { localStart = cursor + 1 }
         cursor += 1
       }
       let localEnd = cursor
-      while cursor < bodyEnd, isSpace(buffer[cursor]) || buffer[cursor] == UInt8(ascii: "=") {
+      while cursor < end, isSpace(bytes[cursor]) || bytes[cursor] == UInt8(ascii: "=") {
         cursor += 1
       }
-      guard cursor < bodyEnd else { return nil }
-      let quote = buffer[cursor]
-      guard quote == 0x22 || quote == 0x27 else { return nil }
+      guard cursor < end else { return }
+      let quote = bytes[cursor]
+      guard quote == 0x22 || quote == 0x27 else { return }
       let valueStart = cursor + 1
       cursor = valueStart
-      while cursor < bodyEnd, buffer[cursor] != quote { cursor += 1 }
-      let valueEnd = min(cursor, bodyEnd)
+      while cursor < end, bytes[cursor] != quote { cursor += 1 }
+      let valueEnd = min(cursor, end)
       cursor += 1
-      if localEnd - localStart == wanted,
-        memcmp(buffer + localStart, name.utf8Start, wanted) == 0
-      {
-        return (valueStart, valueEnd)
-      }
+      guard body(localStart, localEnd, valueStart, valueEnd) else { return }
     }
-    return nil
   }
 
   /// Appends the current text token, entities decoded, to `out`.

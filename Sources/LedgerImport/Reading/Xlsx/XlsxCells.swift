@@ -196,7 +196,11 @@ enum XlsxCells {
   /// day 60 is the 1900-02-29 that never was, kept by Excel for Lotus 1-2-3), or since
   /// 1904-01-01 in the 1904 system; the fraction is the time of day, rounded to the second.
   static func date(serial bytes: UnsafeBufferPointer<UInt8>, system1904: Bool) -> SerialDate {
-    let shown = String(decoding: bytes, as: UTF8.self)
+    // A whole number of days, the usual date cell, needs no decimal expansion.
+    if let days = integer(bytes) {
+      return date(days: days, seconds: 0, system1904: system1904, bytes)
+    }
+    var shown: String { String(decoding: bytes, as: UTF8.self) }
     guard let decimal = Decimal(bytes) else {
       return .refused("'\(shown)' is not a date serial number")
     }
@@ -226,6 +230,15 @@ enum XlsxCells {
       seconds -= 86_400
       days += 1
     }
+    return date(days: days, seconds: seconds, system1904: system1904, bytes)
+  }
+
+  /// The date `days` after the system's start (at most 3,000,000), `seconds` into the day.
+  private static func date(
+    days: Int, seconds: Int, system1904: Bool, _ bytes: UnsafeBufferPointer<UInt8>
+  ) -> SerialDate {
+    var shown: String { String(decoding: bytes, as: UTF8.self) }
+    if days > 3_000_000 { return .refused("the date serial \(shown) is beyond the year 9999") }
     let day: Day?
     if system1904 {
       day = Day(year: 1904, month: 1, day: 1)?.adding(days: days)
@@ -239,17 +252,36 @@ enum XlsxCells {
     } else {
       day = Day(year: 1899, month: 12, day: days < 60 ? 31 : 30)?.adding(days: days)
     }
-    guard let day, day.description.utf8.count == 10 else {
+    // Both systems start in 1899 or 1904: a day's year is never below 1000.
+    guard let day, day.year <= 9999 else {
       return .refused("the date serial \(shown) is beyond the year 9999")
     }
-    var out = Array(day.description.utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(seconds > 0 ? 19 : 10)
+    appendDigits(day.year, 4, to: &out)
+    out.append(UInt8(ascii: "-"))
+    appendDigits(day.month, 2, to: &out)
+    out.append(UInt8(ascii: "-"))
+    appendDigits(day.day, 2, to: &out)
     if seconds > 0 {
-      let time = [seconds / 3600, seconds / 60 % 60, seconds % 60]
       out.append(UInt8(ascii: " "))
-      out.append(
-        contentsOf: time.map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":").utf8)
+      appendDigits(seconds / 3600, 2, to: &out)
+      out.append(UInt8(ascii: ":"))
+      appendDigits(seconds / 60 % 60, 2, to: &out)
+      out.append(UInt8(ascii: ":"))
+      appendDigits(seconds % 60, 2, to: &out)
     }
     return .text(out)
+  }
+
+  /// Appends the last `width` decimal digits of `value` (not negative), zero-padded.
+  private static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
+    var divisor = 1
+    for _ in 1..<width { divisor *= 10 }
+    while divisor > 0 {
+      out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+      divisor /= 10
+    }
   }
 
   private static func power(_ n: Int) -> Int64 {

@@ -152,9 +152,23 @@ final class XlsxReader: RecordSource {
       switch try xml.next() {
       case .start(let selfClosing):
         if xml.nameIs("c") {
-          column = try cellColumn(after: column)
-          type = cellType()
-          style = xml.withRawAttribute("s") { $0.flatMap(XlsxCells.integer) } ?? 0
+          // r, t and s in one walk over the attributes; the first of each name counts.
+          var reference: UnsafeBufferPointer<UInt8>?
+          var typeName: UnsafeBufferPointer<UInt8>?
+          var styleIndex: UnsafeBufferPointer<UInt8>?
+          xml.withRawAttributes { name, value in
+            guard name.count == 1 else { return true }
+            switch name[0] {
+            case UInt8(ascii: "r"): if reference == nil { reference = value }
+            case UInt8(ascii: "t"): if typeName == nil { typeName = value }
+            case UInt8(ascii: "s"): if styleIndex == nil { styleIndex = value }
+            default: break
+            }
+            return true
+          }
+          column = try cellColumn(reference, after: column)
+          type = cellType(typeName)
+          style = styleIndex.flatMap(XlsxCells.integer) ?? 0
           value.removeAll(keepingCapacity: true)
           if selfClosing { continue }
         } else if xml.nameIs("v") {
@@ -184,21 +198,15 @@ final class XlsxReader: RecordSource {
     }
   }
 
-  /// The column of the cell whose start tag was just read.
-  private func cellColumn(after previous: Int) throws(XMLDamage) -> Int {
-    var reference: (column: Int, row: Int)?
-    var shown = ""
-    var malformed = false
-    xml.withRawAttribute("r") { raw in
-      guard let raw else { return }
-      shown = String(decoding: raw.prefix(20), as: UTF8.self)
-      reference = XlsxCells.reference(raw)
-      malformed = reference == nil
-    }
-    if malformed {
+  /// The column of the cell whose start tag was just read, from its `r` (nil when it has none).
+  private func cellColumn(
+    _ raw: UnsafeBufferPointer<UInt8>?, after previous: Int
+  ) throws(XMLDamage) -> Int {
+    guard let raw else { return previous + 1 }
+    var shown: String { String(decoding: raw.prefix(20), as: UTF8.self) }
+    guard let (column, row) = XlsxCells.reference(raw) else {
       throw XMLDamage(message: "a cell of row \(line) has the malformed reference '\(shown)'")
     }
-    guard let (column, row) = reference else { return previous + 1 }
     guard column <= XlsxCells.maxColumn, row <= XlsxCells.maxRow else {
       throw XMLDamage(
         message: "the cell reference \(shown) is beyond the last cell of a sheet, XFD1048576")
@@ -213,18 +221,17 @@ final class XlsxReader: RecordSource {
     return column
   }
 
-  private func cellType() -> CellType {
-    xml.withRawAttribute("t") { raw in
-      guard let raw, let first = raw.first else { return .number }
-      switch (first, raw.count) {
-      case (UInt8(ascii: "s"), 1): return .shared
-      case (UInt8(ascii: "s"), _): return .formulaText
-      case (UInt8(ascii: "i"), _): return .inline
-      case (UInt8(ascii: "b"), _): return .boolean
-      case (UInt8(ascii: "e"), _): return .error
-      case (UInt8(ascii: "d"), _): return .isoDate
-      default: return .number
-      }
+  /// The type a cell's `t` names (nil when it has none).
+  private func cellType(_ raw: UnsafeBufferPointer<UInt8>?) -> CellType {
+    guard let raw, let first = raw.first else { return .number }
+    switch (first, raw.count) {
+    case (UInt8(ascii: "s"), 1): return .shared
+    case (UInt8(ascii: "s"), _): return .formulaText
+    case (UInt8(ascii: "i"), _): return .inline
+    case (UInt8(ascii: "b"), _): return .boolean
+    case (UInt8(ascii: "e"), _): return .error
+    case (UInt8(ascii: "d"), _): return .isoDate
+    default: return .number
     }
   }
 
