@@ -52,7 +52,8 @@ func aRefusedImportCarriesItsRemedyAndNoCommandLineWords(_ refused: RefusedFile)
 
 @Test func anInvalidUTF8FileSuggestsReadingItAsGB18030() throws {
   let fixture = try Fixture()
-  let path = try fixture.bytes("m.csv", Array("date,video_id,source,cost\n".utf8) + [0xD6, 0xD0, 0x0A])
+  let header = Array("date,video_id,source,cost\n".utf8)
+  let path = try fixture.bytes("m.csv", header + [0xD6, 0xD0, 0x0A])
   do {
     try fixture.importing(.metrics, [path]) { $0.encoding = .utf8 }
     Issue.record("the file was imported")
