@@ -179,7 +179,7 @@ package struct RecordParser {
       source = defaultSource
       if source == nil {
         problems.append(
-          location.problem("source", "is missing; add a source column or pass --source SOURCE"))
+          location.problem("source", "is missing", remedy: .giveSource))
       }
     }
     if text("date", fields) == nil { problems.append(location.problem("date", "is missing")) }

@@ -90,10 +90,10 @@ struct ScanTotals {
       (row.impressions | row.cost | (row.gmv &+ row.refund) | row.orders | row.likes
         | row.comments | row.refund) >= 0
     else {
-      throw LedgerError.storage(
+      throw LedgerError.implausibleData(
         message: "the ledger holds a negative number in a metric row (video row \(row.videoRef), "
-          + "day \(Day(daysSinceEpoch: row.day))), which aimt never writes: run 'aimt check' "
-          + "and correct the row with aimt log")
+          + "day \(Day(daysSinceEpoch: row.day))), which aimt never writes",
+        remedy: .checkLedger(correct: true))
     }
     impressions += Int128(row.impressions)
     // cost + gross GMV + refunds together bound every money sum, net GMV included.
@@ -105,11 +105,10 @@ struct ScanTotals {
   func check() throws {
     let limit = Int128(Int64.max)
     guard impressions <= limit, money <= limit, orders <= limit, engagement <= limit else {
-      throw LedgerError.storage(
+      throw LedgerError.implausibleData(
         message: "the numbers this report adds up exceed what aimt sums exactly "
-          + "(9.2 × 10^18 per column): the ledger holds implausibly large values; "
-          + "run 'aimt check' to find rows beyond the limits, or narrow the report "
-          + "with --since, --brand or --kol")
+          + "(9.2 × 10^18 per column): the ledger holds implausibly large values",
+        remedy: .checkLedger(narrow: true))
     }
   }
 }

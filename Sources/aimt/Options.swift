@@ -137,7 +137,9 @@ enum Terminal {
   static func printError(_ error: LedgerError) {
     switch error {
     case .invalidData(let problems):
-      for problem in problems { writeError(ControlEscaping.escaped(problem.description) + "\n") }
+      for problem in problems {
+        writeError(ControlEscaping.escaped(problem.commandLineDescription) + "\n")
+      }
       let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
       writeError("aimt: \(count); nothing was written\n")
     default:

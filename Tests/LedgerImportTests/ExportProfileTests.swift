@@ -79,7 +79,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   // --gmv asking for a GMV the file does not give is refused.
   let direct = try overall.file("direct.csv", "日期,视频ID,消耗,直接成交金额\n2026-05-02,v1,1,2\n")
   let problems = refusal { try overall.importing(.metrics, [direct]) { $0.gmv = .overall } }
-  #expect(problems.count == 1 && problems[0].contains("--gmv"), "\(problems)")
+  #expect(problems.count == 1 && problems[0].contains("choose the direct GMV"), "\(problems)")
 }
 
 @Test func materialIdsMeetTheVideosDouPlusAndShopRowsThroughTheMapping() throws {
@@ -111,7 +111,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   // 日期, 素材ID, 消耗, 展示次数 read the same as an AD and a 千川 report, with other sources.
   let tie = refusal { try fixture.importing(.metrics, [onlyMaterials]) }
   #expect(tie.count == 1, "\(tie)")
-  #expect(tie.first?.contains("--profile ad or --profile qianchuan") == true, "\(tie)")
+  #expect(tie.first?.contains("choose the profile ad or qianchuan") == true, "\(tie)")
   try fixture.importing(.metrics, [onlyMaterials]) { $0.profile = .named("qianchuan") }
   try fixture.importing(.metrics, [douPlus], configure: { $0.profile = .named("douplus-orders") })
   try fixture.importing(.metrics, [shop]) { $0.source = .natural }
@@ -249,7 +249,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   #expect(problems.count == 1, "\(problems)")
   let message = problems.first ?? ""
   #expect(message.contains("qianchuan") && message.contains("suixintui"), "\(message)")
-  #expect(message.contains("--profile"))
+  #expect(message.contains("choose the profile ad or"))
   try fixture.importing(.metrics, [path]) { $0.profile = .named("suixintui") }
   #expect(try fixture.stored() == ["2026-05-01|v1|suixintui||2|100|300|0|0|0"])
 }
@@ -263,7 +263,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
     try fixture.importing(.metrics, [path]) { $0.profile = .named("qianchuan") }
   }
   #expect(problems.count == 1 && problems[0].contains("plays.csv:1: 播放数:"), "\(problems)")
-  #expect(problems.first?.contains("--ignore 播放数") == true)
+  #expect(problems.first?.contains("or ignore the column 播放数") == true)
   try fixture.importing(.metrics, [path]) {
     $0.profile = .named("qianchuan")
     $0.ignoredColumns = ["播放数"]
@@ -283,7 +283,7 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   let problems = refusal { try fixture.importing(.metrics, [path]) }
   #expect(problems.count == 1)
   #expect(problems.first?.contains("compass.csv:1: header: more than one profile") == true)
-  #expect(problems.first?.contains("pass --source SOURCE: a profile that reads more") == true)
+  #expect(problems.first?.contains("give that source: a profile that reads more") == true)
   // With the source given, the shop profile reads it, refunds and all.
   try fixture.importing(.metrics, [path]) { $0.source = .natural }
   #expect(try fixture.stored() == ["2026-05-01|v1|natural||0|0|100000|8|0|12050"])

@@ -160,7 +160,7 @@ private func problems(_ body: () throws -> Void) -> [Problem] {
     found.map(\.description) == [
       "\(overlapping):2: video_id: same date, video_id, source and placement_id as "
         + "\(spend):2 with some of the same numbers; add a placement_id column to keep one row "
-        + "per order, or pass --sum-duplicates to add them up"
+        + "per order, or allow summing duplicate rows to add them up"
     ])
 }
 
@@ -225,7 +225,7 @@ private func problems(_ body: () throws -> Void) -> [Problem] {
   #expect(found.count == 1)
   #expect(found.first?.location.line == 3)
   #expect(found.first?.message.contains("line 2") == true)
-  #expect(found.first?.message.contains("--sum-duplicates") == true)
+  #expect(found.first?.remedy == .sumDuplicates)
   let summed = try fixture.importing(.metrics, [path]) { $0.write.sumDuplicates = true }
   #expect(summed.summary[.metrics].inserted == 1)
   #expect(try fixture.metrics() == ["2026-05-01|v1|dou_plus||0|30000|0|0|0|0|0|0"])
@@ -268,7 +268,7 @@ private func problems(_ body: () throws -> Void) -> [Problem] {
   let fixture = try Fixture()
   let path = try fixture.file("m.csv", "date,video_id,cost\n2026-05-01,v1,1\n")
   let found = problems { try fixture.importing(.metrics, [path]) }
-  #expect(found.first?.description.contains("--source") == true)
+  #expect(found.first?.remedy == .giveSource)
   try fixture.importing(.metrics, [path]) { $0.source = .qianchuan }
   #expect(try fixture.metrics().first?.contains("qianchuan") == true)
 }

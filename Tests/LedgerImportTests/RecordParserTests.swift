@@ -42,7 +42,7 @@ private let line2 = SourceLocation(file: "m.csv", line: 2)
   let fields = ["date": "2026-05-01", "video_id": "v1", "cost": "100"]
   #expect(parser.metric(fields, at: line2, defaultSource: .qianchuan)?.source == .qianchuan)
   #expect(parser.metric(fields, at: line2) == nil)
-  #expect(parser.problems.first?.message.contains("--source") == true)
+  #expect(parser.problems.first?.remedy == .giveSource)
 }
 
 @Test func placementEndGivenAsADateMeansTheEndOfThatDay() throws {

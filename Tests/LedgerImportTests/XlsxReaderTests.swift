@@ -28,7 +28,7 @@ private func refusal(_ body: () throws -> Void) -> String {
   } catch let error as LedgerError {
     return error.description
   } catch let error as ReadError {
-    return error.message
+    return error.message + (error.remedy.map { "; \($0)" } ?? "")
   } catch {
     return "\(error)"
   }
@@ -178,7 +178,7 @@ private func refusal(_ body: () throws -> Void) -> String {
   #expect(try records(workbook, in: fixture).header == ["note"])
   #expect(try records(workbook, sheet: "素材报表", in: fixture).rows == [["1"]])
   let message = refusal { _ = try records(workbook, sheet: "Sheet9", in: fixture) }
-  #expect(message == "no sheet named 'Sheet9'; the sheets are: '说明', '素材报表'; pass --sheet NAME")
+  #expect(message == "no sheet named 'Sheet9'; the sheets are: '说明', '素材报表'; choose one of them")
 }
 
 @Test func errorCellsAreProblemsOnlyInMappedColumns() throws {
@@ -287,6 +287,7 @@ private func refusal(_ body: () throws -> Void) -> String {
   #expect(try records(charts, in: fixture).header == ["a"])
   #expect(
     refusal { _ = try records(charts, sheet: "图表", in: fixture) }
-      == "the sheet '图表' is a chart, not a table; the sheets are: '图表', '数据'; pass --sheet NAME")
+      == "the sheet '图表' is a chart, not a table; the sheets are: '图表', '数据'; choose one of "
+      + "them")
   #expect(try records(charts, sheet: " 数据 ", in: fixture).rows == [["1"]])
 }

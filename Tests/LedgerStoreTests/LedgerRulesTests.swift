@@ -161,7 +161,7 @@ func aBudgetIsAcceptedExactlyWithinItsToolsLimits(tool: Source, budget: Int64, a
     try ledger.write { writer in try writer.upsert(input, at: .commandLine) }
   }
   #expect(problems.map(\.column) == ["video_id"])
-  #expect(problems.first?.message.contains("--create-missing") == true)
+  #expect(problems.first?.remedy == .createMissing(.video, key: "v9"))
   try ledger.write(options: WriteOptions(createMissing: true)) { writer in
     try writer.upsert(input, at: .commandLine)
   }

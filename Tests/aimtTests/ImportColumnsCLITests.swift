@@ -127,3 +127,44 @@ private func write(_ cli: CLI, _ name: String, _ text: String) throws {
   let range = try #require(stderr.range(of: "badv.csv:2:"), "\(stderr)")
   #expect(stderr[..<range.lowerBound].hasSuffix("\r\u{1B}[K"), "\(stderr.debugDescription)")
 }
+
+/// A metrics file `aimt import metrics` refuses, and the option its fix names.
+struct RefusedImport: Sendable, CustomStringConvertible {
+  var text: String
+  var fix: String
+  var description: String { fix }
+}
+
+@Test(arguments: [
+  RefusedImport(
+    text: "date,video_id,source,cost\n2026-05-01,v9,natural,1\n", fix: "--create-missing"),
+  RefusedImport(
+    text: "date,video_id,source,cost\n2026-05-01,v1,dou_plus,1\n2026-05-01,v1,dou_plus,2\n",
+    fix: "or pass --sum-duplicates to add them up"),
+  RefusedImport(
+    text: "日期,视频ID,流量来源,展示数,成交定单数\n2026-05-01,v1,自然,100,3\n",
+    fix: "--ignore 成交定单数 to import without it"),
+  RefusedImport(
+    text: "日期,视频ID,消耗,展示次数,成交金额\n2026-05-01,v1,1,2,3\n",
+    fix: "choose one with --profile ad or --profile content-service"),
+  RefusedImport(text: "date,video_id,cost\n2026-05-01,v1,1\n", fix: "pass --source SOURCE"),
+])
+func aRefusedImportNamesTheOptionThatFixesIt(_ refused: RefusedImport) throws {
+  let cli = try ledgerWithVideo()
+  try write(cli, "m.csv", refused.text)
+  let result = try cli.run(["import", "metrics", "m.csv"])
+  #expect(result.status == 65)
+  #expect(result.stderr.hasPrefix("m.csv:"), "\(result.stderr)")
+  #expect(result.stderr.contains(refused.fix), "\(result.stderr)")
+}
+
+@Test func aMissingKOLOfALoggedVideoNamesCreateMissing() throws {
+  let cli = try CLI()
+  try cli.ok("init")
+  let refused = try cli.run(["video", "add", "v1", "--kol-id", "dy9", "--brand", "山茶花"])
+  #expect(refused.status == 65)
+  #expect(
+    refused.stderr.contains(
+      "no KOL 'dy9' in the ledger; add it first ('aimt kol add dy9' or 'aimt import kols'), "
+        + "or pass --create-missing"), "\(refused.stderr)")
+}

@@ -175,8 +175,8 @@ struct SQLCommandTests {
   @Test func sqlRefusesWritesWithASentence() throws {
     let cli = try emptyLedger()
     let message =
-      "aimt: error: sql: aimt sql only reads the ledger; to change data use aimt log, import or "
-      + "the add commands\n"
+      "aimt: error: sql: aimt sql only reads the ledger; to change data use the log, import or "
+      + "add commands\n"
     for statement in [
       "DELETE FROM video", "INSERT INTO setting(key, value) VALUES ('x', 'y')",
       "CREATE TABLE t(x)", "DROP VIEW daily_metrics", "PRAGMA user_version = 7",

@@ -64,10 +64,10 @@ package enum AudienceLayers {
   /// given twice, whichever profile reads the file.
   static func headerProblems(
     header: [String], keys: [String?]
-  ) -> [(column: String, message: String)] {
+  ) -> [(column: String, message: String, remedy: Remedy?)] {
     let mapped = Set(keys.compactMap { $0 })
     if !mapped.contains("layer") {
-      var twice: [(column: String, message: String)] = []
+      var twice: [(column: String, message: String, remedy: Remedy?)] = []
       for (cell, key) in zip(header, keys) where key == nil {
         guard let layer = layer(named: cell) else { continue }
         let other = zip(header, keys).first { $0.1 == layer.rawValue }?.0
@@ -75,9 +75,10 @@ package enum AudienceLayers {
           (
             cell,
             "names \(describe(layer)), "
-              + (other.map { "which column \($0) already gives; keep one of the two with --ignore" }
-                ?? "but the profile does not map it; pass --profile yuntu-5a, or --ignore")
-              + " \(other.map { _ in cell } ?? cell)"
+              + (other.map { "which column \($0) already gives" }
+                ?? "but the profile does not map it"),
+            other == nil
+              ? .ignoreColumn(cell, profile: "yuntu-5a") : .keepOneColumn(ignoring: cell)
           ))
       }
       if !twice.isEmpty { return twice }
@@ -93,7 +94,7 @@ package enum AudienceLayers {
             wide[0],
             "a long 5A file (one row per layer, with a layer column) cannot also have a "
               + "column per layer (\(wide.joined(separator: ", "))); import the two forms "
-              + "as separate files"
+              + "as separate files", nil
           )
         ]
       }
@@ -102,7 +103,7 @@ package enum AudienceLayers {
           (
             "size",
             "a long 5A file needs the size of each layer (规模 or 人数), or its 新增/流失; "
-              + "no column maps to size, new or lost"
+              + "no column maps to size, new or lost", nil
           )
         ]
       }
@@ -113,7 +114,7 @@ package enum AudienceLayers {
         (
           first,
           "the file gives \(longKeys.joined(separator: ", ")) per row but no layer column "
-            + "(层级) saying which layer each row is; add it, or pass --profile PATH"
+            + "(层级) saying which layer each row is", .chooseProfile(addColumn: "层级")
         )
       ]
     }
@@ -124,8 +125,9 @@ package enum AudienceLayers {
         layer.rawValue,
         "the file gives \(given) but no \(describe(layer)) column, so each snapshot would be "
           + "stored with \(layer.rawValue.uppercased()) = 0 and its total and shares would be "
-          + "wrong; add the column (headed \(layer.rawValue.uppercased()) or "
-          + "\(headerExample(layer))), or map its header with --profile PATH"
+          + "wrong",
+        .chooseProfile(
+          addColumn: "headed \(layer.rawValue.uppercased()) or \(headerExample(layer))")
       )
     }
   }

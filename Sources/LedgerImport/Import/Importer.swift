@@ -165,7 +165,7 @@ extension Ledger {
       let shown = headers.prefix(3).map { "\($0.file) has: \($0.header.joined(separator: ", "))" }
       writer.report(
         SourceLocation.commandLine.problem(
-          "--ignore",
+          "ignore",
           "'\(name)' is in no file's header, so it ignores nothing; check its spelling"
             + (shown.isEmpty ? "" : " (\(shown.joined(separator: "; ")))")))
     }
@@ -178,8 +178,11 @@ struct FileImport {
   let options: ImportOptions
   let writer: LedgerWriter
 
-  private func problem(line: Int, _ column: String, _ message: String, file: String? = nil) {
-    writer.report(SourceLocation(file: file ?? path, line: line).problem(column, message))
+  private func problem(
+    line: Int, _ column: String, _ message: String, file: String? = nil, remedy: Remedy? = nil
+  ) {
+    writer.report(
+      SourceLocation(file: file ?? path, line: line).problem(column, message, remedy: remedy))
   }
 
   /// Whether a profile reads `header` as this kind (how the header row is found below title
@@ -242,7 +245,7 @@ struct FileImport {
     do {
       source = try open(observingBytes: hasher.update)
     } catch {
-      problem(line: max(error.line, 1), "file", error.message)
+      problem(line: max(error.line, 1), "file", error.message, remedy: error.remedy)
       return nil
     }
     let file = source.problemFile(path)
@@ -257,8 +260,8 @@ struct FileImport {
       let cells = zip(source.header, keys).filter { $0.1 == key }.map(\.0)
       problem(
         line: headerLine, key,
-        "two header cells map to \(key) (\(cells.joined(separator: ", "))); keep one with "
-          + "--ignore \(cells.last ?? key), or pass --profile", file: file)
+        "two header cells map to \(key) (\(cells.joined(separator: ", ")))", file: file,
+        remedy: .keepOneColumn(ignoring: cells.last ?? key))
     }
     let present = Set(keys.compactMap { $0 })
     let alternatives = ["date": "start", "video_id": "material_id"]
@@ -272,29 +275,31 @@ struct FileImport {
       problem(
         line: headerLine, options.kind.identifyingColumns[0],
         "no column maps to \(options.kind.identifyingColumns.joined(separator: ", ")) "
-          + "(抖音号, 星图ID, 达人UID); the header has: \(source.header.joined(separator: ", ")); "
-          + "pass --profile PATH to map it", file: file)
+          + "(抖音号, 星图ID, 达人UID); the header has: \(source.header.joined(separator: ", "))",
+        file: file, remedy: .chooseProfile())
       return nil
     }
     if options.kind == .audience {
       let layerProblems = AudienceLayers.headerProblems(header: source.header, keys: keys)
       for found in layerProblems {
-        problem(line: headerLine, found.column, found.message, file: file)
+        problem(line: headerLine, found.column, found.message, file: file, remedy: found.remedy)
       }
       guard layerProblems.isEmpty else { return nil }
     }
     for column in missing {
-      let hint =
+      let (facts, remedy): (String, Remedy) =
         column == "source"
-        ? "add a source column or pass --source SOURCE"
-        : "the header has: \(source.header.joined(separator: ", ")); pass --profile PATH to map it"
-      problem(line: headerLine, column, "no column maps to \(column); \(hint)", file: file)
+        ? ("", .giveSource)
+        : ("; the header has: \(source.header.joined(separator: ", "))", .chooseProfile())
+      problem(
+        line: headerLine, column, "no column maps to \(column)\(facts)", file: file,
+        remedy: remedy)
     }
     guard duplicates.isEmpty, missing.isEmpty, !away.failed else { return nil }
     let check = HeaderCheck(kind: options.kind, profile: profile).check(
       header: source.header, keys: keys, ignoring: ignoring, chosenAway: away.reasons)
     for refusal in check.refusals {
-      problem(line: headerLine, refusal.column, refusal.message, file: file)
+      problem(line: headerLine, refusal.column, refusal.message, file: file, remedy: refusal.remedy)
     }
     guard check.refusals.isEmpty else { return nil }
     let reason =
@@ -337,7 +342,7 @@ struct FileImport {
       do {
         more = try source.next()
       } catch {
-        problem(line: error.line, "file", error.message, file: file)
+        problem(line: error.line, "file", error.message, file: file, remedy: error.remedy)
         break
       }
       guard more else { break }
@@ -456,10 +461,9 @@ struct FileImport {
           failed = true
           if !quiet {
             problem(
-              line: 1, "--gmv",
-              "asks for the \(asked.rawValue) \(what), but the file gives only the "
-                + "\(given.rawValue) one (\(header[only])); drop --gmv or pass --gmv "
-                + given.rawValue)
+              line: 1, "gmv",
+              "the \(asked.rawValue) \(what) is asked for, but the file gives only the "
+                + "\(given.rawValue) one (\(header[only]))", remedy: .chooseGMV(given.rawValue))
           }
         }
         keys[only] = plain
@@ -488,8 +492,8 @@ struct FileImport {
   private func resolveProfile(
     header: [String], file: String, line: Int, quiet: Bool = false
   ) -> (HeaderProfile, String)? {
-    let problem = { (column: String, message: String) in
-      self.problem(line: line, column, message, file: file)
+    let problem = { (column: String, message: String, remedy: Remedy?) in
+      self.problem(line: line, column, message, file: file, remedy: remedy)
     }
     let kind = options.kind.rawValue
     let profile: HeaderProfile
@@ -504,7 +508,7 @@ struct FileImport {
             "header",
             "no built-in profile reads this header as \(kind) (it needs "
               + options.kind.requiredColumns.joined(separator: ", ") + "); the header has: "
-              + header.joined(separator: ", ") + "; pass --profile PATH with your own mapping")
+              + header.joined(separator: ", "), .chooseProfile())
         }
         return nil
       }
@@ -519,18 +523,12 @@ struct FileImport {
             $0.profile.source == nil && !$0.keys.contains("source") && options.source == nil
               && $0.score > best.score
           }
-          let sourceHint =
-            needsSource == true
-            ? "; or, if every row is of one source (a shop file's GMV is natural traffic), pass "
-              + "--source SOURCE: a profile that reads more of this header needs one"
-            : ""
           problem(
             "header",
             "more than one profile reads this header, differently: "
-              + names.joined(separator: ", ")
-              + "; choose one with --profile "
-              + ([best] + ties).map(\.profile.name).joined(separator: " or --profile ")
-              + sourceHint)
+              + names.joined(separator: ", "),
+            .chooseProfile(
+              candidates: ([best] + ties).map(\.profile.name), orSource: needsSource == true))
         }
         return nil
       }
@@ -541,7 +539,7 @@ struct FileImport {
         problem(
           "profile",
           "no built-in profile '\(name)'; known: "
-            + Profiles.builtIn.map(\.name).joined(separator: ", "))
+            + Profiles.builtIn.map(\.name).joined(separator: ", "), nil)
         return nil
       }
       profile = found
@@ -550,7 +548,7 @@ struct FileImport {
       do {
         profile = try Profiles.load(path: profileFile)
       } catch {
-        problem("profile", "\(profileFile): \(error.message)")
+        problem("profile", "\(profileFile): \(error.message)", nil)
         return nil
       }
       reason = "profile \(profile.name) read from \(profileFile)"
@@ -558,7 +556,8 @@ struct FileImport {
     guard profile.kind == kind else {
       problem(
         "profile",
-        "profile \(profile.name) reads \(profile.kind), not \(kind); choose a \(kind) profile")
+        "profile \(profile.name) reads \(profile.kind), not \(kind); choose a \(kind) profile",
+        nil)
       return nil
     }
     return (profile, reason)

@@ -29,7 +29,9 @@ final class MetricBatchReader: @unchecked Sendable {
       do {
         more = try source.next()
       } catch {
-        batch.report(SourceLocation(file: file, line: error.line).problem("file", error.message))
+        batch.report(
+          SourceLocation(file: file, line: error.line).problem(
+            "file", error.message, remedy: error.remedy))
         batch.isLast = true
         break
       }

@@ -167,9 +167,9 @@ struct RowReader {
     guard let columns = metricColumns else { return }
     var failed = false
     let path = path  // not `self.path`: `fail` is called while `self` is being mutated
-    func fail(_ column: String, _ message: String, at field: Int? = nil) {
+    func fail(_ column: String, _ message: String, at field: Int? = nil, remedy: Remedy? = nil) {
       let cell = field.map { source.problemFile(path, field: $0) } ?? file
-      batch.report(SourceLocation(file: cell, line: line).problem(column, message))
+      batch.report(SourceLocation(file: cell, line: line).problem(column, message, remedy: remedy))
       failed = true
     }
     for (field, message) in source.cellProblems {
@@ -202,7 +202,7 @@ struct RowReader {
     if let index = columns.materialID, index < fieldCount {
       resolveMaterial(
         source, at: index, videoStart: videoStart, line: line, file: file, batch: batch
-      ) { fail($0, $1, at: index) }
+      ) { fail($0, $1, at: index, remedy: $2) }
     }
     let videoEnd = batch.text.count
     if videoEnd == videoStart, !failed || columns.materialID == nil {
@@ -224,7 +224,7 @@ struct RowReader {
           "\"\(normalized)\" is not one of: "
             + Source.allCases.map(\.rawValue).joined(separator: ", "), at: index)
       } else if rowSource == nil {
-        fail("source", "is missing; fill the source column or pass --source SOURCE")
+        fail("source", "is missing", remedy: .giveSource)
       }
     }
     var values = MetricValues()
@@ -325,7 +325,7 @@ struct RowReader {
   /// and records the pair when it gives both.
   private mutating func resolveMaterial(
     _ source: any RecordSource, at index: Int, videoStart: Int, line: Int, file: String,
-    batch: MetricBatch, fail: (String, String) -> Void
+    batch: MetricBatch, fail: (String, String, Remedy?) -> Void
   ) {
     let material = source.withBytes(at: index) {
       TextNormalization.normalized(String(decoding: $0, as: UTF8.self))
@@ -346,9 +346,7 @@ struct RowReader {
       fail(
         "material_id",
         "素材ID \(material) is a 千川 material id, not a video id, and no video is on record "
-          + "for it; add the mapping by importing a file that has both columns first (a 千川 "
-          + "material report with 素材ID and 视频ID, or a CSV 'material_id,video_id,date,source' "
-          + "with --profile generic), or give this file a 视频ID column")
+          + "for it", .mapMaterials)
       return
     }
     batch.text.append(contentsOf: Array(video.utf8))

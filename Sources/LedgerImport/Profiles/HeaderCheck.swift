@@ -36,6 +36,7 @@ struct HeaderCheck {
   struct Refusal: Equatable {
     var column: String
     var message: String
+    var remedy: Remedy?
   }
 
   /// What the check found: the cells left out, and the refusals (empty when all is well).
@@ -80,8 +81,8 @@ struct HeaderCheck {
             column: cell,
             message:
               "is \(number.key) in profile \(number.profile), but profile \(profile.name) "
-              + "leaves it out, so its values would be lost; pass --profile \(number.profile), "
-              + "or --ignore \(cell) to import without it"))
+              + "leaves it out, so its values would be lost",
+            remedy: .ignoreColumn(cell, profile: number.profile)))
       } else if known.contains(normalized) {
         outcome.ignored.append(IgnoredColumn(name: cell, reason: "not a number of the ledger"))
       } else if Self.isRatio(normalized) {
@@ -93,8 +94,8 @@ struct HeaderCheck {
     }
     let mapped = keys.compactMap { $0 }.count
     if mapped * 2 < counted {
-      outcome.refusals.append(
-        Refusal(column: "header", message: tooLittle(header, keys: keys, counted: counted)))
+      let (message, remedy) = tooLittle(header, keys: keys, counted: counted)
+      outcome.refusals.append(Refusal(column: "header", message: message, remedy: remedy))
       return outcome
     }
     let numberKeys = Self.numberKeys(kind)
@@ -104,9 +105,9 @@ struct HeaderCheck {
           column: "header",
           message:
             "maps none of the \(kind.rawValue) number columns (\(numberKeys.joined(separator: ", "))) "
-            + "with profile \(profile.name), so its rows would carry no number; "
-            + "name the columns as an export does (see --profile), or pass --profile PATH "
-            + "with your own mapping"))
+            + "with profile \(profile.name), so its rows would carry no number (name the "
+            + "columns as an export does)",
+          remedy: .chooseProfile()))
     }
     for (cell, normalized) in candidates {
       if Self.isText(normalized) {
@@ -114,8 +115,6 @@ struct HeaderCheck {
         continue
       }
       let closest = Self.closest(to: normalized, in: aliases, numberKeys: numberKeys)
-      let fix =
-        "pass --profile PATH with a mapping for it, or --ignore \(cell) to import without it"
       if let closest, closest.distance == 0 {
         if mappedKeys.contains(Self.plainKey(closest.alias.key)) {
           outcome.ignored.append(
@@ -126,24 +125,26 @@ struct HeaderCheck {
               column: cell,
               message:
                 "is \(closest.alias.key) in profile \(closest.alias.profile), but profile "
-                + "\(profile.name) does not map it, so its values would be lost; pass --profile "
-                + "\(closest.alias.profile), or --ignore \(cell) to import without it"))
+                + "\(profile.name) does not map it, so its values would be lost",
+              remedy: .ignoreColumn(cell, profile: closest.alias.profile)))
         }
       } else if let closest, Self.isClose(normalized, closest.alias.normalized, closest.distance) {
         outcome.refusals.append(
           Refusal(
             column: cell,
             message:
-              "maps to no column of profile \(profile.name), so its values would be lost; "
-              + "did you mean \(closest.alias.spelling)? rename the header cell, \(fix)"))
+              "maps to no column of profile \(profile.name), so its values would be lost "
+              + "(did you mean \(closest.alias.spelling)?)",
+            remedy: .ignoreColumn(cell, rename: true)))
       } else if Self.hasNumberWord(normalized, kind: kind) {
-        let guess = closest.map { "did you mean \($0.alias.spelling)? " } ?? ""
+        let guess = closest.map { " (did you mean \($0.alias.spelling)?)" } ?? ""
         outcome.refusals.append(
           Refusal(
             column: cell,
             message:
               "looks like a number column but maps to no column of profile \(profile.name), "
-              + "so its numbers would be lost; \(guess)rename the header cell, \(fix)"))
+              + "so its numbers would be lost\(guess)",
+            remedy: .ignoreColumn(cell, rename: true)))
       } else {
         outcome.ignored.append(IgnoredColumn(name: cell, reason: "not a \(kind.rawValue) column"))
       }
@@ -159,13 +160,15 @@ struct HeaderCheck {
 
   /// The message of a header that maps too little of its cells, naming a kind it reads better
   /// as.
-  private func tooLittle(_ header: [String], keys: [String?], counted: Int) -> String {
+  private func tooLittle(
+    _ header: [String], keys: [String?], counted: Int
+  ) -> (String, Remedy) {
     let mapped = zip(header, keys).filter { $0.1 != nil }.map(\.0)
     var message =
       "maps only \(mapped.count) of \(counted) columns as \(kind.rawValue) with profile "
       + "\(profile.name)"
       + (mapped.isEmpty ? "" : " (\(mapped.joined(separator: ", ")))")
-      + ", so the others would be dropped; "
+      + ", so the others would be dropped"
     var better: (kind: RecordKind, profile: HeaderProfile, mapped: Int)?
     for other in RecordKind.allCases where other != kind {
       guard let found = Profiles.best(kind: other.rawValue, header: header) else { continue }
@@ -174,15 +177,13 @@ struct HeaderCheck {
         better = (other, found.profile, count)
       }
     }
-    if let better {
-      message +=
-        "it reads as \(better.kind.rawValue) (profile \(better.profile.name) maps "
-        + "\(better.mapped)): run aimt import \(better.kind.rawValue), or pass --profile PATH "
-        + "that maps its columns"
-    } else {
-      message += "is it a \(kind.rawValue) file? pass --profile PATH that maps its columns"
+    guard let better else {
+      return (message + " (is it a \(kind.rawValue) file?)", .chooseProfile())
     }
-    return message
+    message +=
+      "; it reads as \(better.kind.rawValue) (profile \(better.profile.name) maps "
+      + "\(better.mapped))"
+    return (message, .importAs(better.kind))
   }
 
   // MARK: - What a cell looks like

@@ -415,8 +415,7 @@ final class CSVReader: RecordSource {
     {
       throw ReadError(
         line: record.line + Self.lineEnds(record.p, count: bad),
-        message: "invalid utf-8 text; if the file was saved as gbk/gb18030 (excel's chinese "
-          + "default), pass --encoding gb18030")
+        message: "invalid utf-8 text", remedy: .chooseEncoding("gb18030"))
     }
     guard escaped else { return }
     let base = buffer

@@ -529,8 +529,8 @@ struct JSONRecordReader: RecordSource {
       if bad != nil {
         throw ReadError(
           line: currentLine,
-          message: "invalid utf-8 text in a string; json must be utf-8 (if the file is gbk or "
-            + "gb18030, pass --encoding gb18030)")
+          message: "invalid utf-8 text in a string; json must be utf-8",
+          remedy: .chooseEncoding("gb18030"))
       }
     }
   }

@@ -1,4 +1,4 @@
-import LedgerStore
+package import LedgerStore
 
 /// A problem reading a file, with the 1-based line where it was found.
 ///
@@ -7,13 +7,21 @@ import LedgerStore
 package struct ReadError: Error, Sendable, Equatable {
   /// The 1-based line of the problem, or 0 for a whole-file problem.
   package var line: Int
-  /// What is wrong and what to do, in lowercase.
+  /// What is wrong, in lowercase (and what to do, when no `remedy` says it).
   package var message: String
+  /// The fix the ledger suggests, if any.
+  package var remedy: Remedy?
 
   /// Creates an error for a line (0 for the whole file).
-  package init(line: Int, message: String) {
+  package init(line: Int, message: String, remedy: Remedy? = nil) {
     self.line = line
     self.message = message
+    self.remedy = remedy
+  }
+
+  /// A workbook's sheet that cannot be read (line 0), with its sheets to choose from.
+  package static func sheet(_ message: String, sheets: [String]) -> ReadError {
+    ReadError(line: 0, message: message, remedy: .chooseSheet(sheets))
   }
 }
 

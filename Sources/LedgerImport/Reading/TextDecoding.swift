@@ -388,8 +388,7 @@ final class Transcoder {
       default:
         problem = ReadError(
           line: lineEnds + 1,
-          message: "invalid gb18030 text (and not utf-8 either); re-save the file as "
-            + "\"csv utf-8\", or pass --encoding utf-8 to see where the utf-8 is broken")
+          message: "invalid gb18030 text (and not utf-8 either)", remedy: .chooseEncoding("utf-8"))
       }
       if produced > 0 {
         pendingError = problem

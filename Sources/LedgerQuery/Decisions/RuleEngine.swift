@@ -162,7 +162,7 @@ package struct RuleEngine: Sendable {
         .unplayedGMV,
         "\(Format.yuan(judged.sums.unplayedGMV)) of natural GMV on \(judged.sums.unplayedRows) "
           + "day\(judged.sums.unplayedRows == 1 ? "" : "s") without natural plays is left out "
-          + "of the model (aimt check lists the rows)")
+          + "of the model (the ledger check lists the rows)")
     }
     if decision.judgedOnLaunch, let age = facts.ageDays {
       decision.say(

@@ -59,7 +59,7 @@ package final class AdHocQuery: Sendable {
 /// The words for what `aimt sql` refuses.
 private enum Refusal {
   static let write =
-    "aimt sql only reads the ledger; to change data use aimt log, import or the add commands"
+    "aimt sql only reads the ledger; to change data use the log, import or add commands"
   static let attach =
     "aimt sql reads this ledger only; it cannot attach or detach other databases"
   static let transaction =

@@ -170,11 +170,11 @@ public final class Ledger: Sendable {
     } catch let error as DatabaseError {
       let message = error.message ?? "unknown error"
       if message.contains("cannot store") || message.contains("CHECK constraint failed") {
-        throw LedgerError.storage(
+        throw LedgerError.implausibleData(
           message: "upgrading the ledger \(path) stopped, changing nothing: a stored value is "
             + "not a whole number or is beyond the ledger's limits (\(message)). Find the row "
             + "with sqlite3 (for example SELECT * FROM metric WHERE typeof(impressions) <> "
-            + "'integer'), correct it, and run aimt init again")
+            + "'integer') and correct it", remedy: .upgradeAgain)
       }
       guard message.contains("already exists"), let first = pending.first else { throw error }
       throw LedgerError.storage(
@@ -279,9 +279,9 @@ extension LedgerError {
     case .SQLITE_FULL: self = .storage(message: "\(doing) \(path) failed: the disk is full")
     case .SQLITE_PERM, .SQLITE_AUTH: self = .readOnly(path: path)
     case .SQLITE_ERROR where dbError.message == "integer overflow":
-      self = .storage(
+      self = .implausibleData(
         message: "\(doing) \(path) failed: a sum exceeds what SQLite adds exactly; the ledger "
-          + "holds implausibly large values: run 'aimt check' to find them")
+          + "holds implausibly large values", remedy: .checkLedger())
     default:
       let message = dbError.message ?? "unknown error"
       self = .storage(message: "\(doing) \(path) failed: \(message)")

@@ -23,6 +23,11 @@ public struct SourceLocation: Sendable, Hashable {
   public func problem(_ column: String, _ message: String) -> Problem {
     Problem(location: self, column: column, message: message)
   }
+
+  /// A problem found at this location in `column`, with what to do about it.
+  package func problem(_ column: String, _ message: String, remedy: Remedy?) -> Problem {
+    Problem(location: self, column: column, message: message, remedy: remedy)
+  }
 }
 
 extension SourceLocation {
@@ -49,17 +54,21 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
   public var location: SourceLocation
   /// The column key or option name.
   public var column: String
-  /// What is wrong and what to do, lowercase.
+  /// What is wrong (and what to do, when no ``remedy`` says it), lowercase.
   public var message: String
+  /// The fix the ledger suggests, if any: ``description`` words it after the message, and the
+  /// `aimt` command line words it with its own options.
+  public var remedy: Remedy?
 
-  /// A problem at `location`.
+  /// A problem at `location`, with the fix the ledger suggests (`remedy`), if any.
   ///
   /// A message quoting a huge value (a 200 kB field) keeps its start and its end, where the
   /// advice is, and says how much it left out, so one bad cell cannot flood a terminal.
-  public init(location: SourceLocation, column: String, message: String) {
+  public init(location: SourceLocation, column: String, message: String, remedy: Remedy? = nil) {
     self.location = location
     self.column = Problem.shortened(column, limit: 120)
     self.message = Problem.shortened(message, limit: Problem.maxMessageCharacters)
+    self.remedy = remedy
   }
 
   /// The longest message kept whole, in characters.
@@ -74,11 +83,20 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
       + text.suffix(kept)
   }
 
-  public var description: String {
+  /// `FILE:LINE: column: message; remedy`, the remedy in words for any program.
+  public var description: String { described(remedy: remedy?.description) }
+
+  /// The problem with `remedy` (its words) after the message: how each program words its fix.
+  ///
+  /// Words quoting a huge value (a sheet's or a column's name) are shortened as messages are.
+  package func described(remedy: String?) -> String {
+    let said =
+      remedy.map { "\(message); \(Problem.shortened($0, limit: Problem.maxMessageCharacters))" }
+      ?? message
     if let file = location.file, let line = location.line {
-      return "\(SourceLocation.place(file: file, line: line)): \(column): \(message)"
+      return "\(SourceLocation.place(file: file, line: line)): \(column): \(said)"
     }
-    return "\(column): \(message)"
+    return "\(column): \(said)"
   }
 }
 
@@ -114,6 +132,9 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
   case notFound(entity: String, key: String, known: [String] = [])
   /// The ad-hoc SQL of `aimt sql` was refused by SQLite.
   case sql(message: String)
+  /// The ledger holds values aimt never writes (changed outside aimt): `message` says what was
+  /// found, `remedy` how to find and correct them.
+  case implausibleData(message: String, remedy: Remedy)
   /// An unexpected SQLite failure; `message` includes what aimt was doing.
   case storage(message: String)
 
@@ -164,6 +185,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         + known.joined(separator: ", ")
     case .sql(let message):
       return "sql: \(message)"
+    case .implausibleData(let message, let remedy):
+      return "\(message); \(remedy)"
     case .storage(let message):
       return message
     }

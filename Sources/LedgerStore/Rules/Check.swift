@@ -6,8 +6,23 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
   public var subject: String
   /// What is wrong, naming the row.
   public var message: String
+  /// The fix the ledger suggests, if any (``Remedy``).
+  public var remedy: Remedy?
 
-  public var description: String { "\(subject): \(message)" }
+  /// A finding about `subject`, with the fix the ledger suggests, if any.
+  public init(subject: String, message: String, remedy: Remedy? = nil) {
+    self.subject = subject
+    self.message = message
+    self.remedy = remedy
+  }
+
+  /// `subject: message; remedy`, the remedy in words for any program.
+  public var description: String { described(remedy: remedy?.description) }
+
+  /// The finding with `remedy` (its words) after the message.
+  package func described(remedy: String?) -> String {
+    "\(subject): \(message)" + (remedy.map { "; \($0)" } ?? "")
+  }
 }
 
 extension Ledger {

@@ -28,8 +28,8 @@ extension Ledger {
           message: "video \(row["video_id"] as String) on \(row["day"] as String), \(source)"
             + (placement.isEmpty ? "" : " order \(placement)")
             + ": ¥\(Money.yuanGrouped(gmv)) of GMV with 0 impressions"
-            + (source == "natural" ? " (left out of the traffic ROI model)" : "")
-            + "; import the day's plays or correct it with aimt log")
+            + (source == "natural" ? " (left out of the traffic ROI model)" : ""),
+          remedy: .addPlays)
       }
     }
   }

@@ -36,16 +36,16 @@ extension Ledger {
         findings.append(
           CheckFinding(
             subject: "schema",
-            message: "\(object.type) \(object.name) is missing; "
-              + Ledger.repair(object.type)))
+            message: "\(object.type) \(object.name) is missing",
+            remedy: Ledger.repair(object.type)))
         continue
       }
       if found != object {
         findings.append(
           CheckFinding(
             subject: "schema",
-            message: "\(object.type) \(object.name) differs from the one aimt made; "
-              + Ledger.repair(object.type)))
+            message: "\(object.type) \(object.name) differs from the one aimt made",
+            remedy: Ledger.repair(object.type)))
       }
     }
     for object in stored where object.type == "trigger" {
@@ -60,10 +60,8 @@ extension Ledger {
     return findings
   }
 
-  private static func repair(_ type: String) -> String {
-    type == "table"
-      ? "restore the ledger from a backup ('aimt init' cannot rebuild a table's data)"
-      : "run 'aimt init' to restore it"
+  private static func repair(_ type: String) -> Remedy {
+    .restoreSchema(table: type == "table")
   }
 
   /// Puts back every index and view of aimt's schema that is missing or altered.

@@ -175,8 +175,8 @@ extension LedgerWriter {
         report(
           location.problem(
             "brand",
-            "no brand '\(input.brand)' in the ledger; brands come with their videos "
-              + "(aimt video add … --brand \(input.brand)), or pass --create-missing"))
+            "no brand '\(input.brand)' in the ledger",
+            remedy: .createMissing(.brand, key: input.brand)))
         return
       }
       try ensureBrand(input.brand)
@@ -290,8 +290,7 @@ extension LedgerWriter {
       report(
         location.problem(
           "kol_id",
-          "no KOL '\(kolID)' in the ledger; add it first ('aimt kol add \(kolID)' or "
-            + "'aimt import kols'), or pass --create-missing"))
+          "no KOL '\(kolID)' in the ledger", remedy: .createMissing(.kol, key: kolID)))
       return false
     }
     try db.execute(sql: "INSERT INTO kol (kol_id) VALUES (?)", arguments: [kolID])
@@ -315,8 +314,7 @@ extension LedgerWriter {
       report(
         location.problem(
           "video_id",
-          "no video '\(videoID)' in the ledger; add it first ('aimt video add \(videoID) "
-            + "--kol-id …' or 'aimt import videos'), or pass --create-missing"))
+          "no video '\(videoID)' in the ledger", remedy: .createMissing(.video, key: videoID)))
       return nil
     }
     try db.execute(sql: "INSERT INTO video (video_id) VALUES (?)", arguments: [videoID])

@@ -51,9 +51,8 @@ extension LedgerWriter {
       report(
         location.problem(
           input.xingtuID != nil ? "xingtu_id" : "douyin_uid",
-          "no KOL with \(named) in the ledger and the file has no 抖音号 (kol_id) column; "
-            + "add the 抖音号 column, or pass --create-missing to create the KOL as "
-            + "'\(created)'"))
+          "no KOL with \(named) in the ledger and the file has no 抖音号 (kol_id) column",
+          remedy: .createMissing(.kol, key: created, byOtherID: true)))
       return nil
     }
     return created

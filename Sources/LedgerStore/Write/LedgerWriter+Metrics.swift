@@ -137,7 +137,9 @@ extension LedgerWriter {
     case .new: break
     case .duplicate(let first):
       report(
-        location.problem("video_id", Self.duplicateMessage(first.describe(relativeTo: location))))
+        location.problem(
+          "video_id", Self.duplicateMessage(first.describe(relativeTo: location)),
+          remedy: .sumDuplicates))
       return
     case .duplicateSomewhere:
       if problems.count < Self.problemLimit, let packed = key.packed {
@@ -146,7 +148,9 @@ extension LedgerWriter {
             problem: problems.count, batch: summary.batchIDs.count, location: location,
             given: values.present))
       }
-      report(location.problem("video_id", Self.duplicateMessage("an earlier row")))
+      report(
+        location.problem(
+          "video_id", Self.duplicateMessage("an earlier row"), remedy: .sumDuplicates))
       return
     }
     guard !hasProblems else { return }
@@ -223,9 +227,7 @@ extension LedgerWriter {
   }
 
   static func duplicateMessage(_ first: String) -> String {
-    "same date, video_id, source and placement_id as \(first) with some of the same numbers; "
-      + "add a placement_id column to keep one row per order, or pass --sum-duplicates to add "
-      + "them up"
+    "same date, video_id, source and placement_id as \(first) with some of the same numbers"
   }
 
   /// A duplicate row whose earlier row is still to be named.
@@ -270,7 +272,8 @@ extension LedgerWriter {
       guard earlier, MetricKeySet.overlaps(given, duplicate.given) else { continue }
       let first = FirstSeen(file: location.file, line: location.line)
       problems[duplicate.problem] = duplicate.location.problem(
-        "video_id", Self.duplicateMessage(first.describe(relativeTo: duplicate.location)))
+        "video_id", Self.duplicateMessage(first.describe(relativeTo: duplicate.location)),
+        remedy: .sumDuplicates)
       waiting[index].placed = true
     }
     unplacedDuplicates[packed] = waiting

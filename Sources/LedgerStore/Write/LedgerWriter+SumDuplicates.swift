@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 
-// `--sum-duplicates`: rows of one key are added up in a TEMP table and written once at the
+// Summing duplicates (`WriteOptions.sumDuplicates`): rows of one key are added up in a TEMP table and written once at the
 // end.
 
 extension LedgerWriter {

@@ -127,7 +127,7 @@ struct Import: ParsableCommand {
       if Interrupt.requested {
         throw CommandFailure(message: ImportInterruption.message, exitCode: 130)
       }
-      throw error
+      throw Self.namingOptions(error)
     }
     if Terminal.stderrIsTerminal { Terminal.writeProgress("") }
     for file in report.files {
@@ -149,6 +149,20 @@ struct Import: ParsableCommand {
           + ignored.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + "\n")
     }
     printSummary(report.summary, dryRun: dryRun)
+  }
+
+  /// The error with its command-line problems named by the option as typed (`--ignore`, where
+  /// the library says `ignore`).
+  static func namingOptions(_ error: any Error) -> any Error {
+    guard case .invalidData(let problems) = error as? LedgerError else { return error }
+    return LedgerError.invalidData(
+      problems.map { problem in
+        var named = problem
+        if problem.location == .commandLine, problem.column == "ignore" {
+          named.column = "--ignore"
+        }
+        return named
+      })
   }
 
   /// "; skipped 2 title rows and 1 total row", or "" when none were.

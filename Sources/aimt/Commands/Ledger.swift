@@ -163,10 +163,12 @@ struct Check: ParsableCommand {
     let findings = try store.check(deep: deep)
     // Warnings (exit 0): data that breaks no rule but misleads a number.
     for warning in try store.checkWarnings() {
-      Terminal.writeError("\(ledger.path): warning: \(warning)\n")
+      Terminal.writeError("\(ledger.path): warning: \(warning.commandLineDescription)\n")
     }
     guard !findings.isEmpty else { return }
-    for finding in findings { Terminal.writeError("\(ledger.path): \(finding)\n") }
+    for finding in findings {
+      Terminal.writeError("\(ledger.path): \(finding.commandLineDescription)\n")
+    }
     throw CommandFailure(
       message: "check found \(findings.count) problem\(findings.count == 1 ? "" : "s")",
       exitCode: 65)

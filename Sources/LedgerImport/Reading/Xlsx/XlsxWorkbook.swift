@@ -95,7 +95,7 @@ final class XlsxWorkbook {
 
   /// The sheet to read: the one named, or the first worksheet.
   func sheet(named name: String?) throws(ReadError) -> (name: String, part: String) {
-    let listed = sheets.map { "'\($0.name)'" }.joined(separator: ", ")
+    let names = sheets.map(\.name)
     guard let name else {
       guard let first = sheets.first(where: { $0.part != nil }), let part = first.part else {
         throw ReadError(line: 0, message: "the workbook has no worksheet (only charts)")
@@ -107,14 +107,10 @@ final class XlsxWorkbook {
       let sheet = sheets.first(where: { $0.name == name })
         ?? sheets.first(where: { $0.name.lowercased() == folded })
     else {
-      throw ReadError(
-        line: 0, message: "no sheet named '\(name)'; the sheets are: \(listed); pass --sheet NAME")
+      throw .sheet("no sheet named '\(name)'", sheets: names)
     }
     guard let part = sheet.part else {
-      throw ReadError(
-        line: 0,
-        message: "the sheet '\(sheet.name)' is a chart, not a table; the sheets are: "
-          + "\(listed); pass --sheet NAME")
+      throw .sheet("the sheet '\(sheet.name)' is a chart, not a table", sheets: names)
     }
     return (sheet.name, part)
   }
