@@ -289,7 +289,8 @@ extension LedgerWriter {
       upserter = cached
     } else {
       let fields = MetricField.allCases.filter { mask & (1 << $0.index) != 0 }
-      upserter = try MetricUpserter(db: db, fields: fields, batchID: currentBatch())
+      upserter = try MetricUpserter(
+        db: db, fields: fields, batchID: currentBatch(), dirty: runningDirty)
       metricUpserters[mask] = upserter
     }
     lastUpserter = (mask, upserter)

@@ -96,6 +96,9 @@ package final class LedgerWriter {
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
   var metricUpserters: [UInt16: MetricUpserter] = [:]
+  /// The videos whose metric rows this write changed: their running sums are rewritten
+  /// before it commits.
+  let runningDirty = RunningSumsDirty()
   var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
   var lastVideo: (id: [UInt8], ref: Int64)?
@@ -205,6 +208,8 @@ package final class LedgerWriter {
       }
       throw LedgerError.invalidData(all)
     }
+    // Bring the running sums up to date inside the transaction (a dry run is rolled back).
+    if !options.dryRun { try RunningSums.refresh(db, runningDirty.drain()) }
     try closeBatch()
     return summary
   }
