@@ -22,8 +22,10 @@ struct VideoWindows {
 /// one index seek for each window boundary, whatever the windows' length and however many days
 /// the ledger holds (docs/internals.md, "Running sums").
 enum RunningWindows {
-  /// The statement for `boundaries` boundaries: the video, then the stored running row at or
-  /// before each boundary day (?4, ?5, …). Only numbers of placeholders vary, never input.
+  /// The statement for `boundaries` boundaries.
+  ///
+  /// It selects the video, then the stored running row at or before each boundary day (?4,
+  /// ?5, …). Only numbers of placeholders vary, never input.
   static func sql(boundaries: Int) -> String {
     let lookups = (0..<boundaries).map { index in
       """

@@ -154,8 +154,9 @@ package enum RunningCodec {
     }
   }
 
-  /// Adds (`sign` 1) or subtracts (`sign` -1) the totals encoded in `bytes` to `totals`,
-  /// wrapping: a window's sums are one stored row less another, both within Int64, so the
+  /// Adds (`sign` 1) or subtracts (`sign` -1) the totals encoded in `bytes` to `totals`.
+  ///
+  /// It wraps: a window's sums are one stored row less another, both within Int64, so the
   /// result is exact. False when the bytes are not a running sum aimt wrote.
   package static func accumulate(
     _ bytes: UnsafeRawBufferPointer, sign: Int64, into totals: RunningTotals
