@@ -111,6 +111,11 @@ package final class LedgerWriter {
   var unsorted = SortedMetrics()
   /// True once every stored video is in `videoRefs`.
   var videoRefsLoaded = false
+  /// True once the metric batches' buffers are sized.
+  var batchesPrepared = false
+  /// Videos looked up one by one so far, and after how many more all are loaded at once.
+  var videoLookups = 0
+  var videoLookupsBeforeLoading = Int.max
   var unplacedDuplicates: [UInt64: [UnplacedDuplicate]] = [:]
   var stagedFields: Set<MetricField>?
   /// Where each Dou+ metric row of this write came from, to name its line if it falls inside a
