@@ -99,6 +99,7 @@ package enum RunningSums {
       }
       if day >= 0 { try emitter.emit(ref, day, totals) }
     }
+    try emitter.finish()
   }
 
   /// Builds every running row from `metric`: for a ledger made before the table existed.
@@ -119,6 +120,7 @@ package enum RunningSums {
       try add(handle, to: totals, ref: ref, db)
     }
     if ref >= 0 { try emitter.emit(ref, day, totals) }
+    try emitter.finish()
   }
 
   /// Adds the metric row under `handle` (columns as in ``videoRowsSQL``).
@@ -187,34 +189,74 @@ package enum RunningSums {
   }
 }
 
-/// Inserts running rows, reusing one encoding buffer.
+/// Inserts running rows in blocks of ``blockRows`` through one multi-row statement (as the
+/// metric writer does), encoding into one reused buffer. Call ``finish()`` at the end.
 struct RunningEmitter {
+  static let blockRows = 32
   private let insert: Statement
+  private let blockInsert: Statement
   private let db: Database
+  /// The encodings of the rows waiting for a block, end to end.
   private var bytes: [UInt8] = []
+  /// Per waiting row: video, day, and where its encoding ends in `bytes`.
+  private var rows: [(ref: Int64, day: Int32, end: Int)] = []
 
   init(_ db: Database) throws {
     self.db = db
     insert = try db.cachedStatement(
       sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES (?1, ?2, ?3)")
-    bytes.reserveCapacity(3 + RunningTotals.width * 10)
+    let values = (0..<Self.blockRows).map { "(?\(3 * $0 + 1), ?\(3 * $0 + 2), ?\(3 * $0 + 3))" }
+    blockInsert = try db.cachedStatement(
+      sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES "
+        + values.joined(separator: ", "))
+    bytes.reserveCapacity(Self.blockRows * 64)
+    rows.reserveCapacity(Self.blockRows)
   }
 
+  /// Keeps the row of video `ref` on `day` with `totals`; writes a block when one is full.
   mutating func emit(_ ref: Int64, _ day: Int32, _ totals: RunningTotals) throws {
-    bytes.removeAll(keepingCapacity: true)
     RunningCodec.encode(totals, into: &bytes)
-    let handle = insert.sqliteStatement
-    sqlite3_bind_int64(handle, 1, ref)
-    sqlite3_bind_int64(handle, 2, Int64(day))
-    let code = bytes.withUnsafeBytes { raw in
-      sqlite3_bind_blob(handle, 3, raw.baseAddress, Int32(raw.count), sqliteStatic)
-      return sqlite3_step(handle)
+    rows.append((ref, day, bytes.count))
+    if rows.count == Self.blockRows { try flush() }
+  }
+
+  /// Writes the rows still kept.
+  mutating func finish() throws { try flush() }
+
+  private mutating func flush() throws {
+    guard !rows.isEmpty else { return }
+    let statement = rows.count == Self.blockRows ? blockInsert : insert
+    let handle = statement.sqliteStatement
+    try bytes.withUnsafeBytes { raw in
+      var start = 0
+      var parameter: Int32 = 1
+      for row in rows {
+        sqlite3_bind_int64(handle, parameter, row.ref)
+        sqlite3_bind_int64(handle, parameter + 1, Int64(row.day))
+        sqlite3_bind_blob(
+          handle, parameter + 2, raw.baseAddress.map { $0 + start }, Int32(row.end - start),
+          sqliteStatic)
+        start = row.end
+        if statement === blockInsert {
+          parameter += 3
+        } else {
+          try run(statement)
+        }
+      }
+      if statement === blockInsert { try run(statement) }
     }
+    rows.removeAll(keepingCapacity: true)
+    bytes.removeAll(keepingCapacity: true)
+  }
+
+  private func run(_ statement: Statement) throws {
+    let handle = statement.sqliteStatement
+    let code = sqlite3_step(handle)
     sqlite3_reset(handle)
     guard code == SQLITE_DONE else {
       throw DatabaseError(
         resultCode: ResultCode(rawValue: code),
-        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
+        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
     }
   }
 }
