@@ -157,13 +157,12 @@ enum AccountWeight {
   ) throws -> [String: Fraction] {
     var plays = [Int64](repeating: 0, count: context.directory.videos.count)
     var seen = [Bool](repeating: false, count: plays.count)
-    try MetricScan.scan(
-      db, from: asOf.adding(days: 1 - days), through: asOf, filter: filter
-    ) { row in
-      guard row.source == 0, let slot = context.directory.slot(ofRef: row.videoRef) else {
-        return
-      }
-      plays[slot] &+= row.impressions
+    try RunningWindows.read(db, ends: [asOf.adding(days: -days), asOf], filter: filter) {
+      ref, windows in
+      guard let natural = windows.stream(0, source: 0),
+        let slot = context.directory.slot(ofRef: ref)
+      else { return }
+      plays[slot] &+= natural.impressions
       seen[slot] = true
     }
     var byKOL: [String: [Int64]] = [:]

@@ -122,22 +122,23 @@ extension Ledger {
 
 /// The sums of every group over a window and over the window of the same length before it.
 enum WindowSums {
+  /// Read from the running sums: three stored rows per video, whatever the window's length
+  /// (docs/internals.md, "Running sums").
   static func compute(
     _ db: Database, groups: Grouper, asOf: Day, window: Int, filter: VideoFilter, tool: Source?
   ) throws -> (current: [TrafficSums], previous: [TrafficSums]) {
-    let currentStart = asOf.adding(days: 1 - window).daysSinceEpoch
     var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
     var previous = current
     let toolCode = tool?.code
-    try MetricScan.scan(
-      db, from: asOf.adding(days: 1 - 2 * window), through: asOf, filter: filter
-    ) { row in
-      if row.source != 0, let toolCode, row.source != toolCode { return }
-      guard let group = groups.group(of: row) else { return }
-      if row.day >= currentStart {
-        current[group].add(row)
-      } else {
-        previous[group].add(row)
+    let ends = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
+    try RunningWindows.read(db, ends: ends, filter: filter) { ref, windows in
+      for source in 0..<RunningTotals.sources {
+        if source != 0, let toolCode, source != toolCode { continue }
+        guard let group = groups.group(videoRef: ref, source: source) else { continue }
+        if let sums = windows.stream(1, source: source) { current[group].add(sums, source: source) }
+        if let sums = windows.stream(0, source: source) {
+          previous[group].add(sums, source: source)
+        }
       }
     }
     return (current, previous)
@@ -201,8 +202,13 @@ struct Grouper {
   }
 
   func group(of row: borrowing MetricRow) -> Int? {
-    if grouping == .tool { return row.source < count ? row.source : nil }
-    guard let slot = directory.slot(ofRef: row.videoRef) else { return nil }
+    group(videoRef: row.videoRef, source: row.source)
+  }
+
+  /// The group of a video's rows of one source.
+  func group(videoRef: Int64, source: Int) -> Int? {
+    if grouping == .tool { return source < count ? source : nil }
+    guard let slot = directory.slot(ofRef: videoRef) else { return nil }
     return Int(groupOfSlot[slot])
   }
 

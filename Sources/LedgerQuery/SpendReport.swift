@@ -76,29 +76,50 @@ extension Ledger {
       var totals: [Int: SpendRow] = [:]
       let toolCode = query.tool?.code
       let qianchuan = Source.qianchuan.code
-      try MetricScan.scan(db, from: since, through: until, filter: query.filter) { row in
-        if let toolCode, row.source != toolCode { return }
-        let group: Int
+      // The group of a video's rows of one source on a day (for days, weeks and months: the
+      // day's period).
+      func group(day: Int32, source: Int, ref: Int64) -> Int? {
         switch query.grouping {
-        case .day: group = Int(row.day)
-        case .week: group = Int(SpendReport.monday(of: Day(daysSinceEpoch: row.day)))
+        case .day: return Int(day)
+        case .week: return Int(SpendReport.monday(of: Day(daysSinceEpoch: day)))
         case .month:
-          let day = Day(daysSinceEpoch: row.day)
-          group = day.year * 12 + day.month - 1
-        case .tool: group = row.source
+          let day = Day(daysSinceEpoch: day)
+          return day.year * 12 + day.month - 1
+        case .tool: return source
         case .stage:
           // Qianchuan on a KOL's own video heats that video: Influence (docs/method.md).
           let kolVideo =
-            row.source == qianchuan
-            && directory.slot(ofRef: row.videoRef).map { directory.videos[$0].kolID != nil }
-              == true
-          let stage = kolVideo ? "influence" : stages[row.source] ?? "natural"
-          group = stageOrder.firstIndex(of: stage) ?? 0
+            source == qianchuan
+            && directory.slot(ofRef: ref).map { directory.videos[$0].kolID != nil } == true
+          let stage = kolVideo ? "influence" : stages[source] ?? "natural"
+          return stageOrder.firstIndex(of: stage) ?? 0
         case .kol, .brand, .chain:
-          guard let found = videoGroups?.group(of: row) else { return }
-          group = found
+          return videoGroups?.group(videoRef: ref, source: source)
         }
-        totals[group, default: SpendRow()].add(row)
+      }
+      let ends = SpendReport.windowEnds(query.grouping, since: since, until: until)
+      if let ends {
+        // A few windows: each video's running sums at their ends (docs/internals.md).
+        try RunningWindows.read(db, ends: ends, filter: query.filter) { ref, windows in
+          for index in 0..<(ends.count - 1) {
+            let first = ends[index].daysSinceEpoch + 1
+            for source in 0..<RunningTotals.sources {
+              if let toolCode, source != toolCode { continue }
+              guard let sums = windows.stream(index, source: source),
+                let key = group(day: first, source: source, ref: ref)
+              else { continue }
+              totals[key, default: SpendRow()].add(sums, source: source)
+            }
+          }
+        }
+      } else {
+        try MetricScan.scan(db, from: since, through: until, filter: query.filter) { row in
+          if let toolCode, row.source != toolCode { return }
+          guard let key = group(day: row.day, source: row.source, ref: row.videoRef) else {
+            return
+          }
+          totals[key, default: SpendRow()].add(row)
+        }
       }
       var rows: [(group: Int, row: SpendRow)] = totals.map { group, row in
         var row = row
@@ -137,7 +158,53 @@ extension SpendRow {
   }
 }
 
+extension SpendRow {
+  mutating func add(_ sums: StreamTotals, source: Int) {
+    impressions &+= sums.impressions
+    cost &+= sums.cost
+    gmv &+= sums.gmv
+    refunds &+= sums.refund
+    if source != 0 { paidGMV &+= sums.gmv }
+    orders &+= sums.orders
+  }
+}
+
 extension SpendReport {
+  /// The window ends a report reads from the running sums (the day before `since`, then the
+  /// last day of each period), or nil when scanning the days costs less: by day, or when the
+  /// periods are nearly as many as the days.
+  static func windowEnds(_ grouping: SpendGrouping, since: Day, until: Day) -> [Day]? {
+    guard since <= until else { return nil }
+    var ends = [since.adding(days: -1)]
+    switch grouping {
+    case .day: return nil
+    case .tool, .kol, .brand, .stage, .chain: break
+    case .week:
+      var end = Day(daysSinceEpoch: monday(of: since) + 6)
+      while end < until {
+        ends.append(end)
+        end = end.adding(days: 7)
+      }
+    case .month:
+      var end = lastOfMonth(since)
+      while end < until {
+        ends.append(end)
+        end = lastOfMonth(end.adding(days: 1))
+      }
+    }
+    ends.append(until)
+    // A stored row per end against the rows of every day: worth it below a third.
+    return ends.count * 3 <= until - since + 1 || ends.count == 2 ? ends : nil
+  }
+
+  /// The last day of `day`'s month.
+  static func lastOfMonth(_ day: Day) -> Day {
+    // The 28th is in every month; from it, at most four steps reach the next month.
+    var next = day.adding(days: 28 - day.day)
+    while next.month == day.month { next = next.adding(days: 1) }
+    return next.adding(days: -1)
+  }
+
   /// The Monday starting the (ISO) week of `day`, as a day number.
   static func monday(of day: Day) -> Int32 {
     // 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday = 0.

@@ -44,6 +44,24 @@ public struct TrafficSums: Sendable, Equatable {
     rows &+= 1
   }
 
+  /// Adds the totals of one source's rows (as ``add(_:)-(MetricRow)`` would add them one by one).
+  mutating func add(_ totals: StreamTotals, source: Int) {
+    if source == 0 {
+      naturalImpressions &+= totals.impressions
+      naturalGMV &+= totals.gmv
+      unplayedGMV &+= totals.unplayedGMV
+      unplayedRows &+= totals.unplayedRows
+    } else {
+      paidImpressions &+= totals.impressions
+      paidCost &+= totals.cost
+      paidGMV &+= totals.gmv
+      paidRows &+= totals.rows
+    }
+    likes &+= totals.likes
+    comments &+= totals.comments
+    rows &+= totals.rows
+  }
+
   /// Adds another group's sums.
   public mutating func add(_ other: TrafficSums) {
     naturalImpressions &+= other.naturalImpressions

@@ -104,3 +104,22 @@ private func ledgerWithHistory() throws -> CLI {
     #expect(result.stderr.contains(text), "\(text): \(result.stderr)")
   }
 }
+
+@Test(.needsSQLite3) func runningSumsLeftStaleByAnEditOutsideAimtAreNamedAndRebuiltByInit() throws {
+  let cli = try ledgerWithHistory()
+  _ = try cli.sqlite3("aimt.db", "UPDATE metric SET gmv = 9900")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65)
+  #expect(deep.stderr.contains("metric_running: the running sums of 1 video differ"))
+  #expect(deep.stderr.contains("v1 from 2026-05-01"))
+  #expect(deep.stderr.contains("aimt init --rebuild-sums"))
+  let rebuilt = try cli.ok("init", "--rebuild-sums")
+  #expect(rebuilt.stdout.contains("running sums: recomputed; 1 video had differed"))
+  let again = try cli.run(["check", "--deep"])
+  #expect(!again.stderr.contains("metric_running"))
+  // The reports now read the edited row (99 yuan of natural GMV).
+  let roi = try cli.ok("report", "roi", "--window", "1", "--format", "csv")
+  #expect(roi.stdout.contains(",99.00,"), "\(roi.stdout)")
+  let clean = try cli.ok("init", "--rebuild-sums")
+  #expect(clean.stdout.contains("running sums: all agree with the metric rows"))
+}

@@ -231,6 +231,7 @@ extension Ledger {
     }
     findings += try Ledger.snapshotDrift(db)
     findings += try Ledger.schemaFindings(db)
+    findings += try Ledger.runningSumsFindings(db)
     // Every view still compiles against the tables (a view naming a dropped column fails).
     let views = try String.fetchAll(
       db, sql: "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")

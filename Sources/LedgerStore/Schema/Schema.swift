@@ -25,6 +25,7 @@ package enum Schema {
       identifier: "0005_audience_flow_and_kol_quotes",
       bytes: PackageResources._005_audience_flow_and_kol_quotes_sql),
     Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
+    Migration(identifier: "0007_running_sums", bytes: PackageResources._007_running_sums_sql),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -32,6 +33,8 @@ package enum Schema {
     for migration in migrations {
       migrator.registerMigration(migration.identifier) { db in
         try db.execute(sql: migration.sql)
+        // Derived rows a SQL file cannot compute: built from the facts in the same transaction.
+        if migration.identifier == "0007_running_sums" { try RunningSums.rebuildAll(db) }
       }
     }
     return migrator

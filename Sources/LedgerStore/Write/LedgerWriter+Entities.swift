@@ -303,6 +303,11 @@ extension LedgerWriter {
   func requireVideo(_ videoID: String, at location: SourceLocation) throws -> Int64? {
     guard checkKey(videoID, column: "video_id", at: location) else { return nil }
     if let ref = videoRefs[videoID] { return ref }
+    videoLookups += 1
+    if !videoRefsLoaded, videoLookups > videoLookupsBeforeLoading {
+      try loadVideoRefs()
+      if let ref = videoRefs[videoID] { return ref }
+    }
     if !videoRefsLoaded,
       let ref = try Int64.fetchOne(
         db.cachedStatement(sql: "SELECT id FROM video WHERE video_id = ?"), arguments: [videoID])

@@ -50,7 +50,7 @@ extension LedgerWriter {
     swap(&sorted, &sortedMetrics)
     var counts = WriteCounts()
     var last = lastVideo
-    if !videoRefsLoaded { try prepareBatches(keys: &keys, sorted: &sorted) }
+    if !batchesPrepared { try prepareBatches(keys: &keys, sorted: &sorted) }
     defer {
       swap(&keys, &seenMetricKeys)
       swap(&sorted, &sortedMetrics)
@@ -78,18 +78,28 @@ extension LedgerWriter {
     for pair in batch.materials { try upsertMaterial(pair) }
   }
 
-  /// Loads every stored video's id in one scan (instead of a query per video of the file)
-  /// and sizes the key set and the sort chunks once: grown by doubling, they would leave their
-  /// old storage behind in the allocator.
+  /// Sizes the key set and the sort chunks once (grown by doubling, they would leave their old
+  /// storage behind in the allocator), and notes how many videos the ledger has: a file's
+  /// videos are then looked up one by one, and all loaded in one scan only once the lookups
+  /// reach an eighth of them, so a day's file costs its own rows, not the ledger's.
   func prepareBatches(keys: inout MetricKeySet, sorted: inout SortedMetrics) throws {
-    let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
-    videoRefs.reserveCapacity(videoRefs.count + videos)
-    keys.reserve(videoRefsUpTo: try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0)
+    // Row ids count up from 1 and videos are never deleted: the largest is the count, found
+    // with one seek.
+    let videos = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0
+    keys.reserve(videoRefsUpTo: videos)
     // A chunk sorted by key helps when it holds several rows a video (a file sorted by date,
     // then video); past 100,000 videos it would not, and costs 10 MB.
     sorted.capacity = videos <= 100_000 ? SortedMetrics.chunkRows : 0
     sorted.filling.reserveCapacity(sorted.capacity)
     sorted.draining.reserveCapacity(sorted.capacity)
+    videoLookupsBeforeLoading = max(videos / 8, 1_000)
+    batchesPrepared = true
+  }
+
+  /// Loads every stored video's id in one scan.
+  func loadVideoRefs() throws {
+    let videos = try Int.fetchOne(db, sql: "SELECT count(*) FROM video") ?? 0
+    videoRefs.reserveCapacity(videoRefs.count + videos)
     let rows = try Row.fetchCursor(db, sql: "SELECT video_id, id FROM video")
     while let row = try rows.next() { videoRefs[row[0]] = row[1] }
     videoRefsLoaded = true
@@ -292,7 +302,8 @@ extension LedgerWriter {
       upserter = cached
     } else {
       let fields = MetricField.allCases.filter { mask & (1 << $0.index) != 0 }
-      upserter = try MetricUpserter(db: db, fields: fields, batchID: currentBatch())
+      upserter = try MetricUpserter(
+        db: db, fields: fields, batchID: currentBatch(), dirty: runningDirty)
       metricUpserters[mask] = upserter
     }
     lastUpserter = (mask, upserter)

@@ -96,6 +96,9 @@ package final class LedgerWriter {
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
   var metricUpserters: [UInt16: MetricUpserter] = [:]
+  /// The videos whose metric rows this write changed: their running sums are rewritten
+  /// before it commits.
+  let runningDirty = RunningSumsDirty()
   var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
   var lastVideo: (id: [UInt8], ref: Int64)?
@@ -108,6 +111,11 @@ package final class LedgerWriter {
   var unsorted = SortedMetrics()
   /// True once every stored video is in `videoRefs`.
   var videoRefsLoaded = false
+  /// True once the metric batches' buffers are sized.
+  var batchesPrepared = false
+  /// Videos looked up one by one so far, and after how many more all are loaded at once.
+  var videoLookups = 0
+  var videoLookupsBeforeLoading = Int.max
   var unplacedDuplicates: [UInt64: [UnplacedDuplicate]] = [:]
   var stagedFields: Set<MetricField>?
   /// Where each Dou+ metric row of this write came from, to name its line if it falls inside a
@@ -205,6 +213,8 @@ package final class LedgerWriter {
       }
       throw LedgerError.invalidData(all)
     }
+    // Bring the running sums up to date inside the transaction (a dry run is rolled back).
+    if !options.dryRun { try RunningSums.refresh(db, runningDirty.drain()) }
     try closeBatch()
     return summary
   }

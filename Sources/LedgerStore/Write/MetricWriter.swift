@@ -94,9 +94,12 @@ final class MetricUpserter {
   private let connection: OpaquePointer?
   private let batchID: Int64
   private let mask: Int64
+  /// Where the rows this upserter inserts or changes are noted, for the running sums.
+  private let dirty: RunningSumsDirty
 
-  init(db: Database, fields: [MetricField], batchID: Int64) throws {
+  init(db: Database, fields: [MetricField], batchID: Int64, dirty: RunningSumsDirty) throws {
     try MetricUpserter.installRevisionTrigger(db)
+    self.dirty = dirty
     self.fields = fields
     self.batchID = batchID
     mask = fields.reduce(0) { $0 | (1 << Int64($1.index)) }
@@ -184,6 +187,7 @@ final class MetricUpserter {
     if rows == Self.blockRows, lastWasInsert {
       bind(blockInsert)
       blockInserted = Int(try step(blockInsert))
+      if blockInserted > 0 { markPending(rows) }
       if blockInserted == rows {
         counts.inserted += rows
         return
@@ -194,6 +198,7 @@ final class MetricUpserter {
       let updatesBefore = try lastUpdate()
       _ = try step(blockUpsert)
       let written = Int(sqlite3_changes64(connection))
+      if written > 0 { markPending(rows) }
       let updated = written == 0 ? 0 : Int(try lastUpdate() - updatesBefore)
       counts.inserted += written - updated
       counts.updated += updated
@@ -207,7 +212,12 @@ final class MetricUpserter {
     var updated = 0
     for row in 0..<rows {
       bind(row: row, to: statement.sqliteStatement, from: 1)
-      switch try step(statement) {
+      let changes = try step(statement)
+      if changes > 0 {
+        let slot = pending + row * perRow
+        dirty.mark(slot[0], Int32(truncatingIfNeeded: slot[1]))
+      }
+      switch changes {
       case 0: break
       case 1: inserted += 1
       default: updated += 1
@@ -217,6 +227,14 @@ final class MetricUpserter {
     counts.updated += updated
     counts.unchanged += rows - blockInserted - inserted - updated
     lastWasInsert = blockInserted + inserted == rows
+  }
+
+  /// Notes the first `rows` kept rows as changed.
+  private func markPending(_ rows: Int) {
+    for row in 0..<rows {
+      let slot = pending + row * perRow
+      dirty.mark(slot[0], Int32(truncatingIfNeeded: slot[1]))
+    }
   }
 
   /// Binds the rows kept for a block (a whole block) to a block statement.
@@ -259,7 +277,10 @@ final class MetricUpserter {
   ) throws -> WriteOutcome {
     if lastWasInsert {
       let changes = try run(insert, videoRef, day, source, placementID, values)
-      if changes == 1 { return .inserted }
+      if changes == 1 {
+        dirty.mark(videoRef, day)
+        return .inserted
+      }
     }
     let outcome: WriteOutcome
     switch try run(statement, videoRef, day, source, placementID, values) {
@@ -268,6 +289,7 @@ final class MetricUpserter {
     default: outcome = .updated
     }
     lastWasInsert = outcome == .inserted
+    if outcome != .unchanged { dirty.mark(videoRef, day) }
     return outcome
   }
 

@@ -7,11 +7,24 @@ struct Init: ParsableCommand {
     abstract: "Create the ledger, or upgrade it to this aimt's schema. Safe to run again.",
     discussion: "Example: aimt init --db brand.db")
   @OptionGroup var ledger: LedgerOptions
+  @Flag(
+    help: """
+      Recompute the running sums the reports read from the daily metric rows: needed only after \
+      the metric table was changed outside aimt ('aimt check --deep' says so).
+      """)
+  var rebuildSums = false
 
   func run() throws {
     let store = try Ledger.open(path: ledger.path, create: true)
     for object in try store.restoreSchemaObjects() {
       Terminal.write("restored \(object), which was missing or altered\n")
+    }
+    if rebuildSums {
+      let videos = try store.rebuildRunningSums()
+      Terminal.write(
+        videos == 0
+          ? "running sums: all agree with the metric rows\n"
+          : "running sums: recomputed; \(videos) video\(videos == 1 ? "" : "s") had differed\n")
     }
     let migrations = try store.appliedMigrations()
     Terminal.write(

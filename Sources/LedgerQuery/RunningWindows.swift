@@ -1,0 +1,137 @@
+internal import GRDB
+internal import GRDBSQLite
+internal import LedgerStore
+
+/// The sums of consecutive windows of one video, per source, read from its running sums.
+struct VideoWindows {
+  /// `windows[i]`: the totals of window i.
+  let windows: [RunningTotals]
+  /// Scratch for one stored row.
+  fileprivate let row = RunningTotals()
+
+  init(count: Int) { windows = (0..<count).map { _ in RunningTotals() } }
+
+  /// The totals of `source` in window `index`, nil when it had no row there.
+  func stream(_ index: Int, source: Int) -> StreamTotals? {
+    let totals = windows[index]
+    return totals.has(source) ? totals.stream(source) : nil
+  }
+}
+
+/// Reads the sums of windows of every video a filter selects from `metric_running`: per video
+/// one index seek for each window boundary, whatever the windows' length and however many days
+/// the ledger holds (docs/internals.md, "Running sums").
+enum RunningWindows {
+  /// The statement for `boundaries` boundaries.
+  ///
+  /// It selects the video, then the stored running row at or before each boundary day (?4,
+  /// ?5, …). Only numbers of placeholders vary, never input.
+  static func sql(boundaries: Int) -> String {
+    let lookups = (0..<boundaries).map { index in
+      """
+      (SELECT r.sums FROM metric_running AS r
+        WHERE r.video_ref = v.id AND r.day <= ?\(index + 4) ORDER BY r.day DESC LIMIT 1)
+      """
+    }
+    return """
+      SELECT v.id, \(lookups.joined(separator: ", "))
+      FROM video AS v
+      WHERE (?1 IS NULL OR v.brand = ?1) AND (?2 IS NULL OR v.kol_id = ?2)
+        AND (?3 IS NULL OR v.video_id = ?3)
+      """
+  }
+
+  /// Calls `body` for each video the filter selects that has a metric row in any window, with
+  /// the sums of the windows: `ends` ascending, window i from the day after `ends[i]` through
+  /// `ends[i + 1]`.
+  ///
+  /// Every sum of a group of videos the callers make fits in Int64: each column's total over
+  /// every video's last boundary is checked in 128 bits (as ``ScanTotals`` does for a scan).
+  static func read(
+    _ db: Database, ends: [Day], filter: VideoFilter,
+    _ body: (_ videoRef: Int64, _ windows: VideoWindows) throws -> Void
+  ) throws {
+    precondition(ends.count >= 2 && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 })
+    let statement = try db.cachedStatement(sql: sql(boundaries: ends.count))
+    try statement.setArguments(
+      StatementArguments(
+        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+          + ends.map { Int64($0.daysSinceEpoch) }))
+    let handle = statement.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    let windows = VideoWindows(count: ends.count - 1)
+    var totals = RunningTotalsCheck()
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { break }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+      }
+      let ref = sqlite3_column_int64(handle, 0)
+      let last = Int32(ends.count)
+      // No row in any window: the last boundary's row is the first one's.
+      if sameBlob(handle, 1, last) { continue }
+      for window in windows.windows { window.clear() }
+      for boundary in 0..<ends.count {
+        let column = Int32(boundary + 1)
+        windows.row.clear()
+        if let bytes = sqlite3_column_blob(handle, column) {
+          let raw = UnsafeRawBufferPointer(
+            start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
+          guard RunningCodec.accumulate(raw, sign: 1, into: windows.row) else {
+            throw LedgerError.storage(
+              message: "the running sums of video row \(ref) are unreadable (edited outside "
+                + "aimt?): run 'aimt check --deep', then 'aimt init --rebuild-sums'")
+          }
+        }
+        let values = windows.row.values
+        if boundary > 0 {
+          let target = windows.windows[boundary - 1].values
+          for index in 0..<RunningTotals.width { target[index] &+= values[index] }
+        }
+        if boundary < ends.count - 1 {
+          let target = windows.windows[boundary].values
+          for index in 0..<RunningTotals.width { target[index] &-= values[index] }
+        }
+        if boundary == ends.count - 1 { totals.add(windows.row) }
+      }
+      try body(ref, windows)
+    }
+    try totals.check()
+  }
+
+  /// True when columns `a` and `b` hold the same bytes (both NULL included).
+  private static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
+    let size = sqlite3_column_bytes(handle, a)
+    guard size == sqlite3_column_bytes(handle, b) else { return false }
+    return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, a), count: Int(size))
+      .elementsEqual(
+        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, b), count: Int(size)))
+  }
+}
+
+/// The totals of every video's running sums at the last boundary, in 128 bits: the proof that
+/// the reports' Int64 sums of windows cannot wrap.
+struct RunningTotalsCheck {
+  private var scan = ScanTotals()
+
+  mutating func add(_ row: RunningTotals) {
+    for source in 0..<RunningTotals.sources where row.has(source) {
+      scan.addTotals(row.stream(source))
+    }
+  }
+
+  func check() throws { try scan.check() }
+}
+
+extension ScanTotals {
+  /// Adds one source's totals (all of them non-negative as stored).
+  mutating func addTotals(_ totals: StreamTotals) {
+    impressions += Int128(totals.impressions)
+    money += Int128(totals.cost) + Int128(totals.gmv) + 2 * Int128(totals.refund)
+    orders += Int128(totals.orders)
+    engagement += Int128(totals.likes) + Int128(totals.comments)
+  }
+}

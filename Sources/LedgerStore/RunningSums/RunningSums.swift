@@ -1,0 +1,262 @@
+internal import GRDB
+internal import GRDBSQLite
+
+/// The videos a write changed, each with the first day it changed.
+///
+/// The metric writer marks every row it inserts or changes; the write brings those videos'
+/// running sums up to date before it commits (``RunningSums/refresh(_:_:)``).
+package final class RunningSumsDirty {
+  private var firstDay: [Int64: Int32] = [:]
+  /// The video marked last and its first day so far, kept out of the dictionary: rows come a
+  /// video at a time.
+  private var lastRef: Int64 = -1
+  private var lastDay: Int32 = .max
+
+  package init() {}
+
+  /// Notes that video `ref` changed on `day`.
+  @inline(__always)
+  package func mark(_ ref: Int64, _ day: Int32) {
+    if ref == lastRef {
+      if day < lastDay { lastDay = day }
+      return
+    }
+    keepLast()
+    lastRef = ref
+    lastDay = day
+  }
+
+  /// True when nothing was marked.
+  package var isEmpty: Bool { lastRef < 0 && firstDay.isEmpty }
+
+  /// The videos marked, by row id, with their first day; then forgets them.
+  package func drain() -> [(ref: Int64, from: Int32)] {
+    keepLast()
+    lastRef = -1
+    let videos = firstDay.sorted { $0.key < $1.key }.map { (ref: $0.key, from: $0.value) }
+    firstDay = [:]
+    return videos
+  }
+
+  private func keepLast() {
+    guard lastRef >= 0 else { return }
+    if let known = firstDay[lastRef], known <= lastDay { return }
+    firstDay[lastRef] = lastDay
+  }
+}
+
+/// Keeps `metric_running`, the running sums of every video by day (docs/internals.md, "Running
+/// sums"), equal to what `metric` holds.
+package enum RunningSums {
+  /// A video's metric rows from a day on, in key order.
+  static let videoRowsSQL = """
+    SELECT day, source, impressions, cost, gmv, refund, orders, likes, comments, shares, follows
+    FROM metric WHERE video_ref = ?1 AND day >= ?2 ORDER BY day
+    """
+
+  /// Every metric row, in key order, with its video.
+  static let allRowsSQL = """
+    SELECT day, source, impressions, cost, gmv, refund, orders, likes, comments, shares, follows,
+           video_ref
+    FROM metric ORDER BY video_ref, day
+    """
+
+  /// Rewrites the running rows of each video from the first day a write changed: the stored
+  /// row before that day, then the video's metric rows from it on.
+  static func refresh(_ db: Database, _ videos: [(ref: Int64, from: Int32)]) throws {
+    guard !videos.isEmpty else { return }
+    let previous = try db.cachedStatement(
+      sql: """
+        SELECT sums FROM metric_running WHERE video_ref = ?1 AND day < ?2
+        ORDER BY day DESC LIMIT 1
+        """)
+    let delete = try db.cachedStatement(
+      sql: "DELETE FROM metric_running WHERE video_ref = ?1 AND day >= ?2")
+    let rows = try db.cachedStatement(sql: videoRowsSQL)
+    var emitter = try RunningEmitter(db)
+    let totals = RunningTotals()
+    for (ref, from) in videos {
+      totals.clear()
+      try bind(previous, ref, from)
+      try step(previous, db) { handle in
+        guard
+          let bytes = sqlite3_column_blob(handle, 0),
+          RunningCodec.accumulate(
+            UnsafeRawBufferPointer(
+              start: bytes, count: Int(sqlite3_column_bytes(handle, 0))),
+            sign: 1, into: totals)
+        else { throw damaged(ref) }
+      }
+      try bind(delete, ref, from)
+      try step(delete, db) { _ in }
+      try bind(rows, ref, from)
+      var day: Int32 = -1
+      try step(rows, db) { handle in
+        let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+        if rowDay != day, day >= 0 { try emitter.emit(ref, day, totals) }
+        day = rowDay
+        try add(handle, to: totals, ref: ref, db)
+      }
+      if day >= 0 { try emitter.emit(ref, day, totals) }
+    }
+    try emitter.finish()
+  }
+
+  /// Builds every running row from `metric`: for a ledger made before the table existed.
+  static func rebuildAll(_ db: Database) throws {
+    try db.execute(sql: "DELETE FROM metric_running")
+    let rows = try db.makeStatement(sql: allRowsSQL)
+    var emitter = try RunningEmitter(db)
+    let totals = RunningTotals()
+    var ref: Int64 = -1
+    var day: Int32 = -1
+    try step(rows, db) { handle in
+      let rowRef = sqlite3_column_int64(handle, 11)
+      let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      if rowRef != ref || rowDay != day, ref >= 0 { try emitter.emit(ref, day, totals) }
+      if rowRef != ref { totals.clear() }
+      ref = rowRef
+      day = rowDay
+      try add(handle, to: totals, ref: ref, db)
+    }
+    if ref >= 0 { try emitter.emit(ref, day, totals) }
+    try emitter.finish()
+  }
+
+  /// Adds the metric row under `handle` (columns as in ``videoRowsSQL``).
+  @inline(__always)
+  static func add(
+    _ handle: OpaquePointer?, to totals: RunningTotals, ref: Int64, _ db: Database
+  ) throws {
+    let source = Int(sqlite3_column_int64(handle, 1))
+    guard source >= 0, source < RunningTotals.sources else {
+      throw LedgerError.storage(
+        message: "the ledger holds a metric row of video row \(ref) with an unknown source "
+          + "code \(source), which aimt never writes")
+    }
+    guard
+      totals.add(
+        source: source, impressions: sqlite3_column_int64(handle, 2),
+        cost: sqlite3_column_int64(handle, 3), gmv: sqlite3_column_int64(handle, 4),
+        refund: sqlite3_column_int64(handle, 5), orders: sqlite3_column_int64(handle, 6),
+        likes: sqlite3_column_int64(handle, 7), comments: sqlite3_column_int64(handle, 8),
+        shares: sqlite3_column_int64(handle, 9), follows: sqlite3_column_int64(handle, 10))
+    else { throw try tooLarge(ref, db) }
+  }
+
+  static func bind(_ statement: Statement, _ ref: Int64, _ day: Int32) throws {
+    let handle = statement.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_bind_int64(handle, 1, ref)
+    sqlite3_bind_int64(handle, 2, Int64(day))
+  }
+
+  /// Steps `statement` to its end, calling `row` on each row.
+  static func step(
+    _ statement: Statement, _ db: Database, _ row: (OpaquePointer?) throws -> Void
+  ) throws {
+    let handle = statement.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { return }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+      }
+      try row(handle)
+    }
+  }
+
+  static func damaged(_ ref: Int64) -> LedgerError {
+    .storage(
+      message: "the running sums of video row \(ref) are unreadable (edited outside aimt?); "
+        + "rebuild them: see docs/internals.md, \"Running sums\"")
+  }
+
+  /// A video whose totals no longer fit in 64 bits: the write that made them is refused.
+  static func tooLarge(_ ref: Int64, _ db: Database) throws -> LedgerError {
+    let id = try String.fetchOne(
+      db, sql: "SELECT video_id FROM video WHERE id = ?", arguments: [ref])
+    return .invalidData([
+      SourceLocation.commandLine.problem(
+        "video_id",
+        "the totals of video \(id ?? "row \(ref)") over its days would pass "
+          + "9,223,372,036,854,775,807, more than aimt adds up exactly: the numbers written are "
+          + "implausibly large; check their units")
+    ])
+  }
+}
+
+/// Inserts running rows in blocks of ``blockRows`` through one multi-row statement (as the
+/// metric writer does), encoding into one reused buffer. Call ``finish()`` at the end.
+struct RunningEmitter {
+  static let blockRows = 32
+  private let insert: Statement
+  private let blockInsert: Statement
+  private let db: Database
+  /// The encodings of the rows waiting for a block, end to end.
+  private var bytes: [UInt8] = []
+  /// Per waiting row: video, day, and where its encoding ends in `bytes`.
+  private var rows: [(ref: Int64, day: Int32, end: Int)] = []
+
+  init(_ db: Database) throws {
+    self.db = db
+    insert = try db.cachedStatement(
+      sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES (?1, ?2, ?3)")
+    let values = (0..<Self.blockRows).map { "(?\(3 * $0 + 1), ?\(3 * $0 + 2), ?\(3 * $0 + 3))" }
+    blockInsert = try db.cachedStatement(
+      sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES "
+        + values.joined(separator: ", "))
+    bytes.reserveCapacity(Self.blockRows * 64)
+    rows.reserveCapacity(Self.blockRows)
+  }
+
+  /// Keeps the row of video `ref` on `day` with `totals`; writes a block when one is full.
+  mutating func emit(_ ref: Int64, _ day: Int32, _ totals: RunningTotals) throws {
+    RunningCodec.encode(totals, into: &bytes)
+    rows.append((ref, day, bytes.count))
+    if rows.count == Self.blockRows { try flush() }
+  }
+
+  /// Writes the rows still kept.
+  mutating func finish() throws { try flush() }
+
+  private mutating func flush() throws {
+    guard !rows.isEmpty else { return }
+    let statement = rows.count == Self.blockRows ? blockInsert : insert
+    let handle = statement.sqliteStatement
+    try bytes.withUnsafeBytes { raw in
+      var start = 0
+      var parameter: Int32 = 1
+      for row in rows {
+        sqlite3_bind_int64(handle, parameter, row.ref)
+        sqlite3_bind_int64(handle, parameter + 1, Int64(row.day))
+        sqlite3_bind_blob(
+          handle, parameter + 2, raw.baseAddress.map { $0 + start }, Int32(row.end - start),
+          sqliteStatic)
+        start = row.end
+        if statement === blockInsert {
+          parameter += 3
+        } else {
+          try run(statement)
+        }
+      }
+      if statement === blockInsert { try run(statement) }
+    }
+    rows.removeAll(keepingCapacity: true)
+    bytes.removeAll(keepingCapacity: true)
+  }
+
+  private func run(_ statement: Statement) throws {
+    let handle = statement.sqliteStatement
+    let code = sqlite3_step(handle)
+    sqlite3_reset(handle)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code),
+        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+    }
+  }
+}

@@ -1,0 +1,139 @@
+internal import GRDB
+internal import GRDBSQLite
+
+extension RunningSums {
+  /// The videos whose stored running rows differ from a recomputation from `metric` (a row
+  /// missing, extra or with other sums), by row id, with the first day that differs; at most
+  /// `limit` of them, and how many there are in all.
+  ///
+  /// One pass over both tables in key order: memory does not grow with the ledger.
+  static func differences(_ db: Database, limit: Int = 20) throws -> (
+    videos: [(ref: Int64, day: Int32)], count: Int
+  ) {
+    let stored = try db.makeStatement(
+      sql: "SELECT video_ref, day, sums FROM metric_running ORDER BY video_ref, day")
+    let storedHandle = stored.sqliteStatement
+    defer { sqlite3_reset(storedHandle) }
+    var storedDone = false
+    /// Steps the stored rows; false at their end.
+    func advance() throws -> Bool {
+      guard !storedDone else { return false }
+      let code = sqlite3_step(storedHandle)
+      if code == SQLITE_DONE {
+        storedDone = true
+        return false
+      }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: stored.sql)
+      }
+      return true
+    }
+    var hasStored = try advance()
+    var found: [(ref: Int64, day: Int32)] = []
+    var count = 0
+    var lastBad: Int64 = -1
+    func differs(_ ref: Int64, _ day: Int32) {
+      guard ref != lastBad else { return }
+      lastBad = ref
+      count += 1
+      if found.count < limit { found.append((ref, day)) }
+    }
+    func storedKey() -> (Int64, Int32) {
+      (
+        sqlite3_column_int64(storedHandle, 0),
+        Int32(truncatingIfNeeded: sqlite3_column_int64(storedHandle, 1))
+      )
+    }
+    // Each expected row in key order: stored rows before it are extra, an equal key compares.
+    try recompute(db) { ref, day, bytes in
+      while hasStored, storedKey() < (ref, day) {
+        let (extraRef, extraDay) = storedKey()
+        differs(extraRef, extraDay)
+        hasStored = try advance()
+      }
+      guard hasStored, storedKey() == (ref, day) else {
+        differs(ref, day)
+        return
+      }
+      let size = Int(sqlite3_column_bytes(storedHandle, 2))
+      let same =
+        size == bytes.count
+        && bytes.withUnsafeBytes { expected in
+          UnsafeRawBufferPointer(start: sqlite3_column_blob(storedHandle, 2), count: size)
+            .elementsEqual(expected)
+        }
+      if !same { differs(ref, day) }
+      hasStored = try advance()
+    }
+    while hasStored {
+      let (extraRef, extraDay) = storedKey()
+      differs(extraRef, extraDay)
+      hasStored = try advance()
+    }
+    return (found, count)
+  }
+
+  /// Calls `row` with every running row `metric` implies, in key order, as it would be stored.
+  static func recompute(
+    _ db: Database, _ row: (Int64, Int32, [UInt8]) throws -> Void
+  ) throws {
+    let rows = try db.makeStatement(sql: allRowsSQL)
+    let totals = RunningTotals()
+    var bytes: [UInt8] = []
+    var ref: Int64 = -1
+    var day: Int32 = -1
+    func emit() throws {
+      bytes.removeAll(keepingCapacity: true)
+      RunningCodec.encode(totals, into: &bytes)
+      try row(ref, day, bytes)
+    }
+    try step(rows, db) { handle in
+      let rowRef = sqlite3_column_int64(handle, 11)
+      let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      if rowRef != ref || rowDay != day, ref >= 0 { try emit() }
+      if rowRef != ref { totals.clear() }
+      ref = rowRef
+      day = rowDay
+      try add(handle, to: totals, ref: ref, db)
+    }
+    if ref >= 0 { try emit() }
+  }
+}
+
+extension Ledger {
+  /// What `check --deep` finds wrong with the running sums: videos whose stored sums differ
+  /// from their metric rows (the table edited outside aimt).
+  static func runningSumsFindings(_ db: Database) throws -> [CheckFinding] {
+    let (videos, count) = try RunningSums.differences(db)
+    guard count > 0 else { return [] }
+    var names: [String] = []
+    for (ref, day) in videos.prefix(5) {
+      let id =
+        try String.fetchOne(db, sql: "SELECT video_id FROM video WHERE id = ?", arguments: [ref])
+        ?? "row \(ref)"
+      names.append("\(id) from \(Day(daysSinceEpoch: day))")
+    }
+    return [
+      CheckFinding(
+        subject: "metric_running",
+        message: "the running sums of \(count) video\(count == 1 ? "" : "s") differ from their "
+          + "metric rows (\(names.joined(separator: ", "))\(count > names.count ? ", …" : "")), "
+          + "so reports would read other numbers than the rows hold: metric was changed outside "
+          + "aimt; run 'aimt init --rebuild-sums' to recompute them")
+    ]
+  }
+}
+
+extension Ledger {
+  /// Recomputes every running sum from the metric rows, in one transaction; returns how many
+  /// videos had differed.
+  package func rebuildRunningSums() throws(LedgerError) -> Int {
+    try write { db in
+      let (_, count) = try RunningSums.differences(db, limit: 0)
+      if count > 0 { try RunningSums.rebuildAll(db) }
+      return count
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/// The totals of every source's metric rows over some days: the unit the running sums store
+/// and the reports subtract (docs/internals.md, "Running sums").
+///
+/// A fixed block of `Source.count × RunningField.count` Int64 values in one allocation, so that
+/// adding a row or decoding a stored row allocates nothing.
+package final class RunningTotals {
+  /// `values[source * RunningField.count + field]`.
+  package let values: UnsafeMutablePointer<Int64>
+
+  /// The number of sources a block holds (the codes 0…8 of ``Source``).
+  package static let sources = 9
+  /// Values in a block.
+  package static let width = sources * RunningField.count
+
+  /// All zero.
+  package init() {
+    values = .allocate(capacity: Self.width)
+    values.initialize(repeating: 0, count: Self.width)
+  }
+
+  deinit { values.deallocate() }
+
+  /// Sets every value to zero.
+  package func clear() { values.update(repeating: 0, count: Self.width) }
+
+  /// One value.
+  package subscript(source: Int, field: RunningField) -> Int64 {
+    values[source * RunningField.count + field.rawValue]
+  }
+
+  /// The totals of one source.
+  package func stream(_ source: Int) -> StreamTotals {
+    StreamTotals(values + source * RunningField.count)
+  }
+
+  /// True when `source` has had a row.
+  package func has(_ source: Int) -> Bool { values[source * RunningField.count] != 0 }
+
+  /// Adds one stored metric row; false when a total would pass Int64 (the values are then
+  /// partly added: the caller abandons the write).
+  ///
+  /// `gmv` is the stored (gross) GMV; a natural row without impressions whose net GMV is
+  /// positive also adds to the unplayed GMV (docs/method.md, "GMV without plays").
+  @inline(__always)
+  package func add(
+    source: Int, impressions: Int64, cost: Int64, gmv: Int64, refund: Int64, orders: Int64,
+    likes: Int64, comments: Int64, shares: Int64, follows: Int64
+  ) -> Bool {
+    let base = values + source * RunningField.count
+    var overflow = false
+    @inline(__always) func add(_ field: RunningField, _ value: Int64) {
+      let (sum, wrapped) = base[field.rawValue].addingReportingOverflow(value)
+      base[field.rawValue] = sum
+      overflow = overflow || wrapped || value < 0
+    }
+    add(.rows, 1)
+    add(.impressions, impressions)
+    add(.cost, cost)
+    add(.gmv, gmv)
+    add(.refund, refund)
+    add(.orders, orders)
+    add(.likes, likes)
+    add(.comments, comments)
+    add(.shares, shares)
+    add(.follows, follows)
+    let net = gmv &- refund
+    if source == 0, impressions == 0, net > 0 {
+      add(.unplayedGMV, net)
+      add(.unplayedRows, 1)
+    }
+    return !overflow
+  }
+}
+
+/// The numbers a running sum keeps per source, in the stored order.
+package enum RunningField: Int, CaseIterable, Sendable {
+  /// Metric rows.
+  case rows
+  case impressions
+  case cost
+  /// Gross GMV, as stored in `metric.gmv`.
+  case gmv
+  case refund
+  case orders
+  case likes
+  case comments
+  case shares
+  case follows
+  /// Net GMV of natural rows without impressions.
+  case unplayedGMV
+  /// Natural rows without impressions and with net GMV.
+  case unplayedRows
+
+  package static let count = allCases.count
+}
+
+/// One source's totals, read from a ``RunningTotals`` block.
+package struct StreamTotals: Sendable, Equatable {
+  package var rows: Int64
+  package var impressions: Int64
+  package var cost: Int64
+  /// Net GMV: gross less refunds (negative when refunds exceed sales).
+  package var gmv: Int64
+  package var refund: Int64
+  package var orders: Int64
+  package var likes: Int64
+  package var comments: Int64
+  package var shares: Int64
+  package var follows: Int64
+  package var unplayedGMV: Int64
+  package var unplayedRows: Int64
+
+  init(_ values: UnsafeMutablePointer<Int64>) {
+    rows = values[RunningField.rows.rawValue]
+    impressions = values[RunningField.impressions.rawValue]
+    cost = values[RunningField.cost.rawValue]
+    refund = values[RunningField.refund.rawValue]
+    gmv = values[RunningField.gmv.rawValue] &- refund
+    orders = values[RunningField.orders.rawValue]
+    likes = values[RunningField.likes.rawValue]
+    comments = values[RunningField.comments.rawValue]
+    shares = values[RunningField.shares.rawValue]
+    follows = values[RunningField.follows.rawValue]
+    unplayedGMV = values[RunningField.unplayedGMV.rawValue]
+    unplayedRows = values[RunningField.unplayedRows.rawValue]
+  }
+}
+
+/// The stored form of a ``RunningTotals`` block: a version byte (1), a little-endian 16-bit
+/// mask of the sources that have had a row, then for each of them, by code, its
+/// ``RunningField`` values as unsigned LEB128 integers (one byte below 128).
+package enum RunningCodec {
+  static let version: UInt8 = 1
+
+  /// Appends the encoding of `totals` to `bytes`.
+  package static func encode(_ totals: RunningTotals, into bytes: inout [UInt8]) {
+    var mask: UInt16 = 0
+    for source in 0..<RunningTotals.sources where totals.has(source) {
+      mask |= 1 << UInt16(source)
+    }
+    bytes.append(version)
+    bytes.append(UInt8(truncatingIfNeeded: mask))
+    bytes.append(UInt8(truncatingIfNeeded: mask >> 8))
+    for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+      let base = totals.values + source * RunningField.count
+      for field in 0..<RunningField.count {
+        var value = UInt64(bitPattern: base[field])
+        while value >= 0x80 {
+          bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+          value >>= 7
+        }
+        bytes.append(UInt8(value))
+      }
+    }
+  }
+
+  /// Adds (`sign` 1) or subtracts (`sign` -1) the totals encoded in `bytes` to `totals`.
+  ///
+  /// It wraps: a window's sums are one stored row less another, both within Int64, so the
+  /// result is exact. False when the bytes are not a running sum aimt wrote.
+  package static func accumulate(
+    _ bytes: UnsafeRawBufferPointer, sign: Int64, into totals: RunningTotals
+  ) -> Bool {
+    guard bytes.count >= 3, bytes[0] == version else { return false }
+    let mask = UInt16(bytes[1]) | UInt16(bytes[2]) << 8
+    guard mask >> RunningTotals.sources == 0 else { return false }
+    var index = 3
+    let count = bytes.count
+    for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+      let base = totals.values + source * RunningField.count
+      for field in 0..<RunningField.count {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+          guard index < count, shift < 64 else { return false }
+          let byte = bytes[index]
+          index += 1
+          value |= UInt64(byte & 0x7F) << shift
+          if byte < 0x80 { break }
+          shift += 7
+        }
+        base[field] = base[field] &+ Int64(bitPattern: value) &* sign
+      }
+    }
+    return index == count
+  }
+}

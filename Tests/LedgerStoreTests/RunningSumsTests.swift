@@ -1,0 +1,281 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@testable import LedgerStore
+
+// The running sums (docs/internals.md, "Running sums") against a model kept here: after every
+// kind of write, each stored row holds, per source, the sums of the rows up to its day.
+
+private typealias B = LedgerBuilder
+
+/// The metric rows a test wrote, by key, with the numbers stored (a missing field is 0).
+private struct Model {
+  struct Key: Hashable {
+    var video: String
+    var day: Int32
+    var source: Source
+    var order: String
+  }
+  var rows: [Key: [MetricField: Int64]] = [:]
+
+  mutating func apply(_ input: MetricInput) {
+    let key = Key(
+      video: input.videoID, day: input.day.daysSinceEpoch, source: input.source,
+      order: input.placementID)
+    rows[key, default: [:]].merge(input.values) { _, new in new }
+  }
+
+  /// The totals the running row of `video` on `day` must hold for `source`: rows, then the
+  /// fields in RunningField order (unplayed GMV and rows last).
+  func expected(video: String, through day: Int32, source: Source) -> [Int64] {
+    var sums = [Int64](repeating: 0, count: RunningField.count)
+    for (key, values) in rows where key.video == video && key.day <= day && key.source == source {
+      let fields: [MetricField] = [
+        .impressions, .cost, .gmv, .refund, .orders, .likes, .comments, .shares, .follows,
+      ]
+      sums[0] += 1
+      for (index, field) in fields.enumerated() { sums[index + 1] += values[field] ?? 0 }
+      let net = (values[.gmv] ?? 0) - (values[.refund] ?? 0)
+      if source == .natural, (values[.impressions] ?? 0) == 0, net > 0 {
+        sums[10] += net
+        sums[11] += 1
+      }
+    }
+    return sums
+  }
+}
+
+/// Every stored running row against the model; also the ledger's own recomputation.
+private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
+  let stored = try ledger.read { db in
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT v.video_id, r.day, r.sums FROM metric_running AS r JOIN video AS v ON v.id = r.video_ref
+        ORDER BY r.video_ref, r.day
+        """)
+  }
+  let days = Set(model.rows.keys.map { "\($0.video) \($0.day)" })
+  #expect(stored.count == days.count, "one running row per video and day with rows")
+  for row in stored {
+    let video: String = row["video_id"]
+    let day: Int32 = row["day"]
+    let bytes: Data = row["sums"]
+    let totals = RunningTotals()
+    let readable = bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) }
+    #expect(readable)
+    for source in Source.allCases {
+      let expected = model.expected(video: video, through: day, source: source)
+      let actual = RunningField.allCases.map { totals[source.code, $0] }
+      #expect(actual == expected, "\(video) day \(day) \(source)")
+    }
+  }
+  #expect(try ledger.read { db in try RunningSums.differences(db).count } == 0)
+}
+
+private func ledgerWithVideos(_ count: Int) throws -> Ledger {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    for index in 2...count { try writer.upsert(VideoInput(videoID: "v\(index)"), at: .commandLine) }
+  }
+  return ledger
+}
+
+@Test func runningSumsEqualTheirRowsAfterRandomWritesRestatementsAndPartialFiles() throws {
+  var random = SplitMix64(state: 16)
+  let ledger = try ledgerWithVideos(4)
+  var model = Model()
+  let sources: [Source] = [.natural, .douPlus, .qianchuan, .suixintui]
+  let fields: [MetricField] = [
+    .impressions, .cost, .gmv, .refund, .orders, .likes, .comments, .shares, .follows,
+  ]
+  for _ in 0..<12 {
+    var inputs: [Model.Key: MetricInput] = [:]
+    for _ in 0..<(1 + Int(random.next() % 40)) {
+      // Days anywhere in 60: a later write restates earlier days and fills gaps.
+      let day = B.day("2026-03-01").adding(days: Int(random.next() % 60))
+      let source = sources[Int(random.next() % UInt64(sources.count))]
+      let order = source == .douPlus && random.next() % 2 == 0 ? "o\(random.next() % 3)" : ""
+      var values: [MetricField: Int64] = [:]
+      for field in fields where random.next() % 3 != 0 {
+        if field == .cost, source == .natural { continue }
+        values[field] = random.next() % 5 == 0 ? 0 : Int64(random.next() % 1_000_000)
+      }
+      // Sometimes a natural day without plays, with GMV.
+      if source == .natural, random.next() % 6 == 0 { values[.impressions] = 0 }
+      let input = MetricInput(
+        day: day, videoID: "v\(1 + random.next() % 4)", source: source, placementID: order,
+        values: values)
+      inputs[
+        Model.Key(video: input.videoID, day: day.daysSinceEpoch, source: source, order: order)] =
+        input
+    }
+    try ledger.write { writer in
+      try writer.beginBatch(BatchInfo(command: "log", kind: "metrics"))
+      for input in inputs.values { try writer.upsert(input, at: .commandLine) }
+    }
+    for input in inputs.values { model.apply(input) }
+    try expectRunningSumsMatch(ledger, model)
+  }
+}
+
+@Test func summedDuplicatesLandInTheRunningSumsAsTheirTotal() throws {
+  let ledger = try ledgerWithVideos(2)
+  var model = Model()
+  let day = B.day("2026-05-02")
+  let rows = [
+    MetricInput(day: day, videoID: "v1", source: .douPlus, values: [.cost: 100, .impressions: 5]),
+    MetricInput(day: day, videoID: "v1", source: .douPlus, values: [.cost: 250, .impressions: 7]),
+    MetricInput(day: day.adding(days: -1), videoID: "v2", source: .natural, values: [.gmv: 9]),
+  ]
+  try ledger.write(options: WriteOptions(sumDuplicates: true)) { writer in
+    try writer.beginBatch(BatchInfo(command: "import", kind: "metrics"))
+    for input in rows { try writer.upsert(input, at: .commandLine) }
+  }
+  model.apply(
+    MetricInput(day: day, videoID: "v1", source: .douPlus, values: [.cost: 350, .impressions: 12]))
+  model.apply(rows[2])
+  try expectRunningSumsMatch(ledger, model)
+}
+
+@Test func aRefusedWriteAndADryRunLeaveTheRunningSumsAsTheyWere() throws {
+  let ledger = try ledgerWithVideos(2)
+  var model = Model()
+  let first = MetricInput(
+    day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 10])
+  try ledger.write { writer in try writer.upsert(first, at: .commandLine) }
+  model.apply(first)
+  let refused = B.problems {
+    try ledger.write { writer in
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-04-01"), videoID: "v1", source: .natural, values: [.impressions: 5]),
+        at: .commandLine)
+      try writer.upsert(
+        MetricInput(day: B.day("2026-04-02"), videoID: "v1", source: .natural, values: [.cost: 5]),
+        at: .commandLine)
+    }
+  }
+  #expect(!refused.isEmpty)
+  try ledger.write(options: WriteOptions(dryRun: true)) { writer in
+    try writer.upsert(
+      MetricInput(
+        day: B.day("2026-04-03"), videoID: "v2", source: .natural, values: [.impressions: 5]),
+      at: .commandLine)
+  }
+  try expectRunningSumsMatch(ledger, model)
+}
+
+@Test func aMetricRowChangedOutsideAimtIsFoundByTheDeepCheckAndRebuilt() throws {
+  let ledger = try ledgerWithVideos(2)
+  try ledger.write { writer in
+    for offset in 0..<5 {
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-01").adding(days: offset), videoID: "v\(1 + offset % 2)",
+          source: .natural, values: [.impressions: Int64(100 + offset)]),
+        at: .commandLine)
+    }
+  }
+  #expect(try ledger.check(deep: true).isEmpty)
+  try ledger.write { db in
+    try db.execute(
+      sql: "UPDATE metric SET impressions = impressions + 1 WHERE day = ?",
+      arguments: [B.day("2026-05-02").daysSinceEpoch])
+  }
+  let findings = try ledger.check(deep: true)
+  #expect(findings.map(\.subject) == ["metric_running"])
+  #expect(findings.first?.message.contains("v2 from 2026-05-02") == true)
+  #expect(try ledger.rebuildRunningSums() == 1)
+  #expect(try ledger.check(deep: true).isEmpty)
+  #expect(try ledger.rebuildRunningSums() == 0)
+}
+
+@Test func aDamagedRunningRowIsReportedNotMisread() throws {
+  let ledger = try B.ledgerWithVideo()
+  try ledger.write { writer in
+    try writer.upsert(
+      MetricInput(
+        day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 3]),
+      at: .commandLine)
+  }
+  try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = x'0200'") }
+  #expect(try ledger.check(deep: true).map(\.subject) == ["metric_running"])
+  // A later write of the video cannot build on the damaged row: it says so and changes nothing.
+  let problems = B.problems {
+    try ledger.write { writer in
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-02"), videoID: "v1", source: .natural, values: [.impressions: 4]),
+        at: .commandLine)
+    }
+  }
+  #expect(problems.first?.message.contains("running sums of video row") == true)
+}
+
+@Test func theCodecReadsBackWhatItWritesAndRefusesOtherBytes() {
+  let totals = RunningTotals()
+  #expect(
+    totals.add(
+      source: 0, impressions: 0, cost: 0, gmv: 1 << 40, refund: 5, orders: 1, likes: 127,
+      comments: 128, shares: Int64.max - 1, follows: 0))
+  #expect(
+    totals.add(
+      source: 8, impressions: 9, cost: 1, gmv: 0, refund: 0, orders: 0, likes: 0, comments: 0,
+      shares: 0, follows: 0))
+  var bytes: [UInt8] = []
+  RunningCodec.encode(totals, into: &bytes)
+  let back = RunningTotals()
+  #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: back) })
+  for index in 0..<RunningTotals.width { #expect(back.values[index] == totals.values[index]) }
+  #expect(back[0, .unplayedGMV] == (1 << 40) - 5)
+  #expect(back[0, .unplayedRows] == 1)
+  // Subtracting the same bytes gives zero.
+  #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: -1, into: back) })
+  #expect((0..<RunningTotals.width).allSatisfy { back.values[$0] == 0 })
+  // Another version, a source beyond the nine, a cut or overlong encoding: refused.
+  for bad in [[2, 1, 0], [1, 0, 4], Array(bytes.dropLast()), bytes + [0], [1, 1]] as [[UInt8]] {
+    #expect(!bad.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: back) }, "\(bad)")
+  }
+  // A total that would pass Int64 is refused.
+  #expect(
+    !totals.add(
+      source: 0, impressions: 0, cost: 0, gmv: 0, refund: 0, orders: 0, likes: 0, comments: 0,
+      shares: 2, follows: 0))
+}
+
+@Test func upgradingALedgerMadeBeforeRunningSumsBuildsThemFromItsRows() throws {
+  let folder = FileManager.default.temporaryDirectory
+    .appendingPathComponent("aimt-running-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: folder) }
+  let path = folder.appendingPathComponent("old.db").path
+  do {
+    let queue = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(queue, upTo: "0006_promotion_cpm")
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO import_batch (batch_id, command, kind, created_at)
+            VALUES (1, 'import', 'metrics', '2026-05-01 00:00:00');
+          INSERT INTO video (id, video_id) VALUES (1, 'v1'), (2, 'v2');
+          INSERT INTO metric (video_ref, day, source, impressions, gmv, batch_id) VALUES
+            (1, 100, 0, 10, 5, 1), (1, 101, 0, 0, 7, 1), (1, 101, 1, 3, 0, 1), (2, 100, 0, 4, 0, 1);
+          """)
+    }
+  }
+  let ledger = try Ledger.open(path: path, create: true)
+  var model = Model()
+  for (video, day, source, impressions, gmv) in [
+    ("v1", 100, Source.natural, 10, 5), ("v1", 101, .natural, 0, 7), ("v1", 101, .douPlus, 3, 0),
+    ("v2", 100, .natural, 4, 0),
+  ] as [(String, Int32, Source, Int64, Int64)] {
+    model.apply(
+      MetricInput(
+        day: Day(daysSinceEpoch: day), videoID: video, source: source,
+        values: [.impressions: impressions, .gmv: gmv]))
+  }
+  try expectRunningSumsMatch(ledger, model)
+}
