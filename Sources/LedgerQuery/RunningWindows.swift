@@ -81,9 +81,7 @@ enum RunningWindows {
           let raw = UnsafeRawBufferPointer(
             start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
           guard RunningCodec.accumulate(raw, sign: 1, into: windows.row) else {
-            throw LedgerError.storage(
-              message: "the running sums of video row \(ref) are unreadable (edited outside "
-                + "aimt?): run 'aimt check --deep', then 'aimt init --rebuild-sums'")
+            throw RunningSums.damaged(ref)
           }
         }
         let values = windows.row.values

@@ -48,6 +48,9 @@ public enum Remedy: Sendable, Hashable, CustomStringConvertible {
   case restoreSchema(table: Bool)
   /// Once the stored value is corrected, upgrade the ledger again.
   case upgradeAgain
+  /// Recompute the running sums from the daily metric rows (the table was changed outside
+  /// aimt); `checkFirst`: find the videos with the deep check first.
+  case rebuildRunningSums(checkFirst: Bool = false)
 
   /// The remedy in words for any program.
   public var description: String {
@@ -108,6 +111,9 @@ public enum Remedy: Sendable, Hashable, CustomStringConvertible {
         : "open the ledger for writing with create to restore it"
     case .upgradeAgain:
       return "then open the ledger for writing with create again"
+    case .rebuildRunningSums(let checkFirst):
+      return (checkFirst ? "run the deep check, then " : "")
+        + "rebuild the running sums from the metric rows"
     }
   }
 

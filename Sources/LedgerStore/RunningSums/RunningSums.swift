@@ -169,10 +169,10 @@ package enum RunningSums {
     }
   }
 
-  static func damaged(_ ref: Int64) -> LedgerError {
-    .storage(
-      message: "the running sums of video row \(ref) are unreadable (edited outside aimt?); "
-        + "rebuild them: see docs/internals.md, \"Running sums\"")
+  package static func damaged(_ ref: Int64) -> LedgerError {
+    .implausibleData(
+      message: "the running sums of video row \(ref) are unreadable (edited outside aimt?)",
+      remedy: .rebuildRunningSums(checkFirst: true))
   }
 
   /// A video whose totals no longer fit in 64 bits: the write that made them is refused.
@@ -189,8 +189,10 @@ package enum RunningSums {
   }
 }
 
-/// Inserts running rows in blocks of ``blockRows`` through one multi-row statement (as the
-/// metric writer does), encoding into one reused buffer. Call ``finish()`` at the end.
+/// Inserts running rows in blocks of ``blockRows`` through one multi-row statement.
+///
+/// As the metric writer does; the rows are encoded into one reused buffer. Call ``finish()``
+/// at the end.
 struct RunningEmitter {
   static let blockRows = 32
   private let insert: Statement

@@ -121,7 +121,8 @@ extension Ledger {
         message: "the running sums of \(count) video\(count == 1 ? "" : "s") differ from their "
           + "metric rows (\(names.joined(separator: ", "))\(count > names.count ? ", …" : "")), "
           + "so reports would read other numbers than the rows hold: metric was changed outside "
-          + "aimt; run 'aimt init --rebuild-sums' to recompute them")
+          + "aimt",
+        remedy: .rebuildRunningSums())
     ]
   }
 }

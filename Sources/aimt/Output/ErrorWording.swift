@@ -107,6 +107,9 @@ extension Remedy {
         : "run 'aimt init' to restore it"
     case .upgradeAgain:
       return "then run aimt init again"
+    case .rebuildRunningSums(let checkFirst):
+      return (checkFirst ? "run 'aimt check --deep', then " : "run ")
+        + "'aimt init --rebuild-sums' to recompute them"
     }
   }
 }
