@@ -120,8 +120,8 @@ package struct RecordParser {
       problems.append(
         location.problem(
           "as_of",
-          "a 星图 quote (prices, CPM, median plays, rates) needs the day it was taken; add a "
-            + "date column (日期) or pass --as-of DATE"))
+          "a 星图 quote (prices, CPM, median plays, rates) needs the day it was taken",
+          remedy: .giveDate))
     }
     return input
   }

@@ -98,7 +98,7 @@ extension Ledger {
     else {
       throw .invalidData([
         SourceLocation.commandLine.problem(
-          "--promotion", "promotion '\(name)' has unreadable dates; fix them with promotion add")
+          "--promotion", "promotion '\(name)' has unreadable dates; correct its start and end")
       ])
     }
     return SaleWindow(

@@ -163,15 +163,14 @@ extension Ledger {
       else {
         throw .invalidData([
           SourceLocation.commandLine.problem(
-            "--promotion", "promotion '\(name)' has unreadable dates; fix them with promotion add")
+            "--promotion", "promotion '\(name)' has unreadable dates; correct its start and end")
         ])
       }
       return (start, end)
     }
     guard let start = query.saleStart else {
       throw .invalidData([
-        SourceLocation.commandLine.problem(
-          "--promotion", "name the sale: --promotion NAME or --sale-start YYYY-MM-DD")
+        SourceLocation.commandLine.problem("--promotion", "no sale named", remedy: .nameSale)
       ])
     }
     return (start, max(query.saleEnd ?? start, start))

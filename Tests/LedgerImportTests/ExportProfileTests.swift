@@ -68,8 +68,11 @@ func suixintuiFileWithChineseHeadersBooksAsSuixintuiWithItsGMV(gb18030: Bool) th
   #expect(try fixture.stored() == ["2026-05-01|v1|qianchuan|AD1|5000|10000|30000|3|0|0"])
   let reasons = Dictionary(
     report.ignoredColumns.map { ($0.name, $0.reason) }, uniquingKeysWith: { a, _ in a })
-  #expect(reasons["整体成交金额"]?.contains("--gmv direct") == true, "\(reasons)")
+  #expect(reasons["整体成交金额"] == "the other GMV: the direct one is read", "\(reasons)")
   #expect(reasons["整体成交订单数"] != nil, "\(reasons)")
+  // The way to read the overall column instead, as a typed remedy.
+  let remedy = report.ignoredColumns.first { $0.name == "整体成交金额" }?.remedy
+  #expect(remedy == .chooseGMV("overall"))
 
   let overall = try Fixture()
   let again = try overall.file("materials.csv", header + row)

@@ -17,7 +17,8 @@ private let everyRemedy: [Remedy] = [
   .chooseEncoding("utf-8"), .chooseEncoding("gb18030"), .chooseSheet(["说明", "数据"]),
   .chooseGMV("overall"), .importAs(.metrics), .mapMaterials, .checkLedger(),
   .checkLedger(correct: true), .checkLedger(narrow: true), .addPlays,
-  .restoreSchema(table: true), .restoreSchema(table: false), .upgradeAgain, .rebuildRunningSums(),
+  .restoreSchema(table: true), .restoreSchema(table: false), .upgradeAgain, .giveDate, .nameSale,
+  .rebuildRunningSums(),
   .rebuildRunningSums(checkFirst: true),
 ]
 

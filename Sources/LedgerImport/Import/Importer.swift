@@ -439,9 +439,10 @@ struct FileImport {
   /// GMV the file does not give.
   func mappedKeys(
     _ profile: HeaderProfile, header: [String], quiet: Bool = false
-  ) -> (keys: [String?], away: (reasons: [String: String], failed: Bool)) {
+  ) -> (keys: [String?], away: (reasons: [String: (reason: String, remedy: Remedy?)], failed: Bool))
+  {
     var keys = profile.map(header: header).keys
-    var reasons: [String: String] = [:]
+    var reasons: [String: (reason: String, remedy: Remedy?)] = [:]
     var failed = false
     let chosen = options.gmv ?? .direct
     for (plain, what) in [("gmv", "GMV"), ("orders", "order count")] {
@@ -453,8 +454,9 @@ struct FileImport {
         keys[kept] = plain
         keys[other] = nil
         let flag = chosen == .direct ? "overall" : "direct"
-        reasons[HeaderProfile.normalize(header[other])] =
-          "the other \(what) (--gmv \(chosen.rawValue); --gmv \(flag) takes this one)"
+        reasons[HeaderProfile.normalize(header[other])] = (
+          "the other \(what): the \(chosen.rawValue) one is read", .chooseGMV(flag)
+        )
       case (let only?, nil), (nil, let only?):
         let given: GMVChoice = only == direct ? .direct : .overall
         if let asked = options.gmv, asked != given {
@@ -543,7 +545,7 @@ struct FileImport {
         return nil
       }
       profile = found
-      reason = "profile \(found.name) chosen with --profile"
+      reason = "profile \(found.name), as chosen"
     case .file(let profileFile):
       do {
         profile = try Profiles.load(path: profileFile)

@@ -1,15 +1,21 @@
-import LedgerStore
+public import LedgerStore
 
 /// A header cell an import leaves out, and why (for the import summary).
 public struct IgnoredColumn: Sendable, Hashable {
   /// The cell as the file writes it.
   public var name: String
-  /// Why it is left out (`--ignore`, `a ratio`, `not a number`, …).
+  /// Why it is left out (`asked`, `a ratio`, `not a number`, …).
   public var reason: String
+  /// True when the import was asked to leave this cell out.
+  public var asked: Bool
+  /// How to read this cell instead, where there is a way (the other of two GMV columns).
+  public var remedy: Remedy?
 
-  public init(name: String, reason: String) {
+  public init(name: String, reason: String, asked: Bool = false, remedy: Remedy? = nil) {
     self.name = name
     self.reason = reason
+    self.asked = asked
+    self.remedy = remedy
   }
 }
 
@@ -46,10 +52,12 @@ struct HeaderCheck {
   }
 
   /// Checks `header` whose cells map to `keys` (nil for a cell not mapped or named by
-  /// `--ignore`); `ignoring` holds the normalised `--ignore` names, `chosenAway` the cells
-  /// left out by a choice such as `--gmv` (normalised cell → reason).
+  /// the columns asked to be ignored); `ignoring` holds their normalised names, `chosenAway`
+  /// the cells left out by a choice such as the GMV to read (normalised cell → the reason, and
+  /// how to read that cell instead).
   func check(
-    header: [String], keys: [String?], ignoring: Set<String>, chosenAway: [String: String] = [:]
+    header: [String], keys: [String?], ignoring: Set<String>,
+    chosenAway: [String: (reason: String, remedy: Remedy?)] = [:]
   ) -> Outcome {
     var outcome = Outcome()
     let mappedKeys = Set(keys.compactMap { $0 })
@@ -64,12 +72,12 @@ struct HeaderCheck {
         counted += 1
         continue
       }
-      if let reason = chosenAway[normalized] {
+      if let away = chosenAway[normalized] {
         counted += 1
-        outcome.ignored.append(IgnoredColumn(name: cell, reason: reason))
+        outcome.ignored.append(IgnoredColumn(name: cell, reason: away.reason, remedy: away.remedy))
       } else if ignoring.contains(normalized) {
         counted += 1
-        outcome.ignored.append(IgnoredColumn(name: cell, reason: "--ignore"))
+        outcome.ignored.append(IgnoredColumn(name: cell, reason: "asked", asked: true))
       } else if known.contains(normalized),
         let number = Self.numberAlias(normalized, kind: kind, besides: mappedKeys)
       {

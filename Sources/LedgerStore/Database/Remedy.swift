@@ -48,6 +48,10 @@ public enum Remedy: Sendable, Hashable, CustomStringConvertible {
   case restoreSchema(table: Bool)
   /// Once the stored value is corrected, upgrade the ledger again.
   case upgradeAgain
+  /// Add a date column, or give one day for every row of the input.
+  case giveDate
+  /// Name the sale a shortlist is for: a promotion of the ledger, or its first day.
+  case nameSale
   /// Recompute the running sums from the daily metric rows (the table was changed outside
   /// aimt); `checkFirst`: find the videos with the deep check first.
   case rebuildRunningSums(checkFirst: Bool = false)
@@ -111,6 +115,10 @@ public enum Remedy: Sendable, Hashable, CustomStringConvertible {
         : "open the ledger for writing with create to restore it"
     case .upgradeAgain:
       return "then open the ledger for writing with create again"
+    case .giveDate:
+      return "add a date column (日期), or give one day for every row"
+    case .nameSale:
+      return "name the sale: a promotion of the ledger, or its first day"
     case .rebuildRunningSums(let checkFirst):
       return (checkFirst ? "run the deep check, then " : "")
         + "rebuild the running sums from the metric rows"

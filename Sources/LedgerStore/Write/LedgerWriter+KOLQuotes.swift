@@ -28,7 +28,7 @@ extension LedgerWriter {
           location.problem(
             found.column,
             "\(found.id) already names KOL '\(found.owner)', not '\(input.kolID)'; correct "
-              + "the row, or the KOL's \(found.column) ('aimt kol show \(found.owner)')"))
+              + "the row, or the \(found.column) of KOL '\(found.owner)'"))
         return nil
       }
       return input.kolID
@@ -66,7 +66,7 @@ extension LedgerWriter {
       report(
         location.problem(
           "as_of",
-          "a 星图 quote needs the day it was taken; add a date column or pass --as-of DATE"))
+          "a 星图 quote needs the day it was taken", remedy: .giveDate))
       return
     }
     var withinLimits = true

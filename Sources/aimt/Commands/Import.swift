@@ -146,7 +146,7 @@ struct Import: ParsableCommand {
     if !ignored.isEmpty {
       Terminal.write(
         "ignored columns: "
-          + ignored.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ") + "\n")
+          + ignored.map { "\($0.name) (\(Self.reason($0)))" }.joined(separator: ", ") + "\n")
     }
     printSummary(report.summary, dryRun: dryRun)
   }
@@ -163,6 +163,14 @@ struct Import: ParsableCommand {
         }
         return named
       })
+  }
+
+  /// Why a column was left out, in the command line's words: `--ignore` for one named with
+  /// it, and how to read it instead where there is a way (`--gmv overall`).
+  static func reason(_ column: IgnoredColumn) -> String {
+    if column.asked { return "--ignore" }
+    guard let remedy = column.remedy else { return column.reason }
+    return column.reason + "; " + remedy.commandLineWords
   }
 
   /// "; skipped 2 title rows and 1 total row", or "" when none were.

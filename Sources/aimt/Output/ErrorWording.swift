@@ -107,6 +107,10 @@ extension Remedy {
         : "run 'aimt init' to restore it"
     case .upgradeAgain:
       return "then run aimt init again"
+    case .giveDate:
+      return "add a date column (日期) or pass --as-of DATE"
+    case .nameSale:
+      return "name the sale: --promotion NAME or --sale-start YYYY-MM-DD"
     case .rebuildRunningSums(let checkFirst):
       return (checkFirst ? "run 'aimt check --deep', then " : "run ")
         + "'aimt init --rebuild-sums' to recompute them"
