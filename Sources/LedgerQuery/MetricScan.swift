@@ -218,26 +218,15 @@ enum MetricScan {
     }
   }
 
-  /// The latest day with any metric, found with one index seek per video rather than a scan of
-  /// every row.
+  /// The latest day with any metric: the last row of the day totals, one seek.
   static func latestDay(_ db: Database) throws -> Day? {
-    let day = try Int64.fetchOne(
-      db,
-      sql: """
-        SELECT max((SELECT max(m.day) FROM metric AS m WHERE m.video_ref = v.id))
-        FROM video AS v
-        """)
+    let day = try Int64.fetchOne(db, sql: "SELECT max(day) FROM metric_day")
     return day.map { Day(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
   }
 
   /// The earliest day with any metric, the same way.
   static func earliestDay(_ db: Database) throws -> Day? {
-    let day = try Int64.fetchOne(
-      db,
-      sql: """
-        SELECT min((SELECT min(m.day) FROM metric AS m WHERE m.video_ref = v.id))
-        FROM video AS v
-        """)
+    let day = try Int64.fetchOne(db, sql: "SELECT min(day) FROM metric_day")
     return day.map { Day(daysSinceEpoch: Int32(truncatingIfNeeded: $0)) }
   }
 }

@@ -110,6 +110,43 @@ enum RunningWindows {
   }
 }
 
+/// Reads `metric_day`, the totals of every video's rows per day (docs/internals.md, "Running
+/// sums"): a report over all videos by day, week, month or tool costs a row per day.
+enum DayTotals {
+  /// Calls `body` with each day of `first…last` that has metric rows and its totals.
+  static func read(
+    _ db: Database, from first: Day, through last: Day,
+    _ body: (_ day: Int32, _ totals: RunningTotals) throws -> Void
+  ) throws {
+    let statement = try db.cachedStatement(
+      sql: "SELECT day, sums FROM metric_day WHERE day BETWEEN ?1 AND ?2 ORDER BY day")
+    try statement.setArguments([Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch)])
+    let handle = statement.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    let totals = RunningTotals()
+    var check = RunningTotalsCheck()
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { break }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+      }
+      let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      totals.clear()
+      guard let bytes = sqlite3_column_blob(handle, 1),
+        RunningCodec.accumulate(
+          UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, 1))),
+          sign: 1, into: totals)
+      else { throw RunningSums.damagedDay(day) }
+      check.add(totals)
+      try body(day, totals)
+    }
+    try check.check()
+  }
+}
+
 /// The totals of every video's running sums at the last boundary, in 128 bits: the proof that
 /// the reports' Int64 sums of windows cannot wrap.
 struct RunningTotalsCheck {

@@ -98,7 +98,16 @@ extension Ledger {
         }
       }
       let ends = SpendReport.windowEnds(query.grouping, since: since, until: until)
-      if let ends {
+      if query.filter == VideoFilter(), query.grouping.isCalendarOrTool {
+        // Every video: the stored totals of each day (docs/internals.md, "Running sums").
+        try DayTotals.read(db, from: since, through: until) { day, sums in
+          for source in 0..<RunningTotals.sources where sums.has(source) {
+            if let toolCode, source != toolCode { continue }
+            guard let key = group(day: day, source: source, ref: -1) else { continue }
+            totals[key, default: SpendRow()].add(sums.stream(source), source: source)
+          }
+        }
+      } else if let ends {
         // A few windows: each video's running sums at their ends (docs/internals.md).
         try RunningWindows.read(db, ends: ends, filter: query.filter) { ref, windows in
           for index in 0..<(ends.count - 1) {
@@ -155,6 +164,16 @@ extension SpendRow {
     refunds &+= row.refund
     if row.source != 0 { paidGMV &+= row.gmv }
     orders &+= row.orders
+  }
+}
+
+extension SpendGrouping {
+  /// Days, weeks, months and tools: groups that depend on no video's fields.
+  var isCalendarOrTool: Bool {
+    switch self {
+    case .day, .week, .month, .tool: true
+    case .kol, .brand, .stage, .chain: false
+    }
   }
 }
 

@@ -27,11 +27,16 @@ private struct Model {
     rows[key, default: [:]].merge(input.values) { _, new in new }
   }
 
-  /// The totals the running row of `video` on `day` must hold for `source`: rows, then the
-  /// fields in RunningField order (unplayed GMV and rows last).
-  func expected(video: String, through day: Int32, source: Source) -> [Int64] {
+  /// The totals the running row of `video` on `day` must hold for `source`.
+  ///
+  /// Rows, then the fields in RunningField order (unplayed GMV and rows last). With `video`
+  /// nil: the totals of every video on `day` alone (the day totals).
+  func expected(video: String?, through day: Int32, source: Source) -> [Int64] {
     var sums = [Int64](repeating: 0, count: RunningField.count)
-    for (key, values) in rows where key.video == video && key.day <= day && key.source == source {
+    for (key, values) in rows
+    where (video.map { key.video == $0 && key.day <= day } ?? (key.day == day))
+      && key.source == source
+    {
       let fields: [MetricField] = [
         .impressions, .cost, .gmv, .refund, .orders, .likes, .comments, .shares, .follows,
       ]
@@ -73,6 +78,22 @@ private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
     }
   }
   #expect(try ledger.read { db in try RunningSums.differences(db).count } == 0)
+  // The day totals: one row per day with rows, each the sum of every video's rows that day.
+  let dayRows = try ledger.read { db in
+    try Row.fetchAll(db, sql: "SELECT day, sums FROM metric_day ORDER BY day")
+  }
+  #expect(dayRows.map { $0["day"] as Int32 } == Set(model.rows.keys.map(\.day)).sorted())
+  for row in dayRows {
+    let day: Int32 = row["day"]
+    let bytes: Data = row["sums"]
+    let totals = RunningTotals()
+    #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) })
+    for source in Source.allCases {
+      let actual = RunningField.allCases.map { totals[source.code, $0] }
+      #expect(actual == model.expected(video: nil, through: day, source: source), "day \(day)")
+    }
+  }
+  #expect(try ledger.read { db in try RunningSums.dayDifferences(db).count } == 0)
 }
 
 private func ledgerWithVideos(_ count: Int) throws -> Ledger {
@@ -186,8 +207,9 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
       arguments: [B.day("2026-05-02").daysSinceEpoch])
   }
   let findings = try ledger.check(deep: true)
-  #expect(findings.map(\.subject) == ["metric_running"])
-  #expect(findings.first?.message.contains("v2 from 2026-05-02") == true)
+  #expect(findings.map(\.subject) == ["metric_day", "metric_running"])
+  #expect(findings.first?.message.contains("the totals of 1 day differ") == true)
+  #expect(findings.last?.message.contains("v2 from 2026-05-02") == true)
   #expect(try ledger.rebuildRunningSums() == 1)
   #expect(try ledger.check(deep: true).isEmpty)
   #expect(try ledger.rebuildRunningSums() == 0)
@@ -203,6 +225,8 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
   }
   try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = x'0200'") }
   #expect(try ledger.check(deep: true).map(\.subject) == ["metric_running"])
+  try ledger.write { db in try db.execute(sql: "UPDATE metric_day SET sums = x'01'") }
+  #expect(try ledger.check(deep: true).map(\.subject) == ["metric_day", "metric_running"])
   // A later write of the video cannot build on the damaged row: it says so and changes nothing.
   let problems = B.problems {
     try ledger.write { writer in

@@ -72,9 +72,15 @@ package enum RunningSums {
         """)
     let delete = try db.cachedStatement(
       sql: "DELETE FROM metric_running WHERE video_ref = ?1 AND day >= ?2")
+    let replaced = try db.cachedStatement(
+      sql: "SELECT day, sums FROM metric_running WHERE video_ref = ?1 AND day >= ?2 ORDER BY day")
     let rows = try db.cachedStatement(sql: videoRowsSQL)
     var emitter = try RunningEmitter(db)
     let totals = RunningTotals()
+    let before = RunningTotals()
+    let stored = RunningTotals()
+    let day = RunningTotals()
+    let delta = DayTotalsDelta()
     for (ref, from) in videos {
       totals.clear()
       try bind(previous, ref, from)
@@ -87,24 +93,50 @@ package enum RunningSums {
             sign: 1, into: totals)
         else { throw damaged(ref) }
       }
+      // The day totals lose what the rows about to be replaced gave each day: the difference
+      // of consecutive stored running rows.
+      before.values.update(from: totals.values, count: RunningTotals.width)
+      try bind(replaced, ref, from)
+      try step(replaced, db) { handle in
+        stored.clear()
+        guard let bytes = sqlite3_column_blob(handle, 1),
+          RunningCodec.accumulate(
+            UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, 1))),
+            sign: 1, into: stored)
+        else { throw damaged(ref) }
+        let storedDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+        delta.add(storedDay, stored, sign: -1)
+        delta.add(storedDay, before, sign: 1)
+        before.values.update(from: stored.values, count: RunningTotals.width)
+      }
       try bind(delete, ref, from)
       try step(delete, db) { _ in }
+      // Then the running rows and the day totals are written again from the metric rows.
       try bind(rows, ref, from)
-      var day: Int32 = -1
+      var current: Int32 = -1
+      day.clear()
+      func close() throws {
+        try emitter.emit(ref, current, totals)
+        delta.add(current, day, sign: 1)
+        day.clear()
+      }
       try step(rows, db) { handle in
         let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-        if rowDay != day, day >= 0 { try emitter.emit(ref, day, totals) }
-        day = rowDay
+        if rowDay != current, current >= 0 { try close() }
+        current = rowDay
         try add(handle, to: totals, ref: ref, db)
+        try add(handle, to: day, ref: ref, db)
       }
-      if day >= 0 { try emitter.emit(ref, day, totals) }
+      if current >= 0 { try close() }
     }
     try emitter.finish()
+    try delta.apply(db)
   }
 
   /// Builds every running row from `metric`: for a ledger made before the table existed.
   static func rebuildAll(_ db: Database) throws {
-    try db.execute(sql: "DELETE FROM metric_running")
+    try db.execute(sql: "DELETE FROM metric_running; DELETE FROM metric_day")
+    let delta = DayTotalsDelta()
     let rows = try db.makeStatement(sql: allRowsSQL)
     var emitter = try RunningEmitter(db)
     let totals = RunningTotals()
@@ -118,9 +150,11 @@ package enum RunningSums {
       ref = rowRef
       day = rowDay
       try add(handle, to: totals, ref: ref, db)
+      try add(handle, to: delta.of(day), ref: ref, db)
     }
     if ref >= 0 { try emitter.emit(ref, day, totals) }
     try emitter.finish()
+    try delta.apply(db)
   }
 
   /// Adds the metric row under `handle` (columns as in ``videoRowsSQL``).

@@ -102,12 +102,69 @@ extension RunningSums {
   }
 }
 
+extension RunningSums {
+  /// The days whose stored totals (`metric_day`) differ from the sums of their metric rows,
+  /// a row missing or extra included; at most `limit`, and how many in all.
+  static func dayDifferences(_ db: Database, limit: Int = 20) throws -> (
+    days: [Int32], count: Int
+  ) {
+    var expected: [Int32: [UInt8]] = [:]
+    let totals = RunningTotals()
+    var current: Int32 = -1
+    var bytes: [UInt8] = []
+    func close() {
+      bytes.removeAll(keepingCapacity: true)
+      RunningCodec.encode(totals, into: &bytes)
+      expected[current] = bytes
+      totals.clear()
+    }
+    let rows = try db.makeStatement(
+      sql: """
+        SELECT day, source, impressions, cost, gmv, refund, orders, likes, comments, shares,
+               follows, video_ref
+        FROM metric ORDER BY day
+        """)
+    // The same additions as the writes make, day by day (a sort by day: a deep check only).
+    try step(rows, db) { handle in
+      let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      if day != current, current >= 0 { close() }
+      current = day
+      try add(handle, to: totals, ref: sqlite3_column_int64(handle, 11), db)
+    }
+    if current >= 0 { close() }
+    var differing: Set<Int32> = []
+    let days = try db.makeStatement(sql: "SELECT day, sums FROM metric_day")
+    try step(days, db) { handle in
+      let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      let stored = [UInt8](
+        UnsafeRawBufferPointer(
+          start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1))))
+      if expected.removeValue(forKey: day) != stored { differing.insert(day) }
+    }
+    differing.formUnion(expected.keys)
+    let sorted = differing.sorted()
+    return (Array(sorted.prefix(limit)), sorted.count)
+  }
+}
+
 extension Ledger {
   /// What `check --deep` finds wrong with the running sums: videos whose stored sums differ
   /// from their metric rows (the table edited outside aimt).
   static func runningSumsFindings(_ db: Database) throws -> [CheckFinding] {
+    var findings: [CheckFinding] = []
+    let (days, dayCount) = try RunningSums.dayDifferences(db)
+    if dayCount > 0 {
+      findings.append(
+        CheckFinding(
+          subject: "metric_day",
+          message: "the totals of \(dayCount) day\(dayCount == 1 ? "" : "s") differ from their "
+            + "metric rows ("
+            + days.prefix(5).map { Day(daysSinceEpoch: $0).description }.joined(separator: ", ")
+            + (dayCount > 5 ? ", …" : "") + "): metric was changed outside aimt",
+          remedy: .rebuildRunningSums()))
+    }
     let (videos, count) = try RunningSums.differences(db)
-    guard count > 0 else { return [] }
+    guard count > 0 else { return findings }
     var names: [String] = []
     for (ref, day) in videos.prefix(5) {
       let id =
@@ -115,7 +172,7 @@ extension Ledger {
         ?? "row \(ref)"
       names.append("\(id) from \(Day(daysSinceEpoch: day))")
     }
-    return [
+    return findings + [
       CheckFinding(
         subject: "metric_running",
         message: "the running sums of \(count) video\(count == 1 ? "" : "s") differ from their "
@@ -133,7 +190,8 @@ extension Ledger {
   package func rebuildRunningSums() throws(LedgerError) -> Int {
     try write { db in
       let (_, count) = try RunningSums.differences(db, limit: 0)
-      if count > 0 { try RunningSums.rebuildAll(db) }
+      let (_, days) = try RunningSums.dayDifferences(db, limit: 0)
+      if count > 0 || days > 0 { try RunningSums.rebuildAll(db) }
       return count
     }
   }

@@ -1,0 +1,84 @@
+internal import GRDB
+internal import GRDBSQLite
+
+/// The changes a write makes to `metric_day`, the totals of all videos' rows per day and source
+/// (docs/internals.md, "Running sums"): what the refresh of each video took away from a day
+/// and added to it, applied to the stored rows once at the end.
+final class DayTotalsDelta {
+  private var days: [Int32: RunningTotals] = [:]
+
+  /// The delta of `day`.
+  func of(_ day: Int32) -> RunningTotals {
+    if let known = days[day] { return known }
+    let new = RunningTotals()
+    days[day] = new
+    return new
+  }
+
+  /// Adds (`sign` 1) or takes away (`sign` -1) one video's totals of `day`.
+  func add(_ day: Int32, _ totals: RunningTotals, sign: Int64) {
+    let target = of(day).values
+    for index in 0..<RunningTotals.width { target[index] &+= totals.values[index] &* sign }
+  }
+
+  /// Writes each changed day's stored totals plus its delta; a day left without rows goes.
+  func apply(_ db: Database) throws {
+    guard !days.isEmpty else { return }
+    let read = try db.cachedStatement(sql: "SELECT sums FROM metric_day WHERE day = ?1")
+    let write = try db.cachedStatement(
+      sql: "INSERT OR REPLACE INTO metric_day (day, sums) VALUES (?1, ?2)")
+    let delete = try db.cachedStatement(sql: "DELETE FROM metric_day WHERE day = ?1")
+    var bytes: [UInt8] = []
+    for (day, delta) in days.sorted(by: { $0.key < $1.key }) {
+      let handle = read.sqliteStatement
+      sqlite3_reset(handle)
+      sqlite3_bind_int64(handle, 1, Int64(day))
+      try RunningSums.step(read, db) { handle in
+        guard let pointer = sqlite3_column_blob(handle, 0),
+          RunningCodec.accumulate(
+            UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, 0))),
+            sign: 1, into: delta)
+        else { throw RunningSums.damagedDay(day) }
+      }
+      // Stored totals are within Int64 and a day's true total is not negative: a negative
+      // result is a total beyond Int64 that wrapped.
+      guard (0..<RunningTotals.width).allSatisfy({ delta.values[$0] >= 0 }) else {
+        throw LedgerError.invalidData([
+          SourceLocation.commandLine.problem(
+            "date",
+            "the totals of \(Day(daysSinceEpoch: day)) over every video would pass "
+              + "9,223,372,036,854,775,807, more than aimt adds up exactly: the numbers written "
+              + "are implausibly large; check their units")
+        ])
+      }
+      let statement: Statement
+      if (0..<RunningTotals.sources).contains(where: delta.has) {
+        bytes.removeAll(keepingCapacity: true)
+        RunningCodec.encode(delta, into: &bytes)
+        statement = write
+        let handle = write.sqliteStatement
+        sqlite3_bind_int64(handle, 1, Int64(day))
+        bytes.withUnsafeBytes { raw in
+          _ = sqlite3_bind_blob(handle, 2, raw.baseAddress, Int32(raw.count), sqliteTransient)
+        }
+      } else {
+        statement = delete
+        sqlite3_bind_int64(delete.sqliteStatement, 1, Int64(day))
+      }
+      try RunningSums.step(statement, db) { _ in }
+    }
+    days = [:]
+  }
+}
+
+/// SQLite's "copy the bound memory now" destructor.
+let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension RunningSums {
+  package static func damagedDay(_ day: Int32) -> LedgerError {
+    .implausibleData(
+      message: "the day totals of \(Day(daysSinceEpoch: day)) are unreadable (edited outside "
+        + "aimt?)",
+      remedy: .rebuildRunningSums(checkFirst: true))
+  }
+}
