@@ -20,10 +20,3 @@ CREATE TABLE metric_running (
   PRIMARY KEY (video_ref, day)
 ) STRICT, WITHOUT ROWID;
 
--- And the totals of every video's rows per day, per source (the same encoding, not running):
--- a report over all videos by day, week, month or tool reads one row per day. aimt keeps it
--- with the running sums, from the same rows, in the same transaction.
-CREATE TABLE metric_day (
-  day  INTEGER PRIMARY KEY,   -- days since 1970-01-01
-  sums BLOB NOT NULL
-) STRICT, WITHOUT ROWID;

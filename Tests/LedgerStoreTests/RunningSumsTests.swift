@@ -270,7 +270,10 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
       shares: 2, follows: 0))
 }
 
-@Test func upgradingALedgerMadeBeforeRunningSumsBuildsThemFromItsRows() throws {
+@Test(arguments: ["0006_promotion_cpm", "0007_running_sums"])
+func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
+  _ madeAt: String
+) throws {
   let folder = FileManager.default.temporaryDirectory
     .appendingPathComponent("aimt-running-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -289,6 +292,8 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
             (1, 100, 0, 10, 5, 1), (1, 101, 0, 0, 7, 1), (1, 101, 1, 3, 0, 1), (2, 100, 0, 4, 0, 1);
           """)
     }
+    // A ledger of 0007 has its running sums (built from these rows) but no day totals yet.
+    try Schema.migrator.migrate(queue, upTo: madeAt)
   }
   let ledger = try Ledger.open(path: path, create: true)
   var model = Model()

@@ -134,8 +134,11 @@ package enum RunningSums {
   }
 
   /// Builds every running row from `metric`: for a ledger made before the table existed.
-  static func rebuildAll(_ db: Database) throws {
-    try db.execute(sql: "DELETE FROM metric_running; DELETE FROM metric_day")
+  ///
+  /// With `days` (every ledger since `0008_day_totals`), the day totals too.
+  static func rebuildAll(_ db: Database, days: Bool = true) throws {
+    try db.execute(sql: "DELETE FROM metric_running")
+    if days { try db.execute(sql: "DELETE FROM metric_day") }
     let delta = DayTotalsDelta()
     let rows = try db.makeStatement(sql: allRowsSQL)
     var emitter = try RunningEmitter(db)
@@ -150,10 +153,22 @@ package enum RunningSums {
       ref = rowRef
       day = rowDay
       try add(handle, to: totals, ref: ref, db)
-      try add(handle, to: delta.of(day), ref: ref, db)
+      if days { try add(handle, to: delta.of(day), ref: ref, db) }
     }
     if ref >= 0 { try emitter.emit(ref, day, totals) }
     try emitter.finish()
+    if days { try delta.apply(db) }
+  }
+
+  /// Builds every day's totals from `metric`: for a ledger made before the table existed.
+  static func rebuildDays(_ db: Database) throws {
+    try db.execute(sql: "DELETE FROM metric_day")
+    let delta = DayTotalsDelta()
+    let rows = try db.makeStatement(sql: allRowsSQL)
+    try step(rows, db) { handle in
+      let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
+      try add(handle, to: delta.of(day), ref: sqlite3_column_int64(handle, 11), db)
+    }
     try delta.apply(db)
   }
 

@@ -26,6 +26,7 @@ package enum Schema {
       bytes: PackageResources._005_audience_flow_and_kol_quotes_sql),
     Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
     Migration(identifier: "0007_running_sums", bytes: PackageResources._007_running_sums_sql),
+    Migration(identifier: "0008_day_totals", bytes: PackageResources._008_day_totals_sql),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -34,7 +35,11 @@ package enum Schema {
       migrator.registerMigration(migration.identifier) { db in
         try db.execute(sql: migration.sql)
         // Derived rows a SQL file cannot compute: built from the facts in the same transaction.
-        if migration.identifier == "0007_running_sums" { try RunningSums.rebuildAll(db) }
+        switch migration.identifier {
+        case "0007_running_sums": try RunningSums.rebuildAll(db, days: false)
+        case "0008_day_totals": try RunningSums.rebuildDays(db)
+        default: break
+        }
       }
     }
     return migrator
