@@ -57,7 +57,9 @@ extension Ledger {
   /// and stages in funnel order, KOLs, brands and chains by spend (largest first).
   public func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
     try read { db in
-      let directory = try VideoDirectory(db)
+      // The videos' fields matter only to groups of videos and to the stages; loading them is
+      // most of a calendar report's time at 224,000 videos.
+      let directory = try query.grouping.isCalendarOrTool ? nil : VideoDirectory(db)
       guard let until = try query.until ?? MetricScan.latestDay(db),
         let since = try query.since ?? MetricScan.earliestDay(db)
       else { return SpendReport(since: nil, until: nil, rows: []) }
@@ -68,9 +70,9 @@ extension Ledger {
       let stageOrder = ["alliance", "influence", "magnify", "trade", "natural"]
       let videoGroups: Grouper? =
         switch query.grouping {
-        case .kol: Grouper(.kol, directory)
-        case .brand: Grouper(.brand, directory)
-        case .chain: Grouper(.chain, directory)
+        case .kol: directory.map { Grouper(.kol, $0) }
+        case .brand: directory.map { Grouper(.brand, $0) }
+        case .chain: directory.map { Grouper(.chain, $0) }
         default: nil
         }
       var totals: [Int: SpendRow] = [:]
@@ -90,7 +92,9 @@ extension Ledger {
           // Qianchuan on a KOL's own video heats that video: Influence (docs/method.md).
           let kolVideo =
             source == qianchuan
-            && directory.slot(ofRef: ref).map { directory.videos[$0].kolID != nil } == true
+            && directory.flatMap { directory in
+              directory.slot(ofRef: ref).map { directory.videos[$0].kolID != nil }
+            } == true
           let stage = kolVideo ? "influence" : stages[source] ?? "natural"
           return stageOrder.firstIndex(of: stage) ?? 0
         case .kol, .brand, .chain:
