@@ -135,3 +135,16 @@ extension Ledger {
     return settings
   }
 }
+
+extension Array {
+  /// Sorts by `areInOrder` (stably) moving only indices, then each element once: a report row
+  /// holds its model's fractions, and a merge sort's moves of 224,000 such rows took more time
+  /// than their comparisons (13 % of a `report roi` at 22.4M metric rows).
+  mutating func sortMovingIndices(by areInOrder: (Element, Element) throws -> Bool) rethrows {
+    guard count > 1 else { return }
+    let order: [Int] = try withUnsafeBufferPointer { rows in
+      try rows.indices.sorted { try areInOrder(rows[$0], rows[$1]) }
+    }
+    self = order.map { self[$0] }
+  }
+}

@@ -113,7 +113,7 @@ extension Ledger {
               current: current[group], previous: previous[group], cpm: cpm, floor: floor,
               declineRatio: settings.declineRatio)))
       }
-      rows.sort(by: query.sort.areInOrder)
+      rows.sortMovingIndices(by: query.sort.areInOrder)
       if let limit = query.limit, limit < rows.count { rows.removeLast(rows.count - limit) }
       return ROIReport(asOf: asOf, window: window, floor: floor, rows: rows)
     }

@@ -131,7 +131,7 @@ extension Ledger {
         entry.failed = ShortlistRules.firstFailure(item.decision, douPlusOverlap: overlap)
         if entry.failed == nil { entries.append(entry) } else { excluded.append(entry) }
       }
-      entries.sort { a, b in
+      entries.sortMovingIndices { a, b in
         if a.score != b.score, let x = a.score, let y = b.score { return x > y }
         return a.video.videoID < b.video.videoID
       }
@@ -140,7 +140,7 @@ extension Ledger {
       if let limit = query.limit, limit < entries.count {
         entries.removeLast(entries.count - limit)
       }
-      excluded.sort { a, b in
+      excluded.sortMovingIndices { a, b in
         switch (a.model.roiModel, b.model.roiModel) {
         case (let x?, let y?) where x != y: return x > y
         case (nil, .some): return false
