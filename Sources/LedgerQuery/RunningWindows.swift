@@ -57,32 +57,20 @@ enum RunningWindows {
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
           + ends.map { Int64($0.daysSinceEpoch) }))
-    let handle = statement.sqliteStatement
-    defer { sqlite3_reset(handle) }
     let windows = VideoWindows(count: ends.count - 1)
     var totals = RunningTotalsCheck()
-    while true {
-      let code = sqlite3_step(handle)
-      if code == SQLITE_DONE { break }
-      guard code == SQLITE_ROW else {
-        throw DatabaseError(
-          resultCode: ResultCode(rawValue: code),
-          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-      }
+    try forEachRow(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
       let last = Int32(ends.count)
       // No row in any window: the last boundary's row is the first one's.
-      if sameBlob(handle, 1, last) { continue }
+      if sameBlob(handle, 1, last) { return }
       for window in windows.windows { window.clear() }
       for boundary in 0..<ends.count {
         let column = Int32(boundary + 1)
         windows.row.clear()
-        if let bytes = sqlite3_column_blob(handle, column) {
-          let raw = UnsafeRawBufferPointer(
-            start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
-          guard RunningCodec.accumulate(raw, sign: 1, into: windows.row) else {
-            throw RunningSums.damaged(ref)
-          }
+        if sqlite3_column_type(handle, column) != SQLITE_NULL {
+          guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: windows.row)
+          else { throw RunningSums.damaged(ref) }
         }
         let values = windows.row.values
         if boundary > 0 {
@@ -98,6 +86,25 @@ enum RunningWindows {
       try body(ref, windows)
     }
     try totals.check()
+  }
+
+  /// Steps a bound statement to its end, calling `row` with its handle on each row, and resets
+  /// it.
+  static func forEachRow(
+    _ statement: Statement, _ db: Database, _ row: (OpaquePointer?) throws -> Void
+  ) throws {
+    let handle = statement.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    while true {
+      let code = sqlite3_step(handle)
+      if code == SQLITE_DONE { return }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+      }
+      try row(handle)
+    }
   }
 
   /// True when columns `a` and `b` hold the same bytes (both NULL included).
@@ -121,25 +128,14 @@ enum DayTotals {
     let statement = try db.cachedStatement(
       sql: "SELECT day, sums FROM metric_day WHERE day BETWEEN ?1 AND ?2 ORDER BY day")
     try statement.setArguments([Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch)])
-    let handle = statement.sqliteStatement
-    defer { sqlite3_reset(handle) }
     let totals = RunningTotals()
     var check = RunningTotalsCheck()
-    while true {
-      let code = sqlite3_step(handle)
-      if code == SQLITE_DONE { break }
-      guard code == SQLITE_ROW else {
-        throw DatabaseError(
-          resultCode: ResultCode(rawValue: code),
-          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-      }
+    try RunningWindows.forEachRow(statement, db) { handle in
       let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
       totals.clear()
-      guard let bytes = sqlite3_column_blob(handle, 1),
-        RunningCodec.accumulate(
-          UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, 1))),
-          sign: 1, into: totals)
-      else { throw RunningSums.damagedDay(day) }
+      guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {
+        throw RunningSums.damagedDay(day)
+      }
       check.add(totals)
       try body(day, totals)
     }

@@ -34,11 +34,9 @@ final class DayTotalsDelta {
       sqlite3_reset(handle)
       sqlite3_bind_int64(handle, 1, Int64(day))
       try RunningSums.step(read, db) { handle in
-        guard let pointer = sqlite3_column_blob(handle, 0),
-          RunningCodec.accumulate(
-            UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, 0))),
-            sign: 1, into: delta)
-        else { throw RunningSums.damagedDay(day) }
+        guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: delta) else {
+          throw RunningSums.damagedDay(day)
+        }
       }
       // Stored totals are within Int64 and a day's true total is not negative: a negative
       // result is a total beyond Int64 that wrapped.

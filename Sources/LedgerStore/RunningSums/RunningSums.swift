@@ -85,13 +85,9 @@ package enum RunningSums {
       totals.clear()
       try bind(previous, ref, from)
       try step(previous, db) { handle in
-        guard
-          let bytes = sqlite3_column_blob(handle, 0),
-          RunningCodec.accumulate(
-            UnsafeRawBufferPointer(
-              start: bytes, count: Int(sqlite3_column_bytes(handle, 0))),
-            sign: 1, into: totals)
-        else { throw damaged(ref) }
+        guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: totals) else {
+          throw damaged(ref)
+        }
       }
       // The day totals lose what the rows about to be replaced gave each day: the difference
       // of consecutive stored running rows.
@@ -99,11 +95,9 @@ package enum RunningSums {
       try bind(replaced, ref, from)
       try step(replaced, db) { handle in
         stored.clear()
-        guard let bytes = sqlite3_column_blob(handle, 1),
-          RunningCodec.accumulate(
-            UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, 1))),
-            sign: 1, into: stored)
-        else { throw damaged(ref) }
+        guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: stored) else {
+          throw damaged(ref)
+        }
         let storedDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
         delta.add(storedDay, stored, sign: -1)
         delta.add(storedDay, before, sign: 1)

@@ -1,3 +1,5 @@
+internal import GRDBSQLite
+
 /// The totals of every source's metric rows over some days: the unit the running sums store
 /// and the reports subtract (docs/internals.md, "Running sums").
 ///
@@ -152,6 +154,17 @@ package enum RunningCodec {
         bytes.append(UInt8(value))
       }
     }
+  }
+
+  /// ``accumulate(_:sign:into:)`` on the blob in column `column` of the row a statement
+  /// (`handle`) is on; false for NULL.
+  package static func accumulate(
+    column: Int32, of handle: OpaquePointer?, sign: Int64, into totals: RunningTotals
+  ) -> Bool {
+    guard let bytes = sqlite3_column_blob(handle, column) else { return false }
+    return accumulate(
+      UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
+      sign: sign, into: totals)
   }
 
   /// Adds (`sign` 1) or subtracts (`sign` -1) the totals encoded in `bytes` to `totals`.
