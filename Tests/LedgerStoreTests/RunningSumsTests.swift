@@ -308,3 +308,50 @@ func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
   }
   try expectRunningSumsMatch(ledger, model)
 }
+
+/// 9,300 rows of the largest cost the ledger takes: their sum passes Int64.
+private func largestCosts(sameVideo: Bool) -> [MetricInput] {
+  (0..<9_300).map { index in
+    MetricInput(
+      day: B.day("2000-01-01").adding(days: sameVideo ? index : 0),
+      videoID: sameVideo ? "v1" : "w\(index)", source: .douPlus,
+      values: [.cost: LedgerRules.maxMoney])
+  }
+}
+
+@Test(arguments: [true, false])
+func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
+  let ledger = try B.ledgerWithVideo()
+  let problems = B.problems {
+    try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+      try writer.beginBatch(BatchInfo(command: "import", kind: "metrics"))
+      for input in largestCosts(sameVideo: sameVideo) {
+        try writer.upsert(input, at: .commandLine)
+      }
+    }
+  }
+  // One video over 9,300 days passes Int64 in its running sums; 9,300 videos on one day in
+  // the day's totals.
+  #expect(problems.first?.message.contains("9,223,372,036,854,775,807") == true, "\(problems)")
+  #expect(problems.first?.message.contains(sameVideo ? "video v1" : "2000-01-01") == true)
+  #expect(try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") } == 0)
+  #expect(try ledger.check(deep: true).isEmpty)
+}
+
+@Test func aDamagedDayTotalIsAnErrorForTheNextWriteOfThatDay() throws {
+  let ledger = try B.ledgerWithVideo()
+  let row = MetricInput(
+    day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 3])
+  try ledger.write { writer in try writer.upsert(row, at: .commandLine) }
+  try ledger.write { db in try db.execute(sql: "UPDATE metric_day SET sums = x'01'") }
+  let problems = B.problems {
+    try ledger.write { writer in
+      var again = row
+      again.values = [.impressions: 4]
+      try writer.upsert(again, at: .commandLine)
+    }
+  }
+  #expect(problems.first?.message.contains("the day totals of 2026-05-01 are unreadable") == true)
+  #expect(try ledger.rebuildRunningSums() == 0)
+  #expect(try ledger.check(deep: true).isEmpty)
+}
