@@ -113,7 +113,7 @@ extension Ledger {
               current: current[group], previous: previous[group], cpm: cpm, floor: floor,
               declineRatio: settings.declineRatio)))
       }
-      rows.sortMovingIndices(by: query.sort.areInOrder)
+      rows.sortMovingIndices(key: query.sort.key, by: query.sort.areInOrder)
       if let limit = query.limit, limit < rows.count { rows.removeLast(rows.count - limit) }
       return ROIReport(asOf: asOf, window: window, floor: floor, rows: rows)
     }
@@ -216,12 +216,22 @@ struct Grouper {
 }
 
 extension ROISort {
-  /// Whether `a` goes before `b`: by the field (nulls last), then by key, then by date.
-  func areInOrder(_ a: ROIRow, _ b: ROIRow) -> Bool {
+  /// What a row sorts by: the field's value, its key and its date.
+  struct Key {
+    var value: Fraction?
+    var key: String?
+    var date: Day
+  }
+
+  func key(_ row: ROIRow) -> Key { Key(value: value(row), key: row.key, date: row.date) }
+
+  /// Whether a row with key `a` goes before one with key `b`: by the field (nulls last), then
+  /// by key, then by date.
+  func areInOrder(_ a: Key, _ b: Key) -> Bool {
     if field == .key {
       if a.key != b.key, let x = a.key, let y = b.key { return ascending ? x < y : x > y }
     } else {
-      switch (value(a), value(b)) {
+      switch (a.value, b.value) {
       case (let x?, let y?) where x != y: return ascending ? x < y : x > y
       case (nil, .some): return false
       case (.some, nil): return true
@@ -230,6 +240,9 @@ extension ROISort {
     }
     return ROISort.keyOrder(a.key, b.key, a.date, b.date)
   }
+
+  /// Whether `a` goes before `b`: by the field (nulls last), then by key, then by date.
+  func areInOrder(_ a: ROIRow, _ b: ROIRow) -> Bool { areInOrder(key(a), key(b)) }
 
   /// Keys ascending (a missing key last), then days ascending.
   static func keyOrder(_ a: String?, _ b: String?, _ dayA: Day, _ dayB: Day) -> Bool {

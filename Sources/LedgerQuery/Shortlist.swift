@@ -131,21 +131,21 @@ extension Ledger {
         entry.failed = ShortlistRules.firstFailure(item.decision, douPlusOverlap: overlap)
         if entry.failed == nil { entries.append(entry) } else { excluded.append(entry) }
       }
-      entries.sortMovingIndices { a, b in
-        if a.score != b.score, let x = a.score, let y = b.score { return x > y }
-        return a.video.videoID < b.video.videoID
+      entries.sortMovingIndices(key: { ($0.score, $0.video.videoID) }) { a, b in
+        if a.0 != b.0, let x = a.0, let y = b.0 { return x > y }
+        return a.1 < b.1
       }
       ShortlistRules.applyCaps(&entries, excluded: &excluded, budget: query.budget)
       for index in entries.indices { entries[index].rank = index + 1 }
       if let limit = query.limit, limit < entries.count {
         entries.removeLast(entries.count - limit)
       }
-      excluded.sortMovingIndices { a, b in
-        switch (a.model.roiModel, b.model.roiModel) {
+      excluded.sortMovingIndices(key: { ($0.model.roiModel, $0.video.videoID) }) { a, b in
+        switch (a.0, b.0) {
         case (let x?, let y?) where x != y: return x > y
         case (nil, .some): return false
         case (.some, nil): return true
-        default: return a.video.videoID < b.video.videoID
+        default: return a.1 < b.1
         }
       }
       return Shortlist(
