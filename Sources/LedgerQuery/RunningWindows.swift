@@ -59,7 +59,7 @@ enum RunningWindows {
           + ends.map { Int64($0.daysSinceEpoch) }))
     let windows = VideoWindows(count: ends.count - 1)
     var totals = RunningTotalsCheck()
-    try forEachRow(statement, db) { handle in
+    try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
       let last = Int32(ends.count)
       // No row in any window: the last boundary's row is the first one's.
@@ -88,25 +88,6 @@ enum RunningWindows {
     try totals.check()
   }
 
-  /// Steps a bound statement to its end, calling `row` with its handle on each row, and resets
-  /// it.
-  static func forEachRow(
-    _ statement: Statement, _ db: Database, _ row: (OpaquePointer?) throws -> Void
-  ) throws {
-    let handle = statement.sqliteStatement
-    defer { sqlite3_reset(handle) }
-    while true {
-      let code = sqlite3_step(handle)
-      if code == SQLITE_DONE { return }
-      guard code == SQLITE_ROW else {
-        throw DatabaseError(
-          resultCode: ResultCode(rawValue: code),
-          message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-      }
-      try row(handle)
-    }
-  }
-
   /// True when columns `a` and `b` hold the same bytes (both NULL included).
   private static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
     let size = sqlite3_column_bytes(handle, a)
@@ -130,7 +111,7 @@ enum DayTotals {
     try statement.setArguments([Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch)])
     let totals = RunningTotals()
     var check = RunningTotalsCheck()
-    try RunningWindows.forEachRow(statement, db) { handle in
+    try RunningSums.step(statement, db) { handle in
       let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
       totals.clear()
       guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {

@@ -210,9 +210,9 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
   #expect(findings.map(\.subject) == ["metric_day", "metric_running"])
   #expect(findings.first?.message.contains("the totals of 1 day differ") == true)
   #expect(findings.last?.message.contains("v2 from 2026-05-02") == true)
-  #expect(try ledger.rebuildRunningSums() == 1)
+  #expect(try ledger.rebuildRunningSums() == (videos: 1, days: 1))
   #expect(try ledger.check(deep: true).isEmpty)
-  #expect(try ledger.rebuildRunningSums() == 0)
+  #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 0))
 }
 
 @Test func aDamagedRunningRowIsReportedNotMisread() throws {
@@ -352,6 +352,6 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
     }
   }
   #expect(problems.first?.message.contains("the day totals of 2026-05-01 are unreadable") == true)
-  #expect(try ledger.rebuildRunningSums() == 0)
+  #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 1))
   #expect(try ledger.check(deep: true).isEmpty)
 }

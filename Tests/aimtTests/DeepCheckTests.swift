@@ -114,7 +114,7 @@ private func ledgerWithHistory() throws -> CLI {
   #expect(deep.stderr.contains("v1 from 2026-05-01"))
   #expect(deep.stderr.contains("aimt init --rebuild-sums"))
   let rebuilt = try cli.ok("init", "--rebuild-sums")
-  #expect(rebuilt.stdout.contains("running sums: recomputed; 1 video had differed"))
+  #expect(rebuilt.stdout.contains("running sums: recomputed; 1 video and 1 day had differed"))
   let again = try cli.run(["check", "--deep"])
   #expect(!again.stderr.contains("metric_running") && !again.stderr.contains("metric_day"))
   // The reports now read the edited row (99 yuan of natural GMV).

@@ -1,4 +1,4 @@
-internal import GRDB
+package import GRDB
 internal import GRDBSQLite
 
 /// The videos a write changed, each with the first day it changed.
@@ -173,9 +173,10 @@ package enum RunningSums {
   ) throws {
     let source = Int(sqlite3_column_int64(handle, 1))
     guard source >= 0, source < RunningTotals.sources else {
-      throw LedgerError.storage(
+      throw LedgerError.implausibleData(
         message: "the ledger holds a metric row of video row \(ref) with an unknown source "
-          + "code \(source), which aimt never writes")
+          + "code \(source), which aimt never writes",
+        remedy: .checkLedger(correct: true))
     }
     guard
       totals.add(
@@ -194,8 +195,9 @@ package enum RunningSums {
     sqlite3_bind_int64(handle, 2, Int64(day))
   }
 
-  /// Steps `statement` to its end, calling `row` on each row.
-  static func step(
+  /// Steps a bound `statement` to its end, calling `row` with its handle on each row, and
+  /// resets it: the C API loop of every statement that reads sums.
+  package static func step(
     _ statement: Statement, _ db: Database, _ row: (OpaquePointer?) throws -> Void
   ) throws {
     let handle = statement.sqliteStatement

@@ -185,14 +185,14 @@ extension Ledger {
 }
 
 extension Ledger {
-  /// Recomputes every running sum from the metric rows, in one transaction; returns how many
-  /// videos had differed.
-  package func rebuildRunningSums() throws(LedgerError) -> Int {
+  /// Recomputes every running sum and day total from the metric rows, in one transaction;
+  /// returns how many videos' running sums and how many days' totals had differed.
+  package func rebuildRunningSums() throws(LedgerError) -> (videos: Int, days: Int) {
     try write { db in
-      let (_, count) = try RunningSums.differences(db, limit: 0)
+      let (_, videos) = try RunningSums.differences(db, limit: 0)
       let (_, days) = try RunningSums.dayDifferences(db, limit: 0)
-      if count > 0 || days > 0 { try RunningSums.rebuildAll(db) }
-      return count
+      if videos > 0 || days > 0 { try RunningSums.rebuildAll(db) }
+      return (videos, days)
     }
   }
 }

@@ -9,8 +9,9 @@ package final class RunningTotals {
   /// `values[source * RunningField.count + field]`.
   package let values: UnsafeMutablePointer<Int64>
 
-  /// The number of sources a block holds (the codes 0…8 of ``Source``).
-  package static let sources = 9
+  /// The number of sources a block holds: one per ``Source`` code (0, 1, …; the stored mask
+  /// has room for 16).
+  package static let sources = Source.allCases.count
   /// Values in a block.
   package static let width = sources * RunningField.count
 

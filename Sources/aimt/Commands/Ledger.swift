@@ -20,11 +20,13 @@ struct Init: ParsableCommand {
       Terminal.write("restored \(object), which was missing or altered\n")
     }
     if rebuildSums {
-      let videos = try store.rebuildRunningSums()
+      let (videos, days) = try store.rebuildRunningSums()
+      func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
       Terminal.write(
-        videos == 0
+        videos == 0 && days == 0
           ? "running sums: all agree with the metric rows\n"
-          : "running sums: recomputed; \(videos) video\(videos == 1 ? "" : "s") had differed\n")
+          : "running sums: recomputed; \(count(videos, "video")) and \(count(days, "day")) had "
+            + "differed\n")
     }
     let migrations = try store.appliedMigrations()
     Terminal.write(
