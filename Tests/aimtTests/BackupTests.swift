@@ -34,6 +34,7 @@ private func interruptedBackup(
   process.executableURL = CLI.binary
   process.arguments = ["backup", name, "--db", "big.db"]
   process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
+  process.environment = signal == SIGKILL ? cli.environmentToKill() : CLI.environment
   process.standardOutput = FileHandle.nullDevice
   process.standardError = FileHandle.nullDevice
   process.standardInput = FileHandle.nullDevice

@@ -44,6 +44,17 @@ final class CLI: Sendable {
     return environment
   }
 
+  /// The environment of a run a test kills with SIGKILL: under coverage (`swift test
+  /// --enable-code-coverage`) its profile goes to the test's own folder, so a profile cut off
+  /// while the process was writing it at exit cannot break the merge of the others.
+  func environmentToKill() -> [String: String] {
+    var environment = CLI.environment
+    if environment["LLVM_PROFILE_FILE"] != nil {
+      environment["LLVM_PROFILE_FILE"] = path("coverage-of-a-killed-run-%p.profraw")
+    }
+    return environment
+  }
+
   /// Runs `aimt ARGS` with the working folder as current directory and no terminal.
   @discardableResult
   func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {

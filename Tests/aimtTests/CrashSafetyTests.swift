@@ -24,7 +24,7 @@ private func start(_ cli: CLI, _ arguments: [String]) throws -> Process {
   process.executableURL = CLI.binary
   process.arguments = arguments
   process.currentDirectoryURL = URL(fileURLWithPath: cli.folder)
-  process.environment = CLI.environment
+  process.environment = cli.environmentToKill()
   process.standardOutput = FileHandle.nullDevice
   process.standardError = FileHandle.nullDevice
   process.standardInput = FileHandle.nullDevice
