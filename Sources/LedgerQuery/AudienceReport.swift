@@ -87,10 +87,8 @@ extension Ledger {
       // Daily spend of the brand from the day after the snapshot before the first shown.
       let from = firstShown > 0 ? snapshots[firstShown - 1].date.adding(days: 1) : snapshots[0].date
       let to = snapshots[snapshots.count - 1].date
-      var daily = [Int64](repeating: 0, count: max(to - from + 1, 0))
-      try MetricScan.scan(db, from: from, through: to, filter: VideoFilter(brand: brand)) { row in
-        daily[Int(row.day - from.daysSinceEpoch)] &+= row.cost
-      }
+      // Read from the brand's day totals, a row a day (docs/internals.md, "Running sums").
+      let daily = try BrandDayTotals.dailyCost(db, brand: brand, from: from, through: to)
       for index in max(firstShown, 1)..<snapshots.count {
         let previous = snapshots[index - 1]
         snapshots[index].previousTotal = previous.total

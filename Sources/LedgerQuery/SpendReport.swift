@@ -102,14 +102,22 @@ extension Ledger {
         }
       }
       let ends = SpendReport.windowEnds(query.grouping, since: since, until: until)
-      if query.filter == VideoFilter(), query.grouping.isCalendarOrTool {
-        // Every video: the stored totals of each day (docs/internals.md, "Running sums").
-        try DayTotals.read(db, from: since, through: until) { day, sums in
+      if query.grouping.isCalendarOrTool,
+        query.filter == VideoFilter(brand: query.filter.brand)
+      {
+        // Every video, or every video of a brand: the stored totals of each day
+        // (docs/internals.md, "Running sums").
+        func add(day: Int32, sums: RunningTotals) {
           for source in 0..<RunningTotals.sources where sums.has(source) {
             if let toolCode, source != toolCode { continue }
             guard let key = group(day: day, source: source, ref: -1) else { continue }
             totals[key, default: SpendRow()].add(sums.stream(source), source: source)
           }
+        }
+        if let brand = query.filter.brand {
+          try BrandDayTotals.read(db, brand: brand, from: since, through: until, add)
+        } else {
+          try DayTotals.read(db, from: since, through: until, add)
         }
       } else if let ends {
         // A few windows: each video's running sums at their ends (docs/internals.md).

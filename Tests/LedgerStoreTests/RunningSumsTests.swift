@@ -19,6 +19,8 @@ private struct Model {
     var order: String
   }
   var rows: [Key: [MetricField: Int64]] = [:]
+  /// Each video's brand (a video not named has none): v1 is B, as LedgerBuilder makes it.
+  var brands: [String: String] = ["v1": "B"]
 
   mutating func apply(_ input: MetricInput) {
     let key = Key(
@@ -32,11 +34,24 @@ private struct Model {
   /// Rows, then the fields in RunningField order (unplayed GMV and rows last). With `video`
   /// nil: the totals of every video on `day` alone (the day totals).
   func expected(video: String?, through day: Int32, source: Source) -> [Int64] {
+    sums(source: source) { key in
+      video.map { key.video == $0 && key.day <= day } ?? (key.day == day)
+    }
+  }
+
+  /// The totals of the rows of `brand`'s videos on `day` for `source` (the brand day totals).
+  func expected(brand: String, day: Int32, source: Source) -> [Int64] {
+    sums(source: source) { key in key.day == day && brands[key.video] == brand }
+  }
+
+  /// The brand days with rows, as `brand day`.
+  var brandDays: Set<String> {
+    Set(rows.keys.compactMap { key in brands[key.video].map { "\($0) \(key.day)" } })
+  }
+
+  private func sums(source: Source, of included: (Key) -> Bool) -> [Int64] {
     var sums = [Int64](repeating: 0, count: RunningField.count)
-    for (key, values) in rows
-    where (video.map { key.video == $0 && key.day <= day } ?? (key.day == day))
-      && key.source == source
-    {
+    for (key, values) in rows where included(key) && key.source == source {
       let fields: [MetricField] = [
         .impressions, .cost, .gmv, .refund, .orders, .likes, .comments, .shares, .follows,
       ]
@@ -94,6 +109,25 @@ private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
     }
   }
   #expect(try ledger.read { db in try RunningSums.dayDifferences(db).count } == 0)
+  // The brand day totals: one row per brand and day with rows of its videos.
+  let brandRows = try ledger.read { db in
+    try Row.fetchAll(db, sql: "SELECT brand, day, sums FROM metric_brand_day ORDER BY brand, day")
+  }
+  #expect(
+    Set(brandRows.map { "\($0["brand"] as String) \($0["day"] as Int32)" }) == model.brandDays)
+  for row in brandRows {
+    let brand: String = row["brand"]
+    let day: Int32 = row["day"]
+    let bytes: Data = row["sums"]
+    let totals = RunningTotals()
+    #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) })
+    for source in Source.allCases {
+      let actual = RunningField.allCases.map { totals[source.code, $0] }
+      #expect(
+        actual == model.expected(brand: brand, day: day, source: source), "\(brand) day \(day)")
+    }
+  }
+  #expect(try ledger.read { db in try RunningSums.dayDifferences(db).brandCount } == 0)
 }
 
 private func ledgerWithVideos(_ count: Int) throws -> Ledger {
@@ -270,7 +304,7 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
       shares: 2, follows: 0))
 }
 
-@Test(arguments: ["0006_promotion_cpm", "0007_running_sums"])
+@Test(arguments: ["0006_promotion_cpm", "0007_running_sums", "0008_day_totals"])
 func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
   _ madeAt: String
 ) throws {
@@ -287,12 +321,14 @@ func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
         sql: """
           INSERT INTO import_batch (batch_id, command, kind, created_at)
             VALUES (1, 'import', 'metrics', '2026-05-01 00:00:00');
-          INSERT INTO video (id, video_id) VALUES (1, 'v1'), (2, 'v2');
+          INSERT INTO brand (name) VALUES ('B');
+          INSERT INTO video (id, video_id, brand) VALUES (1, 'v1', 'B'), (2, 'v2', NULL);
           INSERT INTO metric (video_ref, day, source, impressions, gmv, batch_id) VALUES
             (1, 100, 0, 10, 5, 1), (1, 101, 0, 0, 7, 1), (1, 101, 1, 3, 0, 1), (2, 100, 0, 4, 0, 1);
           """)
     }
-    // A ledger of 0007 has its running sums (built from these rows) but no day totals yet.
+    // A ledger of 0007 has its running sums (built from these rows) but no day totals yet; one
+    // of 0008 its day totals but no brand day totals.
     try Schema.migrator.migrate(queue, upTo: madeAt)
   }
   let ledger = try Ledger.open(path: path, create: true)
@@ -352,6 +388,142 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
     }
   }
   #expect(problems.first?.message.contains("the day totals of 2026-05-01 are unreadable") == true)
+  #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 1))
+  #expect(try ledger.check(deep: true).isEmpty)
+}
+
+@Test func brandDayTotalsEqualTheirVideosRowsAfterRandomWritesAndBrandChanges() throws {
+  var random = SplitMix64(state: 5)
+  let ledger = try ledgerWithVideos(6)
+  var model = Model()
+  let brands = ["B", "C", "D"]
+  let sources: [Source] = [.natural, .douPlus, .qianchuan]
+  for round in 0..<24 {
+    // 0, 1: a plain write; 2: duplicates summed; 3: a dry run; 4: a refused write.
+    let kind = Int(random.next() % 5)
+    var inputs: [Model.Key: MetricInput] = [:]
+    for _ in 0..<Int(random.next() % 12) {
+      let day = B.day("2026-03-01").adding(days: Int(random.next() % 20))
+      let source = kind == 2 ? .douPlus : sources[Int(random.next() % UInt64(sources.count))]
+      var values: [MetricField: Int64] = [.impressions: Int64(random.next() % 10_000)]
+      if source != .natural { values[.cost] = Int64(random.next() % 50_000) }
+      // Summed duplicates write every field any of them gave (0 where a row had none): all
+      // give the same ones.
+      if kind == 2 || random.next() % 2 == 0 { values[.gmv] = Int64(random.next() % 90_000) }
+      let input = MetricInput(
+        day: day, videoID: "v\(1 + random.next() % 6)", source: source, values: values)
+      inputs[Model.Key(video: input.videoID, day: day.daysSinceEpoch, source: source, order: "")] =
+        input
+    }
+    // Brand changes, before or after the rows: a video may change twice (and back).
+    var changes: [(video: String, brand: String, first: Bool)] = []
+    for _ in 0..<Int(random.next() % 4) {
+      changes.append(
+        (
+          "v\(1 + random.next() % 6)", brands[Int(random.next() % 3)], random.next() % 2 == 0
+        ))
+    }
+    let options = WriteOptions(dryRun: kind == 3, sumDuplicates: kind == 2)
+    let problems = B.problems {
+      try ledger.write(options: options) { writer in
+        try writer.beginBatch(BatchInfo(command: "import", kind: "metrics"))
+        for change in changes where change.first {
+          var video = VideoInput(videoID: change.video)
+          video.brand = change.brand
+          try writer.upsert(video, at: .commandLine)
+        }
+        for input in inputs.values {
+          try writer.upsert(input, at: .commandLine)
+          if kind == 2 { try writer.upsert(input, at: .commandLine) }
+        }
+        for change in changes where !change.first {
+          var video = VideoInput(videoID: change.video)
+          video.brand = change.brand
+          try writer.upsert(video, at: .commandLine)
+        }
+        if kind == 4 {
+          try writer.upsert(
+            MetricInput(
+              day: B.day("2026-03-02"), videoID: "v1", source: .natural, values: [.cost: 5]),
+            at: .commandLine)
+        }
+      }
+    }
+    #expect(problems.isEmpty == (kind != 4), "round \(round): \(problems)")
+    if kind <= 2 {
+      for change in changes.filter(\.first) + changes.filter({ !$0.first }) {
+        model.brands[change.video] = change.brand
+      }
+      for var input in inputs.values {
+        if kind == 2 { input.values = input.values.mapValues { 2 * $0 } }
+        model.apply(input)
+      }
+    }
+    try expectRunningSumsMatch(ledger, model)
+  }
+}
+
+@Test func aRenamedBrandTakesItsDayTotalsAlong() throws {
+  let ledger = try ledgerWithVideos(2)
+  var model = Model()
+  try ledger.write { writer in
+    for (offset, video) in ["v1", "v2", "v1"].enumerated() {
+      let input = MetricInput(
+        day: B.day("2026-05-01").adding(days: offset), videoID: video, source: .douPlus,
+        values: [.cost: Int64(100 + offset), .impressions: 9])
+      try writer.upsert(input, at: .commandLine)
+      model.apply(input)
+    }
+  }
+  try ledger.write { db in try db.execute(sql: "UPDATE brand SET name = 'B2' WHERE name = 'B'") }
+  model.brands["v1"] = "B2"
+  try expectRunningSumsMatch(ledger, model)
+  #expect(try ledger.check(deep: true).isEmpty)
+}
+
+@Test func aBrandDayOrAVideoBrandChangedOutsideAimtIsFoundByTheDeepCheckAndRebuilt() throws {
+  let ledger = try ledgerWithVideos(2)
+  try ledger.write { writer in
+    for offset in 0..<4 {
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-01").adding(days: offset), videoID: "v\(1 + offset % 2)",
+          source: .qianchuan, values: [.cost: Int64(100 + offset)]),
+        at: .commandLine)
+    }
+  }
+  #expect(try ledger.check(deep: true).isEmpty)
+  // v2 (no brand, two days) given brand B by hand: B's rows of those days no longer agree.
+  try ledger.write { db in try db.execute(sql: "UPDATE video SET brand = 'B' WHERE id = 2") }
+  var findings = try ledger.check(deep: true)
+  #expect(findings.map(\.subject) == ["metric_brand_day"])
+  #expect(findings.first?.message.contains("the totals of 2 brand days differ") == true)
+  #expect(findings.first?.message.contains("B 2026-05-02, B 2026-05-04") == true)
+  #expect(findings.first?.remedy == .rebuildRunningSums())
+  #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 2))
+  #expect(try ledger.check(deep: true).isEmpty)
+  // A brand row edited by hand: found, and a later write of that brand and day says so.
+  try ledger.write { db in
+    try db.execute(
+      sql: "UPDATE metric_brand_day SET sums = x'01' WHERE day = ?",
+      arguments: [
+        B.day("2026-05-01").daysSinceEpoch
+      ])
+  }
+  findings = try ledger.check(deep: true)
+  #expect(findings.map(\.subject) == ["metric_brand_day"])
+  #expect(findings.first?.message.contains("the totals of 1 brand day differ") == true)
+  let problems = B.problems {
+    try ledger.write { writer in
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-01"), videoID: "v1", source: .qianchuan, values: [.cost: 7]),
+        at: .commandLine)
+    }
+  }
+  #expect(
+    problems.first?.message.contains("the day totals of 2026-05-01 of brand B are unreadable")
+      == true, "\(problems)")
   #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 1))
   #expect(try ledger.check(deep: true).isEmpty)
 }

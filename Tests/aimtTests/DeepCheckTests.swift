@@ -123,3 +123,31 @@ private func ledgerWithHistory() throws -> CLI {
   let clean = try cli.ok("init", "--rebuild-sums")
   #expect(clean.stdout.contains("running sums: all agree with the metric rows"))
 }
+
+@Test(.needsSQLite3) func brandDayTotalsLeftStaleByAnEditOutsideAimtAreNamedAndRebuiltByInit()
+  throws
+{
+  let cli = try ledgerWithHistory()
+  try cli.ok("video", "add", "v2", "--kol-id", "dy1", "--brand", "山茶花")
+  try cli.ok("log", "2026-05-02", "v2", "dou_plus", "--impressions", "1000", "--cost", "100")
+  try cli.ok("check", "--deep")
+  // v1 moved to the brand by hand: the brand's totals of v1's day are now short.
+  _ = try cli.sqlite3("aimt.db", "UPDATE video SET brand = '山茶花' WHERE video_id = 'v1'")
+  let deep = try cli.run(["check", "--deep"])
+  #expect(deep.status == 65)
+  #expect(
+    deep.stderr.contains("metric_brand_day: the totals of 1 brand day differ"), "\(deep.stderr)")
+  #expect(deep.stderr.contains("山茶花 2026-05-01"))
+  #expect(deep.stderr.contains("aimt init --rebuild-sums"))
+  let rebuilt = try cli.ok("init", "--rebuild-sums")
+  #expect(rebuilt.stdout.contains("running sums: recomputed; 0 videos and 1 day had differed"))
+  try cli.ok("check", "--deep")
+  // A brand's rows deleted by hand: found and rebuilt the same way.
+  _ = try cli.sqlite3("aimt.db", "DELETE FROM metric_brand_day")
+  let again = try cli.run(["check", "--deep"])
+  #expect(again.status == 65 && again.stderr.contains("the totals of 2 brand days differ"))
+  try cli.ok("init", "--rebuild-sums")
+  try cli.ok("check", "--deep")
+  let spend = try cli.ok("report", "spend", "--brand", "山茶花", "--format", "csv")
+  #expect(spend.stdout.contains("2026-05-02"), "\(spend.stdout)")
+}

@@ -4,8 +4,15 @@ internal import GRDBSQLite
 /// The changes a write makes to `metric_day`, the totals of all videos' rows per day and source
 /// (docs/internals.md, "Running sums"): what the refresh of each video took away from a day
 /// and added to it, applied to the stored rows once at the end.
+///
+/// With a `brand`, the changes to that brand's rows of `metric_brand_day` instead (the totals
+/// of the brand's videos only).
 final class DayTotalsDelta {
   private var days: [Int32: RunningTotals] = [:]
+  /// The brand whose rows change; nil: `metric_day`.
+  let brand: String?
+
+  init(brand: String? = nil) { self.brand = brand }
 
   /// The delta of `day`.
   func of(_ day: Int32) -> RunningTotals {
@@ -24,10 +31,27 @@ final class DayTotalsDelta {
   /// Writes each changed day's stored totals plus its delta; a day left without rows goes.
   func apply(_ db: Database) throws {
     guard !days.isEmpty else { return }
-    let read = try db.cachedStatement(sql: "SELECT sums FROM metric_day WHERE day = ?1")
-    let write = try db.cachedStatement(
-      sql: "INSERT OR REPLACE INTO metric_day (day, sums) VALUES (?1, ?2)")
-    let delete = try db.cachedStatement(sql: "DELETE FROM metric_day WHERE day = ?1")
+    // The brand, when there is one, is parameter 3 of each statement.
+    let (read, write, delete) =
+      brand == nil
+      ? (
+        try db.cachedStatement(sql: "SELECT sums FROM metric_day WHERE day = ?1"),
+        try db.cachedStatement(
+          sql: "INSERT OR REPLACE INTO metric_day (day, sums) VALUES (?1, ?2)"),
+        try db.cachedStatement(sql: "DELETE FROM metric_day WHERE day = ?1")
+      )
+      : (
+        try db.cachedStatement(
+          sql: "SELECT sums FROM metric_brand_day WHERE brand = ?3 AND day = ?1"),
+        try db.cachedStatement(
+          sql: "INSERT OR REPLACE INTO metric_brand_day (brand, day, sums) VALUES (?3, ?1, ?2)"),
+        try db.cachedStatement(sql: "DELETE FROM metric_brand_day WHERE brand = ?3 AND day = ?1")
+      )
+    if let brand {
+      for statement in [read, write, delete] {
+        _ = sqlite3_bind_text(statement.sqliteStatement, 3, brand, -1, sqliteTransient)
+      }
+    }
     var bytes: [UInt8] = []
     for (day, delta) in days.sorted(by: { $0.key < $1.key }) {
       let handle = read.sqliteStatement
@@ -35,7 +59,7 @@ final class DayTotalsDelta {
       sqlite3_bind_int64(handle, 1, Int64(day))
       try RunningSums.step(read, db) { handle in
         guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: delta) else {
-          throw RunningSums.damagedDay(day)
+          throw RunningSums.damagedDay(day, brand: brand)
         }
       }
       // Stored totals are within Int64 and a day's true total is not negative: a negative
@@ -44,7 +68,8 @@ final class DayTotalsDelta {
         throw LedgerError.invalidData([
           SourceLocation.commandLine.problem(
             "date",
-            "the totals of \(Day(daysSinceEpoch: day)) over every video would pass "
+            "the totals of \(Day(daysSinceEpoch: day)) over "
+              + (brand.map { "the videos of brand \($0)" } ?? "every video") + " would pass "
               + "9,223,372,036,854,775,807, more than aimt adds up exactly: the numbers written "
               + "are implausibly large; check their units")
         ])
@@ -73,10 +98,10 @@ final class DayTotalsDelta {
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 extension RunningSums {
-  package static func damagedDay(_ day: Int32) -> LedgerError {
+  package static func damagedDay(_ day: Int32, brand: String? = nil) -> LedgerError {
     .implausibleData(
-      message: "the day totals of \(Day(daysSinceEpoch: day)) are unreadable (edited outside "
-        + "aimt?)",
+      message: "the day totals of \(Day(daysSinceEpoch: day))"
+        + (brand.map { " of brand \($0)" } ?? "") + " are unreadable (edited outside aimt?)",
       remedy: .rebuildRunningSums(checkFirst: true))
   }
 }

@@ -11,8 +11,17 @@ package final class RunningSumsDirty {
   /// video at a time.
   private var lastRef: Int64 = -1
   private var lastDay: Int32 = .max
+  /// The videos whose brand the write changed, each with its brand before the write: the
+  /// brand its stored running sums count for in `metric_brand_day`.
+  private(set) var brandsBefore: [Int64: String?] = [:]
 
   package init() {}
+
+  /// Notes that the write changed the brand of video `ref`, which was `brand` (nil: none); the
+  /// first change of a video in a write is the one kept.
+  package func brandChanged(_ ref: Int64, from brand: String?) {
+    if brandsBefore[ref] == nil { brandsBefore[ref] = .some(brand) }
+  }
 
   /// Notes that video `ref` changed on `day`.
   @inline(__always)
@@ -27,11 +36,13 @@ package final class RunningSumsDirty {
   }
 
   /// True when nothing was marked.
-  package var isEmpty: Bool { lastRef < 0 && firstDay.isEmpty }
+  package var isEmpty: Bool { lastRef < 0 && firstDay.isEmpty && brandsBefore.isEmpty }
 
-  /// The videos marked, by row id, with their first day; then forgets them.
+  /// The videos marked, by row id, with their first day; then forgets them (the brand changes
+  /// too).
   package func drain() -> [(ref: Int64, from: Int32)] {
     keepLast()
+    brandsBefore = [:]
     lastRef = -1
     let videos = firstDay.sorted { $0.key < $1.key }.map { (ref: $0.key, from: $0.value) }
     firstDay = [:]
@@ -61,10 +72,25 @@ package enum RunningSums {
     FROM metric ORDER BY video_ref, day
     """
 
+  /// Brings the running sums, the day totals and the brand day totals up to date with what
+  /// a write changed: moves the days of each video whose brand changed to its new brand, then
+  /// refreshes the videos whose rows changed.
+  package static func refresh(_ db: Database, _ dirty: RunningSumsDirty) throws {
+    let brands = BrandDayDeltas()
+    try moveBrands(db, dirty.brandsBefore, brands)
+    try refresh(db, dirty.drain(), brands: brands)
+  }
+
   /// Rewrites the running rows of each video from the first day a write changed: the stored
-  /// row before that day, then the video's metric rows from it on.
-  static func refresh(_ db: Database, _ videos: [(ref: Int64, from: Int32)]) throws {
-    guard !videos.isEmpty else { return }
+  /// row before that day, then the video's metric rows from it on; the day totals and those
+  /// of the video's brand get the differences.
+  static func refresh(
+    _ db: Database, _ videos: [(ref: Int64, from: Int32)], brands: BrandDayDeltas = .init()
+  ) throws {
+    guard !videos.isEmpty else {
+      try brands.apply(db)
+      return
+    }
     let previous = try db.cachedStatement(
       sql: """
         SELECT sums FROM metric_running WHERE video_ref = ?1 AND day < ?2
@@ -82,6 +108,7 @@ package enum RunningSums {
     let day = RunningTotals()
     let delta = DayTotalsDelta()
     for (ref, from) in videos {
+      let brandDelta = try brands.of(videoRef: ref, db)
       totals.clear()
       try bind(previous, ref, from)
       try step(previous, db) { handle in
@@ -101,6 +128,8 @@ package enum RunningSums {
         let storedDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
         delta.add(storedDay, stored, sign: -1)
         delta.add(storedDay, before, sign: 1)
+        brandDelta?.add(storedDay, stored, sign: -1)
+        brandDelta?.add(storedDay, before, sign: 1)
         before.values.update(from: stored.values, count: RunningTotals.width)
       }
       try bind(delete, ref, from)
@@ -112,6 +141,7 @@ package enum RunningSums {
       func close() throws {
         try emitter.emit(ref, current, totals)
         delta.add(current, day, sign: 1)
+        brandDelta?.add(current, day, sign: 1)
         day.clear()
       }
       try step(rows, db) { handle in
@@ -125,14 +155,20 @@ package enum RunningSums {
     }
     try emitter.finish()
     try delta.apply(db)
+    try brands.apply(db)
   }
 
   /// Builds every running row from `metric`: for a ledger made before the table existed.
   ///
-  /// With `days` (every ledger since `0008_day_totals`), the day totals too.
+  /// With `days` (every ledger since `0009_brand_day_totals`), the day totals and the brand
+  /// day totals too.
   static func rebuildAll(_ db: Database, days: Bool = true) throws {
     try db.execute(sql: "DELETE FROM metric_running")
-    if days { try db.execute(sql: "DELETE FROM metric_day") }
+    if days {
+      try db.execute(sql: "DELETE FROM metric_day")
+      try db.execute(sql: "DELETE FROM metric_brand_day")
+    }
+    let brands = try VideoBrands(db)
     let delta = DayTotalsDelta()
     let rows = try db.makeStatement(sql: allRowsSQL)
     var emitter = try RunningEmitter(db)
@@ -147,11 +183,17 @@ package enum RunningSums {
       ref = rowRef
       day = rowDay
       try add(handle, to: totals, ref: ref, db)
-      if days { try add(handle, to: delta.of(day), ref: ref, db) }
+      if days {
+        try add(handle, to: delta.of(day), ref: ref, db)
+        if let brand = brands.delta(of: ref) { try add(handle, to: brand.of(day), ref: ref, db) }
+      }
     }
     if ref >= 0 { try emitter.emit(ref, day, totals) }
     try emitter.finish()
-    if days { try delta.apply(db) }
+    if days {
+      try delta.apply(db)
+      try brands.apply(db)
+    }
   }
 
   /// Builds every day's totals from `metric`: for a ledger made before the table existed.

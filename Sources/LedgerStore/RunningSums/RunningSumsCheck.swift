@@ -105,10 +105,14 @@ extension RunningSums {
 extension RunningSums {
   /// The days whose stored totals (`metric_day`) differ from the sums of their metric rows,
   /// a row missing or extra included; at most `limit`, and how many in all.
+  ///
+  /// Then the same of the brands' day totals (`metric_brand_day`), which depend on
+  /// `video.brand` too.
   static func dayDifferences(_ db: Database, limit: Int = 20) throws -> (
-    days: [Int32], count: Int
+    days: [Int32], count: Int, brandDays: [BrandDay], brandCount: Int
   ) {
     var expected: [Int32: [UInt8]] = [:]
+    var brands = try ExpectedBrandDays(db)
     let totals = RunningTotals()
     var current: Int32 = -1
     var bytes: [UInt8] = []
@@ -117,6 +121,7 @@ extension RunningSums {
       RunningCodec.encode(totals, into: &bytes)
       expected[current] = bytes
       totals.clear()
+      brands.close(current)
     }
     let rows = try db.makeStatement(
       sql: """
@@ -130,6 +135,7 @@ extension RunningSums {
       if day != current, current >= 0 { close() }
       current = day
       try add(handle, to: totals, ref: sqlite3_column_int64(handle, 11), db)
+      try brands.add(handle, db)
     }
     if current >= 0 { close() }
     var differing: Set<Int32> = []
@@ -143,7 +149,10 @@ extension RunningSums {
     }
     differing.formUnion(expected.keys)
     let sorted = differing.sorted()
-    return (Array(sorted.prefix(limit)), sorted.count)
+    let brandDays = try brands.differences(db)
+    return (
+      Array(sorted.prefix(limit)), sorted.count, Array(brandDays.prefix(limit)), brandDays.count
+    )
   }
 }
 
@@ -152,7 +161,18 @@ extension Ledger {
   /// from their metric rows (the table edited outside aimt).
   static func runningSumsFindings(_ db: Database) throws -> [CheckFinding] {
     var findings: [CheckFinding] = []
-    let (days, dayCount) = try RunningSums.dayDifferences(db)
+    let (days, dayCount, brandDays, brandCount) = try RunningSums.dayDifferences(db)
+    if brandCount > 0 {
+      findings.append(
+        CheckFinding(
+          subject: "metric_brand_day",
+          message: "the totals of \(brandCount) brand day\(brandCount == 1 ? "" : "s") differ "
+            + "from the metric rows of the brand's videos ("
+            + brandDays.prefix(5).map { "\($0.brand) \(Day(daysSinceEpoch: $0.day))" }
+            .joined(separator: ", ")
+            + (brandCount > 5 ? ", …" : "") + "): metric or video.brand was changed outside aimt",
+          remedy: .rebuildRunningSums()))
+    }
     if dayCount > 0 {
       findings.append(
         CheckFinding(
@@ -185,12 +205,14 @@ extension Ledger {
 }
 
 extension Ledger {
-  /// Recomputes every running sum and day total from the metric rows, in one transaction;
-  /// returns how many videos' running sums and how many days' totals had differed.
+  /// Recomputes every running sum, day total and brand day total from the metric rows, in one
+  /// transaction; returns how many videos' running sums and how many days' totals (of every
+  /// video or of a brand's) had differed.
   package func rebuildRunningSums() throws(LedgerError) -> (videos: Int, days: Int) {
     try write { db in
       let (_, videos) = try RunningSums.differences(db, limit: 0)
-      let (_, days) = try RunningSums.dayDifferences(db, limit: 0)
+      let found = try RunningSums.dayDifferences(db, limit: .max)
+      let days = Set(found.days).union(found.brandDays.map(\.day)).count
       if videos > 0 || days > 0 { try RunningSums.rebuildAll(db) }
       return (videos, days)
     }

@@ -27,6 +27,8 @@ package enum Schema {
     Migration(identifier: "0006_promotion_cpm", bytes: PackageResources._006_promotion_cpm_sql),
     Migration(identifier: "0007_running_sums", bytes: PackageResources._007_running_sums_sql),
     Migration(identifier: "0008_day_totals", bytes: PackageResources._008_day_totals_sql),
+    Migration(
+      identifier: "0009_brand_day_totals", bytes: PackageResources._009_brand_day_totals_sql),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -38,6 +40,7 @@ package enum Schema {
         switch migration.identifier {
         case "0007_running_sums": try RunningSums.rebuildAll(db, days: false)
         case "0008_day_totals": try RunningSums.rebuildDays(db)
+        case "0009_brand_day_totals": try RunningSums.rebuildBrandDays(db)
         default: break
         }
       }

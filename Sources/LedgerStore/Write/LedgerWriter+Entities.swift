@@ -92,6 +92,13 @@ extension LedgerWriter {
       table: "video", key: [("video_id", input.videoID.databaseValue)], existing: existing,
       fields: fields, revision: RevisionKey(entity: "video", key: input.videoID))
     if outcome == .inserted { videoRefs[input.videoID] = db.lastInsertedRowID }
+    // A video's days count for its brand's day totals: a new brand takes them over when the
+    // write commits (docs/internals.md, "Running sums").
+    if outcome == .updated, let brand = input.brand, let existing,
+      let ref = existing["id"] as Int64?, existing["brand"] as String? != brand
+    {
+      runningDirty.brandChanged(ref, from: existing["brand"])
+    }
     record(outcome, kind: .videos)
   }
 

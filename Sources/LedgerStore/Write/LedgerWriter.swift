@@ -214,7 +214,7 @@ package final class LedgerWriter {
       throw LedgerError.invalidData(all)
     }
     // Bring the running sums up to date inside the transaction (a dry run is rolled back).
-    if !options.dryRun { try RunningSums.refresh(db, runningDirty.drain()) }
+    if !options.dryRun { try RunningSums.refresh(db, runningDirty) }
     try closeBatch()
     return summary
   }
