@@ -175,7 +175,7 @@ extension Ledger {
           entity: "brand", key: brand,
           known: try String.fetchAll(db, sql: "SELECT name FROM brand ORDER BY name LIMIT 50"))
       }
-      let facts = try VideoDirectory(db).videos.filter { $0.brand == brand }
+      let facts = try VideoFacts.ofBrand(brand, db)
       return (try query.asOf ?? MetricScan.latestDay(db), facts)
     }
     let days = max(query.days, 1)
@@ -221,9 +221,7 @@ extension Ledger {
     data.best = Array(modelled.prefix(max(query.listed, 0)))
     data.worst = Array(
       modelled.dropFirst(data.best.count).suffix(max(query.listed, 0)).reversed())
-    var byBrand = roi
-    byBrand.grouping = .brand
-    data.brandModel = try roiReport(byBrand).rows.first { $0.key == brand }?.model
+    data.brandModel = try brandModel(brand, asOf: asOf, roi: roi, settings: settings)
 
     // The rolling model of the largest sellers over the whole range.
     var range = roi
@@ -239,14 +237,10 @@ extension Ledger {
       return ReviewLine(
         video: video, gmv: row.model.sums.gmv, points: Array(repeating: nil, count: days))
     }
-    if !lines.isEmpty, let series = try roiSeries(roi, since: since, until: asOf) {
-      let index = Dictionary(lines.enumerated().map { ($1.video.videoID, $0) }) { a, _ in a }
-      try series.forEachRow { row in
-        guard let key = row.key, let line = index[key] else { return }
-        let offset = row.date - since
-        if offset >= 0, offset < days { lines[line].points[offset] = row.model.roiModel }
-      }
-    }
+    // Each line's model on each day (report roi --series of those videos alone).
+    let models = try rollingModels(
+      refs: lines.map(\.video.ref), since: since, until: asOf, roi: roi, settings: settings)
+    for (line, points) in models.enumerated() { lines[line].points = points }
     data.lines = lines
 
     data.audience = try audienceReport(
@@ -276,6 +270,35 @@ extension Ledger {
     }
     data.batches = try reviewBatches(brand: brand, from: firstRead, through: asOf)
     return data
+  }
+
+  /// The brand's own traffic model over the window of `roi` (what `report roi --by brand`
+  /// says of it), from its day totals: a row a day (docs/internals.md, "Running sums").
+  func brandModel(_ brand: String, asOf: Day, roi: ROIQuery, settings: QuerySettings)
+    throws(LedgerError) -> TrafficModel?
+  {
+    let window = max(roi.window, 1)
+    return try read { db in
+      var current = TrafficSums()
+      var previous = TrafficSums()
+      let currentStart = asOf.adding(days: 1 - window).daysSinceEpoch
+      try BrandDayTotals.read(
+        db, brand: brand, from: asOf.adding(days: 1 - 2 * window), through: asOf
+      ) { day, sums in
+        for source in 0..<RunningTotals.sources where sums.has(source) {
+          if let tool = roi.tool?.code, source != 0, source != tool { continue }
+          if day >= currentStart {
+            current.add(sums.stream(source), source: source)
+          } else {
+            previous.add(sums.stream(source), source: source)
+          }
+        }
+      }
+      guard current.isListed(tool: roi.tool) else { return nil }
+      return TrafficModel(
+        current: current, previous: previous, cpm: roi.cpm.choice(settings),
+        floor: roi.floor ?? settings.roiFloor, declineRatio: settings.declineRatio)
+    }
   }
 
   /// The batches that last wrote the brand's metric rows dated `from…through` and its 5A
