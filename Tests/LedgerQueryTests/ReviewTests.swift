@@ -1,4 +1,5 @@
 import LedgerStore
+import TestSupport
 import Testing
 
 @testable import LedgerQuery
@@ -262,4 +263,68 @@ private struct ReviewLedger {
     }
   }
   #expect(fixture.ledger.readTransactionCount == before + 4)
+}
+
+/// Random rows with gaps and several tools over 60 days, for brand B (v1…v6, one moved to B
+/// after its rows were written) and brand C.
+@Test func reviewLinesBrandModelAnd5ASpendEqualTheReportsOnRandomRows() throws {
+  var random = SplitMix64(state: 23)
+  let ledger = try Ledger.inMemory()
+  let videos = ["v1", "v2", "v3", "v4", "v5", "v6", "c1"]
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    for id in videos {
+      var video = VideoInput(videoID: id)
+      video.brand = id == "c1" || id == "v6" ? "C" : "B"
+      try writer.upsert(video, at: .commandLine)
+    }
+    for day in 0..<60 {
+      for id in videos where random.next() % 4 != 0 {
+        let source: Source = [.natural, .douPlus, .qianchuan][Int(random.next() % 3)]
+        var values: [MetricField: Int64] = [
+          .impressions: Int64(random.next() % 50_000), .gmv: Int64(random.next() % 900_000),
+        ]
+        if source != .natural { values[.cost] = Int64(random.next() % 300_000) }
+        try writer.upsert(
+          MetricInput(
+            day: may(1).adding(days: day - 29), videoID: id, source: source,
+            values: values), at: .commandLine)
+      }
+    }
+    for (offset, day) in [may(3), may(12), may(25)].enumerated() {
+      try writer.upsert(
+        AudienceInput(
+          brand: "B", day: day,
+          values: [.o: 1_000, .a1: 100 + Int64(offset), .a2: 50, .a3: 30, .a4: 8, .a5: 2]),
+        at: .commandLine)
+    }
+  }
+  // v6 joins B after its rows: its days move to B's day totals.
+  try ledger.write { writer in
+    var video = VideoInput(videoID: "v6")
+    video.brand = "B"
+    try writer.upsert(video, at: .commandLine)
+  }
+  let data = try ledger.review(brand: "B", asOf: may(30))
+  #expect(!data.lines.isEmpty)
+  for line in data.lines {
+    var query = ROIQuery()
+    query.filter = VideoFilter(videoID: line.video.videoID)
+    let series = try #require(try ledger.roiSeries(query, since: may(1), until: may(30)))
+    var expected = [Fraction?](repeating: nil, count: 30)
+    try series.forEachRow { expected[$0.date - may(1)] = $0.model.roiModel }
+    #expect(line.points == expected, "\(line.video.videoID)")
+  }
+  var byBrand = ROIQuery()
+  byBrand.asOf = may(30)
+  byBrand.grouping = .brand
+  #expect(data.brandModel == (try ledger.roiReport(byBrand).rows.first { $0.key == "B" }?.model))
+  // The spend before each 5A snapshot: B's videos' cost on the days after the one before.
+  for row in try ledger.audienceReport(brand: "B").dropFirst() {
+    var spend = SpendQuery()
+    spend.since = (row.date == may(12) ? may(3) : may(12)).adding(days: 1)
+    spend.until = row.date
+    spend.filter = VideoFilter(brand: "B", kolID: nil)
+    spend.grouping = .brand
+    #expect(row.spend == (try ledger.spendReport(spend).rows.first?.cost ?? 0))
+  }
 }

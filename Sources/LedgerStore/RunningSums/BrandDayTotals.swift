@@ -6,6 +6,10 @@ internal import GRDBSQLite
 /// end, as the day totals' are.
 final class BrandDayDeltas {
   private var brands: [String: DayTotalsDelta] = [:]
+  /// The statement that reads a video's brand, prepared at the first lookup.
+  private var lookup: Statement?
+  /// The brand read last and its delta: a write's videos mostly share a few brands.
+  private var last: (bytes: [UInt8], delta: DayTotalsDelta)?
 
   init() {}
 
@@ -31,8 +35,29 @@ final class BrandDayDeltas {
   }
 
   /// The delta of the brand video `ref` has now; nil when it has none.
+  ///
+  /// Called for every video a write refreshes: one prepared lookup, and the brand's name is
+  /// compared as bytes with the last one before a String is made.
   func of(videoRef ref: Int64, _ db: Database) throws -> DayTotalsDelta? {
-    try brand(ofVideo: ref, db).map(of)
+    if lookup == nil { lookup = try db.makeStatement(sql: "SELECT brand FROM video WHERE id = ?1") }
+    guard let statement = lookup else { return nil }
+    let handle = statement.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_bind_int64(handle, 1, ref)
+    var delta: DayTotalsDelta?
+    try RunningSums.step(statement, db) { handle in
+      guard let text = sqlite3_column_text(handle, 0) else { return }
+      let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, 0)))
+      if let last, last.bytes.elementsEqual(bytes) {
+        delta = last.delta
+        return
+      }
+      let brand = String(decoding: bytes, as: UTF8.self)
+      let found = of(brand)
+      last = (Array(bytes), found)
+      delta = found
+    }
+    return delta
   }
 
   /// Writes every changed row, brand by brand.
