@@ -50,6 +50,12 @@ public struct ImportOptions: Sendable {
   /// Asked between batches of rows: true stops the import, which then writes nothing and
   /// throws ``ImportInterruption/message`` (Ctrl-C).
   public var isCancelled: (@Sendable () -> Bool)?
+  /// Rows in a sorted run of a metrics file (nil: the default); tests make it small.
+  package var sortRunRows: Int?
+  /// Rows of sorted runs merged as a group while reading goes on (nil: the default).
+  package var sortGroupRows: Int?
+  /// The folder of the temporary file of sorted runs (nil: `TMPDIR`'s).
+  package var spillDirectory: String?
 
   /// Options for importing files of `kind` with everything else at its default.
   public init(kind: RecordKind) { self.kind = kind }
@@ -138,6 +144,9 @@ extension Ledger {
     _ paths: [String], options: ImportOptions, into writer: LedgerWriter,
     files: inout [FileReport], progress: ((ImportProgress) -> Void)?
   ) throws {
+    writer.sortRunRows = options.sortRunRows
+    writer.sortGroupRows = options.sortGroupRows
+    if let directory = options.spillDirectory { writer.spillDirectory = directory }
     var metricFiles: [(file: FileImport, batch: Int)] = []
     var headers: [(file: String, header: [String])] = []
     for path in paths {

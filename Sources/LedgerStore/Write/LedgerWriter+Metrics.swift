@@ -78,20 +78,18 @@ extension LedgerWriter {
     for pair in batch.materials { try upsertMaterial(pair) }
   }
 
-  /// Sizes the key set and the sort chunks once (grown by doubling, they would leave their old
-  /// storage behind in the allocator), and notes how many videos the ledger has: a file's
-  /// videos are then looked up one by one, and all loaded in one scan only once the lookups
-  /// reach an eighth of them, so a day's file costs its own rows, not the ledger's.
+  /// Sizes the key set once (grown by doubling, it would leave its old storage behind in the
+  /// allocator) and the run of rows kept for key order, and notes how many videos the ledger
+  /// has: a file's videos are then looked up one by one, and all loaded in one scan only once
+  /// the lookups reach an eighth of them, so a day's file costs its own rows, not the ledger's.
   func prepareBatches(keys: inout MetricKeySet, sorted: inout SortedMetrics) throws {
     // Row ids count up from 1 and videos are never deleted: the largest is the count, found
     // with one seek.
     let videos = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0
     keys.reserve(videoRefsUpTo: videos)
-    // A chunk sorted by key helps when it holds several rows a video (a file sorted by date,
-    // then video); past 100,000 videos it would not, and costs 10 MB.
-    sorted.capacity = videos <= 100_000 ? SortedMetrics.chunkRows : 0
-    sorted.filling.reserveCapacity(sorted.capacity)
-    sorted.draining.reserveCapacity(sorted.capacity)
+    sorted.capacity = max(sortRunRows ?? SortedMetrics.runRows, 1)
+    sorted.groupRows =
+      sortGroupRows ?? max(2 * sorted.capacity, SortedMetrics.groupRowsPerVideo * videos)
     videoLookupsBeforeLoading = max(videos / 8, 1_000)
     batchesPrepared = true
   }
@@ -165,21 +163,26 @@ extension LedgerWriter {
     }
     guard !hasProblems else { return }
     if sorted.capacity > 0, placementID.isEmpty, let packed = key.packed {
-      sorted.filling.append(SortedMetric(key: packed, values: values))
-      // One row of the previous chunk for each row of this one: writing keeps pace with
-      // reading, so the reading thread never waits for a whole chunk to be written.
-      if sorted.next < sorted.draining.count {
-        try writeSorted(sorted.draining[sorted.next], counts: &counts)
-        sorted.next += 1
+      if sorted.streaming, packed >= sorted.lastKey {
+        // In key order so far: written as it comes (equal keys keep their file order).
+        sorted.lastKey = packed
+      } else {
+        sorted.streaming = false
+        sorted.run.append(SortedMetric(key: packed, values: values))
+        if let merge = sorted.merging {
+          // Two rows of the group being merged for each row read: the group is written
+          // before the next one is ready.
+          for _ in 0..<2 {
+            guard let row = try merge.next() else {
+              sorted.merging = nil
+              break
+            }
+            try writeSorted(row, counts: &counts)
+          }
+        }
+        if sorted.run.count >= sorted.capacity { try spillRun(&sorted, counts: &counts) }
+        return
       }
-      if sorted.filling.count == sorted.capacity {
-        try writeDraining(&sorted, counts: &counts)
-        // Stable: rows of one key (complementary numbers) keep their file order.
-        sorted.filling.sort { $0.key < $1.key }
-        swap(&sorted.filling, &sorted.draining)
-        sorted.next = 0
-      }
-      return
     }
     try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
@@ -195,28 +198,44 @@ extension LedgerWriter {
       values: row.values, counts: &counts)
   }
 
-  /// Writes what is left of the sorted chunk.
-  func writeDraining(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
-    while sorted.next < sorted.draining.count {
-      try writeSorted(sorted.draining[sorted.next], counts: &counts)
-      sorted.next += 1
+  /// Sorts the full run and appends it to the temporary file of runs, and starts merging a
+  /// group when the runs not yet merged hold enough rows; if that file cannot be made or
+  /// written, writes the run now, in key order.
+  func spillRun(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    // Stable: rows of one key (complementary numbers) keep their file order.
+    sorted.run.sort { $0.key < $1.key }
+    defer { sorted.run.removeAll(keepingCapacity: true) }
+    if !sorted.spillFailed {
+      if sorted.spill == nil { sorted.spill = MetricSpill(directory: spillDirectory) }
+      if let spill = sorted.spill, spill.append(sorted.run) {
+        if sorted.merging == nil, spill.rows(from: sorted.groupedRuns) >= sorted.groupRows {
+          sorted.merging = try MetricMerge(spill, runs: sorted.groupedRuns..<spill.runs.count)
+          sorted.groupedRuns = spill.runs.count
+        }
+        return
+      }
+      sorted.spillFailed = true
     }
-    sorted.draining.removeAll(keepingCapacity: true)
-    sorted.next = 0
+    for row in sorted.run { try writeSorted(row, counts: &counts) }
   }
 
-  /// Writes every row kept for key order: the rest of the sorted chunk, then the chunk being
-  /// filled, sorted (rows a video at a time touch each page once, not once per row).
+  /// Writes every row kept for key order (the group being merged, then the runs left in the
+  /// temporary file merged with the last one), then forgets them.
   func writeAllSorted(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
-    defer { sorted.filling.removeAll(keepingCapacity: true) }
-    guard !hasProblems else {
-      sorted.draining.removeAll(keepingCapacity: true)
-      sorted.next = 0
-      return
+    defer { sorted.reset() }
+    guard !hasProblems else { return }
+    if let merge = sorted.merging {
+      while let row = try merge.next() { try writeSorted(row, counts: &counts) }
+      sorted.merging = nil
     }
-    try writeDraining(&sorted, counts: &counts)
-    sorted.filling.sort { $0.key < $1.key }
-    for row in sorted.filling { try writeSorted(row, counts: &counts) }
+    sorted.run.sort { $0.key < $1.key }
+    if let spill = sorted.spill, sorted.groupedRuns < spill.runs.count {
+      let merge = try MetricMerge(
+        spill, runs: sorted.groupedRuns..<spill.runs.count, last: sorted.run)
+      while let row = try merge.next() { try writeSorted(row, counts: &counts) }
+    } else {
+      for row in sorted.run { try writeSorted(row, counts: &counts) }
+    }
   }
 
   /// Writes every metric row still kept: in the sort buffer, and in the upserter's block.
@@ -309,25 +328,4 @@ extension LedgerWriter {
     lastUpserter = (mask, upserter)
     return upserter
   }
-}
-
-/// A checked metric row without an order id, waiting to be written in key order.
-struct SortedMetric {
-  /// ``MetricKey/packed``: ordering by it is the metric table's order.
-  var key: UInt64
-  var values: MetricValues
-}
-
-/// Checked metric rows kept to be written in key order, a chunk at a time: one chunk fills
-/// while the previous one, sorted, is written a row for each row that arrives.
-struct SortedMetrics {
-  /// Rows in a chunk: 65,536 rows (5 MB) cut a date-sorted import of 1.4M rows from 12.5 s
-  /// to about 5 s; 32,768 only to 8.6 s.
-  static let chunkRows = 65_536
-  var filling: [SortedMetric] = []
-  var draining: [SortedMetric] = []
-  /// The next row of `draining` to write.
-  var next = 0
-  /// The most rows a chunk holds; 0 writes every row at once.
-  var capacity = 0
 }

@@ -104,6 +104,13 @@ package final class LedgerWriter {
   var lastVideo: (id: [UInt8], ref: Int64)?
   /// Checked metric rows waiting to be written in key order (batch path only).
   var sortedMetrics = SortedMetrics()
+  /// Rows in a sorted run of a metrics file (nil: ``SortedMetrics/runRows``); tests make it
+  /// small to merge many runs.
+  package var sortRunRows: Int?
+  /// Rows of spilled runs merged as a group while reading goes on (nil: 64 a video).
+  package var sortGroupRows: Int?
+  /// The folder of the temporary file of sorted runs.
+  package var spillDirectory = FileManager.default.temporaryDirectory.path
   /// The one-row path's sort buffer, of capacity 0: it never holds a row.
   ///
   /// Not `sortedMetrics`, which a row's write may flush while it is borrowed (the first row

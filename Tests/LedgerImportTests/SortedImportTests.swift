@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import LedgerStore
+import TestSupport
+import Testing
+
+@testable import LedgerImport
+
+// A file's rows are written in the metric table's key order whatever the file's order:
+// streamed while they come in order, else sorted in runs spilled to a temporary file and
+// merged. The ledger must not depend on the order, the runs or the spill.
+
+private let videoCount = 24
+private let dayCount = 30
+private let firstDay: Int32 = 20_454  // 2026-01-01
+
+/// One row of a generated metrics file: its key for ordering, and its text.
+private struct Line {
+  var video: Int
+  var day: Int
+  var text: String
+}
+
+/// Natural rows of every video and day, Dou+ rows without an order on some days and with two
+/// orders on others: seeded, so every ledger sees the same numbers.
+private func lines(days: Range<Int> = 0..<dayCount, seed: UInt64 = 7) -> [Line] {
+  var random = SplitMix64(state: seed)
+  var lines: [Line] = []
+  for video in 0..<videoCount {
+    for day in days {
+      let date = Day(daysSinceEpoch: firstDay + Int32(day))
+      let id = String(format: "w%02d", video)
+      func add(_ source: String, _ order: String, cost: Bool) {
+        let cells = [
+          "\(date)", id, source, order, "\(random.int(0...90_000))",
+          cost ? "\(random.int(100...9_999)).\(random.int(10...99))" : "0",
+          "\(random.int(0...50_000)).\(random.int(10...99))", "\(random.int(0...300))",
+        ]
+        lines.append(Line(video: video, day: day, text: cells.joined(separator: ",")))
+      }
+      add("natural", "", cost: false)
+      if (video + day) % 4 == 0 { add("dou_plus", "", cost: true) }
+      if (video + day) % 7 == 0 {
+        add("dou_plus", "P\(video)-\(day)", cost: true)
+        add("dou_plus", "Q\(video)-\(day)", cost: true)
+      }
+    }
+  }
+  return lines
+}
+
+private let header = "date,video_id,source,placement_id,impressions,cost,gmv,orders\n"
+
+private func text(_ lines: [Line]) -> String {
+  header + lines.map { $0.text + "\n" }.joined()
+}
+
+/// By date, then video (daily exports concatenated).
+private func byDate(_ lines: [Line]) -> [Line] {
+  lines.enumerated().sorted { ($0.element.day, $0.offset) < ($1.element.day, $1.offset) }
+    .map(\.element)
+}
+
+private func shuffled(_ lines: [Line], seed: UInt64) -> [Line] {
+  var random = SplitMix64(state: seed)
+  return lines.shuffled(using: &random)
+}
+
+/// A fixture whose ledger also holds videos w00…w23, made in that order (the same row ids in
+/// every fixture).
+private func videoFixture() throws -> Fixture {
+  let fixture = try Fixture()
+  try fixture.ledger.write { writer in
+    for video in 0..<videoCount {
+      var input = VideoInput(videoID: String(format: "w%02d", video))
+      input.kolID = "dy1"
+      input.brand = "山茶花"
+      try writer.upsert(input, at: .commandLine)
+    }
+  }
+  return fixture
+}
+
+/// The stored facts and both kinds of sums, row by row (batch ids and times left out).
+private func tables(_ fixture: Fixture) throws -> [String] {
+  try fixture.ledger.read { db in
+    let metric = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT video_ref, day, source, placement_id, impressions, cost, gmv, orders, likes,
+               comments, shares, follows, refund, given
+        FROM metric ORDER BY video_ref, day, source, placement_id
+        """)
+    let running = try Row.fetchAll(
+      db, sql: "SELECT video_ref, day, hex(sums) FROM metric_running ORDER BY video_ref, day")
+    let days = try Row.fetchAll(db, sql: "SELECT day, hex(sums) FROM metric_day ORDER BY day")
+    return [metric.description, running.description, days.description]
+  }
+}
+
+/// The ledger after importing `lines` as one file, with runs of `runRows` rows.
+private func imported(
+  _ lines: [Line], runRows: Int? = nil, configure: (inout ImportOptions) -> Void = { _ in }
+) throws -> (fixture: Fixture, counts: WriteCounts) {
+  let fixture = try videoFixture()
+  let report = try fixture.importing(.metrics, [try fixture.file("m.csv", text(lines))]) {
+    $0.sortRunRows = runRows
+    configure(&$0)
+  }
+  return (fixture, report.summary[.metrics])
+}
+
+@Test func ledgerIsTheSameWhateverTheFileOrderAndRunSize() throws {
+  let rows = lines()
+  let (reference, counts) = try imported(rows)
+  #expect(counts.inserted == rows.count)
+  let expected = try tables(reference)
+  for (name, order) in [
+    ("by date", byDate(rows)), ("random", shuffled(rows, seed: 11)),
+    ("reversed", Array(rows.reversed())),
+  ] {
+    // Runs and groups of merged runs, small enough for many of each.
+    for (runRows, groupRows) in [(nil, nil), (1, nil), (7, 30), (7, nil), (100, 200)] {
+      let (fixture, counts) = try imported(order, runRows: runRows) {
+        $0.sortGroupRows = groupRows
+      }
+      let label = "\(name), runs of \(runRows ?? 0), groups of \(groupRows ?? 0)"
+      #expect(counts.inserted == rows.count, "\(label)")
+      #expect(try tables(fixture) == expected, "\(label)")
+    }
+  }
+}
+
+@Test func ledgerIsTheSameWhenNoTemporaryFileCanBeMade() throws {
+  let rows = byDate(lines())
+  let expected = try tables(imported(lines()).fixture)
+  let (fixture, counts) = try imported(rows, runRows: 50) {
+    $0.spillDirectory = "/nonexistent-aimt-folder"
+    $0.sortGroupRows = 100
+  }
+  #expect(counts.inserted == rows.count)
+  #expect(try tables(fixture) == expected)
+}
+
+@Test func dateSortedFileOfEarlierDaysFillsInBeforeStoredDays() throws {
+  // Days 15–29 first, then days 0–14 by date: the running rows of every later day change.
+  let whole = try tables(imported(lines()).fixture)
+  let late = lines().filter { $0.day >= 15 }
+  let early = byDate(lines().filter { $0.day < 15 })
+  for runRows in [nil, 9] {
+    let (fixture, _) = try imported(late)
+    let report = try fixture.importing(.metrics, [try fixture.file("early.csv", text(early))]) {
+      $0.sortRunRows = runRows
+    }
+    #expect(report.summary[.metrics].inserted == early.count)
+    #expect(try tables(fixture) == whole)
+    // The same file again changes nothing.
+    let again = try fixture.importing(.metrics, [fixture.folder + "/early.csv"]) {
+      $0.sortRunRows = runRows
+    }
+    #expect(again.summary[.metrics].unchanged == early.count)
+    #expect(try tables(fixture) == whole)
+  }
+}
+
+@Test func restatedDateSortedFileUpdatesAsAVideoSortedOneDoes() throws {
+  // Every row of days 10–29 restated with other numbers, imported into days 0–29.
+  let restated = lines(seed: 99).filter { $0.day >= 10 }
+  let (byVideo, videoCounts) = try imported(lines())
+  try byVideo.importing(.metrics, [try byVideo.file("r.csv", text(restated))])
+  let (sorted, _) = try imported(lines())
+  let report = try sorted.importing(
+    .metrics, [try sorted.file("r.csv", text(shuffled(restated, seed: 5)))]
+  ) {
+    $0.sortRunRows = 13
+    $0.sortGroupRows = 40
+  }
+  #expect(videoCounts.inserted == lines().count)
+  #expect(report.summary[.metrics].updated + report.summary[.metrics].unchanged == restated.count)
+  #expect(try tables(sorted) == tables(byVideo))
+  #expect(
+    try sorted.ledger.history(videoID: "w03").count
+      == byVideo.ledger.history(videoID: "w03").count)
+}
+
+@Test func restatedRowInADateSortedFileIsRefusedUnlessSummed() throws {
+  // One key twice, far apart in a file sorted by date: refused, and nothing written.
+  var rows = byDate(lines())
+  let repeated = rows[3]
+  rows.append(repeated)
+  let fixture = try videoFixture()
+  let path = try fixture.file("m.csv", text(rows))
+  let before = try fixture.snapshot()
+  let beforeSums = try tables(fixture)
+  #expect(throws: LedgerError.self) {
+    try fixture.importing(.metrics, [path]) {
+      $0.sortRunRows = 10
+      $0.sortGroupRows = 30
+    }
+  }
+  #expect(try fixture.snapshot() == before)
+  #expect(try tables(fixture) == beforeSums)
+  // Summed, the ledger is the one of the same rows summed in video order.
+  let summed = try fixture.importing(.metrics, [path]) {
+    $0.sortRunRows = 10
+    $0.write.sumDuplicates = true
+  }
+  #expect(summed.summary[.metrics].inserted == rows.count - 1)
+  let (byVideo, counts) = try imported(lines() + [repeated]) { $0.write.sumDuplicates = true }
+  #expect(counts.inserted == rows.count - 1)
+  #expect(try tables(fixture) == tables(byVideo))
+  #expect(try tables(fixture) != tables(imported(lines()).fixture))
+}
+
+@Test func problemInTheMiddleOfADateSortedFileWritesNothing() throws {
+  var rows = byDate(lines())
+  rows[rows.count / 2].text = rows[rows.count / 2].text.replacingOccurrences(
+    of: ",natural,", with: ",nowhere,")
+  for runRows in [nil, 10] {
+    let fixture = try videoFixture()
+    // Rows already stored for some days: the refused file leaves them as they were.
+    try fixture.importing(.metrics, [try fixture.file("old.csv", text(lines(days: 0..<3)))])
+    let before = try fixture.snapshot()
+    let beforeSums = try tables(fixture)
+    #expect(throws: LedgerError.self) {
+      try fixture.importing(.metrics, [try fixture.file("m.csv", text(rows))]) {
+        $0.sortRunRows = runRows
+        $0.sortGroupRows = 40
+      }
+    }
+    #expect(try fixture.snapshot() == before)
+    #expect(try tables(fixture) == beforeSums)
+  }
+}
+
+@Test func twoDateSortedFilesInOneImportAreEachWrittenInKeyOrder() throws {
+  let expected = try tables(imported(lines()).fixture)
+  let fixture = try videoFixture()
+  let first = byDate(lines().filter { $0.day % 2 == 0 })
+  let second = byDate(lines().filter { $0.day % 2 == 1 })
+  let report = try fixture.importing(
+    .metrics, [try fixture.file("a.csv", text(first)), try fixture.file("b.csv", text(second))]
+  ) {
+    $0.sortRunRows = 25
+    $0.sortGroupRows = 60
+  }
+  #expect(report.summary[.metrics].inserted == first.count + second.count)
+  #expect(try tables(fixture) == expected)
+}
