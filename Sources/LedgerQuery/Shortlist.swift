@@ -102,7 +102,8 @@ extension Ledger {
     let (saleStart, saleEnd) = try saleDays(query)
     let settings = try querySettings()
     return try read { db in
-      let context = try DecisionContext(db, settings: settings)
+      let context = try DecisionContext(
+        db, settings: settings, filter: VideoFilter(kolID: query.filter.kolID))
       let lock = saleStart.adding(days: -query.lead)
       let lookback = max(query.lookback, 1)
       let end = lock.adding(days: -1)
@@ -110,14 +111,14 @@ extension Ledger {
       thresholds.floor = query.floor ?? settings.roiFloor
       thresholds.minEvidence = query.minImpressions ?? settings.minEvidenceImpressions
       thresholds.engagementFloor = query.minEngagement ?? settings.engagementFloor
-      let advice = try AdviceReader.advise(
-        db, context: context, asOf: end, window: lookback, filter: query.filter,
-        thresholds: thresholds, sale: context.sale(on: end), keepSilent: true)
       let saleFrom = DateTime(day: saleStart, secondOfDay: 0)
       let saleTo = DateTime(day: saleEnd.adding(days: 1), secondOfDay: 0)
       var entries: [ShortlistEntry] = []
       var excluded: [ShortlistEntry] = []
-      for item in advice {
+      try AdviceReader.advise(
+        db, context: context, asOf: end, window: lookback, filter: query.filter,
+        thresholds: thresholds, sale: context.sale(on: end), keepSilent: true
+      ) { item in
         let promoted = item.model.sums.paidCost > 0
         var entry = ShortlistEntry(
           rank: 0, video: item.video, kolTier: item.kolTier, model: item.model,
