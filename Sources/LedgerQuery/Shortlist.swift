@@ -23,6 +23,9 @@ public struct ShortlistQuery: Sendable {
   public var limit: Int?
   /// The week's budget, fen: the list is trimmed to it in rank order; nil: no trimming.
   public var budget: Int64?
+  /// Whether the answer lists the videos left out (`excluded`); false leaves it empty, so a
+  /// shortlist of 224,000 videos holds only the ones that qualify.
+  package var keepExcluded = true
 
   /// The documented defaults; name the sale with `promotion` or `saleStart`.
   public init() {}
@@ -130,13 +133,18 @@ extension Ledger {
           $0.tool == Source.douPlus.rawValue && $0.overlaps(from: saleFrom, to: saleTo)
         }
         entry.failed = ShortlistRules.firstFailure(item.decision, douPlusOverlap: overlap)
-        if entry.failed == nil { entries.append(entry) } else { excluded.append(entry) }
+        if entry.failed == nil {
+          entries.append(entry)
+        } else if query.keepExcluded {
+          excluded.append(entry)
+        }
       }
       entries.sortMovingIndices(key: { ($0.score, $0.video.videoID) }) { a, b in
         if a.0 != b.0, let x = a.0, let y = b.0 { return x > y }
         return a.1 < b.1
       }
       ShortlistRules.applyCaps(&entries, excluded: &excluded, budget: query.budget)
+      if !query.keepExcluded { excluded = [] }
       for index in entries.indices { entries[index].rank = index + 1 }
       if let limit = query.limit, limit < entries.count {
         entries.removeLast(entries.count - limit)

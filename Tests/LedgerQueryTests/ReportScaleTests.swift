@@ -29,6 +29,7 @@ private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
           day: Day(daysSinceEpoch: base + Int32(random.int(-5...45))),
           secondOfDay: Int32(random.int(0...86_399)))
       }
+      input.adReview = random.chance(60) ? .passed : .pending
       try writer.upsert(input, at: .commandLine)
       let first = random.int(0...30)
       for offset in first..<40 where random.chance(70) {
@@ -283,4 +284,30 @@ private let allSorts = ROISortField.allCases.flatMap { field in
     }
   }
   #expect(compared > 30)
+}
+
+@Test func aShortlistWithoutItsExcludedVideosRanksTheSame() throws {
+  var random = SplitMix64(state: 31)
+  let ledger = try randomLedger(&random)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    for kol in 0..<4 {
+      var input = KOLInput(kolID: "k\(kol)")
+      input.followers = 2_000_000
+      input.asOf = Day(daysSinceEpoch: base)
+      try writer.upsert(input, at: .commandLine)
+    }
+  }
+  var query = ShortlistQuery()
+  query.saleStart = Day(daysSinceEpoch: base + 60)
+  query.lead = 20
+  query.lookback = 30
+  query.floor = Fraction(0)
+  query.minImpressions = 0
+  query.minEngagement = Fraction(0)
+  let full = try ledger.shortlist(query)
+  query.keepExcluded = false
+  let lean = try ledger.shortlist(query)
+  #expect(!full.entries.isEmpty && !full.excluded.isEmpty)
+  #expect(lean.entries == full.entries)
+  #expect(lean.excluded.isEmpty)
 }

@@ -250,6 +250,7 @@ struct ShortlistCommand: ParsableCommand {
     query.filter = filters.filter
     query.limit = limit
     query.budget = budget?.fen
+    query.keepExcluded = explain
     try ledger.reading { store in try print(store.shortlist(query), store) }
   }
 
