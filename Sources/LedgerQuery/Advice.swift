@@ -1,4 +1,5 @@
 internal import GRDB
+internal import GRDBSQLite
 public import LedgerStore
 
 /// The AIMT next step for a video.
@@ -63,22 +64,39 @@ extension Ledger {
   /// The next AIMT step per video (docs/method.md, "Decisions": one rule engine for advise,
   /// shortlist, plan and video show).
   public func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
-    if let videoID = query.videoID { _ = try video(videoID) }
+    var advice: [Advice] = []
+    try forEachAdvice(query) { advice.append($0) }
+    return advice
+  }
+
+  /// ``advise(_:)`` one video at a time: calls `body` with each video's advice in the order
+  /// `advise` lists them, holding none of them (the CLI prints 224,000 videos' advice as it
+  /// comes).
+  package func forEachAdvice(
+    _ query: AdviseQuery, _ body: (Advice) throws -> Void
+  ) throws(LedgerError) {
+    // One video or one KOL reads only the videos of that KOL (the account weight needs them
+    // all), or the one video when it has no KOL.
+    var scope = VideoFilter(kolID: query.filter.kolID)
+    if let videoID = query.videoID {
+      let video = try video(videoID)
+      scope = video.kolID.map { VideoFilter(kolID: $0) } ?? VideoFilter(videoID: videoID)
+    }
     let settings = try querySettings()
     let forcedSale = try query.promotion.map { name throws(LedgerError) in
       try saleWindow(named: name, settings: settings)
     }
-    return try read { db in
-      let context = try DecisionContext(db, settings: settings)
-      guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else { return [] }
+    try read { [scope] db in
+      let context = try DecisionContext(db, settings: settings, filter: scope)
+      guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else { return }
       var filter = query.filter
       filter.videoID = query.videoID ?? filter.videoID
       var thresholds = DecisionThresholds(settings)
       thresholds.floor = query.floor ?? settings.roiFloor
-      return try AdviceReader.advise(
+      try AdviceReader.advise(
         db, context: context, asOf: asOf, window: max(query.window, 1), filter: filter,
         thresholds: thresholds, sale: forcedSale ?? context.sale(on: asOf),
-        keepSilent: query.videoID != nil)
+        keepSilent: query.videoID != nil, body)
     }
   }
 }
@@ -89,50 +107,75 @@ enum AdviceReader {
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
     thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool
   ) throws -> [Advice] {
+    var advice: [Advice] = []
+    try advise(
+      db, context: context, asOf: asOf, window: window, filter: filter, thresholds: thresholds,
+      sale: sale, keepSilent: keepSilent
+    ) { advice.append($0) }
+    return advice
+  }
+
+  /// Calls `body` with the advice of each video in directory order, made one at a time (the
+  /// shortlist keeps only what it ranks, not every video's advice besides).
+  static func advise(
+    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
+    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool,
+    _ body: (Advice) throws -> Void
+  ) throws {
     let settings = context.settings
     let groups = Grouper(.video, context.directory)
     let (current, previous) = try WindowSums.compute(
       db, groups: groups, asOf: asOf, window: window, filter: filter, tool: nil)
     // One video or one KOL needs the weight of one KOL: read only its videos.
-    let kolOfVideo = context.directory.videos.first { $0.videoID == filter.videoID }?.kolID
-    let weights = try AccountWeight.compute(
-      db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID ?? kolOfVideo))
+    var weights: [String: Fraction] = [:]
+    if let videoID = filter.videoID {
+      let kol = context.directory.videos.first { $0.videoID == videoID }?.kolID
+      if let kol, filter.kolID == nil || filter.kolID == kol {
+        weights = try AccountWeight.compute(
+          db, context: context, asOf: asOf, filter: VideoFilter(kolID: kol))
+      }
+    } else {
+      weights = try AccountWeight.compute(
+        db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID))
+    }
+    let launch = LaunchSums(settings: settings, asOf: asOf)
     let engine = RuleEngine(settings: settings, thresholds: thresholds)
     let cpm = CPMChoice.price(fen: sale?.cpmPrice ?? settings.cpmPrice)
     let dayStart = DateTime(day: asOf, secondOfDay: 0)
     let dayEnd = DateTime(day: asOf.adding(days: 1), secondOfDay: 0)
-    var advice: [Advice] = []
     for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
       guard current[slot].rows > 0 || keepSilent else { continue }
       let model = TrafficModel(
         current: current[slot].excludingUnplayedGMV(),
         previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
         declineRatio: settings.declineRatio)
-      let launch = try launchModel(db, video: video, asOf: asOf, settings: settings)
+      let launchModel = try launch.model(db, video: video)
       let followers = context.followers(of: video.kolID, on: asOf)
       let placements = context.placements(of: video)
       let facts = DecisionFacts(
         video: video, asOf: asOf, window: window, followers: followers,
         tier: followers.map(settings.tiers.tier(followers:)),
-        ageDays: video.published.map { asOf - $0.day }, model: model, launch: launch,
+        ageDays: video.published.map { asOf - $0.day }, model: model, launch: launchModel,
         weight: video.kolID.flatMap { weights[$0] },
         running: placements.filter { $0.overlaps(from: dayStart, to: dayEnd) },
         hadSuixintui: placements.contains {
           $0.tool == Source.suixintui.rawValue && $0.start < dayEnd
         },
         sale: sale)
-      advice.append(
+      try body(
         Advice(
           video: video, asOf: asOf, followers: followers, kolTier: facts.tier,
-          ageDays: facts.ageDays, model: model, launchModel: launch,
+          ageDays: facts.ageDays, model: model, launchModel: launchModel,
           accountWeight: facts.weight, sale: sale, decision: engine.decide(facts)))
     }
-    return advice
   }
 
+  /// The launch model from a scan of the video's rows (the reference ``LaunchSums`` is tested
+  /// against).
+  ///
   /// The model over the first `launch_days` after publishing, up to `asOf`, natural traffic
   /// only, at the ledger's CPM; nil without a publish time or before it.
-  static func launchModel(
+  static func scannedLaunchModel(
     _ db: Database, video: VideoFacts, asOf: Day, settings: QuerySettings
   ) throws -> TrafficModel? {
     guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
@@ -142,7 +185,64 @@ enum AdviceReader {
     try MetricScan.scan(db, videoRef: video.ref, from: published, through: last) { row in
       if row.source == 0 { sums.add(row) }
     }
-    return TrafficModel(
+    return LaunchSums.model(sums, settings: settings)
+  }
+}
+
+/// A video's launch: its natural traffic over the first `launch_days` after publishing, up to
+/// `asOf`, read from its running sums (docs/internals.md, "Running sums"): the row at or before
+/// the launch's last day less the row before the publish day, two seeks in the video's own
+/// rows whatever its history, where a scan of the launch's days read a page of `metric`.
+struct LaunchSums {
+  let settings: QuerySettings
+  let asOf: Day
+  /// Scratch for the two stored rows.
+  private let end = RunningTotals()
+  private let start = RunningTotals()
+
+  static let sql = """
+    SELECT (SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?3
+              ORDER BY day DESC LIMIT 1),
+           (SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?2
+              ORDER BY day DESC LIMIT 1)
+    """
+
+  init(settings: QuerySettings, asOf: Day) {
+    self.settings = settings
+    self.asOf = asOf
+  }
+
+  /// The launch model of `video`; nil without a publish time, when it is after `asOf`, or
+  /// when `launch_days` is 0.
+  func model(_ db: Database, video: VideoFacts) throws -> TrafficModel? {
+    guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
+    else { return nil }
+    let last = min(published.adding(days: settings.launchDays - 1), asOf)
+    let statement = try db.cachedStatement(sql: LaunchSums.sql)
+    try statement.setArguments([
+      video.ref, Int64(published.adding(days: -1).daysSinceEpoch), Int64(last.daysSinceEpoch),
+    ])
+    var sums = TrafficSums()
+    try RunningSums.step(statement, db) { handle in
+      end.clear()
+      start.clear()
+      for (column, totals) in [(Int32(0), end), (Int32(1), start)]
+      where sqlite3_column_type(handle, column) != SQLITE_NULL {
+        guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals) else {
+          throw RunningSums.damaged(video.ref)
+        }
+      }
+      // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
+      // is exact.
+      for index in 0..<RunningField.count { end.values[index] &-= start.values[index] }
+      sums.add(end.stream(0), source: 0)
+    }
+    return LaunchSums.model(sums, settings: settings)
+  }
+
+  /// The model of launch sums: no previous window, the ledger's CPM.
+  static func model(_ sums: TrafficSums, settings: QuerySettings) -> TrafficModel {
+    TrafficModel(
       current: sums.excludingUnplayedGMV(), previous: nil, cpm: .price(fen: settings.cpmPrice),
       floor: settings.roiFloor, declineRatio: settings.declineRatio)
   }

@@ -26,20 +26,28 @@ struct DecisionContext {
   /// The promotions, by start, at the sale CPM.
   let sales: [SaleWindow]
 
-  init(_ db: Database, settings: QuerySettings) throws {
-    directory = try VideoDirectory(db)
+  /// Reads the facts of the videos `filter` selects (every video by default): their
+  /// directory, their placements and their KOLs' follower counts.
+  init(_ db: Database, settings: QuerySettings, filter: VideoFilter = VideoFilter()) throws {
+    directory = try VideoDirectory(db, filter: filter)
     self.settings = settings
+    // A filter on a KOL or a video reads only the rows of its videos and KOLs, by index.
+    let narrow = filter.kolID != nil || filter.videoID != nil
     var followers: [String: [(day: Day, count: Int64)]] = [:]
-    for row in try Row.fetchAll(
-      db, sql: "SELECT kol_id, as_of, followers FROM kol_followers ORDER BY kol_id, as_of")
+    let kols = Set(directory.videos.compactMap(\.kolID)).sorted()
+    for row in try DecisionContext.rows(
+      db, sql: "SELECT kol_id, as_of, followers FROM kol_followers",
+      order: "ORDER BY kol_id, as_of", keyedBy: "kol_id", keys: narrow ? kols : nil)
     {
       guard let day = try? Day.parse(row["as_of"] as String) else { continue }
       followers[row["kol_id"], default: []].append((day, row["followers"]))
     }
     self.followers = followers
     var placements: [Int64: [PlacementSpan]] = [:]
-    for row in try Row.fetchAll(
-      db, sql: #"SELECT placement_id, video_ref, tool, start, "end" FROM placement ORDER BY start"#)
+    for row in try DecisionContext.rows(
+      db, sql: #"SELECT placement_id, video_ref, tool, start, "end" FROM placement"#,
+      order: "ORDER BY start, placement_id", keyedBy: "video_ref",
+      keys: narrow ? directory.videos.map(\.ref) : nil)
     {
       guard let start = try? DateTime.parse(row["start"] as String) else { continue }
       let end = (row["end"] as String?).flatMap { try? DateTime.parse($0) }
@@ -64,6 +72,20 @@ struct DecisionContext {
     self.sales = sales
   }
 
+  /// The rows of `sql` in `order`: every row when `keys` is nil, else those whose `column`
+  /// equals one of `keys`, one indexed lookup per key (the rows of each key in `order`, the
+  /// keys' rows merged in it by the caller's stable grouping).
+  private static func rows(
+    _ db: Database, sql: String, order: String, keyedBy column: String,
+    keys: [some DatabaseValueConvertible]?
+  ) throws -> [Row] {
+    guard let keys else { return try Row.fetchAll(db, sql: "\(sql) \(order)") }
+    let statement = try db.cachedStatement(sql: "\(sql) WHERE \(column) = ? \(order)")
+    var rows: [Row] = []
+    for key in keys { rows += try Row.fetchAll(statement, arguments: [key]) }
+    return rows
+  }
+
   /// The first promotion (by start) that `day` falls in.
   func sale(on day: Day) -> SaleWindow? {
     sales.first { $0.contains(day) }
@@ -81,7 +103,7 @@ struct DecisionContext {
     followers(of: kolID, on: day).map(settings.tiers.tier(followers:))
   }
 
-  /// The placements of a video, by start.
+  /// The placements of a video, by start (then id).
   func placements(of video: VideoFacts) -> [PlacementSpan] {
     placementsByRef[video.ref] ?? []
   }

@@ -146,7 +146,72 @@ extension Array {
   ) {
     guard count > 1 else { return }
     let keys = map(key)
-    let order = keys.indices.sorted { areInOrder(keys[$0], keys[$1]) }
-    self = order.map { self[$0] }
+    permute(to: keys.indices.sorted { areInOrder(keys[$0], keys[$1]) })
   }
+
+  /// Reorders in place so that element i is the one at `order[i]` before: each cycle of the
+  /// permutation is followed with swaps, so the rows are never copied into a second array
+  /// (which doubled a large report's peak memory).
+  mutating func permute(to order: [Int]) {
+    var order = order
+    for start in order.indices where order[start] != start {
+      var current = start
+      while true {
+        let next = order[current]
+        order[current] = current
+        if next == start { break }
+        swapAt(current, next)
+        current = next
+      }
+    }
+  }
+}
+
+/// The first `limit` elements of a sequence in a strict total order, kept while they come.
+///
+/// A heap of at most `limit` elements whose top is the last of them (`report roi --limit N`
+/// holds N rows, not one per video). Its result equals sorting everything and keeping the
+/// first `limit`, as the order has no ties.
+struct BestOf<Element> {
+  let limit: Int
+  private let areInOrder: (Element, Element) -> Bool
+  /// A heap: no element goes before its parent.
+  private var heap: [Element] = []
+
+  init(limit: Int, by areInOrder: @escaping (Element, Element) -> Bool) {
+    self.limit = Swift.max(limit, 0)
+    self.areInOrder = areInOrder
+  }
+
+  /// Keeps `element` when it is among the first `limit` seen so far.
+  mutating func insert(_ element: Element) {
+    guard limit > 0 else { return }
+    if heap.count < limit {
+      heap.append(element)
+      var child = heap.count - 1
+      while child > 0 {
+        let parent = (child - 1) / 2
+        guard areInOrder(heap[parent], heap[child]) else { break }
+        heap.swapAt(parent, child)
+        child = parent
+      }
+      return
+    }
+    guard areInOrder(element, heap[0]) else { return }
+    heap[0] = element
+    var parent = 0
+    while true {
+      var last = parent
+      for child in [2 * parent + 1, 2 * parent + 2]
+      where child < heap.count && areInOrder(heap[last], heap[child]) {
+        last = child
+      }
+      if last == parent { break }
+      heap.swapAt(parent, last)
+      parent = last
+    }
+  }
+
+  /// The elements kept, in order.
+  func sorted() -> [Element] { heap.sorted(by: areInOrder) }
 }

@@ -94,7 +94,7 @@ extension Ledger {
   public func roiReport(_ query: ROIQuery) throws(LedgerError) -> ROIReport {
     let settings = try querySettings()
     return try read { db in
-      let directory = try VideoDirectory(db)
+      let directory = try VideoDirectory(db, filter: query.filter)
       let floor = query.floor ?? settings.roiFloor
       guard let asOf = try query.asOf ?? MetricScan.latestDay(db) else {
         return ROIReport(asOf: nil, window: query.window, floor: floor, rows: [])
@@ -104,17 +104,24 @@ extension Ledger {
       let (current, previous) = try WindowSums.compute(
         db, groups: groups, asOf: asOf, window: window, filter: query.filter, tool: query.tool)
       let cpm = query.cpm.choice(settings)
+      let sort = query.sort
+      // With a limit below the number of keys, only the best `limit` rows are kept.
+      let limit = query.limit.flatMap { $0 < groups.count ? $0 : nil }
+      var best = BestOf<ROIRow>(limit: limit ?? 0) { sort.areInOrder($0, $1) }
       var rows: [ROIRow] = []
       for group in 0..<groups.count where current[group].isListed(tool: query.tool) {
-        rows.append(
-          ROIRow(
-            key: groups.key(group), date: asOf,
-            model: TrafficModel(
-              current: current[group], previous: previous[group], cpm: cpm, floor: floor,
-              declineRatio: settings.declineRatio)))
+        let row = ROIRow(
+          key: groups.key(group), date: asOf,
+          model: TrafficModel(
+            current: current[group], previous: previous[group], cpm: cpm, floor: floor,
+            declineRatio: settings.declineRatio))
+        if limit == nil { rows.append(row) } else { best.insert(row) }
       }
-      rows.sortMovingIndices(key: query.sort.key, by: query.sort.areInOrder)
-      if let limit = query.limit, limit < rows.count { rows.removeLast(rows.count - limit) }
+      if limit == nil {
+        rows.sortMovingIndices(key: sort.key, by: sort.areInOrder)
+      } else {
+        rows = best.sorted()
+      }
       return ROIReport(asOf: asOf, window: window, floor: floor, rows: rows)
     }
   }

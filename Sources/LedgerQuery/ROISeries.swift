@@ -8,10 +8,12 @@ public import LedgerStore
 /// window (and the previous window, for the trend) is two lookups and a subtraction, never a
 /// re-scan per day. Rows are computed when iterated, never held as row objects.
 ///
-/// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB they
-/// come from one scan and stay in memory; beyond that (hundreds of thousands of videos) the
-/// keys are ranked from one scan of the last windows, and each key's days are read again, one
-/// key range per video, while its rows are printed, so memory stays flat whatever the size.
+/// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB and
+/// no `--limit` cuts the videos, they come from one scan and stay in memory; beyond that
+/// (hundreds of thousands of videos), or when a limit keeps a few videos, the videos are ranked
+/// from their running sums (four seeks each), and each kept video's days are read again, one
+/// key range per video, while its rows are printed, so memory stays flat whatever the size and
+/// `--limit 20` reads the days of 20 videos.
 public struct ROISeries: Sendable {
   public var since: Day
   public var until: Day
@@ -130,7 +132,7 @@ extension Ledger {
   ) throws(LedgerError) -> ROISeries? {
     let settings = try querySettings()
     return try read { db in
-      let directory = try VideoDirectory(db)
+      let directory = try VideoDirectory(db, filter: query.filter)
       guard let until = try until ?? query.asOf ?? MetricScan.latestDay(db) else { return nil }
       let since = since ?? until.adding(days: -29)
       guard since <= until else { return nil }
@@ -149,9 +151,10 @@ extension Ledger {
             current: current, previous: previous, cpm: cpm, floor: floor,
             declineRatio: settings.declineRatio))
       }
-      func series(_ ranked: [(group: Int, row: ROIRow?)], _ storage: (([Int]) -> ROISeries.Storage))
-        -> ROISeries
-      {
+      func series(
+        _ ranked: some Sequence<(group: Int, row: ROIRow?)>,
+        _ storage: (([Int]) -> ROISeries.Storage)
+      ) -> ROISeries {
         let kept = SeriesRanking.rank(ranked, sort: query.sort, limit: query.limit, groups: groups)
         return ROISeries(
           since: since, until: until, window: window, floor: floor, cpm: cpm,
@@ -160,27 +163,14 @@ extension Ledger {
       }
 
       let bytes = groups.count * stride * MemoryLayout<TrafficSums>.stride
-      if query.grouping == .video, bytes > memoryLimit {
-        // Rank from the last windows and the range's rows, then re-read each video on output.
-        let from = min(since.adding(days: 1 - window), until.adding(days: 1 - 2 * window))
-        let rangeStart = since.adding(days: 1 - window).daysSinceEpoch
-        let currentStart = until.adding(days: 1 - window).daysSinceEpoch
-        let previousStart = until.adding(days: 1 - 2 * window).daysSinceEpoch
-        var range = [TrafficSums](repeating: TrafficSums(), count: groups.count)
-        var current = range
-        var previous = range
-        try MetricScan.scan(db, from: from, through: until, filter: query.filter) { row in
-          if row.source != 0, let toolCode, row.source != toolCode { return }
-          guard let group = groups.group(of: row) else { return }
-          if row.day >= rangeStart { range[group].add(row) }
-          if row.day >= currentStart {
-            current[group].add(row)
-          } else if row.day >= previousStart {
-            previous[group].add(row)
-          }
-        }
-        let ranked = (0..<groups.count).filter { range[$0].isListed(tool: query.tool) }.map {
-          (group: $0, row: lastRow(current[$0], previous[$0], $0))
+      let limited = query.limit.map { $0 < groups.count } ?? false
+      if query.grouping == .video, bytes > memoryLimit || limited {
+        // Rank from the running sums, then re-read each kept video on output.
+        let ranking = try SeriesRanking.lastWindows(
+          db, groups: groups, since: since, until: until, window: window, filter: query.filter,
+          tool: query.tool)
+        let ranked = (0..<groups.count).lazy.filter { ranking.listed[$0] }.map {
+          (group: $0, row: lastRow(ranking.current[$0], ranking.previous[$0], $0))
         }
         return series(ranked) { kept in
           .rescan(ledger: self, refs: kept.map { directory.videos[$0].ref })
@@ -218,10 +208,10 @@ extension Ledger {
 /// Orders a series' keys by their last day's row; keys with no row that day follow, by key.
 enum SeriesRanking {
   static func rank(
-    _ ranked: [(group: Int, row: ROIRow?)], sort: ROISort, limit: Int?, groups: Grouper
+    _ ranked: some Sequence<(group: Int, row: ROIRow?)>, sort: ROISort, limit: Int?,
+    groups: Grouper
   ) -> [Int] {
-    var ranked = ranked
-    ranked.sort { a, b in
+    func areInOrder(_ a: (group: Int, row: ROIRow?), _ b: (group: Int, row: ROIRow?)) -> Bool {
       switch (a.row, b.row) {
       case (let x?, let y?): return sort.areInOrder(x, y)
       case (nil, .some): return false
@@ -231,7 +221,52 @@ enum SeriesRanking {
         return ROISort.keyOrder(groups.key(a.group), groups.key(b.group), day, day)
       }
     }
-    if let limit, limit < ranked.count { ranked.removeLast(ranked.count - limit) }
-    return ranked.map(\.group)
+    // With a limit below the number of keys, only the best `limit` keys are kept on the way.
+    if let limit, limit < groups.count {
+      var best = BestOf<(group: Int, row: ROIRow?)>(limit: limit, by: areInOrder)
+      for candidate in ranked { best.insert(candidate) }
+      return best.sorted().map(\.group)
+    }
+    return ranked.sorted(by: areInOrder).map(\.group)
+  }
+
+  /// What ranks a by-video series, read from the running sums (four seeks per video, whatever
+  /// the range's length; docs/internals.md, "Running sums"): whether each video has rows in
+  /// the range's windows (`since − window + 1 … until`), and its sums over the window ending
+  /// `until` and over the one before.
+  static func lastWindows(
+    _ db: Database, groups: Grouper, since: Day, until: Day, window: Int, filter: VideoFilter,
+    tool: Source?
+  ) throws -> (listed: [Bool], current: [TrafficSums], previous: [TrafficSums]) {
+    var listed = [Bool](repeating: false, count: groups.count)
+    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
+    var previous = current
+    let rangeEnd = since.adding(days: -window)
+    let previousEnd = until.adding(days: -2 * window)
+    let currentEnd = until.adding(days: -window)
+    let ends = Set([rangeEnd, previousEnd, currentEnd, until]).sorted()
+    // Window i runs from the day after ends[i] through ends[i + 1].
+    let rangeFrom = ends.firstIndex(of: rangeEnd) ?? 0
+    let previousFrom = ends.firstIndex(of: previousEnd) ?? 0
+    let currentFrom = ends.firstIndex(of: currentEnd) ?? 0
+    let toolCode = tool?.code
+    try RunningWindows.read(db, ends: ends, filter: filter) { ref, windows in
+      guard let group = groups.group(videoRef: ref, source: 0) else { return }
+      var range = TrafficSums()
+      for source in 0..<RunningTotals.sources {
+        if source != 0, let toolCode, source != toolCode { continue }
+        for index in 0..<(ends.count - 1) {
+          guard let sums = windows.stream(index, source: source) else { continue }
+          if index >= rangeFrom { range.add(sums, source: source) }
+          if index >= currentFrom {
+            current[group].add(sums, source: source)
+          } else if index >= previousFrom {
+            previous[group].add(sums, source: source)
+          }
+        }
+      }
+      listed[group] = range.isListed(tool: tool)
+    }
+    return (listed, current, previous)
   }
 }

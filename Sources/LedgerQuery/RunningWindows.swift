@@ -25,8 +25,8 @@ enum RunningWindows {
   /// The statement for `boundaries` boundaries.
   ///
   /// It selects the video, then the stored running row at or before each boundary day (?4,
-  /// ?5, …). Only numbers of placeholders vary, never input.
-  static func sql(boundaries: Int) -> String {
+  /// ?5, …). Only numbers of placeholders and the filter's shape vary, never input.
+  static func sql(boundaries: Int, filter: VideoFilter = VideoFilter()) -> String {
     let lookups = (0..<boundaries).map { index in
       """
       (SELECT r.sums FROM metric_running AS r
@@ -35,9 +35,7 @@ enum RunningWindows {
     }
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
-      FROM video AS v
-      WHERE (?1 IS NULL OR v.brand = ?1) AND (?2 IS NULL OR v.kol_id = ?2)
-        AND (?3 IS NULL OR v.video_id = ?3)
+      FROM video AS v WHERE \(filter.sqlTerms(from: 1))
       """
   }
 
@@ -52,7 +50,7 @@ enum RunningWindows {
     _ body: (_ videoRef: Int64, _ windows: VideoWindows) throws -> Void
   ) throws {
     precondition(ends.count >= 2 && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 })
-    let statement = try db.cachedStatement(sql: sql(boundaries: ends.count))
+    let statement = try db.cachedStatement(sql: sql(boundaries: ends.count, filter: filter))
     try statement.setArguments(
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]

@@ -23,6 +23,9 @@ public struct ShortlistQuery: Sendable {
   public var limit: Int?
   /// The week's budget, fen: the list is trimmed to it in rank order; nil: no trimming.
   public var budget: Int64?
+  /// Whether the answer lists the videos left out (`excluded`); false leaves it empty, so a
+  /// shortlist of 224,000 videos holds only the ones that qualify.
+  package var keepExcluded = true
 
   /// The documented defaults; name the sale with `promotion` or `saleStart`.
   public init() {}
@@ -102,7 +105,8 @@ extension Ledger {
     let (saleStart, saleEnd) = try saleDays(query)
     let settings = try querySettings()
     return try read { db in
-      let context = try DecisionContext(db, settings: settings)
+      let context = try DecisionContext(
+        db, settings: settings, filter: VideoFilter(kolID: query.filter.kolID))
       let lock = saleStart.adding(days: -query.lead)
       let lookback = max(query.lookback, 1)
       let end = lock.adding(days: -1)
@@ -110,14 +114,14 @@ extension Ledger {
       thresholds.floor = query.floor ?? settings.roiFloor
       thresholds.minEvidence = query.minImpressions ?? settings.minEvidenceImpressions
       thresholds.engagementFloor = query.minEngagement ?? settings.engagementFloor
-      let advice = try AdviceReader.advise(
-        db, context: context, asOf: end, window: lookback, filter: query.filter,
-        thresholds: thresholds, sale: context.sale(on: end), keepSilent: true)
       let saleFrom = DateTime(day: saleStart, secondOfDay: 0)
       let saleTo = DateTime(day: saleEnd.adding(days: 1), secondOfDay: 0)
       var entries: [ShortlistEntry] = []
       var excluded: [ShortlistEntry] = []
-      for item in advice {
+      try AdviceReader.advise(
+        db, context: context, asOf: end, window: lookback, filter: query.filter,
+        thresholds: thresholds, sale: context.sale(on: end), keepSilent: true
+      ) { item in
         let promoted = item.model.sums.paidCost > 0
         var entry = ShortlistEntry(
           rank: 0, video: item.video, kolTier: item.kolTier, model: item.model,
@@ -129,13 +133,18 @@ extension Ledger {
           $0.tool == Source.douPlus.rawValue && $0.overlaps(from: saleFrom, to: saleTo)
         }
         entry.failed = ShortlistRules.firstFailure(item.decision, douPlusOverlap: overlap)
-        if entry.failed == nil { entries.append(entry) } else { excluded.append(entry) }
+        if entry.failed == nil {
+          entries.append(entry)
+        } else if query.keepExcluded {
+          excluded.append(entry)
+        }
       }
       entries.sortMovingIndices(key: { ($0.score, $0.video.videoID) }) { a, b in
         if a.0 != b.0, let x = a.0, let y = b.0 { return x > y }
         return a.1 < b.1
       }
       ShortlistRules.applyCaps(&entries, excluded: &excluded, budget: query.budget)
+      if !query.keepExcluded { excluded = [] }
       for index in entries.indices { entries[index].rank = index + 1 }
       if let limit = query.limit, limit < entries.count {
         entries.removeLast(entries.count - limit)

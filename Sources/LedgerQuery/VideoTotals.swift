@@ -75,11 +75,10 @@ extension Ledger {
     guard let advice = try advise(query).first else {
       throw .notFound(entity: "video", key: videoID)
     }
-    let filter = VideoFilter(videoID: videoID)
     let first = day.adding(days: -59)
     var daily = [TrafficSums](repeating: TrafficSums(), count: 60)
     try read { db in
-      try MetricScan.scan(db, from: first, through: day, filter: filter) { row in
+      try MetricScan.scan(db, videoRef: advice.video.ref, from: first, through: day) { row in
         daily[Int(row.day - first.daysSinceEpoch)].add(row)
       }
     }

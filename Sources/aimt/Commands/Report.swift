@@ -250,6 +250,7 @@ struct ShortlistCommand: ParsableCommand {
     query.filter = filters.filter
     query.limit = limit
     query.budget = budget?.fen
+    query.keepExcluded = explain
     try ledger.reading { store in try print(store.shortlist(query), store) }
   }
 
@@ -311,9 +312,20 @@ struct Advise: ParsableCommand {
     query.floor = floor
     query.filter = filters.filter
     try ledger.reading { store in
-      let advice = try store.advise(query)
-      if advice.isEmpty { try EmptyResult.explain(store) }
-      try output.emit(QueryTables.advice(advice))
+      guard videoID == nil, ![.table, .markdown].contains(output.resolvedFormat) else {
+        let advice = try store.advise(query)
+        if advice.isEmpty { try EmptyResult.explain(store) }
+        try output.emit(QueryTables.advice(advice))
+        return
+      }
+      // Every video, printed as it is advised. Without a video, advice needs daily numbers, so
+      // the hint for an empty answer is the one for a ledger without them (explain's own test).
+      try EmptyResult.explain(store)
+      let query = query
+      try output.emit(
+        QueryTables.advice(streaming: { (emit) throws(LedgerError) in
+          try store.forEachAdvice(query, emit)
+        }))
     }
   }
 }

@@ -55,7 +55,17 @@ enum QueryTables {
         "traffic ROI model by \(grouping.rawValue), \(days(report.window)) to \(asOf) "
         + "(floor \(ratio(report.floor).humanText))"
     }
-    for row in report.rows { table.append([Tables.text(row.key)] + roiCells(row.model)) }
+    // Cells are made while printing: 224,000 rows of cells would double the report's memory.
+    let rows = report.rows
+    table.stream = RowStream { emit in
+      var cells: [Cell] = []
+      for row in rows {
+        cells.removeAll(keepingCapacity: true)
+        cells.append(Tables.text(row.key))
+        appendROICells(row.model, to: &cells)
+        emit(cells)
+      }
+    }
     return table
   }
 
@@ -264,6 +274,25 @@ enum QueryTables {
   }
 
   static func advice(_ advice: [Advice]) -> OutputTable {
+    var table = adviceTable()
+    if let asOf = advice.first?.asOf { table.title = "AIMT next step per video, as of \(asOf)" }
+    for item in advice { table.append(adviceCells(item)) }
+    return table
+  }
+
+  /// The advice table with its rows made while printing, by `produce` (each pass reads the
+  /// ledger again: for the formats that print in one pass, not `table` or `markdown`).
+  static func advice(
+    streaming produce: @escaping @Sendable ((Advice) -> Void) throws(LedgerError) -> Void
+  ) -> OutputTable {
+    var table = adviceTable()
+    table.stream = RowStream { (emit) throws(LedgerError) in
+      try produce { emit(adviceCells($0)) }
+    }
+    return table
+  }
+
+  private static func adviceTable() -> OutputTable {
     var table = OutputTable(
       columns: [
         "video_id", "kol_id", "kol_tier", "age_days", "roi_model", "launch_model", "paid_roi",
@@ -273,19 +302,19 @@ enum QueryTables {
     table.compact = [
       "video_id", "kol_tier", "roi_model", "paid_roi", "trend", "action", "mode", "strategy",
     ]
-    if let asOf = advice.first?.asOf { table.title = "AIMT next step per video, as of \(asOf)" }
-    for item in advice {
-      table.append([
-        .text(item.video.videoID), Tables.text(item.video.kolID),
-        Tables.text(item.kolTier?.rawValue), item.ageDays.map { .int(Int64($0)) } ?? .null,
-        ratio(item.model.roiModel), ratio(item.launchModel?.roiModel), ratio(item.model.paidROI),
-        Tables.text(item.model.trend?.rawValue), .int(item.evidenceImpressions),
-        .text(item.action.rawValue), Tables.text(item.mode?.rawValue),
-        Tables.text(item.strategy?.rawValue), item.decision.weeklyBudget.map(Cell.money) ?? .null,
-        .text(item.decision.reasons.map(\.cited).joined(separator: "; ")),
-      ])
-    }
     return table
+  }
+
+  private static func adviceCells(_ item: Advice) -> [Cell] {
+    [
+      .text(item.video.videoID), Tables.text(item.video.kolID),
+      Tables.text(item.kolTier?.rawValue), item.ageDays.map { .int(Int64($0)) } ?? .null,
+      ratio(item.model.roiModel), ratio(item.launchModel?.roiModel), ratio(item.model.paidROI),
+      Tables.text(item.model.trend?.rawValue), .int(item.evidenceImpressions),
+      .text(item.action.rawValue), Tables.text(item.mode?.rawValue),
+      Tables.text(item.strategy?.rawValue), item.decision.weeklyBudget.map(Cell.money) ?? .null,
+      .text(item.decision.reasons.map(\.cited).joined(separator: "; ")),
+    ]
   }
 
   /// The sparkline of a series of counts: one of ▁▂▃▄▅▆▇█ per value, scaled to the largest.

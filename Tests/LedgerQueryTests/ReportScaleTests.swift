@@ -1,0 +1,313 @@
+import GRDB
+import LedgerStore
+import TestSupport
+import Testing
+
+@testable import LedgerQuery
+
+/// The first day of the random ledgers' data.
+private let base: Int32 = 20_500
+
+/// A random ledger of ten to twenty videos of four KOLs.
+///
+/// Natural days (some without plays but with GMV, some with refunds, some split over two
+/// orders) and Dou+ days, each video starting on its own day; publish times from before the
+/// video's first row to after the data, some unknown. About a third of the videos repeat the numbers of the one before (ties in every
+/// ranking).
+private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
+  let ledger = try Ledger.inMemory()
+  let videos = Int(random.int(10...20))
+  var seed = random.next()
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    for video in 0..<videos {
+      if !random.chance(35) { seed = random.next() }
+      var random = SplitMix64(state: seed)
+      var input = VideoInput(videoID: "v\(video)")
+      input.kolID = random.chance(90) ? "k\(video % 4)" : nil
+      if random.chance(85) {
+        input.published = DateTime(
+          day: Day(daysSinceEpoch: base + Int32(random.int(-5...45))),
+          secondOfDay: Int32(random.int(0...86_399)))
+      }
+      input.adReview = random.chance(60) ? .passed : .pending
+      try writer.upsert(input, at: .commandLine)
+      let first = random.int(0...30)
+      for offset in first..<40 where random.chance(70) {
+        let day = Day(daysSinceEpoch: base + Int32(offset))
+        let orders = random.chance(15) ? ["N1", "N2"] : [""]
+        for order in orders {
+          let gmv = random.int(0...300_000)
+          var values: [MetricField: Int64] = [
+            .impressions: random.chance(25) ? 0 : random.int(1...50_000), .gmv: gmv,
+            .likes: random.int(0...900), .comments: random.int(0...90),
+          ]
+          if random.chance(10) { values[.refund] = random.int(0...gmv) }
+          try writer.upsert(
+            MetricInput(
+              day: day, videoID: "v\(video)", source: .natural, placementID: order,
+              values: values), at: .commandLine)
+        }
+        if random.chance(30) {
+          try writer.upsert(
+            MetricInput(
+              day: day, videoID: "v\(video)", source: .douPlus, placementID: "P\(video)-\(offset)",
+              values: [
+                .impressions: random.int(0...20_000), .cost: random.int(10_000...90_000),
+                .gmv: random.int(0...150_000),
+              ]), at: .commandLine)
+        }
+      }
+    }
+  }
+  return ledger
+}
+
+@Test func launchModelFromRunningSumsEqualsTheScanOnRandomLedgers() throws {
+  var random = SplitMix64(state: 16)
+  var compared = 0
+  var withRows = 0
+  for _ in 0..<5 {
+    let ledger = try randomLedger(&random)
+    var settings = try ledger.querySettings()
+    try ledger.read { db in
+      let directory = try VideoDirectory(db)
+      // Before the data, inside launches, at the end and past it.
+      for asOf in [base - 2, base + 4, base + 20, base + 39, base + 60] {
+        for launchDays in [0, 1, 3, 7, 90] {
+          settings.launchDays = launchDays
+          let day = Day(daysSinceEpoch: asOf)
+          let launch = LaunchSums(settings: settings, asOf: day)
+          for video in directory.videos {
+            let fromSums = try launch.model(db, video: video)
+            let scanned = try AdviceReader.scannedLaunchModel(
+              db, video: video, asOf: day, settings: settings)
+            #expect(fromSums == scanned, "\(video.videoID) as of \(day), \(launchDays) days")
+            compared += 1
+            if let model = scanned, model.sums.rows > 0 { withRows += 1 }
+          }
+        }
+      }
+    }
+  }
+  #expect(compared > 1_000)
+  #expect(withRows > 200)
+}
+
+@Test func launchModelLeavesOutGMVOfDaysWithoutPlays() throws {
+  let ledger = try Ledger.inMemory()
+  let published = Day(daysSinceEpoch: base)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    var video = VideoInput(videoID: "v")
+    video.published = DateTime(day: published, secondOfDay: 72_000)
+    try writer.upsert(video, at: .commandLine)
+    // A day before publishing (left out), a played day, a day with GMV and no plays.
+    for (offset, impressions, gmv) in [(-1, 9_000, 9_999), (0, 10_000, 8_000), (1, 0, 5_000)] {
+      try writer.upsert(
+        MetricInput(
+          day: published.adding(days: offset), videoID: "v", source: .natural,
+          values: [.impressions: Int64(impressions), .gmv: Int64(gmv)]), at: .commandLine)
+    }
+  }
+  let settings = try ledger.querySettings()
+  let model = try ledger.read { db in
+    let video = try #require(try VideoDirectory(db).videos.first)
+    return try LaunchSums(settings: settings, asOf: published.adding(days: 5)).model(
+      db, video: video)
+  }
+  let sums = try #require(model).sums
+  #expect(sums.naturalImpressions == 10_000)
+  #expect(sums.naturalGMV == 8_000)
+  #expect(sums.unplayedGMV == 5_000)
+  #expect(sums.rows == 2)
+}
+
+@Test func aDamagedRunningRowIsAnErrorForTheLaunchModel() throws {
+  let ledger = try Ledger.inMemory()
+  let published = Day(daysSinceEpoch: base)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    var video = VideoInput(videoID: "v")
+    video.published = DateTime(day: published, secondOfDay: 0)
+    try writer.upsert(video, at: .commandLine)
+    try writer.upsert(
+      MetricInput(day: published, videoID: "v", source: .natural, values: [.impressions: 1]),
+      at: .commandLine)
+  }
+  try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = x'02'") }
+  let settings = try ledger.querySettings()
+  try ledger.read { db in
+    let video = try #require(try VideoDirectory(db).videos.first)
+    #expect(throws: LedgerError.self) {
+      try LaunchSums(settings: settings, asOf: published).model(db, video: video)
+    }
+  }
+}
+
+@Test func aFilteredDirectoryHoldsTheSameFactsAsTheWholeOne() throws {
+  var random = SplitMix64(state: 7)
+  let ledger = try randomLedger(&random)
+  try ledger.read { db in
+    let all = try VideoDirectory(db)
+    #expect(all.videos.count >= 10)
+    for filter in [
+      VideoFilter(kolID: "k1"), VideoFilter(videoID: "v3"), VideoFilter(brand: "none"),
+      VideoFilter(kolID: "k2", videoID: "v2"), VideoFilter(kolID: "k2", videoID: "v3"),
+    ] {
+      let some = try VideoDirectory(db, filter: filter)
+      #expect(some.videos == all.videos.filter(filter.matches), "\(filter)")
+      for video in some.videos {
+        #expect(some.slot(ofRef: video.ref).map { some.videos[$0] } == video)
+      }
+    }
+  }
+}
+
+/// Every sort a report takes, each way.
+private let allSorts = ROISortField.allCases.flatMap { field in
+  [ROISort(field: field), ROISort(field: field, ascending: !ROISort(field: field).ascending)]
+}
+
+@Test func reportLimitKeepsTheFirstRowsOfTheFullSort() throws {
+  var random = SplitMix64(state: 3)
+  for _ in 0..<3 {
+    let ledger = try randomLedger(&random)
+    for grouping in ROIGrouping.allCases {
+      for sort in allSorts {
+        var query = ROIQuery()
+        query.grouping = grouping
+        query.window = Int(random.int(1...20))
+        query.asOf = Day(daysSinceEpoch: base + Int32(random.int(10...45)))
+        query.sort = sort
+        query.tool = random.chance(30) ? .douPlus : nil
+        let full = try ledger.roiReport(query).rows
+        for limit in [0, 1, 2, 5, full.count - 1, full.count, full.count + 3] where limit >= 0 {
+          query.limit = limit
+          let cut = try ledger.roiReport(query).rows
+          #expect(cut == Array(full.prefix(limit)), "\(grouping) \(sort) limit \(limit)")
+        }
+      }
+    }
+  }
+}
+
+@Test func seriesLimitKeepsTheFirstVideosOfTheFullSeries() throws {
+  var random = SplitMix64(state: 5)
+  var checked = 0
+  for _ in 0..<3 {
+    let ledger = try randomLedger(&random)
+    for sort in allSorts {
+      var query = ROIQuery()
+      query.window = Int(random.int(1...10))
+      query.sort = sort
+      query.tool = random.chance(30) ? .douPlus : nil
+      let since = Day(daysSinceEpoch: base + Int32(random.int(0...30)))
+      let until = since.adding(days: Int(random.int(0...25)))
+      var full: [ROIRow] = []
+      let series = try #require(
+        try ledger.roiSeries(query, since: since, until: until, memoryLimit: 1 << 30))
+      try series.forEachRow { full.append($0) }
+      for limit in [0, 1, 3, series.keys.count - 1, series.keys.count + 2] where limit >= 0 {
+        query.limit = limit
+        let cut = try #require(try ledger.roiSeries(query, since: since, until: until))
+        let keys = Array(series.keys.prefix(limit))
+        #expect(cut.keys == keys, "\(sort) limit \(limit)")
+        var rows: [ROIRow] = []
+        try cut.forEachRow { rows.append($0) }
+        #expect(rows == full.filter { row in keys.contains(row.key) }, "\(sort) limit \(limit)")
+        checked += rows.count
+      }
+    }
+  }
+  #expect(checked > 1_000)
+}
+
+@Test func bestOfEqualsSortingThenCutting() {
+  var random = SplitMix64(state: 11)
+  for _ in 0..<200 {
+    let values = (0..<Int(random.int(0...60))).map { index in (random.int(0...9), index) }
+    let limit = Int(random.int(0...70))
+    var best = BestOf<(Int64, Int)>(limit: limit) { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+    for value in values { best.insert(value) }
+    let sorted = values.sorted { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+    #expect(best.sorted().map(\.1) == sorted.prefix(limit).map(\.1))
+  }
+}
+
+@Test func sortingMovingIndicesPermutesInPlace() {
+  var random = SplitMix64(state: 12)
+  for _ in 0..<100 {
+    var values = (0..<Int(random.int(0...50))).map { _ in random.int(0...20) }
+    let expected = values.sorted()
+    values.sortMovingIndices(key: { $0 }, by: <)
+    #expect(values == expected)
+  }
+}
+
+@Test func adviceOnOneVideoOrKOLEqualsTheAdviceOnEveryVideo() throws {
+  var random = SplitMix64(state: 21)
+  var compared = 0
+  for _ in 0..<3 {
+    let ledger = try randomLedger(&random)
+    // Followers for some KOLs, placements on some videos.
+    try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+      for kol in 0..<3 {
+        var input = KOLInput(kolID: "k\(kol)")
+        input.followers = random.int(1_000...8_000_000)
+        input.asOf = Day(daysSinceEpoch: base + Int32(random.int(0...30)))
+        try writer.upsert(input, at: .commandLine)
+      }
+      for video in 0..<4 {
+        var placement = PlacementInput(placementID: "D\(video)")
+        placement.videoID = "v\(video)"
+        placement.tool = .douPlus
+        placement.budget = 50_000
+        placement.start = DateTime(day: Day(daysSinceEpoch: base + 30), secondOfDay: 0)
+        placement.end = DateTime(day: Day(daysSinceEpoch: base + 36), secondOfDay: 0)
+        try writer.upsert(placement, at: .commandLine)
+      }
+    }
+    for asOf in [base + 5, base + 33, base + 39] {
+      var query = AdviseQuery()
+      query.asOf = Day(daysSinceEpoch: asOf)
+      let all = try ledger.advise(query)
+      #expect(!all.isEmpty)
+      for item in all {
+        var one = query
+        one.videoID = item.video.videoID
+        #expect(try ledger.advise(one) == [item], "\(item.video.videoID) as of \(asOf)")
+        compared += 1
+      }
+      for kol in ["k0", "k3"] {
+        var byKOL = query
+        byKOL.filter = VideoFilter(kolID: kol)
+        #expect(try ledger.advise(byKOL) == all.filter { $0.video.kolID == kol }, "\(kol)")
+      }
+    }
+  }
+  #expect(compared > 30)
+}
+
+@Test func aShortlistWithoutItsExcludedVideosRanksTheSame() throws {
+  var random = SplitMix64(state: 31)
+  let ledger = try randomLedger(&random)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    for kol in 0..<4 {
+      var input = KOLInput(kolID: "k\(kol)")
+      input.followers = 2_000_000
+      input.asOf = Day(daysSinceEpoch: base)
+      try writer.upsert(input, at: .commandLine)
+    }
+  }
+  var query = ShortlistQuery()
+  query.saleStart = Day(daysSinceEpoch: base + 60)
+  query.lead = 20
+  query.lookback = 30
+  query.floor = Fraction(0)
+  query.minImpressions = 0
+  query.minEngagement = Fraction(0)
+  let full = try ledger.shortlist(query)
+  query.keepExcluded = false
+  let lean = try ledger.shortlist(query)
+  #expect(!full.entries.isEmpty && !full.excluded.isEmpty)
+  #expect(lean.entries == full.entries)
+  #expect(lean.excluded.isEmpty)
+}
