@@ -65,10 +65,11 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
       + String(repeating: "0", count: digits - fractionText.count) + fractionText
   }
 
-  /// The value rounded half away from zero to `digits` decimals (clamped to 0...18) as its
-  /// sign, the whole part and the decimals of its magnitude (2/3 to 2 digits → false, 0 and
-  /// 67; -5/2 to 0 digits → true, 3 and 0), for printers that write digits themselves.
-  /// `negative` is false when the rounded value is 0.
+  /// The value rounded half away from zero to `digits` decimals, as a sign and digits.
+  ///
+  /// `digits` is clamped to 0...18; `whole` and `decimals` are the magnitude's (2/3 to 2 digits
+  /// → false, 0 and 67; -5/2 to 0 digits → true, 3 and 0), for printers that write digits
+  /// themselves. `negative` is false when the rounded value is 0.
   public func rounded(digits: Int) -> (
     negative: Bool, whole: UInt128, decimals: UInt64, digits: Int
   ) {
