@@ -167,11 +167,12 @@ public struct TrafficModel: Sendable, Equatable {
   }
 
   /// `down` below `declineRatio` × previous, `up` above previous ÷ `declineRatio`, else
-  /// `flat`; nil when either model is undefined or the previous one is 0.
+  /// `flat`; nil when either model is undefined or the previous one is not above 0 (a window
+  /// whose refunds exceed its GMV has a negative model, and a change against it means nothing).
   public static func trend(
     _ current: Fraction?, against previous: Fraction?, declineRatio: Fraction
   ) -> Trend? {
-    guard let current, let previous, previous.numerator != 0 else { return nil }
+    guard let current, let previous, previous.numerator > 0 else { return nil }
     if current < previous.times(declineRatio) { return .down }
     if let upper = previous.dividedBy(declineRatio), current > upper { return .up }
     return .flat

@@ -60,3 +60,31 @@ import Testing
     try #require(Fraction(1, over: 3)).decimal(digits: 99) == "0."
       + String(repeating: "3", count: 18))
 }
+
+@Test func aNegativeRatioKeepsItsSignInTheNumeratorAndComparesAndPrintsExactly() throws {
+  // Net GMV below zero (refunds above sales) gives a negative GPM, model or ROI.
+  let minusTwoFifths = try #require(Fraction(-4, over: 10))
+  #expect(minusTwoFifths == Fraction(2, over: -5))
+  #expect(try #require(Fraction(2, over: -5)).denominator == 5)
+  #expect(Set([minusTwoFifths, Fraction(-2, over: 5), Fraction(4, over: -10)]).count == 1)
+  #expect(minusTwoFifths.isNegative && !Fraction(0).isNegative)
+  #expect(minusTwoFifths < Fraction(0) && Fraction(-1) < minusTwoFifths)
+  #expect(try #require(Fraction(-1, over: 3)) > minusTwoFifths)
+  #expect(minusTwoFifths.times(Fraction(-5)) == Fraction(2))
+  #expect(Fraction(1).dividedBy(minusTwoFifths) == Fraction(-5, over: 2))
+  #expect(minusTwoFifths.dividedBy(try #require(Fraction(-2, over: 5))) == Fraction(1))
+  #expect(minusTwoFifths.value == -0.4)
+  let cases: [(Int128, Int128, Int, String)] = [
+    (-2, 3, 2, "-0.67"), (-5, 2, 0, "-3"), (-1, 2000, 2, "0.00"), (-1, 200, 2, "-0.01"),
+    (-9995, 1000, 2, "-10.00"), (7, -2, 1, "-3.5"),
+    (-(Int128(1) << 100), 3, 0, "-422550200076076467165567735125"),
+  ]
+  for (numerator, denominator, digits, text) in cases {
+    let value = try #require(Fraction(numerator, over: denominator))
+    #expect(value.decimal(digits: digits) == text, "\(numerator)/\(denominator)")
+  }
+  #expect(try #require(Fraction(-1, over: 2000)).rounded(digits: 2).negative == false)
+  // -Int128.min does not exist: such a ratio is undefined, never a trap.
+  #expect(Fraction(.min, over: -1) == nil && Fraction(1, over: .min) == nil)
+  #expect(Fraction(.min, over: 1)?.isNegative == true)
+}

@@ -1,28 +1,39 @@
-/// An exact non-negative ratio of two integers, such as a traffic ROI model built from fen and
-/// impression sums.
+/// An exact ratio of two integers, such as a traffic ROI model built from fen and impression
+/// sums.
+///
+/// Usually non-negative, but a window whose refunds exceed its GMV has a negative net GMV and
+/// so a negative GPM, ROI model or ROI, shown as it is (docs/decisions.md, "Refunds and net
+/// GMV"): the sign lives in the numerator, the denominator is always above 0.
 ///
 /// Reports compute every ratio from exact integer sums once, at the end, and compare ratios
 /// (against a floor, against the previous window) exactly by cross-multiplying in 256 bits, so
 /// a model of exactly 80% of the previous one is "flat", never "down" by a rounding error.
 /// ``decimal(digits:)`` prints one exactly; ``value`` is the nearest Double, for JSON only.
 public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible {
-  /// The numerator, at least 0 (not necessarily in lowest terms: `==` and hashing compare
-  /// values, so 4/10 equals 2/5).
+  /// The numerator, carrying the sign (not necessarily in lowest terms: `==` and hashing
+  /// compare values, so 4/10 equals 2/5).
   public let numerator: Int128
   /// The denominator, above 0.
   public let denominator: Int128
 
   /// The ratio `numerator / denominator`, or nil when the denominator is 0 (`null` in JSON:
-  /// docs/data-model.md, "Units").
+  /// docs/data-model.md, "Units"); a negative denominator moves its sign to the numerator.
   ///
   /// Kept as given: a report makes about ten ratios per row and prints them, and reducing each
   /// by its gcd cost more than all the arithmetic that uses them.
   public init?(_ numerator: Int128, over denominator: Int128) {
     guard denominator != 0 else { return nil }
-    precondition(numerator >= 0 && denominator > 0, "fractions in aimt are non-negative")
-    self.numerator = numerator
-    self.denominator = denominator
+    if denominator > 0 {
+      (self.numerator, self.denominator) = (numerator, denominator)
+    } else {
+      // -Int128.min does not exist: such a ratio is as undefined as one over 0.
+      guard numerator != .min, denominator != .min else { return nil }
+      (self.numerator, self.denominator) = (-numerator, -denominator)
+    }
   }
+
+  /// True when the value is below 0.
+  public var isNegative: Bool { numerator < 0 }
 
   /// The whole number `value`.
   public init(_ value: Int64) {
@@ -42,36 +53,44 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   /// The decimal text of the nearest Double ("2.0", "0.8").
   public var description: String { value.description }
 
-  /// The value rounded half up to `digits` decimals (clamped to 0...18), computed from the
-  /// integers alone: 2/3 → `0.67`, 1/8 → `0.13` (2 digits), 5/2 → `3` (0 digits).
+  /// The value rounded half away from zero to `digits` decimals (clamped to 0...18), computed
+  /// from the integers alone: 2/3 → `0.67`, 1/8 → `0.13` (2 digits), 5/2 → `3` (0 digits),
+  /// -2/3 → `-0.67`; a negative value that rounds to zero prints without its sign.
   public func decimal(digits: Int) -> String {
-    let (whole, decimals, digits) = rounded(digits: digits)
-    guard digits > 0 else { return String(whole) }
+    let (negative, whole, decimals, digits) = rounded(digits: digits)
+    let sign = negative ? "-" : ""
+    guard digits > 0 else { return sign + String(whole) }
     let fractionText = String(decimals)
-    return String(whole) + "." + String(repeating: "0", count: digits - fractionText.count)
-      + fractionText
+    return sign + String(whole) + "."
+      + String(repeating: "0", count: digits - fractionText.count) + fractionText
   }
 
-  /// The value rounded half up to `digits` decimals (clamped to 0...18) as its whole part and
-  /// its decimals (2/3 to 2 digits → 0 and 67), for printers that write digits themselves.
-  public func rounded(digits: Int) -> (whole: Int128, decimals: UInt64, digits: Int) {
+  /// The value rounded half away from zero to `digits` decimals, as a sign and digits.
+  ///
+  /// `digits` is clamped to 0...18; `whole` and `decimals` are the magnitude's (2/3 to 2 digits
+  /// → false, 0 and 67; -5/2 to 0 digits → true, 3 and 0), for printers that write digits
+  /// themselves. `negative` is false when the rounded value is 0.
+  public func rounded(digits: Int) -> (
+    negative: Bool, whole: UInt128, decimals: UInt64, digits: Int
+  ) {
     let digits = min(max(digits, 0), 18)
     var scale: UInt64 = 1
     for _ in 0..<digits { scale *= 10 }
     // decimals = round(remainder · scale / denominator), the product in double width.
-    var whole: Int128
+    var whole: UInt128
     var decimals: UInt64
     let roundsUp: Bool
     if let small = Fraction.small(numerator, denominator) {
-      let (numerator, denominator) = (UInt64(small.numerator), UInt64(small.denominator))
-      whole = Int128(numerator / denominator)
+      let (numerator, denominator) = (small.numerator.magnitude, UInt64(small.denominator))
+      whole = UInt128(numerator / denominator)
       let product = scale.multipliedFullWidth(by: numerator % denominator)
       let (quotient, rest) = denominator.dividingFullWidth(product)
       decimals = quotient
       roundsUp = rest >= denominator - rest
     } else {
+      let (numerator, denominator) = (numerator.magnitude, denominator.magnitude)
       whole = numerator / denominator
-      let product = Int128(scale).multipliedFullWidth(by: numerator % denominator)
+      let product = UInt128(scale).multipliedFullWidth(by: numerator % denominator)
       let (quotient, rest) = denominator.dividingFullWidth(product)
       decimals = UInt64(quotient)
       roundsUp = rest >= denominator - rest
@@ -81,7 +100,7 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
       whole += 1
       decimals = 0
     }
-    return (whole, decimals, digits)
+    return (isNegative && (whole != 0 || decimals != 0), whole, decimals, digits)
   }
 
   /// `self × other`.
@@ -104,7 +123,11 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
   /// `self ÷ other`, or nil when `other` is 0.
   public func dividedBy(_ other: Fraction) -> Fraction? {
     guard other.numerator != 0 else { return nil }
-    return times(Fraction(unreduced: other.denominator, other.numerator))
+    let inverse =
+      other.numerator > 0
+      ? Fraction(unreduced: other.denominator, other.numerator)
+      : Fraction(unreduced: 0 - other.denominator, 0 - other.numerator)
+    return times(inverse)
   }
 
   /// Equal values, whatever their terms: `a/b == c/d` iff `a·d == c·b`, in full width.
@@ -120,7 +143,8 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
     hasher.combine(denominator / divisor)
   }
 
-  /// Compares exactly: `a/b < c/d` iff `a·d < c·b`, computed in full width.
+  /// Compares exactly: `a/b < c/d` iff `a·d < c·b` (the denominators are positive), computed
+  /// in full width: a signed high half, then the unsigned low half.
   public static func < (lhs: Fraction, rhs: Fraction) -> Bool {
     let left = lhs.numerator.multipliedFullWidth(by: rhs.denominator)
     let right = rhs.numerator.multipliedFullWidth(by: lhs.denominator)
@@ -158,14 +182,17 @@ public struct Fraction: Sendable, Hashable, Comparable, CustomStringConvertible 
     return (numerator, denominator)
   }
 
+  /// The greatest common divisor of the magnitudes, at least 1.
   private static func gcd(_ a: Int128, _ b: Int128) -> Int128 {
     // Report sums fit in 64 bits: no 128-bit software division there.
-    if a >= 0, b >= 0, a <= Int128(UInt64.max), b <= Int128(UInt64.max) {
+    let (a, b) = (a.magnitude, b.magnitude)
+    if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) {
       return Int128(binaryGCD(UInt64(a), UInt64(b)))
     }
     var (x, y) = (a, b)
     while y != 0 { (x, y) = (y, x % y) }
-    return x == 0 ? 1 : x
+    // Both magnitudes are at most 2^127 (sums of Int64 values), and so is their divisor.
+    return x == 0 ? 1 : Int128(x)
   }
 
   /// Stein's binary gcd (shifts and subtractions, no division); 1 when both are 0.

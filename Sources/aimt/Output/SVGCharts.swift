@@ -88,7 +88,9 @@ enum SVGCharts {
           drawing = false
           continue
         }
-        let y = plot.baseline - plot.innerHeight * min(point.value * 100 / Double(top.top), 1)
+        // A negative model (refunds above GMV) sits on the axis; its title has the number.
+        let share = min(max(point.value * 100 / Double(top.top), 0), 1)
+        let y = plot.baseline - plot.innerHeight * share
         path += (drawing ? "L" : "M") + px(x(offset)) + " " + px(y)
         drawing = true
         dots +=

@@ -107,9 +107,11 @@ struct TextBuffer {
     append(digits: fen.magnitude % 100, width: 2)
   }
 
-  /// Appends `value` rounded half up to `digits` decimals, as ``Fraction/decimal(digits:)``.
+  /// Appends `value` rounded half away from zero to `digits` decimals, as
+  /// ``Fraction/decimal(digits:)``.
   mutating func append(_ value: Fraction, digits: Int) {
-    let (whole, decimals, digits) = value.rounded(digits: digits)
+    let (negative, whole, decimals, digits) = value.rounded(digits: digits)
+    if negative { append(ascii: "-") }
     if let small = UInt64(exactly: whole) {
       append(digits: small)
     } else {
