@@ -1,5 +1,4 @@
 internal import GRDB
-internal import GRDBSQLite
 internal import LedgerStore
 
 /// Reads `metric_brand_day`, the totals of each brand's videos' rows per day (docs/internals.md,
@@ -23,18 +22,7 @@ enum BrandDayTotals {
     try statement.setArguments([
       brand, Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch),
     ])
-    let totals = RunningTotals()
-    var check = RunningTotalsCheck()
-    try RunningSums.step(statement, db) { handle in
-      let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-      totals.clear()
-      guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {
-        throw RunningSums.damagedDay(day, brand: brand)
-      }
-      check.add(totals)
-      try body(day, totals)
-    }
-    try check.check()
+    try DayTotals.step(statement, db, brand: brand, body)
   }
 
   /// The paid spend (fen) of `brand`'s videos on each day of `first…last`, index 0 the first.

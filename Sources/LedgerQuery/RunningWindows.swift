@@ -107,13 +107,23 @@ enum DayTotals {
     let statement = try db.cachedStatement(
       sql: "SELECT day, sums FROM metric_day WHERE day BETWEEN ?1 AND ?2 ORDER BY day")
     try statement.setArguments([Int64(first.daysSinceEpoch), Int64(last.daysSinceEpoch)])
+    try step(statement, db, brand: nil, body)
+  }
+
+  /// Steps a statement selecting `day, sums` rows of day totals (of `brand`'s videos, or of
+  /// every video when nil), calling `body` with each; the totals read are added in 128 bits
+  /// too, and the read throws after `body` when the Int64 sums `body` made could have wrapped.
+  static func step(
+    _ statement: Statement, _ db: Database, brand: String?,
+    _ body: (_ day: Int32, _ totals: RunningTotals) throws -> Void
+  ) throws {
     let totals = RunningTotals()
     var check = RunningTotalsCheck()
     try RunningSums.step(statement, db) { handle in
       let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
       totals.clear()
       guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {
-        throw RunningSums.damagedDay(day)
+        throw RunningSums.damagedDay(day, brand: brand)
       }
       check.add(totals)
       try body(day, totals)
