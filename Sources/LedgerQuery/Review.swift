@@ -175,7 +175,8 @@ extension Ledger {
           entity: "brand", key: brand,
           known: try String.fetchAll(db, sql: "SELECT name FROM brand ORDER BY name LIMIT 50"))
       }
-      let facts = try VideoFacts.ofBrand(brand, db)
+      // The brand's videos through the `video_by_brand` index, not the whole table.
+      let facts = try VideoDirectory(db, filter: VideoFilter(brand: brand)).videos
       return (try query.asOf ?? MetricScan.latestDay(db), facts)
     }
     let days = max(query.days, 1)
