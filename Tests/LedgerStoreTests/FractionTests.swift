@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import LedgerStore
@@ -17,6 +18,34 @@ import Testing
   let huge = try #require(Fraction(big, over: big - 1))
   let hugeToo = try #require(Fraction(big - 1, over: big - 2))
   #expect(huge < hugeToo)
+}
+
+@Test func aThreeWayComparisonAgreesWithTheFullWidthCrossProductsOnSmallAndLargeParts() throws {
+  var random = SplitMix64(state: 16)
+  // Parts within 64 bits take the 128-bit products; larger ones the full-width ones. The
+  // reference is the sign of a·d − c·b in full width, whatever the path.
+  let bounds: [Int128] = [3, 1_000, Int128(Int64.max), Int128(Int64.max) * 4, Int128.max / 2]
+  func part(_ bound: Int128, positive: Bool) -> Int128 {
+    let bits = UInt128(random.next()) << 64 | UInt128(random.next())
+    let magnitude = Int128(bits % UInt128(bound))
+    if positive { return magnitude + 1 }
+    return random.next() % 2 == 0 ? magnitude : 0 - magnitude
+  }
+  for _ in 0..<4_000 {
+    let bound = bounds[Int(random.next() % UInt64(bounds.count))]
+    let a = try #require(Fraction(part(bound, positive: false), over: part(bound, positive: true)))
+    var b = a
+    if random.next() % 8 != 0 {
+      b = try #require(Fraction(part(bound, positive: false), over: part(bound, positive: true)))
+    }
+    let left = a.numerator.multipliedFullWidth(by: b.denominator)
+    let right = b.numerator.multipliedFullWidth(by: a.denominator)
+    let expected =
+      (left.high, left.low) < (right.high, right.low)
+      ? -1 : (left.high, left.low) == (right.high, right.low) ? 0 : 1
+    #expect(Fraction.compare(a, b) == expected, "\(a) vs \(b)")
+    #expect((a < b) == (expected < 0) && (a == b) == (expected == 0))
+  }
 }
 
 @Test func fractionArithmeticStaysExact() throws {
