@@ -8,7 +8,7 @@ internal import GRDBSQLite
 /// With a `brand`, the changes to that brand's rows of `metric_brand_day` instead (the totals
 /// of the brand's videos only).
 final class DayTotalsDelta {
-  private var days: [Int32: RunningTotals] = [:]
+  @exclusivity(unchecked) private var days: [Int32: RunningTotals] = [:]
   /// The brand whose rows change; nil: `metric_day`.
   let brand: String?
 
@@ -23,9 +23,16 @@ final class DayTotalsDelta {
   }
 
   /// Adds (`sign` 1) or takes away (`sign` -1) one video's totals of `day`.
+  ///
+  /// Only the sources with rows: a source without any has every total 0.
   func add(_ day: Int32, _ totals: RunningTotals, sign: Int64) {
     let target = of(day).values
-    for index in 0..<RunningTotals.width { target[index] &+= totals.values[index] &* sign }
+    for source in 0..<RunningTotals.sources where totals.has(source) {
+      let base = source * RunningField.count
+      for index in base..<base + RunningField.count {
+        target[index] &+= totals.values[index] &* sign
+      }
+    }
   }
 
   /// Writes each changed day's stored totals plus its delta; a day left without rows goes.

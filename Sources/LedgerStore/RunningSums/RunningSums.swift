@@ -3,14 +3,17 @@ internal import GRDBSQLite
 
 /// The videos a write changed, each with the first day it changed.
 ///
-/// The metric writer marks every row it inserts or changes; the write brings those videos'
-/// running sums up to date before it commits (``RunningSums/refresh(_:_:)``).
+/// The metric writer marks every row it changes that ``RunningAppender`` did not count; the
+/// write brings those videos' running sums up to date before it commits
+/// (``RunningSums/refresh(_:_:appender:)``).
 package final class RunningSumsDirty {
-  private var firstDay: [Int64: Int32] = [:]
+  // Marked a row by the writing thread alone: unchecked for exclusivity (a dynamic check at
+  // every access of a class's property otherwise).
+  @exclusivity(unchecked) private var firstDay: [Int64: Int32] = [:]
   /// The video marked last and its first day so far, kept out of the dictionary: rows come a
   /// video at a time.
-  private var lastRef: Int64 = -1
-  private var lastDay: Int32 = .max
+  @exclusivity(unchecked) private var lastRef: Int64 = -1
+  @exclusivity(unchecked) private var lastDay: Int32 = .max
   /// The videos whose brand the write changed, each with its brand before the write: the
   /// brand its stored running sums count for in `metric_brand_day`.
   private(set) var brandsBefore: [Int64: String?] = [:]
@@ -75,19 +78,26 @@ package enum RunningSums {
   /// Brings the running sums, the day totals and the brand day totals up to date with what
   /// a write changed: moves the days of each video whose brand changed to its new brand, then
   /// refreshes the videos whose rows changed.
-  package static func refresh(_ db: Database, _ dirty: RunningSumsDirty) throws {
-    let brands = BrandDayDeltas()
-    try moveBrands(db, dirty.brandsBefore, brands)
-    try refresh(db, dirty.drain(), brands: brands)
+  ///
+  /// The rows `appender` built as they were written are already in `metric_running`; their
+  /// days' totals are in its deltas, which the refresh adds to and writes.
+  package static func refresh(
+    _ db: Database, _ dirty: RunningSumsDirty, appender: RunningAppender
+  ) throws {
+    try appender.finish()
+    try moveBrands(db, dirty.brandsBefore, appender.brands)
+    try refresh(db, dirty.drain(), brands: appender.brands, days: appender.days)
   }
 
   /// Rewrites the running rows of each video from the first day a write changed: the stored
   /// row before that day, then the video's metric rows from it on; the day totals and those
   /// of the video's brand get the differences.
   static func refresh(
-    _ db: Database, _ videos: [(ref: Int64, from: Int32)], brands: BrandDayDeltas = .init()
+    _ db: Database, _ videos: [(ref: Int64, from: Int32)], brands: BrandDayDeltas = .init(),
+    days delta: DayTotalsDelta = .init()
   ) throws {
     guard !videos.isEmpty else {
+      try delta.apply(db)
       try brands.apply(db)
       return
     }
@@ -106,7 +116,6 @@ package enum RunningSums {
     let before = RunningTotals()
     let stored = RunningTotals()
     let day = RunningTotals()
-    let delta = DayTotalsDelta()
     for (ref, from) in videos {
       let brandDelta = try brands.of(videoRef: ref, db)
       totals.clear()
@@ -311,6 +320,9 @@ struct RunningEmitter {
 
   /// Writes the rows still kept.
   mutating func finish() throws { try flush() }
+
+  /// True when a row of video `ref` waits for a block.
+  func holds(_ ref: Int64) -> Bool { rows.contains { $0.ref == ref } }
 
   private mutating func flush() throws {
     guard !rows.isEmpty else { return }

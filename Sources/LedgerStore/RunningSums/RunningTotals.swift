@@ -141,19 +141,27 @@ package enum RunningCodec {
     for source in 0..<RunningTotals.sources where totals.has(source) {
       mask |= 1 << UInt16(source)
     }
-    bytes.append(version)
-    bytes.append(UInt8(truncatingIfNeeded: mask))
-    bytes.append(UInt8(truncatingIfNeeded: mask >> 8))
-    for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
-      let base = totals.values + source * RunningField.count
-      for field in 0..<RunningField.count {
-        var value = UInt64(bitPattern: base[field])
-        while value >= 0x80 {
-          bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-          value >>= 7
+    // Encoded in a scratch buffer on the stack (at most 10 bytes a value), then appended once.
+    let most = 3 + mask.nonzeroBitCount * RunningField.count * 10
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: most) { scratch in
+      var end = 3
+      scratch[0] = version
+      scratch[1] = UInt8(truncatingIfNeeded: mask)
+      scratch[2] = UInt8(truncatingIfNeeded: mask >> 8)
+      for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+        let base = totals.values + source * RunningField.count
+        for field in 0..<RunningField.count {
+          var value = UInt64(bitPattern: base[field])
+          while value >= 0x80 {
+            scratch[end] = UInt8(truncatingIfNeeded: value) | 0x80
+            end += 1
+            value >>= 7
+          }
+          scratch[end] = UInt8(value)
+          end += 1
         }
-        bytes.append(UInt8(value))
       }
+      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<end]))
     }
   }
 

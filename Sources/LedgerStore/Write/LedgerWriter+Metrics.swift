@@ -40,32 +40,33 @@ extension LedgerWriter {
   /// among them, in file order: the importer's hot path.
   ///
   /// Each row is checked and written as ``upsertMetric(day:videoID:source:placementID:values:at:)``
-  /// would; the rows of an export come a video at a time, so the last video's id is
-  /// remembered and a row of the same video skips the lookup.
+  /// would; each video's row id is kept by its id's bytes (``VideoRefCache``), so a video
+  /// named again skips the lookup.
   package func upsertMetrics(_ batch: MetricBatch, file: String) throws {
     // Moved out of `self` for the loop: no exclusivity check or copy-on-write per row.
     var keys = MetricKeySet()
     swap(&keys, &seenMetricKeys)
     var sorted = SortedMetrics()
     swap(&sorted, &sortedMetrics)
+    var videos = VideoRefCache()
+    swap(&videos, &videoRefCache)
     var counts = WriteCounts()
-    var last = lastVideo
     if !batchesPrepared { try prepareBatches(keys: &keys, sorted: &sorted) }
     defer {
       swap(&keys, &seenMetricKeys)
       swap(&sorted, &sortedMetrics)
-      lastVideo = last
+      swap(&videos, &videoRefCache)
       record(counts, kind: .metrics)
     }
     try batch.forEach { row, videoID, placementID in
       let location = SourceLocation(file: file, line: row.line)
       let videoRef: Int64
-      if let known = last, Self.same(known.id, videoID) {
-        videoRef = known.ref
+      if let known = videos.ref(videoID) {
+        videoRef = known
       } else {
         guard let ref = try requireVideo(String(decoding: videoID, as: UTF8.self), at: location)
         else { return }
-        last = (Array(videoID), ref)
+        videos.add(videoID, ref: ref)
         videoRef = ref
       }
       try writeMetric(
@@ -246,15 +247,6 @@ extension LedgerWriter {
     record(counts, kind: .metrics)
   }
 
-  /// True when the bytes are equal (one `memcmp`).
-  static func same(_ stored: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard stored.count == bytes.count else { return false }
-    return stored.withUnsafeBufferPointer { stored in
-      guard let left = stored.baseAddress, let right = bytes.baseAddress else { return true }
-      return memcmp(left, right, stored.count) == 0
-    }
-  }
-
   static func duplicateMessage(_ first: String) -> String {
     "same date, video_id, source and placement_id as \(first) with some of the same numbers"
   }
@@ -322,7 +314,8 @@ extension LedgerWriter {
     } else {
       let fields = MetricField.allCases.filter { mask & (1 << $0.index) != 0 }
       upserter = try MetricUpserter(
-        db: db, fields: fields, batchID: currentBatch(), dirty: runningDirty)
+        db: db, fields: fields, batchID: currentBatch(), dirty: runningDirty,
+        appender: runningAppender)
       metricUpserters[mask] = upserter
     }
     lastUpserter = (mask, upserter)

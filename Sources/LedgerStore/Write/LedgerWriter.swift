@@ -86,7 +86,9 @@ package final class LedgerWriter {
   /// The most problems kept; later ones are only counted.
   package static let problemLimit = 200
 
-  var problems: [Problem] = []
+  // Read a metric row (by one thread: a write is one transaction on one connection):
+  // unchecked for exclusivity, a dynamic check at every access of a class's property otherwise.
+  @exclusivity(unchecked) var problems: [Problem] = []
   var droppedProblems = 0
   var summary = WriteSummary()
   var batchID: Int64?
@@ -99,9 +101,13 @@ package final class LedgerWriter {
   /// The videos whose metric rows this write changed: their running sums are rewritten
   /// before it commits.
   let runningDirty = RunningSumsDirty()
-  var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
+  /// The running rows of the rows this write appends after a video's stored days, built as
+  /// they are written.
+  let runningAppender: RunningAppender
+  @exclusivity(unchecked) var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
-  var lastVideo: (id: [UInt8], ref: Int64)?
+  /// The row ids of the videos the metric batches named, by their ids' bytes.
+  var videoRefCache = VideoRefCache()
   /// Checked metric rows waiting to be written in key order (batch path only).
   var sortedMetrics = SortedMetrics()
   /// Rows in a sorted run of a metrics file (nil: ``SortedMetrics/runRows``); tests make it
@@ -138,6 +144,7 @@ package final class LedgerWriter {
   init(db: Database, options: WriteOptions) {
     self.db = db
     self.options = options
+    runningAppender = RunningAppender(db: db, dirty: runningDirty)
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone(identifier: "UTC")
@@ -221,7 +228,9 @@ package final class LedgerWriter {
       throw LedgerError.invalidData(all)
     }
     // Bring the running sums up to date inside the transaction (a dry run is rolled back).
-    if !options.dryRun { try RunningSums.refresh(db, runningDirty) }
+    if !options.dryRun {
+      try RunningSums.refresh(db, runningDirty, appender: runningAppender)
+    }
     try closeBatch()
     return summary
   }

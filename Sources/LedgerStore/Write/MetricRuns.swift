@@ -149,12 +149,16 @@ final class MetricMerge {
   private let blocks: UnsafeMutablePointer<SortedMetric>
   /// Per run (the spilled ones, then `last`): the next row of its block, the rows in its
   /// block, the rows of the run read so far, and the key of its next row.
-  private var position: [Int]
-  private var filled: [Int]
-  private var read: [Int]
-  private var heads: [UInt64]
+  ///
+  /// Only ever touched by one thread at a time: unchecked for exclusivity, which costs a
+  /// dynamic check at every access of a class's property (docs/internals.md, "Writing a file
+  /// in key order").
+  @exclusivity(unchecked) private var position: [Int]
+  @exclusivity(unchecked) private var filled: [Int]
+  @exclusivity(unchecked) private var read: [Int]
+  @exclusivity(unchecked) private var heads: [UInt64]
   /// The runs with rows left, smallest next key (then earliest run) first.
-  private var heap: [Int] = []
+  @exclusivity(unchecked) private var heap: [Int] = []
 
   /// A merge of the spill's runs `runs` and of `last` (sorted); each spilled run is read
   /// `blockRows` rows at a time (nil: its share of ``MetricSpill/mergeBytes``).

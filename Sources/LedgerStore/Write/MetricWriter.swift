@@ -81,25 +81,36 @@ final class MetricUpserter {
   private let blockUpsert: Statement
   /// The last row of the TEMP table the revision trigger adds a row to for each update.
   private let updatesSoFar: Statement
-  private var lastWasInsert = true
+  // Touched a row by the writing thread alone: unchecked for exclusivity.
+  @exclusivity(unchecked) private var lastWasInsert = true
   /// Rows in a block insert.
   static let blockRows = 32
   /// The values of the rows waiting for a block, `perRow` per row in the statements'
   /// parameter order (the order id is always ''): raw memory, written without the exclusivity
   /// check and uniqueness test an array property costs per value.
   private let pending: UnsafeMutablePointer<Int64>
-  private var pendingRows = 0
+  @exclusivity(unchecked) private var pendingRows = 0
   /// Parameters per row: the six of the key and batch, then the fields.
   private let perRow: Int
   private let connection: OpaquePointer?
   private let batchID: Int64
   private let mask: Int64
-  /// Where the rows this upserter inserts or changes are noted, for the running sums.
+  /// Where the rows this upserter changes are noted, for the running sums' refresh; the rows
+  /// of a block it inserts whole (no order id) go to `appender` instead.
   private let dirty: RunningSumsDirty
+  private let appender: RunningAppender
+  /// Per ``MetricField/index``: the field's column in a kept row, or -1 (not given: stored 0).
+  private let columns: [Int]
 
-  init(db: Database, fields: [MetricField], batchID: Int64, dirty: RunningSumsDirty) throws {
+  init(
+    db: Database, fields: [MetricField], batchID: Int64, dirty: RunningSumsDirty,
+    appender: RunningAppender
+  ) throws {
     try MetricUpserter.installRevisionTrigger(db)
     self.dirty = dirty
+    self.appender = appender
+    columns = MetricField.allCases.map { field in fields.firstIndex(of: field).map { 6 + $0 } ?? -1
+    }
     self.fields = fields
     self.batchID = batchID
     mask = fields.reduce(0) { $0 | (1 << Int64($1.index)) }
@@ -187,19 +198,24 @@ final class MetricUpserter {
     if rows == Self.blockRows, lastWasInsert {
       bind(blockInsert)
       blockInserted = Int(try step(blockInsert))
-      if blockInserted > 0 { markPending(rows) }
       if blockInserted == rows {
+        try appendPending(rows)
         counts.inserted += rows
         return
       }
+      if blockInserted > 0 { markPending(rows) }
     } else if rows == Self.blockRows {
       // Rows already stored: the UPSERT for the whole block.
       bind(blockUpsert)
       let updatesBefore = try lastUpdate()
       _ = try step(blockUpsert)
       let written = Int(sqlite3_changes64(connection))
-      if written > 0 { markPending(rows) }
       let updated = written == 0 ? 0 : Int(try lastUpdate() - updatesBefore)
+      if written == rows, updated == 0 {
+        try appendPending(rows)
+      } else if written > 0 {
+        markPending(rows)
+      }
       counts.inserted += written - updated
       counts.updated += updated
       counts.unchanged += rows - written
@@ -213,7 +229,9 @@ final class MetricUpserter {
     for row in 0..<rows {
       bind(row: row, to: statement.sqliteStatement, from: 1)
       let changes = try step(statement)
-      if changes > 0 {
+      if changes == 1 {
+        try append(row)
+      } else if changes > 1 {
         let slot = pending + row * perRow
         dirty.mark(slot[0], Int32(truncatingIfNeeded: slot[1]))
       }
@@ -227,6 +245,26 @@ final class MetricUpserter {
     counts.updated += updated
     counts.unchanged += rows - blockInserted - inserted - updated
     lastWasInsert = blockInserted + inserted == rows
+  }
+
+  /// Hands the first `rows` kept rows, all inserted, to the running rows' appender.
+  private func appendPending(_ rows: Int) throws {
+    for row in 0..<rows { try append(row) }
+  }
+
+  /// Hands kept row `row`, inserted, to the running rows' appender.
+  @inline(__always)
+  private func append(_ row: Int) throws {
+    let slot = pending + row * perRow
+    @inline(__always) func value(_ field: MetricField) -> Int64 {
+      let column = columns[field.index]
+      return column < 0 ? 0 : slot[column]
+    }
+    try appender.add(
+      slot[0], Int32(truncatingIfNeeded: slot[1]), source: Int(slot[2]),
+      impressions: value(.impressions), cost: value(.cost), gmv: value(.gmv),
+      refund: value(.refund), orders: value(.orders), likes: value(.likes),
+      comments: value(.comments), shares: value(.shares), follows: value(.follows))
   }
 
   /// Notes the first `rows` kept rows as changed.

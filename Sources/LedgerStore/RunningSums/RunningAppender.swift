@@ -1,0 +1,144 @@
+internal import GRDB
+internal import GRDBSQLite
+
+/// Builds the running rows of the metric rows a write inserts in key order after a video's
+/// stored days, as they are written, instead of reading them back in the refresh
+/// (docs/internals.md, "Writing a file in key order").
+///
+/// The metric writer hands it each row it inserted without an order id, in the order written.
+/// A video's rows in a stretch of that order (a segment: a video's rows of a group merged in key
+/// order, or of a file sorted by video) are appended when the segment's first day is past the
+/// video's last stored running row: each day's running row is that row plus the days since,
+/// written as the day ends, and the day's totals go to the day totals and to those of the
+/// video's brand. Any other segment (its days at or before a stored one, a video whose brand
+/// the write changed) is marked for the refresh from its first day, as a row updated is.
+///
+/// That leaves the ledger exact: every metric row the write changed is either counted in a
+/// running row built here on the video's previous running row, or marked, and the refresh
+/// rebuilds a marked video's running rows from its first marked day, taking from the day
+/// totals what the rows it replaces (these too) had added.
+package final class RunningAppender {
+  private let db: Database
+  private let dirty: RunningSumsDirty
+  /// The changes to the day totals and to each brand's, shared with the refresh.
+  let days = DayTotalsDelta()
+  let brands = BrandDayDeltas()
+  // Touched a row by the writing thread alone: unchecked for exclusivity (a dynamic check at
+  // every access of a class's property otherwise).
+  @exclusivity(unchecked) private var emitter: RunningEmitter?
+  @exclusivity(unchecked) private var lastRow: Statement?
+  /// The video of the segment being read, the day open in it (-1: none), and whether its rows
+  /// are appended (false: they are left to the refresh).
+  @exclusivity(unchecked) private var ref: Int64 = -1
+  @exclusivity(unchecked) private var day: Int32 = -1
+  @exclusivity(unchecked) private var appending = false
+  @exclusivity(unchecked) private var brandDelta: DayTotalsDelta?
+  /// The video's totals up to the open day (included), and the open day's.
+  private let totals = RunningTotals()
+  private let dayTotals = RunningTotals()
+
+  init(db: Database, dirty: RunningSumsDirty) {
+    self.db = db
+    self.dirty = dirty
+  }
+
+  /// Counts one inserted metric row (no order id), in the order the rows are written.
+  @inline(__always)
+  func add(
+    _ ref: Int64, _ day: Int32, source: Int, impressions: Int64, cost: Int64, gmv: Int64,
+    refund: Int64, orders: Int64, likes: Int64, comments: Int64, shares: Int64, follows: Int64
+  ) throws {
+    if ref != self.ref {
+      try closeDay()
+      try start(ref, day)
+    } else if day != self.day {
+      if day < self.day {
+        // Not in key order: the refresh rebuilds the video from this day on (the rows built
+        // after it included).
+        try closeDay()
+        appending = false
+      }
+      if !appending {
+        dirty.mark(ref, day)
+        return
+      }
+      try closeDay()
+      self.day = day
+    }
+    guard appending else {
+      dirty.mark(ref, day)
+      return
+    }
+    guard
+      totals.add(
+        source: source, impressions: impressions, cost: cost, gmv: gmv, refund: refund,
+        orders: orders, likes: likes, comments: comments, shares: shares, follows: follows),
+      dayTotals.add(
+        source: source, impressions: impressions, cost: cost, gmv: gmv, refund: refund,
+        orders: orders, likes: likes, comments: comments, shares: shares, follows: follows)
+    else { throw try RunningSums.tooLarge(ref, db) }
+  }
+
+  /// Writes the running row of the day still open, and every row kept for a block: call it
+  /// before anything reads `metric_running`.
+  func finish() throws {
+    try closeDay()
+    ref = -1
+    appending = false
+    try emitter?.finish()
+  }
+
+  /// Begins the segment of video `ref`, whose first row is of `day`.
+  private func start(_ ref: Int64, _ day: Int32) throws {
+    self.ref = ref
+    self.day = day
+    appending = false
+    dayTotals.clear()
+    totals.clear()
+    // A video whose brand this write changed: its days move brands in the refresh.
+    guard dirty.brandsBefore[ref] == nil else {
+      dirty.mark(ref, day)
+      return
+    }
+    // The video's last running row may still wait in a block.
+    if emitter?.holds(ref) == true { try emitter?.finish() }
+    if lastRow == nil {
+      lastRow = try db.makeStatement(
+        sql: """
+          SELECT day, sums FROM metric_running WHERE video_ref = ?1
+          ORDER BY day DESC LIMIT 1
+          """)
+    }
+    guard let lastRow else { return }
+    let handle = lastRow.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_bind_int64(handle, 1, ref)
+    var after = true
+    try RunningSums.step(lastRow, db) { handle in
+      guard Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0)) < day else {
+        after = false
+        return
+      }
+      guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {
+        throw RunningSums.damaged(ref)
+      }
+    }
+    guard after else {
+      dirty.mark(ref, day)
+      return
+    }
+    brandDelta = try brands.of(videoRef: ref, db)
+    appending = true
+  }
+
+  /// Writes the open day's running row and adds its totals to the day totals.
+  private func closeDay() throws {
+    guard appending, day >= 0, (0..<RunningTotals.sources).contains(where: dayTotals.has)
+    else { return }
+    if emitter == nil { emitter = try RunningEmitter(db) }
+    try emitter?.emit(ref, day, totals)
+    days.add(day, dayTotals, sign: 1)
+    brandDelta?.add(day, dayTotals, sign: 1)
+    dayTotals.clear()
+  }
+}
