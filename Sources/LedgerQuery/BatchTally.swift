@@ -3,7 +3,7 @@ internal import GRDBSQLite
 internal import LedgerStore
 
 /// Counts the rows a statement selects by the import batch that last wrote them, inside SQLite
-/// (docs/internals.md, "The review's provenance").
+/// (docs/internals.md, "The review page").
 ///
 /// `GROUP BY batch_id` over a brand's metric rows sorted them all into a temporary B-tree (3.6M
 /// rows at 16×, most of the page's time); handing each row's `batch_id` to an aggregate of

@@ -11,9 +11,9 @@ public import LedgerStore
 /// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB and
 /// no `--limit` cuts the videos, they come from one scan and stay in memory; beyond that
 /// (hundreds of thousands of videos), or when a limit keeps a few videos, the videos are ranked
-/// from their running sums (four seeks each), and each kept video's days are read again, one
-/// key range per video, while its rows are printed, so memory stays flat whatever the size and
-/// `--limit 20` reads the days of 20 videos.
+/// from their running sums (two to four seeks each), and each kept video's days are read again,
+/// one key range per video, while its rows are printed, so memory stays flat whatever the size
+/// and `--limit 20` reads the days of 20 videos.
 public struct ROISeries: Sendable {
   public var since: Day
   public var until: Day
@@ -244,13 +244,13 @@ enum SeriesRanking {
   }
 
   /// The sums of each video over the window ending `until`, from the running sums (two seeks
-  /// per video; docs/internals.md, "The series ranking"); nil when fewer than `enough` videos
-  /// have rows in it.
+  /// per video; docs/internals.md, "How the reports read the ledger"); nil when fewer than
+  /// `enough` videos have rows in it.
   ///
-  /// A video with no row on `until` ranks after every video with one, so when `enough` have
-  /// one the first `enough` are among them, and whether the others have rows elsewhere in the
-  /// range (what ``lastWindows(_:groups:since:until:window:filter:tool:)`` also reads) cannot
-  /// change the ones kept.
+  /// A video with no row in that window ranks after every video with one, so when `enough`
+  /// have one the first `enough` are among them, and whether the others have rows elsewhere in
+  /// the range (what ``lastWindows(_:groups:since:until:window:filter:tool:)`` also reads)
+  /// cannot change the ones kept.
   static func lastWindow(
     _ db: Database, groups: Grouper, until: Day, window: Int, filter: VideoFilter,
     tool: Source?, enough: Int
