@@ -50,6 +50,7 @@ extension Ledger {
       let cpm = roi.cpm.choice(settings)
       let floor = roi.floor ?? settings.roiFloor
       var videos: [ROIRow] = []
+      videos.reserveCapacity(current.count { $0.isListed(tool: roi.tool) })
       var gmv: [(key: String?, gmv: Int64)] = []
       for group in 0..<groups.count {
         if current[group].isListed(tool: roi.tool) {
@@ -64,8 +65,8 @@ extension Ledger {
           gmv.append((groups.key(group), range[group].gmv))
         }
       }
-      let sort = roi.sort
-      videos.sortMovingIndices(key: sort.key, by: sort.areInOrder)
+      // In the order `report roi` gives them (ROISort.order).
+      videos.permute(to: roi.sort.order(of: videos))
       return ReviewTables(videos: videos, gmv: gmv)
     }
   }
