@@ -11,9 +11,9 @@ public import LedgerStore
 /// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB and
 /// no `--limit` cuts the videos, they come from one scan and stay in memory; beyond that
 /// (hundreds of thousands of videos), or when a limit keeps a few videos, the videos are ranked
-/// from their running sums (four seeks each), and each kept video's days are read again, one
-/// key range per video, while its rows are printed, so memory stays flat whatever the size and
-/// `--limit 20` reads the days of 20 videos.
+/// from their running sums (two to four seeks each), and each kept video's days are read again,
+/// one key range per video, while its rows are printed, so memory stays flat whatever the size
+/// and `--limit 20` reads the days of 20 videos.
 public struct ROISeries: Sendable {
   public var since: Day
   public var until: Day
@@ -143,7 +143,7 @@ extension Ledger {
       let floor = query.floor ?? settings.roiFloor
       let cpm = query.cpm.choice(settings)
       let toolCode = query.tool?.code
-      func lastRow(_ current: TrafficSums, _ previous: TrafficSums, _ group: Int) -> ROIRow? {
+      func lastRow(_ current: TrafficSums, _ previous: TrafficSums?, _ group: Int) -> ROIRow? {
         guard current.isListed(tool: query.tool) else { return nil }
         return ROIRow(
           key: groups.key(group), date: until,
@@ -165,7 +165,20 @@ extension Ledger {
       let bytes = groups.count * stride * MemoryLayout<TrafficSums>.stride
       let limited = query.limit.map { $0 < groups.count } ?? false
       if query.grouping == .video, bytes > memoryLimit || limited {
-        // Rank from the running sums, then re-read each kept video on output.
+        // Rank from the running sums, then re-read each kept video on output. With a limit,
+        // the window ending `until` alone ranks when `limit` videos have rows in it.
+        if let limit = query.limit, limited,
+          let current = try SeriesRanking.lastWindow(
+            db, groups: groups, until: until, window: window, filter: query.filter,
+            tool: query.tool, enough: limit)
+        {
+          // The ranking reads no trend: the rows it compares are not printed.
+          let ranked = (0..<groups.count).lazy.filter { current[$0].isListed(tool: query.tool) }
+            .map { (group: $0, row: lastRow(current[$0], nil, $0)) }
+          return series(ranked) { kept in
+            .rescan(ledger: self, refs: kept.map { directory.videos[$0].ref })
+          }
+        }
         let ranking = try SeriesRanking.lastWindows(
           db, groups: groups, since: since, until: until, window: window, filter: query.filter,
           tool: query.tool)
@@ -228,6 +241,33 @@ enum SeriesRanking {
       return best.sorted().map(\.group)
     }
     return ranked.sorted(by: areInOrder).map(\.group)
+  }
+
+  /// The sums of each video over the window ending `until`, from the running sums (two seeks
+  /// per video; docs/internals.md, "How the reports read the ledger"); nil when fewer than
+  /// `enough` videos have rows in it.
+  ///
+  /// A video with no row in that window ranks after every video with one, so when `enough`
+  /// have one the first `enough` are among them, and whether the others have rows elsewhere in
+  /// the range (what ``lastWindows(_:groups:since:until:window:filter:tool:)`` also reads)
+  /// cannot change the ones kept.
+  static func lastWindow(
+    _ db: Database, groups: Grouper, until: Day, window: Int, filter: VideoFilter,
+    tool: Source?, enough: Int
+  ) throws -> [TrafficSums]? {
+    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
+    var listed = 0
+    let toolCode = tool?.code
+    try RunningWindows.read(db, ends: [until.adding(days: -window), until], filter: filter) {
+      ref, windows in
+      guard let group = groups.group(videoRef: ref, source: 0) else { return }
+      for source in 0..<RunningTotals.sources {
+        if source != 0, let toolCode, source != toolCode { continue }
+        if let sums = windows.stream(0, source: source) { current[group].add(sums, source: source) }
+      }
+      if current[group].isListed(tool: tool) { listed += 1 }
+    }
+    return listed >= enough ? current : nil
   }
 
   /// What ranks a by-video series, read from the running sums (four seeks per video, whatever

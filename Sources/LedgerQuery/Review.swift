@@ -166,7 +166,7 @@ extension Ledger {
   private func gatherReview(_ query: ReviewQuery) throws(LedgerError) -> ReviewData {
     let brand = query.brand
     let settings = try querySettings()
-    let (asOf, facts) = try read { db in
+    let (asOf, directory) = try read { db in
       guard
         try Bool.fetchOne(db, sql: "SELECT 1 FROM brand WHERE name = ?", arguments: [brand])
           != nil
@@ -176,9 +176,10 @@ extension Ledger {
           known: try String.fetchAll(db, sql: "SELECT name FROM brand ORDER BY name LIMIT 50"))
       }
       // The brand's videos through the `video_by_brand` index, not the whole table.
-      let facts = try VideoDirectory(db, filter: VideoFilter(brand: brand)).videos
-      return (try query.asOf ?? MetricScan.latestDay(db), facts)
+      let directory = try VideoDirectory(db, filter: VideoFilter(brand: brand))
+      return (try query.asOf ?? MetricScan.latestDay(db), directory)
     }
+    let facts = directory.videos
     let days = max(query.days, 1)
     let window = max(query.window, 1)
     var data = ReviewData(
@@ -215,7 +216,10 @@ extension Ledger {
     roi.asOf = asOf
     roi.window = window
     roi.filter = filter
-    data.videos = try roiReport(roi).rows
+    // With the GMV over the page's days that ranks the rolling-model lines (report roi
+    // --window DAYS), from one read of the running sums.
+    let tables = try reviewTables(directory, roi: roi, asOf: asOf, days: days, settings: settings)
+    data.videos = tables.videos
     let modelled = data.videos.filter {
       $0.model.roiModel != nil && $0.model.sums.naturalImpressions >= query.minImpressions
     }
@@ -225,18 +229,12 @@ extension Ledger {
     data.brandModel = try brandModel(brand, asOf: asOf, roi: roi, settings: settings)
 
     // The rolling model of the largest sellers over the whole range.
-    var range = roi
-    range.window = days
-    let largest = try roiReport(range).rows.filter { $0.model.sums.gmv > 0 }
-      .sorted { a, b in
-        a.model.sums.gmv != b.model.sums.gmv
-          ? a.model.sums.gmv > b.model.sums.gmv : (a.key ?? "") < (b.key ?? "")
-      }
+    let largest = tables.gmv.filter { $0.gmv > 0 }
+      .sorted { a, b in a.gmv != b.gmv ? a.gmv > b.gmv : (a.key ?? "") < (b.key ?? "") }
       .prefix(max(query.lines, 0))
     var lines = largest.compactMap { row -> ReviewLine? in
       guard let key = row.key, let video = data.facts[key] else { return nil }
-      return ReviewLine(
-        video: video, gmv: row.model.sums.gmv, points: Array(repeating: nil, count: days))
+      return ReviewLine(video: video, gmv: row.gmv, points: Array(repeating: nil, count: days))
     }
     // Each line's model on each day (report roi --series of those videos alone).
     let models = try rollingModels(
@@ -304,41 +302,56 @@ extension Ledger {
 
   /// The batches that last wrote the brand's metric rows dated `from…through` and its 5A
   /// snapshots up to `through` (nil: every day), with how many of those rows each wrote.
+  ///
+  /// The metric rows are counted by ``BatchTally`` (one walk of the brand's rows, no sort);
+  /// each batch is then looked up by its key (docs/internals.md, "The review page").
   func reviewBatches(brand: String, from: Day?, through: Day?) throws(LedgerError)
     -> [ReviewBatch]
   {
     try read { db in
-      let rows = try Row.fetchAll(
+      var used = try BatchTally.count(
         db,
         sql: """
-          SELECT b.batch_id, b.command, b.kind, b.file, b.sha256, b.profile, b.inserted,
-                 b.updated, b.unchanged, b.created_at, used.n
-          FROM (
-            SELECT batch_id, sum(n) AS n FROM (
-              SELECT m.batch_id, count(*) AS n
-              FROM video AS v CROSS JOIN metric AS m
-                ON m.video_ref = v.id AND m.day BETWEEN ?2 AND ?3
-              WHERE v.brand = ?1
-              GROUP BY m.batch_id
-              UNION ALL
-              SELECT batch_id, count(*) FROM audience
-              WHERE brand = ?1 AND date <= ?4
-              GROUP BY batch_id
-            ) GROUP BY batch_id
-          ) AS used
-          JOIN import_batch AS b ON b.batch_id = used.batch_id
-          ORDER BY b.created_at, b.batch_id
+          SELECT aimt_batch_tally(m.batch_id)
+          FROM video AS v CROSS JOIN metric AS m
+            ON m.video_ref = v.id AND m.day BETWEEN ?2 AND ?3
+          WHERE v.brand = ?1
           """,
         arguments: [
           brand, Int64(from?.daysSinceEpoch ?? Int32.min),
-          Int64(through?.daysSinceEpoch ?? Int32.max), through?.description ?? "9999-12-31",
+          Int64(through?.daysSinceEpoch ?? Int32.max),
         ])
-      return rows.map { row in
-        ReviewBatch(
-          batchID: row["batch_id"], command: row["command"], kind: row["kind"],
-          file: row["file"], sha256: row["sha256"], profile: row["profile"],
-          inserted: row["inserted"], updated: row["updated"], unchanged: row["unchanged"],
-          createdAt: row["created_at"], rowsUsed: row["n"])
+      let snapshots = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT batch_id, count(*) AS n FROM audience
+          WHERE brand = ?1 AND date <= ?2
+          GROUP BY batch_id
+          """,
+        arguments: [brand, through?.description ?? "9999-12-31"])
+      while let row = try snapshots.next() {
+        used[row["batch_id"], default: 0] += row["n"] as Int64
+      }
+      let statement = try db.cachedStatement(
+        sql: """
+          SELECT batch_id, command, kind, file, sha256, profile, inserted, updated, unchanged,
+                 created_at
+          FROM import_batch WHERE batch_id = ?
+          """)
+      var batches: [ReviewBatch] = []
+      for (batch, count) in used where count > 0 {
+        guard let row = try Row.fetchOne(statement, arguments: [batch]) else { continue }
+        batches.append(
+          ReviewBatch(
+            batchID: row["batch_id"], command: row["command"], kind: row["kind"],
+            file: row["file"], sha256: row["sha256"], profile: row["profile"],
+            inserted: row["inserted"], updated: row["updated"], unchanged: row["unchanged"],
+            createdAt: row["created_at"], rowsUsed: count))
+      }
+      // Oldest first, as `ORDER BY created_at, batch_id` (text compared byte by byte).
+      return batches.sorted { a, b in
+        a.createdAt.utf8.elementsEqual(b.createdAt.utf8)
+          ? a.batchID < b.batchID : a.createdAt.utf8.lexicographicallyPrecedes(b.createdAt.utf8)
       }
     }
   }

@@ -69,6 +69,36 @@ private func rows(_ series: ROISeries?) throws -> [ROIRow] {
   }
 }
 
+@Test func seriesCutToALimitKeepsTheFirstKeysOfTheWholeSeries() throws {
+  let ledger = try scatteredLedger()
+  let since = Day(daysSinceEpoch: 20_530)
+  // The data ends on day 20_559: later ends leave fewer videos, then none, with rows in the
+  // last window, so the ranking also needs the rows elsewhere in the range.
+  for until in [20_545, 20_559, 20_561, 20_575].map({ Day(daysSinceEpoch: Int32($0)) }) {
+    for window in [1, 7] {
+      for tool in [nil, Source.douPlus] {
+        for sort in [ROISort.byModel, ROISort(field: .paidROI, ascending: true)] {
+          var query = ROIQuery()
+          query.window = window
+          query.tool = tool
+          query.sort = sort
+          let whole = try #require(
+            try ledger.roiSeries(query, since: since, until: until, memoryLimit: 1 << 30))
+          let wholeRows = try rows(whole)
+          for limit in [0, 1, 3, 8, 11] {
+            query.limit = limit
+            let cut = try #require(try ledger.roiSeries(query, since: since, until: until))
+            let label = "until \(until) window \(window) \(String(describing: tool)) limit \(limit)"
+            #expect(cut.keys == Array(whole.keys.prefix(limit)), "\(label)")
+            let kept = Set(cut.keys)
+            #expect(try rows(cut) == wholeRows.filter { kept.contains($0.key) }, "\(label)")
+          }
+        }
+      }
+    }
+  }
+}
+
 @Test func seriesRowsEqualTheSingleWindowReportOfEachDay() throws {
   let ledger = try scatteredLedger()
   for grouping in ROIGrouping.allCases {
