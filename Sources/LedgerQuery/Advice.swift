@@ -130,15 +130,13 @@ enum AdviceReader {
     var current: [TrafficSums]
     var previous: [TrafficSums]
     var weights: [String: Fraction] = [:]
-    // Per slot, the launch's natural sums read with the windows (empty: read per video).
-    var launchSums: [StreamTotals?] = []
+    // The launch's natural sums read with the windows (nil: read per video).
+    var launchSums: DecisionSums?
     if DecisionSums.serves(filter) {
       let sums = try DecisionSums(
         db, context: context, asOf: asOf, window: window, filter: filter,
         everyLaunch: everyLaunch)
-      (current, previous, weights, launchSums) = (
-        sums.current, sums.previous, sums.weights, sums.launch
-      )
+      (current, previous, weights, launchSums) = (sums.current, sums.previous, sums.weights, sums)
     } else {
       (current, previous) = try WindowSums.compute(
         db, groups: Grouper(.video, context.directory), asOf: asOf, window: window,
@@ -159,7 +157,7 @@ enum AdviceReader {
         declineRatio: settings.declineRatio)
       let launchModel =
         everyLaunch || launch.isInLaunch(video)
-        ? try launch.model(db, video: video, natural: launchSums.isEmpty ? nil : launchSums[slot])
+        ? try launch.model(db, video: video, natural: launchSums?.launch(ofSlot: slot))
         : nil
       let followers = context.followers(of: video.kolID, on: asOf)
       let placements = context.placements(of: video)

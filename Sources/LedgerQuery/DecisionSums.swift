@@ -17,9 +17,17 @@ struct DecisionSums {
   private(set) var previous: [TrafficSums]
   /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
   private(set) var weights: [String: Fraction] = [:]
-  /// Per slot: the launch's natural sums, when read here (nil: not read; ``LaunchSums`` reads
-  /// them).
-  private(set) var launch: [StreamTotals?]
+  /// The launch's natural sums per slot, when every launch is read (else empty).
+  private var launchOfSlot: [StreamTotals?] = []
+  /// The same for the videos in their launch only (a shortlist: a few among 224,000).
+  private var launchInLaunch: [Int: StreamTotals] = [:]
+  private let everyLaunch: Bool
+
+  /// The launch's natural sums of the video in `slot`, when read here (nil: not read;
+  /// ``LaunchSums`` reads them).
+  func launch(ofSlot slot: Int) -> StreamTotals? {
+    everyLaunch ? launchOfSlot[slot] : launchInLaunch[slot]
+  }
 
   /// Whether one read serves `filter`: the weight needs every video of a KOL, so a filter on a
   /// brand or a video, which selects fewer, reads the windows and the weight apart.
@@ -36,7 +44,8 @@ struct DecisionSums {
     let count = context.directory.videos.count
     current = [TrafficSums](repeating: TrafficSums(), count: count)
     previous = current
-    launch = [StreamTotals?](repeating: nil, count: count)
+    self.everyLaunch = everyLaunch
+    if everyLaunch { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
     let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
     let weightStart = asOf.adding(days: -AccountWeight.days)
     let ends = Set(windowEnds + [weightStart]).sorted()
@@ -68,8 +77,9 @@ struct DecisionSums {
         everyLaunch || launchSums.isInLaunch(video)
       {
         let end = min(published.adding(days: settings.launchDays - 1), asOf)
-        launch[slot] = try launchReader.natural(
+        let natural = try launchReader.natural(
           db, ref: ref, rows: rows, from: published.adding(days: -1), through: end)
+        if everyLaunch { launchOfSlot[slot] = natural } else { launchInLaunch[slot] = natural }
       }
       // No row in any window: the last boundary's row is the first one's.
       guard !rows.same(0, last) else { return }

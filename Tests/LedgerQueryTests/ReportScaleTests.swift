@@ -356,10 +356,12 @@ private let allSorts = ROISortField.allCases.flatMap { field in
               everyLaunch: false)
             let launch = LaunchSums(settings: settings, asOf: day)
             for (slot, video) in context.directory.videos.enumerated() {
-              let read = try launch.model(db, video: video, natural: sums.launch[slot])
+              let read = try launch.model(db, video: video, natural: sums.launch(ofSlot: slot))
               #expect(read == (try launch.model(db, video: video)), "\(video.videoID) \(day)")
-              #expect(lean.launch[slot] == (launch.isInLaunch(video) ? sums.launch[slot] : nil))
-              if sums.launch[slot] != nil { launches += 1 }
+              #expect(
+                lean.launch(ofSlot: slot)
+                  == (launch.isInLaunch(video) ? sums.launch(ofSlot: slot) : nil))
+              if sums.launch(ofSlot: slot) != nil { launches += 1 }
               compared += 1
             }
           }
