@@ -117,29 +117,35 @@ enum AdviceReader {
 
   /// Calls `body` with the advice of each video in directory order, made one at a time (the
   /// shortlist keeps only what it ranks, not every video's advice besides).
+  ///
+  /// `explains` false keeps the reasons' rules without their text; `everyLaunch` false reads
+  /// the launch model only of the videos in their launch, the ones the rules judge on it (the
+  /// others' ``Advice/launchModel`` is nil).
   static func advise(
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool,
-    _ body: (Advice) throws -> Void
+    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
+    everyLaunch: Bool = true, _ body: (Advice) throws -> Void
   ) throws {
     let settings = context.settings
-    let groups = Grouper(.video, context.directory)
-    let (current, previous) = try WindowSums.compute(
-      db, groups: groups, asOf: asOf, window: window, filter: filter, tool: nil)
-    // One video or one KOL needs the weight of one KOL: read only its videos.
+    var current: [TrafficSums]
+    var previous: [TrafficSums]
     var weights: [String: Fraction] = [:]
-    if let videoID = filter.videoID {
-      let kol = context.directory.videos.first { $0.videoID == videoID }?.kolID
-      if let kol, filter.kolID == nil || filter.kolID == kol {
-        weights = try AccountWeight.compute(
-          db, context: context, asOf: asOf, filter: VideoFilter(kolID: kol))
-      }
+    // The launch's natural sums read with the windows (nil: read per video).
+    var launchSums: DecisionSums?
+    if DecisionSums.serves(filter) {
+      let sums = try DecisionSums(
+        db, context: context, asOf: asOf, window: window, filter: filter,
+        everyLaunch: everyLaunch)
+      (current, previous, weights, launchSums) = (sums.current, sums.previous, sums.weights, sums)
     } else {
-      weights = try AccountWeight.compute(
-        db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID))
+      (current, previous) = try WindowSums.compute(
+        db, groups: Grouper(.video, context.directory), asOf: asOf, window: window,
+        filter: filter, tool: nil)
+      weights = try AccountWeight.compute(db, context: context, asOf: asOf, of: filter)
     }
     let launch = LaunchSums(settings: settings, asOf: asOf)
-    let engine = RuleEngine(settings: settings, thresholds: thresholds)
+    var engine = RuleEngine(settings: settings, thresholds: thresholds)
+    engine.explains = explains
     let cpm = CPMChoice.price(fen: sale?.cpmPrice ?? settings.cpmPrice)
     let dayStart = DateTime(day: asOf, secondOfDay: 0)
     let dayEnd = DateTime(day: asOf.adding(days: 1), secondOfDay: 0)
@@ -149,7 +155,10 @@ enum AdviceReader {
         current: current[slot].excludingUnplayedGMV(),
         previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
         declineRatio: settings.declineRatio)
-      let launchModel = try launch.model(db, video: video)
+      let launchModel =
+        everyLaunch || launch.isInLaunch(video)
+        ? try launch.model(db, video: video, natural: launchSums?.launch(ofSlot: slot))
+        : nil
       let followers = context.followers(of: video.kolID, on: asOf)
       let placements = context.placements(of: video)
       let facts = DecisionFacts(
@@ -212,11 +221,26 @@ struct LaunchSums {
     self.asOf = asOf
   }
 
+  /// Whether `video` is in its launch on `asOf` (as the rules judge it: docs/method.md,
+  /// "Decisions").
+  func isInLaunch(_ video: VideoFacts) -> Bool {
+    guard let published = video.published?.day else { return false }
+    let age = asOf - published
+    return age >= 0 && age < settings.launchDays
+  }
+
   /// The launch model of `video`; nil without a publish time, when it is after `asOf`, or
   /// when `launch_days` is 0.
-  func model(_ db: Database, video: VideoFacts) throws -> TrafficModel? {
+  func model(
+    _ db: Database, video: VideoFacts, natural: StreamTotals? = nil
+  ) throws -> TrafficModel? {
     guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
     else { return nil }
+    if let natural {
+      var sums = TrafficSums()
+      sums.add(natural, source: 0)
+      return LaunchSums.model(sums, settings: settings)
+    }
     let last = min(published.adding(days: settings.launchDays - 1), asOf)
     let statement = try db.cachedStatement(sql: LaunchSums.sql)
     try statement.setArguments([
@@ -251,6 +275,20 @@ struct LaunchSums {
 /// A KOL's weight: the median of its videos' natural plays over the last 90 days.
 enum AccountWeight {
   static let days = 90
+
+  /// The weights the videos of `filter` need: one KOL's for one video, else those of the
+  /// filter's KOL (or of every KOL), from all their videos whatever the brand.
+  static func compute(
+    _ db: Database, context: DecisionContext, asOf: Day, of filter: VideoFilter
+  ) throws -> [String: Fraction] {
+    guard let videoID = filter.videoID else {
+      return try compute(db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID))
+    }
+    // One video needs the weight of one KOL: read only its videos.
+    let kol = context.directory.videos.first { $0.videoID == videoID }?.kolID
+    guard let kol, filter.kolID == nil || filter.kolID == kol else { return [:] }
+    return try compute(db, context: context, asOf: asOf, filter: VideoFilter(kolID: kol))
+  }
 
   static func compute(
     _ db: Database, context: DecisionContext, asOf: Day, filter: VideoFilter

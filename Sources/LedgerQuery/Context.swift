@@ -34,10 +34,10 @@ struct DecisionContext {
     // A filter on a KOL or a video reads only the rows of its videos and KOLs, by index.
     let narrow = filter.kolID != nil || filter.videoID != nil
     var followers: [String: [(day: Day, count: Int64)]] = [:]
-    let kols = Set(directory.videos.compactMap(\.kolID)).sorted()
+    let kols = narrow ? Set(directory.videos.compactMap(\.kolID)).sorted() : nil
     for row in try DecisionContext.rows(
       db, sql: "SELECT kol_id, as_of, followers FROM kol_followers",
-      order: "ORDER BY kol_id, as_of", keyedBy: "kol_id", keys: narrow ? kols : nil)
+      order: "ORDER BY kol_id, as_of", keyedBy: "kol_id", keys: kols)
     {
       guard let day = try? Day.parse(row["as_of"] as String) else { continue }
       followers[row["kol_id"], default: []].append((day, row["followers"]))

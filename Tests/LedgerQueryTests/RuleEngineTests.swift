@@ -241,3 +241,41 @@ func warmUpHoldsBelowSuperHead(age: Int, paid: Bool) {
     #expect(!decision.reasons.isEmpty)
   }
 }
+
+@Test func aDecisionWithoutTextHasTheSameRulesAndOutcome() {
+  var random = SplitMix64(state: 5)
+  var spent = 0
+  for _ in 0..<300 {
+    var one = Case(
+      impressions: random.int(0...2_000_000), fenPerPlay: random.int(1...12),
+      followers: random.int(0...20_000_000), age: Int(random.int(0...40)),
+      review: random.chance(50) ? .passed : .pending, authorised: random.chance(40),
+      chain: random.chance(20) ? SalesChain.closedLoop.rawValue : "tmall",
+      paidCost: random.chance(30) ? random.int(1...90_000) : 0, paidGMV: random.int(0...200_000))
+    one.thresholds.engagementFloor = Fraction(Int128(random.int(0...6)), over: 100) ?? Fraction(0)
+    let explained = one.decide()
+    var engine = RuleEngine(settings: Case.settings, thresholds: one.thresholds)
+    engine.explains = false
+    var quiet = engine.decide(one.facts)
+    #expect(quiet.reasons.allSatisfy { $0.text.isEmpty })
+    #expect(rules(quiet) == rules(explained))
+    #expect(quiet.serviceBlock?.rule == explained.serviceBlock?.rule)
+    quiet.reasons = explained.reasons
+    quiet.serviceBlock = explained.serviceBlock
+    quiet.quiet = false
+    #expect(quiet == explained)
+    if explained.spends { spent += 1 }
+  }
+  #expect(spent > 30)
+}
+
+@Test func reasonCountsAreGroupedAsEverywhereElse() {
+  var random = SplitMix64(state: 9)
+  var values: [Int64] = [0, 1, -1, 999, 1_000, -1_000, 999_999, 1_000_000, .max, .min]
+  for _ in 0..<2_000 {
+    values.append(Int64(bitPattern: random.next()) >> Int64(random.int(0...62)))
+  }
+  for value in values {
+    #expect(Format.count(value) == Count.grouped(value), "\(value)")
+  }
+}

@@ -117,6 +117,8 @@ public struct Decision: Sendable, Equatable {
   public var reasons: [DecisionReason] = []
   /// The first content-service condition that failed, when the model passed the floor.
   public var serviceBlock: DecisionReason?
+  /// Whether the reasons are kept without their text (a caller that prints none of them).
+  var quiet = false
 
   /// Whether the action spends money.
   public var spends: Bool {
@@ -129,8 +131,13 @@ public struct Decision: Sendable, Equatable {
   /// The rule that decided a hold or stop (its last reason).
   public var decidingRule: DecisionRule? { reasons.last?.rule }
 
-  mutating func say(_ rule: DecisionRule, _ text: String) {
-    reasons.append(DecisionReason(rule: rule, text: text))
+  mutating func say(_ rule: DecisionRule, _ text: @autoclosure () -> String) {
+    reasons.append(reason(rule, text()))
+  }
+
+  /// A reason, with its text unless the decision is ``quiet``.
+  func reason(_ rule: DecisionRule, _ text: @autoclosure () -> String) -> DecisionReason {
+    DecisionReason(rule: rule, text: quiet ? "" : text())
   }
 }
 
@@ -139,21 +146,28 @@ public struct Decision: Sendable, Equatable {
 package struct RuleEngine: Sendable {
   package let settings: QuerySettings
   package let thresholds: DecisionThresholds
+  /// Whether the reasons have their text; false keeps only their rules, for a caller that
+  /// prints no reason (the shortlist without its excluded videos).
+  package var explains = true
+  /// The floor as the reasons print it.
+  private let floorText: String
 
   package init(settings: QuerySettings, thresholds: DecisionThresholds) {
     self.settings = settings
     self.thresholds = thresholds
+    floorText = Format.ratio(thresholds.floor)
   }
 
   /// The decision for one video.
   package func decide(_ facts: DecisionFacts) -> Decision {
     var decision = Decision()
+    decision.quiet = !explains
     let floor = thresholds.floor
-    let floorText = Format.ratio(floor)
-    let days = "the last \(facts.window) day" + (facts.window == 1 ? "" : "s")
+    let window = facts.window
+    var days: String { "the last \(window) day" + (window == 1 ? "" : "s") }
     let inLaunch = facts.ageDays.map { $0 >= 0 && $0 < settings.launchDays } ?? false
     let judged = inLaunch ? (facts.launch ?? facts.model) : facts.model
-    let over = inLaunch ? "its launch" : days
+    var over: String { inLaunch ? "its launch" : days }
     decision.judgedOnLaunch = inLaunch && facts.launch != nil
     decision.evidenceImpressions = judged.sums.naturalImpressions
     decision.roiModel = judged.roiModel
@@ -248,18 +262,18 @@ package struct RuleEngine: Sendable {
     let block: DecisionReason?
     let rate = judged.engagementRate ?? Fraction(0)
     if rate < thresholds.engagementFloor {
-      block = DecisionReason(
-        rule: .engagement,
-        text: "engagement rate \(Format.percent(rate)) is below "
+      block = decision.reason(
+        .engagement,
+        "engagement rate \(Format.percent(rate)) is below "
           + "\(Format.percent(thresholds.engagementFloor)): no content service")
     } else if facts.video.adReview != .passed {
-      block = DecisionReason(
-        rule: .adReview,
-        text: "ad review is \(facts.video.adReview.rawValue), not passed: no content service")
+      block = decision.reason(
+        .adReview,
+        "ad review is \(facts.video.adReview.rawValue), not passed: no content service")
     } else if facts.tier != .head, facts.tier != .superHead {
-      block = DecisionReason(
-        rule: .tier,
-        text: (facts.tier.map { "\($0.rawValue) KOL" } ?? "KOL of unknown followers")
+      block = decision.reason(
+        .tier,
+        (facts.tier.map { "\($0.rawValue) KOL" } ?? "KOL of unknown followers")
           + ": content service is for head and super-head KOLs")
     } else {
       block = nil
@@ -315,11 +329,15 @@ package struct RuleEngine: Sendable {
           + "service below head)")
     }
     var targetedBecause: [String] = []
+    let quiet = decision.quiet
+    func targeted(_ because: @autoclosure () -> String) {
+      targetedBecause.append(quiet ? "" : because())
+    }
     let minimum = settings.smartMinFollowers
     if let followers = facts.followers, followers >= minimum {
       decision.say(.mode, "\(Format.count(followers)) followers ≥ \(Format.count(minimum))")
     } else {
-      targetedBecause.append(
+      targeted(
         facts.followers.map { "\(Format.count($0)) followers < \(Format.count(minimum))" }
           ?? "followers unknown")
     }
@@ -330,7 +348,7 @@ package struct RuleEngine: Sendable {
         "account weight: median natural plays \(plays(weight)) ≥ "
           + Format.count(settings.weightMedianPlays))
     } else {
-      targetedBecause.append(
+      targeted(
         facts.weight.map {
           "low account weight: median natural plays \(plays($0)) < "
             + Format.count(settings.weightMedianPlays)
@@ -339,11 +357,11 @@ package struct RuleEngine: Sendable {
     if let age = facts.ageDays, age <= settings.freshDays {
       decision.say(.mode, "\(age) days old ≤ \(settings.freshDays)")
     } else {
-      targetedBecause.append(
+      targeted(
         facts.ageDays.map { "\($0) days old > \(settings.freshDays)" } ?? "publish time unknown")
     }
     if facts.model.trend == .down, !decision.judgedOnLaunch {
-      targetedBecause.append("the model is declining against the previous \(facts.window) days")
+      targeted("the model is declining against the previous \(facts.window) days")
     }
     if targetedBecause.isEmpty {
       decision.mode = .smart

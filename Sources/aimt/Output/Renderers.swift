@@ -308,17 +308,26 @@ private enum DelimitedFormat {
 
   /// One CSV field, quoted when it must be.
   static func csvField(_ text: String) -> String {
-    let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), 0x0D, 0x0A]
-    guard text.utf8.contains(where: special.contains) else { return text }
+    guard contains(text, where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+      return text
+    }
     return "\"" + replacingScalars(text) { $0 == "\"" ? "\"\"" : nil } + "\""
   }
 
   /// One TSV field: tab, CR and LF replaced by a space.
   static func tsvField(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) else {
+    guard contains(text, where: { $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) else {
       return text
     }
     return replacingScalars(text) { ["\t", "\r", "\n"].contains($0) ? " " : nil }
+  }
+
+  /// Whether a byte of `text`'s UTF-8 passes `test`: over its contiguous bytes when it has
+  /// them (a native string), which a field of every row of a long listing is.
+  @inline(__always)
+  private static func contains(_ text: String, where test: (UInt8) -> Bool) -> Bool {
+    text.utf8.withContiguousStorageIfAvailable { $0.contains(where: test) }
+      ?? text.utf8.contains(where: test)
   }
 }
 

@@ -1,0 +1,227 @@
+internal import GRDB
+internal import GRDBSQLite
+internal import LedgerStore
+
+/// The running sums the decisions read of every video a filter selects, in one statement:
+/// the judged window and the one before it, the account weight's 90 days and the launch
+/// (docs/internals.md, "Decisions at scale").
+///
+/// The window's and the weight's boundaries are one sorted set of days, one index seek each
+/// per video, where separate reads sought the last day twice. The launch's two ends are taken
+/// from the boundary rows when they decide them (an end on a boundary day, or between two
+/// boundaries whose rows are the same, or before a first boundary without a row); only the
+/// other ends cost a seek of their own.
+struct DecisionSums {
+  /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
+  private(set) var current: [TrafficSums]
+  private(set) var previous: [TrafficSums]
+  /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
+  private(set) var weights: [String: Fraction] = [:]
+  /// The launch's natural sums per slot, when every launch is read (else empty).
+  private var launchOfSlot: [StreamTotals?] = []
+  /// The same for the videos in their launch only (a shortlist: a few among 224,000).
+  private var launchInLaunch: [Int: StreamTotals] = [:]
+  private let everyLaunch: Bool
+
+  /// The launch's natural sums of the video in `slot`, when read here (nil: not read;
+  /// ``LaunchSums`` reads them).
+  func launch(ofSlot slot: Int) -> StreamTotals? {
+    everyLaunch ? launchOfSlot[slot] : launchInLaunch[slot]
+  }
+
+  /// Whether one read serves `filter`: the weight needs every video of a KOL, so a filter on a
+  /// brand or a video, which selects fewer, reads the windows and the weight apart.
+  static func serves(_ filter: VideoFilter) -> Bool {
+    filter.brand == nil && filter.videoID == nil
+  }
+
+  /// `everyLaunch` false reads the launch only of the videos in their launch on `asOf`.
+  init(
+    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
+    everyLaunch: Bool = true
+  ) throws {
+    precondition(DecisionSums.serves(filter) && window >= 1)
+    let count = context.directory.videos.count
+    current = [TrafficSums](repeating: TrafficSums(), count: count)
+    previous = current
+    self.everyLaunch = everyLaunch
+    if everyLaunch { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
+    let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
+    let weightStart = asOf.adding(days: -AccountWeight.days)
+    let ends = Set(windowEnds + [weightStart]).sorted()
+    // A day's position among the boundaries: how many are before it.
+    let index = { (day: Day) in ends.count(where: { $0 < day }) }
+    let (w0, w1, w2, weight0) = (
+      index(windowEnds[0]), index(windowEnds[1]), index(windowEnds[2]), index(weightStart)
+    )
+    let last = ends.count - 1
+    let settings = context.settings
+    let launchSums = LaunchSums(settings: settings, asOf: asOf)
+    let statement = try db.cachedStatement(
+      sql: RunningWindows.sql(boundaries: ends.count, filter: filter))
+    try statement.setArguments(
+      StatementArguments(
+        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+          + ends.map { Int64($0.daysSinceEpoch) }))
+    let rows = BoundaryRows(ends: ends)
+    let launchReader = try LaunchEnds(db)
+    var plays = [Int64](repeating: 0, count: count)
+    var seen = [Bool](repeating: false, count: count)
+    var check = RunningTotalsCheck()
+    try RunningSums.step(statement, db) { handle in
+      let ref = sqlite3_column_int64(handle, 0)
+      guard let slot = context.directory.slot(ofRef: ref) else { return }
+      try rows.decode(handle, ref: ref)
+      let video = context.directory.videos[slot]
+      if let published = video.published?.day, published <= asOf, settings.launchDays > 0,
+        everyLaunch || launchSums.isInLaunch(video)
+      {
+        let end = min(published.adding(days: settings.launchDays - 1), asOf)
+        let natural = try launchReader.natural(
+          db, ref: ref, rows: rows, from: published.adding(days: -1), through: end)
+        if everyLaunch { launchOfSlot[slot] = natural } else { launchInLaunch[slot] = natural }
+      }
+      // No row in any window: the last boundary's row is the first one's.
+      guard !rows.same(0, last) else { return }
+      check.add(rows.totals[last])
+      for source in 0..<RunningTotals.sources {
+        if let sums = rows.stream(from: w1, to: w2, source: source) {
+          current[slot].add(sums, source: source)
+        }
+        if let sums = rows.stream(from: w0, to: w1, source: source) {
+          previous[slot].add(sums, source: source)
+        }
+      }
+      if let natural = rows.stream(from: weight0, to: last, source: 0) {
+        plays[slot] &+= natural.impressions
+        seen[slot] = true
+      }
+    }
+    try check.check()
+    var byKOL: [String: [Int64]] = [:]
+    for (slot, video) in context.directory.videos.enumerated() where seen[slot] {
+      if let kol = video.kolID { byKOL[kol, default: []].append(plays[slot]) }
+    }
+    weights = byKOL.mapValues(AccountWeight.median)
+  }
+}
+
+/// One video's stored running rows at each boundary of a ``DecisionSums`` read.
+private final class BoundaryRows {
+  let ends: [Day]
+  /// The decoded row at or before each boundary (zero where none).
+  let totals: [RunningTotals]
+  /// Scratch for a window's difference.
+  private let difference = RunningTotals()
+  /// The stored bytes of each boundary's row (nil where none), for equality.
+  private var blobs: [UnsafeRawBufferPointer?]
+
+  init(ends: [Day]) {
+    self.ends = ends
+    totals = ends.map { _ in RunningTotals() }
+    blobs = Array(repeating: nil, count: ends.count)
+  }
+
+  /// Reads the boundary columns (1…) of the row under `handle`.
+  func decode(_ handle: OpaquePointer?, ref: Int64) throws {
+    for boundary in 0..<ends.count {
+      let column = Int32(boundary + 1)
+      totals[boundary].clear()
+      guard sqlite3_column_type(handle, column) != SQLITE_NULL else {
+        blobs[boundary] = nil
+        continue
+      }
+      guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals[boundary])
+      else { throw RunningSums.damaged(ref) }
+      blobs[boundary] = UnsafeRawBufferPointer(
+        start: sqlite3_column_blob(handle, column),
+        count: Int(sqlite3_column_bytes(handle, column)))
+    }
+  }
+
+  /// True when boundaries `a` and `b` hold the same stored row (both none included).
+  func same(_ a: Int, _ b: Int) -> Bool {
+    switch (blobs[a], blobs[b]) {
+    case (nil, nil): true
+    case (let x?, let y?): x.count == y.count && x.elementsEqual(y)
+    default: false
+    }
+  }
+
+  /// The totals of `source` between boundaries `a` and `b` (from the day after `ends[a]`
+  /// through `ends[b]`), nil when it had no row there.
+  func stream(from a: Int, to b: Int, source: Int) -> StreamTotals? {
+    let base = source * RunningField.count
+    let (low, high) = (totals[a].values + base, totals[b].values + base)
+    // Rows first: equal counts mean no row of the source in between.
+    guard high[0] != low[0] else { return nil }
+    let target = difference.values + base
+    for field in 0..<RunningField.count { target[field] = high[field] &- low[field] }
+    return difference.stream(source)
+  }
+
+  /// The boundary whose row is the row at or before `day`, when the boundaries decide it:
+  /// `day` is a boundary, or lies between two boundaries holding the same row; -1 when no row
+  /// can be at or before `day` (the first boundary, on or after it, has none).
+  func boundary(deciding day: Day) -> Int? {
+    guard let first = ends.first, day >= first else {
+      return blobs[0] == nil ? -1 : nil
+    }
+    var upper = 0
+    while upper < ends.count, ends[upper] < day { upper += 1 }
+    guard upper < ends.count else { return nil }
+    if ends[upper] == day { return upper }
+    return same(upper - 1, upper) ? upper - 1 : nil
+  }
+}
+
+/// The launch's natural sums of one video: its row at or before the launch's last day less
+/// its row before the publish day, from the boundary rows or by a seek each (as
+/// ``LaunchSums`` does).
+private final class LaunchEnds {
+  private let end = RunningTotals()
+  private let start = RunningTotals()
+  /// The row at or before a day (looked up once, not per video).
+  private let statement: Statement
+
+  init(_ db: Database) throws {
+    statement = try db.cachedStatement(
+      sql: "SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?2 "
+        + "ORDER BY day DESC LIMIT 1")
+  }
+
+  func natural(
+    _ db: Database, ref: Int64, rows: BoundaryRows, from before: Day, through last: Day
+  ) throws -> StreamTotals {
+    try load(end, db, ref: ref, rows: rows, day: last)
+    try load(start, db, ref: ref, rows: rows, day: before)
+    // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
+    // is exact.
+    for index in 0..<RunningField.count { end.values[index] &-= start.values[index] }
+    return end.stream(0)
+  }
+
+  /// Sets `totals` to the video's row at or before `day` (zero when none).
+  private func load(
+    _ totals: RunningTotals, _ db: Database, ref: Int64, rows: BoundaryRows, day: Day
+  ) throws {
+    if let boundary = rows.boundary(deciding: day) {
+      if boundary < 0 {
+        totals.clear()
+      } else {
+        totals.values.update(from: rows.totals[boundary].values, count: RunningTotals.width)
+      }
+      return
+    }
+    totals.clear()
+    let handle = statement.sqliteStatement
+    sqlite3_reset(handle)
+    sqlite3_bind_int64(handle, 1, ref)
+    sqlite3_bind_int64(handle, 2, Int64(day.daysSinceEpoch))
+    try RunningSums.step(statement, db) { handle in
+      guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: totals) else {
+        throw RunningSums.damaged(ref)
+      }
+    }
+  }
+}
