@@ -276,31 +276,8 @@ enum Format {
     value.times(Fraction(100)).decimal(digits: 1) + "%"
   }
 
-  /// Digits in groups of three: "100,000" (as `Count.grouped`, written from the end into one
-  /// buffer: the reasons of every video print a count or two).
-  static func count(_ value: Int64) -> String {
-    // 19 digits, 6 commas and a sign.
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 26) { buffer in
-      var magnitude = value.magnitude
-      var start = buffer.count
-      var digits = 0
-      repeat {
-        if digits > 0, digits % 3 == 0 {
-          start -= 1
-          buffer[start] = UInt8(ascii: ",")
-        }
-        start -= 1
-        buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-        magnitude /= 10
-        digits += 1
-      } while magnitude > 0
-      if value < 0 {
-        start -= 1
-        buffer[start] = UInt8(ascii: "-")
-      }
-      return String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
-    }
-  }
+  /// Digits in groups of three: "100,000".
+  static func count(_ value: Int64) -> String { Count.grouped(value) }
 
   /// Yuan from fen, without decimals when whole: "¥1,000,000", "¥1,234.50".
   static func yuan(_ fen: Int64) -> String {

@@ -268,14 +268,3 @@ func warmUpHoldsBelowSuperHead(age: Int, paid: Bool) {
   }
   #expect(spent > 30)
 }
-
-@Test func reasonCountsAreGroupedAsEverywhereElse() {
-  var random = SplitMix64(state: 9)
-  var values: [Int64] = [0, 1, -1, 999, 1_000, -1_000, 999_999, 1_000_000, .max, .min]
-  for _ in 0..<2_000 {
-    values.append(Int64(bitPattern: random.next()) >> Int64(random.int(0...62)))
-  }
-  for value in values {
-    #expect(Format.count(value) == Count.grouped(value), "\(value)")
-  }
-}

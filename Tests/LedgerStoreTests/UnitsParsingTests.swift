@@ -689,3 +689,19 @@ func refusedMomentsAreErrorsOnBothEntryPoints(text: String) {
   #expect(early.description == "2026-04-30 23:59:59")
   #expect(DateTime(day: day, secondOfDay: 72_000).description == "2026-05-01 20:00:00")
 }
+
+@Test func countsAreGroupedByThousandsAtEveryMagnitudeAndSignAndParseBack() throws {
+  var random = SplitMix64(state: 9)
+  var values: [Int64] = [0, 1, -1, 999, 1_000, -1_000, 999_999, 1_000_000, .max, .min]
+  for _ in 0..<2_000 {
+    values.append(Int64(bitPattern: random.next()) >> Int64(random.int(0...62)))
+  }
+  #expect(Count.grouped(1_200_000) == "1,200,000" && Count.grouped(-1_000) == "-1,000")
+  #expect(Count.grouped(.min) == "-9,223,372,036,854,775,808")
+  for value in values {
+    // The reference: the digits of the magnitude grouped as text, after the sign.
+    let expected = (value < 0 ? "-" : "") + UnitText.grouped(String(value.magnitude))
+    #expect(Count.grouped(value) == expected, "\(value)")
+    if value >= 0 { #expect(try Count.parse(Count.grouped(value)) == value) }
+  }
+}

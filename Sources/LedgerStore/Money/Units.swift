@@ -3,7 +3,28 @@
 package enum Count {
   /// Renders a count with thousands separators, as people read it (1200000 → "1,200,000").
   package static func grouped(_ value: Int64) -> String {
-    (value < 0 ? "-" : "") + UnitText.grouped(String(value.magnitude))
+    // Written from the end into one buffer (no intermediate Strings: every advised video's
+    // reasons print a count or two). 19 digits, 6 commas and a sign.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 26) { buffer in
+      var magnitude = value.magnitude
+      var start = buffer.count
+      var digits = 0
+      repeat {
+        if digits > 0, digits % 3 == 0 {
+          start -= 1
+          buffer[start] = UInt8(ascii: ",")
+        }
+        start -= 1
+        buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+        digits += 1
+      } while magnitude > 0
+      if value < 0 {
+        start -= 1
+        buffer[start] = UInt8(ascii: "-")
+      }
+      return String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+    }
   }
 
   /// Parses a count such as `12345` or `12,345`; decimals, signs, exponents and overflow are
