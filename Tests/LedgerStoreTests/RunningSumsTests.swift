@@ -138,6 +138,22 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
   return ledger
 }
 
+/// Writes `days` days from 2026-05-01 in one write, alternating v1 and v2, each day one row of
+/// `source` with the values `values(offset)`.
+private func writeAlternatingDays(
+  _ ledger: Ledger, _ days: Int, source: Source, values: (Int) -> [MetricField: Int64]
+) throws {
+  try ledger.write { writer in
+    for offset in 0..<days {
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-01").adding(days: offset), videoID: "v\(1 + offset % 2)",
+          source: source, values: values(offset)),
+        at: .commandLine)
+    }
+  }
+}
+
 @Test func runningSumsEqualTheirRowsAfterRandomWritesRestatementsAndPartialFiles() throws {
   var random = SplitMix64(state: 16)
   let ledger = try ledgerWithVideos(4)
@@ -225,15 +241,7 @@ private func ledgerWithVideos(_ count: Int) throws -> Ledger {
 
 @Test func aMetricRowChangedOutsideAimtIsFoundByTheDeepCheckAndRebuilt() throws {
   let ledger = try ledgerWithVideos(2)
-  try ledger.write { writer in
-    for offset in 0..<5 {
-      try writer.upsert(
-        MetricInput(
-          day: B.day("2026-05-01").adding(days: offset), videoID: "v\(1 + offset % 2)",
-          source: .natural, values: [.impressions: Int64(100 + offset)]),
-        at: .commandLine)
-    }
-  }
+  try writeAlternatingDays(ledger, 5, source: .natural) { [.impressions: Int64(100 + $0)] }
   #expect(try ledger.check(deep: true).isEmpty)
   try ledger.write { db in
     try db.execute(
@@ -483,15 +491,7 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
 
 @Test func aBrandDayOrAVideoBrandChangedOutsideAimtIsFoundByTheDeepCheckAndRebuilt() throws {
   let ledger = try ledgerWithVideos(2)
-  try ledger.write { writer in
-    for offset in 0..<4 {
-      try writer.upsert(
-        MetricInput(
-          day: B.day("2026-05-01").adding(days: offset), videoID: "v\(1 + offset % 2)",
-          source: .qianchuan, values: [.cost: Int64(100 + offset)]),
-        at: .commandLine)
-    }
-  }
+  try writeAlternatingDays(ledger, 4, source: .qianchuan) { [.cost: Int64(100 + $0)] }
   #expect(try ledger.check(deep: true).isEmpty)
   // v2 (no brand, two days) given brand B by hand: B's rows of those days no longer agree.
   try ledger.write { db in try db.execute(sql: "UPDATE video SET brand = 'B' WHERE id = 2") }
