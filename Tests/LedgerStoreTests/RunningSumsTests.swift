@@ -67,6 +67,13 @@ private struct Model {
   }
 }
 
+/// The totals of a stored `sums` blob; the test fails when the bytes do not decode.
+private func decoded(_ bytes: Data) -> RunningTotals {
+  let totals = RunningTotals()
+  #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) })
+  return totals
+}
+
 /// Every stored running row against the model; also the ledger's own recomputation.
 private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
   let stored = try ledger.read { db in
@@ -100,9 +107,7 @@ private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
   #expect(dayRows.map { $0["day"] as Int32 } == Set(model.rows.keys.map(\.day)).sorted())
   for row in dayRows {
     let day: Int32 = row["day"]
-    let bytes: Data = row["sums"]
-    let totals = RunningTotals()
-    #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) })
+    let totals = decoded(row["sums"])
     for source in Source.allCases {
       let actual = RunningField.allCases.map { totals[source.code, $0] }
       #expect(actual == model.expected(video: nil, through: day, source: source), "day \(day)")
@@ -118,9 +123,7 @@ private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
   for row in brandRows {
     let brand: String = row["brand"]
     let day: Int32 = row["day"]
-    let bytes: Data = row["sums"]
-    let totals = RunningTotals()
-    #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) })
+    let totals = decoded(row["sums"])
     for source in Source.allCases {
       let actual = RunningField.allCases.map { totals[source.code, $0] }
       #expect(
