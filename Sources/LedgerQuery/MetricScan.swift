@@ -66,7 +66,7 @@ struct VideoDirectory {
   }
 
   /// Column `column` of the current row as text, nil for NULL.
-  private static func text(_ handle: OpaquePointer?, _ column: Int32) -> String? {
+  static func text(_ handle: OpaquePointer?, _ column: Int32) -> String? {
     guard sqlite3_column_type(handle, column) != SQLITE_NULL,
       let bytes = sqlite3_column_text(handle, column)
     else { return nil }

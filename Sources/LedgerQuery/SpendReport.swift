@@ -57,9 +57,15 @@ extension Ledger {
   /// and stages in funnel order, KOLs, brands and chains by spend (largest first).
   public func spendReport(_ query: SpendQuery) throws(LedgerError) -> SpendReport {
     try read { db in
-      // The videos' fields matter only to groups of videos and to the stages; loading them is
-      // most of a calendar report's time at 224,000 videos.
-      let directory = try query.grouping.isCalendarOrTool ? nil : VideoDirectory(db)
+      // Each video's KOL, brand or chain matters only to groups of videos and to the stages (a
+      // KOL's own video); only that column is read, and nothing for a calendar report.
+      let videoGroups: Grouper? =
+        switch query.grouping {
+        case .kol, .stage: try Grouper(db, .kol, filter: VideoFilter())
+        case .brand: try Grouper(db, .brand, filter: VideoFilter())
+        case .chain: try Grouper(db, .chain, filter: VideoFilter())
+        case .day, .week, .month, .tool: nil
+        }
       guard let until = try query.until ?? MetricScan.latestDay(db),
         let since = try query.since ?? MetricScan.earliestDay(db)
       else { return SpendReport(since: nil, until: nil, rows: []) }
@@ -68,13 +74,6 @@ extension Ledger {
           ($0["code"] as Int, ($0["stage"] as String?) ?? "natural")
         })
       let stageOrder = ["alliance", "influence", "magnify", "trade", "natural"]
-      let videoGroups: Grouper? =
-        switch query.grouping {
-        case .kol: directory.map { Grouper(.kol, $0) }
-        case .brand: directory.map { Grouper(.brand, $0) }
-        case .chain: directory.map { Grouper(.chain, $0) }
-        default: nil
-        }
       var totals: [Int: SpendRow] = [:]
       let toolCode = query.tool?.code
       let qianchuan = Source.qianchuan.code
@@ -92,8 +91,8 @@ extension Ledger {
           // Qianchuan on a KOL's own video heats that video: Influence (docs/method.md).
           let kolVideo =
             source == qianchuan
-            && directory.flatMap { directory in
-              directory.slot(ofRef: ref).map { directory.videos[$0].kolID != nil }
+            && videoGroups.flatMap { groups in
+              groups.group(videoRef: ref, source: source).map { groups.key($0) != nil }
             } == true
           let stage = kolVideo ? "influence" : stages[source] ?? "natural"
           return stageOrder.firstIndex(of: stage) ?? 0
