@@ -26,6 +26,27 @@ private func leafCommands(
   }
 }
 
+/// Every command of the tree, leaves and groups, with its path.
+private func allCommands(
+  _ command: any ParsableCommand.Type, path: [String] = []
+) -> [(path: String, command: any ParsableCommand.Type)] {
+  let configuration = command.configuration
+  let here = path + [configuration.commandName ?? String(describing: command)]
+  return [(here.joined(separator: " "), command)]
+    + configuration.subcommands.flatMap { allCommands($0, path: here) }
+}
+
+@Test func everyCommandNamesItselfSoParsingNeedsNoTypeReflection() {
+  // A command without `commandName` is named from its type's description, which costs every
+  // run of aimt the runtime's protocol-conformance scans: 35M instructions of 85M for `report
+  // spend --by week` (docs/benchmarks.md, "Starting a command").
+  let commands = allCommands(AIMT.self)
+  #expect(commands.count >= 35)
+  for (path, command) in commands {
+    #expect(command.configuration.commandName != nil, "\(path) has no commandName")
+  }
+}
+
 @Test func completionScriptsAreGeneratedForEachShell() throws {
   for shell in ["bash", "zsh", "fish"] {
     let script = AIMT.completionScript(for: try #require(CompletionShell(rawValue: shell)))

@@ -17,6 +17,7 @@ struct BacktestCommand: ParsableCommand {
   /// `aimt backtest shortlist --promotion NAME`.
   struct Shortlist: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "shortlist",
       abstract: "The shortlist as of its lock date against what each video did in the sale.",
       discussion: """
         One row per video considered: chosen (with its rank) or left_out (with the first rule \
@@ -62,6 +63,7 @@ struct BacktestCommand: ParsableCommand {
   /// `aimt backtest advice --since D --until D`.
   struct Advice: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "advice",
       abstract: "Each day's advice against the next days' outcome.",
       discussion: """
         One row per video and day with metrics: the action then and the next --days days' \

@@ -8,6 +8,7 @@ import LedgerStore
 /// `aimt demo`: builds a generated sample ledger through the import path and tours its reports.
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "demo",
     abstract: "Build a realistic sample ledger and show the main reports on it.",
     discussion: """
       Generates 3 brands, about 70 KOLs of every tier, 500 videos and 120 days of \

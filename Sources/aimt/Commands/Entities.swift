@@ -39,6 +39,7 @@ struct BrandCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List the brands with their videos, KOLs and 5A snapshots.",
       discussion: "Example: aimt brand list")
     @OptionGroup var ledger: LedgerOptions
@@ -57,6 +58,7 @@ struct KOLCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Add a KOL, or update the fields given.",
       discussion: """
         Only the options given are written; the others keep their stored values. A \
@@ -86,6 +88,7 @@ struct KOLCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List KOLs with their latest follower counts.",
       discussion: "Example: aimt kol list --category beauty --format csv")
     @OptionGroup var ledger: LedgerOptions
@@ -100,6 +103,7 @@ struct KOLCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show one KOL and its follower history.",
       discussion: "Example: aimt kol show dy_xiaomei")
     @OptionGroup var ledger: LedgerOptions
@@ -152,6 +156,7 @@ struct VideoCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Add a video, or update the fields given.",
       discussion: """
         The KOL must exist (or pass --create-missing); the brand is created when \
@@ -187,6 +192,7 @@ struct VideoCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List videos.", discussion: "Example: aimt video list --brand 花西子")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
@@ -201,6 +207,7 @@ struct VideoCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show one video's card: KOL, age, totals, 7/30-day model, last 14 days, advice.",
       discussion: """
         As of --as-of (default: the latest day in the ledger). A table shows the whole card; \
@@ -250,6 +257,7 @@ struct PlacementCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Add a placement, or update the fields given.",
       discussion: """
         Rules: a Dou+ budget is ¥100–¥5,000,000; a content-service booking is at \
@@ -291,6 +299,7 @@ struct PlacementCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List placements.", discussion: "Example: aimt placement list --tool dou_plus")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
@@ -308,6 +317,7 @@ struct PlacementCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show one placement.", discussion: "Example: aimt placement show P1")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
@@ -331,6 +341,7 @@ struct PromotionCommand: ParsableCommand {
 
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Add a promotion, or update its dates or its CPM price.",
       discussion: """
         --cpm-price sets the CPM the decisions use inside the sale (default: cpm_price × \
@@ -360,6 +371,7 @@ struct PromotionCommand: ParsableCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List promotions.", discussion: "Example: aimt promotion list --format csv")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
@@ -371,6 +383,7 @@ struct PromotionCommand: ParsableCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show one promotion.", discussion: "Example: aimt promotion show 618-2026")
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions

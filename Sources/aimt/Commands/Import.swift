@@ -6,6 +6,7 @@ import Synchronization
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "import",
     abstract:
       "Import exported files (CSV, TSV, JSON, NDJSON, XLSX) into the ledger, all or nothing.",
     discussion: """

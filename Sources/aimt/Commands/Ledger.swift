@@ -4,6 +4,7 @@ import LedgerStore
 
 struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "init",
     abstract: "Create the ledger, or upgrade it to this aimt's schema. Safe to run again.",
     discussion: "Example: aimt init --db brand.db")
   @OptionGroup var ledger: LedgerOptions
@@ -37,11 +38,13 @@ struct Init: ParsableCommand {
 
 struct Config: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "config",
     abstract: "Read or change the ledger's settings (CPM price, ROI floor, tiers, …).",
     subcommands: [Get.self, Set.self])
 
   struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "get",
       abstract: "Print one setting, or all of them with their meaning.",
       discussion: "Example: aimt config get cpm_price")
     @OptionGroup var ledger: LedgerOptions
@@ -66,6 +69,7 @@ struct Config: ParsableCommand {
 
   struct Set: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "set",
       abstract: "Change a setting of this ledger.",
       discussion: "Example: aimt config set roi_floor 0.8")
     @OptionGroup var ledger: LedgerOptions
@@ -82,6 +86,7 @@ struct Config: ParsableCommand {
 
 struct Log: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "log",
     abstract: "Record (or correct) one day's numbers of a video and source by hand.",
     discussion: """
       Only the numbers given are written; a changed value is kept in the history. \
@@ -143,6 +148,7 @@ struct Log: ParsableCommand {
 
 struct History: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "history",
     abstract:
       "Show every change to a video's fields and daily numbers, with the write that made it.",
     discussion: "Example: aimt history v1 --date 2026-05-01")
@@ -161,6 +167,7 @@ struct History: ParsableCommand {
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Verify the ledger: SQLite integrity, foreign keys and every ledger rule.",
     discussion: """
       Prints nothing and exits 0 when all is well; lists each violation and exits 65. \
@@ -192,6 +199,7 @@ struct Check: ParsableCommand {
 
 struct Backup: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "backup",
     abstract: "Copy the ledger to a new file, consistently, even while others write to it.",
     discussion: """
       The copy is written under a temporary name beside FILE \

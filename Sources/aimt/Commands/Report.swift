@@ -5,6 +5,7 @@ import LedgerStore
 /// `aimt report roi|spend|5a`.
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "report",
     abstract: "The traffic-ROI model, spend and the 5A picture.",
     subcommands: [ROI.self, Spend.self, FiveA.self, ReportHTML.self])
 
@@ -103,6 +104,7 @@ struct Report: ParsableCommand {
 
   struct Spend: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "spend",
       abstract: "Spend, GMV and ROI by day, week, month, tool, KOL, brand, AIMT stage or chain.",
       discussion: """
         gmv counts every source (natural included), net of the refunds a shop file gave \
@@ -274,6 +276,7 @@ struct ShortlistCommand: ParsableCommand {
 /// `aimt advise [VIDEO]`.
 struct Advise: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "advise",
     abstract: "The next AIMT step per video, with its reasons.",
     discussion: """
       One rule engine, the same as shortlist, plan and video show (docs/method.md, \
