@@ -20,7 +20,7 @@ enum DecisionStatement {
   ///
   /// Column 0 is the video's row id, 1…`boundaries` the boundary rows, then the launch's start
   /// and end rows. Only numbers of placeholders and the filter's shape vary, never input.
-  static func sql(boundaries: Int, filter: VideoFilter) -> String {
+  static func sql(boundaries: Int, filter: VideoFilter, launches: Bool = true) -> String {
     let lookup = { (bound: String) in
       """
       (SELECT r.sums FROM metric_running AS r
@@ -29,7 +29,7 @@ enum DecisionStatement {
     }
     let lookups =
       (0..<boundaries).map { lookup("?\($0 + 4)") }
-      + [lookup("\(function)(v.id, 0)"), lookup("\(function)(v.id, 1)")]
+      + (launches ? [lookup("\(function)(v.id, 0)"), lookup("\(function)(v.id, 1)")] : [])
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))
@@ -63,11 +63,13 @@ enum DecisionStatement {
     }
   }
 
-  /// Runs `body` with `aimt_launch_day` answering from `days`; the statement `body` prepares
-  /// must be finalized when it returns (SQLite refuses to drop a function a statement uses).
+  /// Runs `body` with `aimt_launch_day` answering from `days` (unless `registering` is false);
+  /// the statement `body` prepares must be finalized when it returns (SQLite refuses to drop a
+  /// function a statement uses).
   static func with<T>(
-    _ db: Database, days: borrowing LaunchDays, _ body: () throws -> T
+    _ db: Database, days: borrowing LaunchDays, registering: Bool = true, _ body: () throws -> T
   ) throws -> T {
+    guard registering else { return try body() }
     let connection = db.sqliteConnection
     // The table outlives the registration: the function is dropped before `days` can go.
     let code = sqlite3_create_function_v2(

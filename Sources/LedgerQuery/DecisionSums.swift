@@ -16,16 +16,13 @@ struct DecisionSums {
   private(set) var previous: [TrafficSums]
   /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
   private(set) var weights: [String: Fraction] = [:]
-  /// The launch's natural sums per slot, when every launch is read (else empty).
+  /// The launch's natural sums per slot, when the launches are read (else empty).
   private var launchOfSlot: [StreamTotals?] = []
-  /// The same for the videos in their launch only (a shortlist: a few among 224,000).
-  private var launchInLaunch: [Int: StreamTotals] = [:]
-  private let everyLaunch: Bool
 
   /// The launch's natural sums of the video in `slot`, when read here (nil: not read;
   /// ``LaunchSums`` reads them).
   func launch(ofSlot slot: Int) -> StreamTotals? {
-    everyLaunch ? launchOfSlot[slot] : launchInLaunch[slot]
+    launchOfSlot.isEmpty ? nil : launchOfSlot[slot]
   }
 
   /// Whether one read serves `filter`: the weight needs every video of a KOL, so a filter on a
@@ -34,17 +31,18 @@ struct DecisionSums {
     filter.brand == nil && filter.videoID == nil
   }
 
-  /// `everyLaunch` false reads the launch only of the videos in their launch on `asOf`.
+  /// `launches` false reads no launch: a shortlist judges only the few videos in their launch
+  /// on it, which ``LaunchSums`` reads one by one, where two more columns per video (NULL, but
+  /// each a subquery and a call of the function) cost 2 % of its instructions at 1×.
   init(
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    everyLaunch: Bool = true
+    launches: Bool = true
   ) throws {
     precondition(DecisionSums.serves(filter) && window >= 1)
     let count = context.directory.videos.count
     current = [TrafficSums](repeating: TrafficSums(), count: count)
     previous = current
-    self.everyLaunch = everyLaunch
-    if everyLaunch { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
+    if launches { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
     let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
     let weightStart = asOf.adding(days: -AccountWeight.days)
     let ends = Set(windowEnds + [weightStart]).sorted()
@@ -55,20 +53,18 @@ struct DecisionSums {
     )
     let last = ends.count - 1
     let settings = context.settings
-    let launchSums = LaunchSums(settings: settings, asOf: asOf)
     // The launch's ends of each video whose launch is read: a boundary day's row is the
     // boundary's column; any other day is sought in the statement.
     let launchDays = DecisionStatement.LaunchDays(
-      refs: Int(clamping: max((context.directory.videos.last?.ref ?? -1) + 1, 0)))
+      refs: launches ? Int(clamping: max((context.directory.videos.last?.ref ?? -1) + 1, 0)) : 0)
     let launchEnd = { (published: Day) in
       min(published.adding(days: settings.launchDays - 1), asOf)
     }
     let seek = { (day: Day) in
       ends.contains(day) ? DecisionStatement.LaunchDays.none : Int64(day.daysSinceEpoch)
     }
-    for video in context.directory.videos {
-      guard let published = video.published?.day, published <= asOf, settings.launchDays > 0,
-        everyLaunch || launchSums.isInLaunch(video)
+    for video in context.directory.videos where launches {
+      guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
       else { continue }
       launchDays.set(
         ref: video.ref, start: seek(published.adding(days: -1)), end: seek(launchEnd(published)))
@@ -78,9 +74,9 @@ struct DecisionSums {
     var plays = [Int64](repeating: 0, count: count)
     var seen = [Bool](repeating: false, count: count)
     var check = RunningTotalsCheck()
-    try DecisionStatement.with(db, days: launchDays) {
+    try DecisionStatement.with(db, days: launchDays, registering: launches) {
       let statement = try db.makeStatement(
-        sql: DecisionStatement.sql(boundaries: ends.count, filter: filter))
+        sql: DecisionStatement.sql(boundaries: ends.count, filter: filter, launches: launches))
       try statement.setArguments(
         StatementArguments(
           [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
@@ -90,13 +86,12 @@ struct DecisionSums {
         guard let slot = context.directory.slot(ofRef: ref) else { return }
         try rows.decode(handle, ref: ref)
         let video = context.directory.videos[slot]
-        if let published = video.published?.day, published <= asOf, settings.launchDays > 0,
-          everyLaunch || launchSums.isInLaunch(video)
+        if launches, let published = video.published?.day, published <= asOf,
+          settings.launchDays > 0
         {
-          let natural = try launchReader.natural(
+          launchOfSlot[slot] = try launchReader.natural(
             handle, ref: ref, rows: rows, from: published.adding(days: -1),
             through: launchEnd(published))
-          if everyLaunch { launchOfSlot[slot] = natural } else { launchInLaunch[slot] = natural }
         }
         // No row in any window: the last boundary's row is the first one's.
         guard !rows.same(0, last) else { return }
