@@ -84,3 +84,24 @@ import Testing
     }
   }
 }
+
+@Test func theLaunchDayFunctionAnswersNullOutsideItsTable() throws {
+  let ledger = try Ledger.inMemory()
+  let asked = [(1, 0), (1, 1), (2, 0), (2, 1), (0, 0), (7, 0), (3, 0), (-1, 0), (1, 2), (1, -1)]
+  let answers: [Int64?] = try ledger.read { db in
+    let days = DecisionStatement.LaunchDays(refs: 3)
+    days.set(ref: 1, start: 10, end: 12)
+    days.set(ref: 2, start: DecisionStatement.LaunchDays.none, end: 30)
+    days.set(ref: 7, start: 1, end: 1)
+    return try DecisionStatement.with(db, days: days) {
+      var answers: [Int64?] = []
+      for (ref, end) in asked {
+        answers.append(
+          try Int64.fetchOne(
+            db, sql: "SELECT \(DecisionStatement.function)(?, ?)", arguments: [ref, end]))
+      }
+      return answers
+    }
+  }
+  #expect(answers == [10, 12, nil, 30, nil, nil, nil, nil, nil, nil])
+}
