@@ -134,8 +134,7 @@ enum AdviceReader {
     var launchSums: DecisionSums?
     if DecisionSums.serves(filter) {
       let sums = try DecisionSums(
-        db, context: context, asOf: asOf, window: window, filter: filter,
-        everyLaunch: everyLaunch)
+        db, context: context, asOf: asOf, window: window, filter: filter, launches: everyLaunch)
       (current, previous, weights, launchSums) = (sums.current, sums.previous, sums.weights, sums)
     } else {
       (current, previous) = try WindowSums.compute(

@@ -8,25 +8,21 @@ internal import LedgerStore
 ///
 /// The window's and the weight's boundaries are one sorted set of days, one index seek each
 /// per video, where separate reads sought the last day twice. The launch's two ends are taken
-/// from the boundary rows when they decide them (an end on a boundary day, or between two
-/// boundaries whose rows are the same, or before a first boundary without a row); only the
-/// other ends cost a seek of their own.
+/// from the boundary rows when they fall on a boundary day; the other ends are one seek each in
+/// the same statement (``DecisionStatement``).
 struct DecisionSums {
   /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
   private(set) var current: [TrafficSums]
   private(set) var previous: [TrafficSums]
   /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
   private(set) var weights: [String: Fraction] = [:]
-  /// The launch's natural sums per slot, when every launch is read (else empty).
+  /// The launch's natural sums per slot, when the launches are read (else empty).
   private var launchOfSlot: [StreamTotals?] = []
-  /// The same for the videos in their launch only (a shortlist: a few among 224,000).
-  private var launchInLaunch: [Int: StreamTotals] = [:]
-  private let everyLaunch: Bool
 
   /// The launch's natural sums of the video in `slot`, when read here (nil: not read;
   /// ``LaunchSums`` reads them).
   func launch(ofSlot slot: Int) -> StreamTotals? {
-    everyLaunch ? launchOfSlot[slot] : launchInLaunch[slot]
+    launchOfSlot.isEmpty ? nil : launchOfSlot[slot]
   }
 
   /// Whether one read serves `filter`: the weight needs every video of a KOL, so a filter on a
@@ -35,17 +31,18 @@ struct DecisionSums {
     filter.brand == nil && filter.videoID == nil
   }
 
-  /// `everyLaunch` false reads the launch only of the videos in their launch on `asOf`.
+  /// `launches` false reads no launch: a shortlist judges only the few videos in their launch
+  /// on it, which ``LaunchSums`` reads one by one, where two more columns per video (NULL, but
+  /// each a subquery and a call of the function) cost 2 % of its instructions at 1×.
   init(
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    everyLaunch: Bool = true
+    launches: Bool = true
   ) throws {
     precondition(DecisionSums.serves(filter) && window >= 1)
     let count = context.directory.videos.count
     current = [TrafficSums](repeating: TrafficSums(), count: count)
     previous = current
-    self.everyLaunch = everyLaunch
-    if everyLaunch { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
+    if launches { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
     let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
     let weightStart = asOf.adding(days: -AccountWeight.days)
     let ends = Set(windowEnds + [weightStart]).sorted()
@@ -56,45 +53,61 @@ struct DecisionSums {
     )
     let last = ends.count - 1
     let settings = context.settings
-    let launchSums = LaunchSums(settings: settings, asOf: asOf)
-    let statement = try db.cachedStatement(
-      sql: RunningWindows.sql(boundaries: ends.count, filter: filter))
-    try statement.setArguments(
-      StatementArguments(
-        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + ends.map { Int64($0.daysSinceEpoch) }))
+    // The launch's ends of each video whose launch is read: a boundary day's row is the
+    // boundary's column; any other day is sought in the statement.
+    let launchDays = DecisionStatement.LaunchDays(
+      refs: launches ? Int(clamping: max((context.directory.videos.last?.ref ?? -1) + 1, 0)) : 0)
+    let launchEnd = { (published: Day) in
+      min(published.adding(days: settings.launchDays - 1), asOf)
+    }
+    let seek = { (day: Day) in
+      ends.contains(day) ? DecisionStatement.LaunchDays.none : Int64(day.daysSinceEpoch)
+    }
+    for video in context.directory.videos where launches {
+      guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
+      else { continue }
+      launchDays.set(
+        ref: video.ref, start: seek(published.adding(days: -1)), end: seek(launchEnd(published)))
+    }
     let rows = BoundaryRows(ends: ends)
-    let launchReader = try LaunchEnds(db)
+    let launchReader = LaunchEnds(column: Int32(ends.count + 1))
     var plays = [Int64](repeating: 0, count: count)
     var seen = [Bool](repeating: false, count: count)
     var check = RunningTotalsCheck()
-    try RunningSums.step(statement, db) { handle in
-      let ref = sqlite3_column_int64(handle, 0)
-      guard let slot = context.directory.slot(ofRef: ref) else { return }
-      try rows.decode(handle, ref: ref)
-      let video = context.directory.videos[slot]
-      if let published = video.published?.day, published <= asOf, settings.launchDays > 0,
-        everyLaunch || launchSums.isInLaunch(video)
-      {
-        let end = min(published.adding(days: settings.launchDays - 1), asOf)
-        let natural = try launchReader.natural(
-          db, ref: ref, rows: rows, from: published.adding(days: -1), through: end)
-        if everyLaunch { launchOfSlot[slot] = natural } else { launchInLaunch[slot] = natural }
-      }
-      // No row in any window: the last boundary's row is the first one's.
-      guard !rows.same(0, last) else { return }
-      check.add(rows.totals[last])
-      for source in 0..<RunningTotals.sources {
-        if let sums = rows.stream(from: w1, to: w2, source: source) {
-          current[slot].add(sums, source: source)
+    try DecisionStatement.with(db, days: launchDays, registering: launches) {
+      let statement = try db.makeStatement(
+        sql: DecisionStatement.sql(boundaries: ends.count, filter: filter, launches: launches))
+      try statement.setArguments(
+        StatementArguments(
+          [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+            + ends.map { Int64($0.daysSinceEpoch) }))
+      try RunningSums.step(statement, db) { handle in
+        let ref = sqlite3_column_int64(handle, 0)
+        guard let slot = context.directory.slot(ofRef: ref) else { return }
+        try rows.decode(handle, ref: ref)
+        let video = context.directory.videos[slot]
+        if launches, let published = video.published?.day, published <= asOf,
+          settings.launchDays > 0
+        {
+          launchOfSlot[slot] = try launchReader.natural(
+            handle, ref: ref, rows: rows, from: published.adding(days: -1),
+            through: launchEnd(published))
         }
-        if let sums = rows.stream(from: w0, to: w1, source: source) {
-          previous[slot].add(sums, source: source)
+        // No row in any window: the last boundary's row is the first one's.
+        guard !rows.same(0, last) else { return }
+        check.add(rows.totals[last])
+        for source in 0..<RunningTotals.sources {
+          if let sums = rows.stream(from: w1, to: w2, source: source) {
+            current[slot].add(sums, source: source)
+          }
+          if let sums = rows.stream(from: w0, to: w1, source: source) {
+            previous[slot].add(sums, source: source)
+          }
         }
-      }
-      if let natural = rows.stream(from: weight0, to: last, source: 0) {
-        plays[slot] &+= natural.impressions
-        seen[slot] = true
+        if let natural = rows.stream(from: weight0, to: last, source: 0) {
+          plays[slot] &+= natural.impressions
+          seen[slot] = true
+        }
       }
     }
     try check.check()
@@ -160,41 +173,28 @@ private final class BoundaryRows {
     return difference.stream(source)
   }
 
-  /// The boundary whose row is the row at or before `day`, when the boundaries decide it:
-  /// `day` is a boundary, or lies between two boundaries holding the same row; -1 when no row
-  /// can be at or before `day` (the first boundary, on or after it, has none).
-  func boundary(deciding day: Day) -> Int? {
-    guard let first = ends.first, day >= first else {
-      return blobs[0] == nil ? -1 : nil
-    }
-    var upper = 0
-    while upper < ends.count, ends[upper] < day { upper += 1 }
-    guard upper < ends.count else { return nil }
-    if ends[upper] == day { return upper }
-    return same(upper - 1, upper) ? upper - 1 : nil
+  /// The boundary on `day`, if any.
+  func boundary(on day: Day) -> Int? {
+    ends.firstIndex(of: day)
   }
 }
 
 /// The launch's natural sums of one video: its row at or before the launch's last day less
-/// its row before the publish day, from the boundary rows or by a seek each (as
-/// ``LaunchSums`` does).
+/// its row before the publish day, from the boundary rows when an end is a boundary day, else
+/// from the statement's two launch columns (``DecisionStatement``).
 private final class LaunchEnds {
   private let end = RunningTotals()
   private let start = RunningTotals()
-  /// The row at or before a day (looked up once, not per video).
-  private let statement: Statement
+  /// The statement's column of the launch's start row; its end row is the next one.
+  private let column: Int32
 
-  init(_ db: Database) throws {
-    statement = try db.cachedStatement(
-      sql: "SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?2 "
-        + "ORDER BY day DESC LIMIT 1")
-  }
+  init(column: Int32) { self.column = column }
 
   func natural(
-    _ db: Database, ref: Int64, rows: BoundaryRows, from before: Day, through last: Day
+    _ handle: OpaquePointer?, ref: Int64, rows: BoundaryRows, from before: Day, through last: Day
   ) throws -> StreamTotals {
-    try load(end, db, ref: ref, rows: rows, day: last)
-    try load(start, db, ref: ref, rows: rows, day: before)
+    try load(end, handle, column: column + 1, ref: ref, rows: rows, day: last)
+    try load(start, handle, column: column, ref: ref, rows: rows, day: before)
     // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
     // is exact.
     for index in 0..<RunningField.count { end.values[index] &-= start.values[index] }
@@ -203,25 +203,17 @@ private final class LaunchEnds {
 
   /// Sets `totals` to the video's row at or before `day` (zero when none).
   private func load(
-    _ totals: RunningTotals, _ db: Database, ref: Int64, rows: BoundaryRows, day: Day
+    _ totals: RunningTotals, _ handle: OpaquePointer?, column: Int32, ref: Int64,
+    rows: BoundaryRows, day: Day
   ) throws {
-    if let boundary = rows.boundary(deciding: day) {
-      if boundary < 0 {
-        totals.clear()
-      } else {
-        totals.values.update(from: rows.totals[boundary].values, count: RunningTotals.width)
-      }
+    if let boundary = rows.boundary(on: day) {
+      totals.values.update(from: rows.totals[boundary].values, count: RunningTotals.width)
       return
     }
     totals.clear()
-    let handle = statement.sqliteStatement
-    sqlite3_reset(handle)
-    sqlite3_bind_int64(handle, 1, ref)
-    sqlite3_bind_int64(handle, 2, Int64(day.daysSinceEpoch))
-    try RunningSums.step(statement, db) { handle in
-      guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: totals) else {
-        throw RunningSums.damaged(ref)
-      }
+    guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return }
+    guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals) else {
+      throw RunningSums.damaged(ref)
     }
   }
 }

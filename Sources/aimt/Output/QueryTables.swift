@@ -313,7 +313,7 @@ enum QueryTables {
       Tables.text(item.model.trend?.rawValue), .int(item.evidenceImpressions),
       .text(item.action.rawValue), Tables.text(item.mode?.rawValue),
       Tables.text(item.strategy?.rawValue), item.decision.weeklyBudget.map(Cell.money) ?? .null,
-      .text(item.decision.reasons.map(\.cited).joined(separator: "; ")),
+      .text(item.decision.reasons.cited),
     ]
   }
 
