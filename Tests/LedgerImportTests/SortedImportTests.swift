@@ -144,6 +144,23 @@ private func imported(
   #expect(try tables(fixture) == expected)
 }
 
+@Test func ledgerIsTheSameWhenTheTemporaryFileFillsUpMidway() throws {
+  // Runs of 10 rows on their own thread: the first run refused, or the fourth after three
+  // were spilled (some merged in a group, some not yet), then every later run written as it
+  // fills.
+  let rows = byDate(lines())
+  let expected = try tables(imported(lines()).fixture)
+  for limit in [0, 30, 45] {
+    let (fixture, counts) = try imported(rows, runRows: 10) {
+      $0.spillRowLimit = limit
+      $0.sortGroupRows = 20
+    }
+    #expect(counts.inserted == rows.count, "limit \(limit)")
+    #expect(try tables(fixture) == expected, "limit \(limit)")
+    #expect(try findings(fixture).isEmpty, "limit \(limit)")
+  }
+}
+
 @Test func dateSortedFileOfEarlierDaysFillsInBeforeStoredDays() throws {
   // Days 15–29 first, then days 0–14 by date: the running rows of every later day change.
   let whole = try tables(imported(lines()).fixture)

@@ -80,3 +80,49 @@ private func numberedRows(_ count: Int, from first: Int, _ random: inout SplitMi
 @Test func noSpillFileIsMadeInAFolderThatDoesNotExist() {
   #expect(MetricSpill(directory: "/nonexistent-aimt-folder/sub") == nil)
 }
+
+@Test func spillerSortsAndAppendsEachRunOnItsOwnThreadAndGivesBackAnEmptyBuffer() throws {
+  var random = SplitMix64(state: 8)
+  let spill = try #require(MetricSpill())
+  let spiller = RunSpiller(spill, capacity: 40)
+  #expect(spiller.isIdle)
+  #expect(spiller.settle { _ in Issue.record("no run was handed over") })
+  var made: [SortedMetric] = []
+  var buffer: [SortedMetric] = []
+  for _ in 0..<4 {
+    buffer = numberedRows(40, from: made.count, &random)
+    made += buffer
+    spiller.hand(&buffer)
+    #expect(buffer.isEmpty)
+    #expect(spiller.settle { _ in Issue.record("the run was appended") })
+    #expect(spiller.isIdle)
+  }
+  #expect(spill.runs.map(\.rows) == [40, 40, 40, 40])
+  var merged: [SortedMetric] = []
+  let merge = try MetricMerge(spill, runs: 0..<4)
+  while let row = try merge.next() { merged.append(row) }
+  let expected = made.enumerated().sorted {
+    ($0.element.key, $0.offset) < ($1.element.key, $1.offset)
+  }.map(\.element)
+  #expect(merged.map { $0.values[.impressions] } == expected.map { $0.values[.impressions] })
+}
+
+@Test func spillerHandsBackARunTheFileCouldNotTakeInKeyOrder() throws {
+  var random = SplitMix64(state: 9)
+  // Room for one run of 30 rows: the second is refused, as on a full disk.
+  let spill = try #require(MetricSpill(rowLimit: 45))
+  let spiller = RunSpiller(spill, capacity: 30)
+  var buffer = numberedRows(30, from: 0, &random)
+  spiller.hand(&buffer)
+  #expect(spiller.settle { _ in Issue.record("the first run fits") })
+  let second = numberedRows(30, from: 30, &random)
+  buffer = second
+  spiller.hand(&buffer)
+  var returned: [SortedMetric] = []
+  #expect(!spiller.settle { returned = $0 })
+  #expect(spill.runs.count == 1)
+  let expected = second.enumerated().sorted {
+    ($0.element.key, $0.offset) < ($1.element.key, $1.offset)
+  }.map { $0.element.values[.impressions] }
+  #expect(returned.map { $0.values[.impressions] } == expected)
+}

@@ -43,3 +43,25 @@ private func withBytes<T>(_ id: String, _ body: (UnsafeBufferPointer<UInt8>) -> 
   #expect(withBytes("视频01") { cache.ref($0) } == 9_999)
   #expect(withBytes("视频02") { cache.ref($0) } == nil)
 }
+
+@Test func idsNamedAgainInTheOrderAddedAreFoundInTurnAndOthersStillByHash() {
+  // A file sorted by date names the same videos in the same order each day: each is found
+  // as the one after the last found. Ids of one length that differ in their last byte only,
+  // so that a guess that compared too little would show.
+  var cache = VideoRefCache()
+  let ids = (0..<3_000).map { "v" + String(repeating: "0", count: 6) + String($0 % 10) + "\($0)" }
+  for (index, id) in ids.enumerated() { withBytes(id) { cache.add($0, ref: Int64(index + 1)) } }
+  for _ in 0..<3 {
+    for (index, id) in ids.enumerated() {
+      #expect(withBytes(id) { cache.ref($0) } == Int64(index + 1), "\(id)")
+    }
+  }
+  // A day with videos missing, one new, and two out of turn.
+  var day = ids.enumerated().filter { $0.offset % 7 != 3 }
+  day.swapAt(10, 500)
+  for (index, id) in day { #expect(withBytes(id) { cache.ref($0) } == Int64(index + 1), "\(id)") }
+  #expect(withBytes("v0000000") { cache.ref($0) } == nil)
+  withBytes("new") { cache.add($0, ref: 77) }
+  #expect(withBytes(ids[0]) { cache.ref($0) } == 1)
+  #expect(withBytes("new") { cache.ref($0) } == 77)
+}

@@ -56,6 +56,8 @@ public struct ImportOptions: Sendable {
   package var sortGroupRows: Int?
   /// The folder of the temporary file of sorted runs (nil: `TMPDIR`'s).
   package var spillDirectory: String?
+  /// The most rows that file takes, as if the disk were full past them (nil: no limit).
+  package var spillRowLimit: Int?
 
   /// Options for importing files of `kind` with everything else at its default.
   public init(kind: RecordKind) { self.kind = kind }
@@ -147,6 +149,7 @@ extension Ledger {
     writer.sortRunRows = options.sortRunRows
     writer.sortGroupRows = options.sortGroupRows
     if let directory = options.spillDirectory { writer.spillDirectory = directory }
+    writer.spillRowLimit = options.spillRowLimit
     var metricFiles: [(file: FileImport, batch: Int)] = []
     var headers: [(file: String, header: [String])] = []
     for path in paths {
@@ -388,7 +391,7 @@ struct FileImport {
     let totalBytes = source.totalBytes
     var reported = 0
     while true {
-      let batch = channel.receive()
+      let batch = try channel.receive { try writer.writeSortedAhead(rows: BatchChannel.rowsAhead) }
       if options.isCancelled?() == true { throw ImportInterrupted() }
       try writer.upsertMetrics(batch, file: file)
       let records = batch.recordsRead

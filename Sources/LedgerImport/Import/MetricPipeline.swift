@@ -106,6 +106,25 @@ final class BatchChannel: @unchecked Sendable {
     return full.removeFirst()
   }
 
+  /// Rows the writing thread merges between two looks for a batch: about a millisecond's
+  /// work, short of the time the reading thread takes to fill the batches it may run ahead.
+  static let rowsAhead = 512
+
+  /// The next filled batch; while none is ready, calls `work` (the writing thread's merge of
+  /// rows kept for key order: docs/internals.md, "Writing a file in key order") for as long
+  /// as it has done something, then waits.
+  func receive(whileWaiting work: () throws -> Bool) rethrows -> MetricBatch {
+    while true {
+      condition.lock()
+      if !full.isEmpty {
+        defer { condition.unlock() }
+        return full.removeFirst()
+      }
+      condition.unlock()
+      guard try work() else { return receive() }
+    }
+  }
+
   /// Gives a written batch back to be filled again.
   func recycle(_ batch: MetricBatch) {
     condition.lock()

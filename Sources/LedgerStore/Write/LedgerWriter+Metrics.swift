@@ -89,8 +89,7 @@ extension LedgerWriter {
     let videos = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0
     keys.reserve(videoRefsUpTo: videos)
     sorted.capacity = max(sortRunRows ?? SortedMetrics.runRows, 1)
-    sorted.groupRows =
-      sortGroupRows ?? max(2 * sorted.capacity, SortedMetrics.groupRowsPerVideo * videos)
+    sorted.groupRows = sortGroupRows ?? sorted.capacity
     videoLookupsBeforeLoading = max(videos / 8, 1_000)
     batchesPrepared = true
   }
@@ -170,17 +169,6 @@ extension LedgerWriter {
       } else {
         sorted.streaming = false
         sorted.run.append(SortedMetric(key: packed, values: values))
-        if let merge = sorted.merging {
-          // Two rows of the group being merged for each row read: the group is written
-          // before the next one is ready.
-          for _ in 0..<2 {
-            guard let row = try merge.next() else {
-              sorted.merging = nil
-              break
-            }
-            try writeSorted(row, counts: &counts)
-          }
-        }
         if sorted.run.count >= sorted.capacity { try spillRun(&sorted, counts: &counts) }
         return
       }
@@ -199,25 +187,80 @@ extension LedgerWriter {
       values: row.values, counts: &counts)
   }
 
-  /// Sorts the full run and appends it to the temporary file of runs, and starts merging a
-  /// group when the runs not yet merged hold enough rows; if that file cannot be made or
-  /// written, writes the run now, in key order.
+  /// Hands the full run over to be sorted and appended to the temporary file of runs on the
+  /// spilling thread (``RunSpiller``), and starts merging a group when the runs spilled and not
+  /// yet merged hold enough rows; if that file cannot be made or written, writes the run now,
+  /// in key order.
   func spillRun(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    if !sorted.spillFailed, sorted.spiller == nil {
+      if let spill = MetricSpill(directory: spillDirectory, rowLimit: spillRowLimit) {
+        sorted.spiller = RunSpiller(spill, capacity: sorted.capacity)
+      } else {
+        sorted.spillFailed = true
+      }
+    }
+    try settleSpill(&sorted, counts: &counts)
+    if !sorted.spillFailed, let spiller = sorted.spiller {
+      try startGroup(&sorted)
+      spiller.hand(&sorted.run)
+      return
+    }
     // Stable: rows of one key (complementary numbers) keep their file order.
     sorted.run.sort { $0.key < $1.key }
-    defer { sorted.run.removeAll(keepingCapacity: true) }
-    if !sorted.spillFailed {
-      if sorted.spill == nil { sorted.spill = MetricSpill(directory: spillDirectory) }
-      if let spill = sorted.spill, spill.append(sorted.run) {
-        if sorted.merging == nil, spill.rows(from: sorted.groupedRuns) >= sorted.groupRows {
-          sorted.merging = try MetricMerge(spill, runs: sorted.groupedRuns..<spill.runs.count)
-          sorted.groupedRuns = spill.runs.count
-        }
-        return
-      }
-      sorted.spillFailed = true
-    }
     for row in sorted.run { try writeSorted(row, counts: &counts) }
+    sorted.run.removeAll(keepingCapacity: true)
+  }
+
+  /// Starts merging the spilled runs not merged yet as a group, if none is being merged and
+  /// they hold enough rows; the run in flight must be settled.
+  func startGroup(_ sorted: inout SortedMetrics) throws {
+    guard sorted.merging == nil, !sorted.spillFailed, let spill = sorted.spill,
+      spill.rows(from: sorted.groupedRuns) >= sorted.groupRows
+    else { return }
+    sorted.merging = try MetricMerge(spill, runs: sorted.groupedRuns..<spill.runs.count)
+    sorted.groupedRuns = spill.runs.count
+  }
+
+  /// Writes up to `rows` rows of the group of sorted runs being merged.
+  ///
+  /// Starts the next group when none is being merged and enough runs are spilled; returns
+  /// false when there was nothing to write (no group ready, or a problem found). The importer
+  /// calls it while no batch of rows is ready, so that the writing thread merges while the
+  /// reading one reads (docs/internals.md, "Writing a file in key order").
+  package func writeSortedAhead(rows: Int) throws -> Bool {
+    guard !hasProblems else { return false }
+    var sorted = SortedMetrics()
+    swap(&sorted, &sortedMetrics)
+    var counts = WriteCounts()
+    defer {
+      swap(&sorted, &sortedMetrics)
+      record(counts, kind: .metrics)
+    }
+    if sorted.merging == nil {
+      // The run in flight counts once it is spilled: not waited for here.
+      guard let spiller = sorted.spiller, spiller.isIdle else { return false }
+      try settleSpill(&sorted, counts: &counts)
+      try startGroup(&sorted)
+    }
+    guard let merge = sorted.merging else { return false }
+    for _ in 0..<rows {
+      guard let row = try merge.next() else {
+        sorted.merging = nil
+        break
+      }
+      try writeSorted(row, counts: &counts)
+    }
+    return true
+  }
+
+  /// Waits for the run being spilled; if it could not be appended (a full disk), writes its
+  /// rows now and spills no more.
+  func settleSpill(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    guard let spiller = sorted.spiller else { return }
+    let appended = try spiller.settle { rows in
+      for row in rows { try writeSorted(row, counts: &counts) }
+    }
+    if !appended { sorted.spillFailed = true }
   }
 
   /// Writes every row kept for key order (the group being merged, then the runs left in the
@@ -229,6 +272,7 @@ extension LedgerWriter {
       while let row = try merge.next() { try writeSorted(row, counts: &counts) }
       sorted.merging = nil
     }
+    try settleSpill(&sorted, counts: &counts)
     sorted.run.sort { $0.key < $1.key }
     if let spill = sorted.spill, sorted.groupedRuns < spill.runs.count {
       let merge = try MetricMerge(

@@ -113,10 +113,13 @@ package final class LedgerWriter {
   /// Rows in a sorted run of a metrics file (nil: ``SortedMetrics/runRows``); tests make it
   /// small to merge many runs.
   package var sortRunRows: Int?
-  /// Rows of spilled runs merged as a group while reading goes on (nil: 64 a video).
+  /// The fewest rows of spilled runs merged as a group (nil: a run's).
   package var sortGroupRows: Int?
   /// The folder of the temporary file of sorted runs.
   package var spillDirectory = FileManager.default.temporaryDirectory.path
+  /// The most rows that file takes, as if the disk were full past them (nil: no limit); tests
+  /// set it to see a spill fail midway.
+  package var spillRowLimit: Int?
   /// The one-row path's sort buffer, of capacity 0: it never holds a row.
   ///
   /// Not `sortedMetrics`, which a row's write may flush while it is borrowed (the first row

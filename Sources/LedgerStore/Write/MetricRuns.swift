@@ -23,17 +23,18 @@ struct SortedMetric {
 ///
 /// Rows that come in key order (a file sorted by video, one day's export) are written as they
 /// come. From the first row out of order on, rows are kept in a run; a full run is sorted and
-/// appended to a temporary file. Once the runs not yet written hold a group's worth of rows
-/// (about 64 a video: a page of the table each), they are merged and written while the next
-/// runs are read, two rows for each row that arrives, so writing keeps pace with reading; when
-/// the file ends, the runs left and the last one are merged and written. A file sorted by date
-/// touches each page of the table once a group, not once a day, with memory bounded by the run
-/// and the merge's read-ahead, whatever the file's size.
+/// appended to a temporary file on a thread of its own (``RunSpiller``). Whenever the writing
+/// thread has no batch of rows to check, it merges the spilled runs not yet written as a group
+/// and writes them (``LedgerWriter/writeSortedAhead(rows:)``): the first group is the first
+/// run, and since writing is slower than reading, each next group holds the runs read while
+/// the one before was written, so groups grow and the writing thread is never idle once the
+/// first run is spilled. When the file ends, the runs left and the last one are merged and
+/// written. A file sorted by date touches each page of the table once a group (three or four
+/// groups at 1.4M rows), not once a day, with memory bounded by two runs and the merge's
+/// read-ahead, whatever the file's size.
 struct SortedMetrics {
   /// Rows in a run: 131,072 rows, 11.5 MB.
   static let runRows = 1 << 17
-  /// Rows of a group per video in the ledger.
-  static let groupRowsPerVideo = 64
   /// The most rows a run holds; 0 writes every row at once (the one-row path).
   var capacity = 0
   /// The fewest rows of spilled runs merged as a group while reading goes on.
@@ -44,8 +45,10 @@ struct SortedMetrics {
   var streaming = true
   /// The key of the last row written while streaming.
   var lastKey: UInt64 = 0
-  /// The runs sorted so far, once the first is full.
-  var spill: MetricSpill?
+  /// Sorts and spills the full runs on a thread of its own, once the first is full.
+  var spiller: RunSpiller?
+  /// The runs sorted so far (those settled: see ``RunSpiller``).
+  var spill: MetricSpill? { spiller?.spill }
   /// The spilled runs before this one are in a group (written, or being written by `merging`).
   var groupedRuns = 0
   /// The group being written while reading goes on.
@@ -59,7 +62,8 @@ struct SortedMetrics {
     run.removeAll(keepingCapacity: true)
     streaming = true
     lastKey = 0
-    spill = nil
+    spiller?.settle { _ in }
+    spiller = nil
     groupedRuns = 0
     merging = nil
     spillFailed = false
@@ -78,8 +82,14 @@ final class MetricSpill {
   /// The bytes the merge reads ahead, shared by the runs: 8 MiB.
   static let mergeBytes = 8 << 20
 
+  /// The most rows the file takes (nil: as many as the disk does).
+  private let rowLimit: Int?
+
   /// A new, empty file in the temporary folder (`TMPDIR`); nil if none can be made.
-  init?(directory: String = FileManager.default.temporaryDirectory.path) {
+  ///
+  /// With a `rowLimit`, appends past that many rows fail, as on a full disk (tests).
+  init?(directory: String = FileManager.default.temporaryDirectory.path, rowLimit: Int? = nil) {
+    self.rowLimit = rowLimit
     var template = Array((directory + "/aimt-sort-XXXXXX").utf8CString)
     let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
       guard let base = buffer.baseAddress else { return -1 }
@@ -97,6 +107,7 @@ final class MetricSpill {
   /// Appends a run, sorted by key; false when the file could not take it (a full disk).
   func append(_ run: [SortedMetric]) -> Bool {
     guard !run.isEmpty else { return true }
+    if let rowLimit, end / Self.rowBytes + run.count > rowLimit { return false }
     let written = run.withUnsafeBytes { raw -> Bool in
       guard let base = raw.baseAddress else { return false }
       var done = 0
@@ -117,10 +128,9 @@ final class MetricSpill {
   /// The rows of the runs from `first` on.
   func rows(from first: Int) -> Int { runs[first...].reduce(0) { $0 + $1.rows } }
 
-  /// Reads rows `start..<start + count` of run `run` into `target`.
-  func read(run: Int, rows start: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
+  /// Reads `count` rows from byte `offset` of the file into `target`.
+  func read(at offset: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
     let bytes = count * Self.rowBytes
-    let offset = runs[run].offset + start * Self.rowBytes
     var done = 0
     while done < bytes {
       let got = pread(descriptor, target + done, bytes - done, off_t(offset + done))
@@ -141,8 +151,9 @@ final class MetricSpill {
 /// key order one at a time; rows of equal keys in the order their runs were made.
 final class MetricMerge {
   private let spill: MetricSpill
-  /// The spilled runs merged, by index in the spill.
-  private let runs: [Int]
+  /// The spilled runs merged: where each starts in the file and its rows (copied, so that
+  /// the spilling thread may append runs meanwhile; see ``RunSpiller``).
+  private let runs: [(offset: Int, rows: Int)]
   private let last: [SortedMetric]
   private let blockRows: Int
   /// A block of rows read ahead per spilled run.
@@ -166,7 +177,7 @@ final class MetricMerge {
     _ spill: MetricSpill, runs: Range<Int>, last: [SortedMetric] = [], blockRows: Int? = nil
   ) throws {
     self.spill = spill
-    self.runs = Array(runs)
+    self.runs = Array(spill.runs[runs])
     self.last = last
     let count = runs.count
     self.blockRows = max(
@@ -217,10 +228,10 @@ final class MetricMerge {
   /// Reads the next block of spilled run `index`; false when the run has no rows left.
   private func refill(_ index: Int) throws -> Bool {
     let run = runs[index]
-    let rows = min(blockRows, spill.runs[run].rows - read[index])
+    let rows = min(blockRows, run.rows - read[index])
     guard rows > 0 else { return false }
     try spill.read(
-      run: run, rows: read[index], count: rows,
+      at: run.offset + read[index] * MetricSpill.rowBytes, count: rows,
       into: UnsafeMutableRawPointer(blocks + index * blockRows))
     read[index] += rows
     position[index] = 0
