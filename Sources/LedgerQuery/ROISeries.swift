@@ -183,8 +183,9 @@ extension Ledger {
       let bytes = groups.count * stride * MemoryLayout<TrafficSums>.stride
       let limited = query.limit.map { $0 < groups.count } ?? false
       if query.grouping == .video, bytes > memoryLimit || limited {
-        // Rank from the running sums, then re-read each kept video on output: whether each
-        // video has rows anywhere in the range too, as the last window alone did not rank.
+        // Rank from the running sums, then re-read each kept video on output. The last window
+        // alone could not rank (no limit, or too few videos with rows in it), so this reads
+        // also whether each video has rows anywhere in the range.
         let ranking = try SeriesRanking.lastWindows(
           db, groups: groups, since: since, until: until, window: window, filter: query.filter,
           tool: query.tool)
