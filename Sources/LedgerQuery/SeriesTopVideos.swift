@@ -49,8 +49,16 @@ enum SeriesTopVideos {
   /// far is dropped on its value alone.
   static func read(
     _ db: Database, filter: VideoFilter, until: Day, window: Int, tool: Source?, sort: ROISort,
-    limit: Int, model: (TrafficSums) -> TrafficModel
+    limit: Int, countAbove: Int = 1_000, model: (TrafficSums) -> TrafficModel
   ) throws -> [Kept]? {
+    // A large limit may keep every video: they are counted first (one pass over `video`), so
+    // that the seeks of every video are not made in vain.
+    if limit > countAbove {
+      let count = try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM video AS v WHERE \(filter.sqlTerms(from: 1))",
+        arguments: [filter.brand, filter.kolID, filter.videoID])
+      if limit >= count ?? 0 { return nil }
+    }
     let statement = try db.cachedStatement(sql: sql(filter))
     try statement.setArguments(
       StatementArguments(

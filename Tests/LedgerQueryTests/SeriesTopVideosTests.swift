@@ -114,6 +114,17 @@ private func rows(_ series: ROISeries?) throws -> [ROIRow] {
     }
     // 36 videos, 28 of them with rows in the last 7 days (every fifth has none after day 25).
     #expect(try read(limit: 0) == [])
+    var filter = VideoFilter()
+    for brand in [nil, "A"] as [String?] {
+      filter.brand = brand
+      for limit in [18, 28, 36] {
+        // Counted first or not, the same answer.
+        let counted = try SeriesTopVideos.read(
+          db, filter: filter, until: until, window: 7, tool: nil, sort: .byModel, limit: limit,
+          countAbove: 0, model: model)
+        #expect(counted == (try read(limit: limit, brand: brand)), "\(limit) \(brand ?? "-")")
+      }
+    }
     #expect(try read(limit: 28)?.count == 28)
     #expect(try read(limit: 29) == nil)
     #expect(try read(limit: 36) == nil)
