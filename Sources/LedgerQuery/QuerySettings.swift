@@ -212,6 +212,10 @@ struct BestOf<Element> {
     }
   }
 
+  /// The element kept that goes last, once `limit` are kept (an element must go before it to
+  /// be kept); nil before.
+  var lastKept: Element? { limit > 0 && heap.count == limit ? heap[0] : nil }
+
   /// The elements kept, in order.
   func sorted() -> [Element] { heap.sorted(by: areInOrder) }
 }

@@ -11,9 +11,10 @@ public import LedgerStore
 /// Two ways to hold the daily sums, chosen by size: when every key's days fit in 256 MiB and
 /// no `--limit` cuts the videos, they come from one scan and stay in memory; beyond that
 /// (hundreds of thousands of videos), or when a limit keeps a few videos, the videos are ranked
-/// from their running sums (two to four seeks each), and each kept video's days are read again,
-/// one key range per video, while its rows are printed, so memory stays flat whatever the size
-/// and `--limit 20` reads the days of 20 videos.
+/// from their running sums (two to four seeks each; with a limit, usually two and no video's
+/// facts: ``SeriesTopVideos``), and each kept video's days are read again, one key range per
+/// video, while its rows are printed, so memory stays flat whatever the size and `--limit 20`
+/// reads the days of 20 videos.
 public struct ROISeries: Sendable {
   public var since: Day
   public var until: Day
@@ -132,16 +133,33 @@ extension Ledger {
   ) throws(LedgerError) -> ROISeries? {
     let settings = try querySettings()
     return try read { db in
-      let directory = try VideoDirectory(db, filter: query.filter)
       guard let until = try until ?? query.asOf ?? MetricScan.latestDay(db) else { return nil }
       let since = since ?? until.adding(days: -29)
       guard since <= until else { return nil }
       let window = max(query.window, 1)
+      let floor = query.floor ?? settings.roiFloor
+      let cpm = query.cpm.choice(settings)
+      // By video with a limit, the window ending `until` alone ranks when the limit cuts the
+      // videos and at least `limit` of them have rows in it: no video's facts are loaded.
+      if query.grouping == .video, let limit = query.limit,
+        let kept = try SeriesTopVideos.read(
+          db, filter: query.filter, until: until, window: window, tool: query.tool,
+          sort: query.sort, limit: limit,
+          model: {
+            TrafficModel(
+              current: $0, previous: nil, cpm: cpm, floor: floor,
+              declineRatio: settings.declineRatio)
+          })
+      {
+        return ROISeries(
+          since: since, until: until, window: window, floor: floor, cpm: cpm,
+          declineRatio: settings.declineRatio, tool: query.tool, keys: kept.map(\.key),
+          storage: .rescan(ledger: self, refs: kept.map(\.ref)))
+      }
+      let directory = try VideoDirectory(db, filter: query.filter)
       let groups = Grouper(query.grouping, directory)
       let first = since.adding(days: 1 - 2 * window)
       let stride = (until - first + 1) + 1
-      let floor = query.floor ?? settings.roiFloor
-      let cpm = query.cpm.choice(settings)
       let toolCode = query.tool?.code
       func lastRow(_ current: TrafficSums, _ previous: TrafficSums?, _ group: Int) -> ROIRow? {
         guard current.isListed(tool: query.tool) else { return nil }
@@ -165,20 +183,9 @@ extension Ledger {
       let bytes = groups.count * stride * MemoryLayout<TrafficSums>.stride
       let limited = query.limit.map { $0 < groups.count } ?? false
       if query.grouping == .video, bytes > memoryLimit || limited {
-        // Rank from the running sums, then re-read each kept video on output. With a limit,
-        // the window ending `until` alone ranks when `limit` videos have rows in it.
-        if let limit = query.limit, limited,
-          let current = try SeriesRanking.lastWindow(
-            db, groups: groups, until: until, window: window, filter: query.filter,
-            tool: query.tool, enough: limit)
-        {
-          // The ranking reads no trend: the rows it compares are not printed.
-          let ranked = (0..<groups.count).lazy.filter { current[$0].isListed(tool: query.tool) }
-            .map { (group: $0, row: lastRow(current[$0], nil, $0)) }
-          return series(ranked) { kept in
-            .rescan(ledger: self, refs: kept.map { directory.videos[$0].ref })
-          }
-        }
+        // Rank from the running sums, then re-read each kept video on output. The last window
+        // alone could not rank (no limit, or too few videos with rows in it), so this reads
+        // also whether each video has rows anywhere in the range.
         let ranking = try SeriesRanking.lastWindows(
           db, groups: groups, since: since, until: until, window: window, filter: query.filter,
           tool: query.tool)
@@ -258,33 +265,6 @@ enum SeriesRanking {
     let day = Day(daysSinceEpoch: 0)
     withoutRow.sort { ROISort.keyOrder(groups.key($0), groups.key($1), day, day) }
     return order.map { withRow[$0] } + withoutRow
-  }
-
-  /// The sums of each video over the window ending `until`, from the running sums (two seeks
-  /// per video; docs/internals.md, "How the reports read the ledger"); nil when fewer than
-  /// `enough` videos have rows in it.
-  ///
-  /// A video with no row in that window ranks after every video with one, so when `enough`
-  /// have one the first `enough` are among them, and whether the others have rows elsewhere in
-  /// the range (what ``lastWindows(_:groups:since:until:window:filter:tool:)`` also reads)
-  /// cannot change the ones kept.
-  static func lastWindow(
-    _ db: Database, groups: Grouper, until: Day, window: Int, filter: VideoFilter,
-    tool: Source?, enough: Int
-  ) throws -> [TrafficSums]? {
-    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
-    var listed = 0
-    let toolCode = tool?.code
-    try RunningWindows.read(db, ends: [until.adding(days: -window), until], filter: filter) {
-      ref, windows in
-      guard let group = groups.group(videoRef: ref, source: 0) else { return }
-      for source in 0..<RunningTotals.sources {
-        if source != 0, let toolCode, source != toolCode { continue }
-        if let sums = windows.stream(0, source: source) { current[group].add(sums, source: source) }
-      }
-      if current[group].isListed(tool: tool) { listed += 1 }
-    }
-    return listed >= enough ? current : nil
   }
 
   /// What ranks a by-video series, read from the running sums (four seeks per video, whatever

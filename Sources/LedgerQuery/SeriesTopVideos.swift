@@ -1,0 +1,145 @@
+internal import GRDB
+internal import GRDBSQLite
+internal import LedgerStore
+
+/// The first videos of a by-video series cut by `--limit`.
+///
+/// They are ranked on the window ending `until` from the running sums alone: one statement
+/// walks the videos and fetches two running rows per video (docs/internals.md, "How the reports
+/// read the ledger"). No video's facts are loaded: the ranking reads each video's row id, and
+/// its id text only when the video could be kept.
+enum SeriesTopVideos {
+  /// A video kept: its row id and its key (the video id).
+  struct Kept: Equatable {
+    var ref: Int64
+    var key: String
+  }
+
+  /// A video in the running: its sort key (value, key, day) and its row id.
+  private struct Candidate {
+    var sortKey: ROISort.Key
+    var ref: Int64
+  }
+
+  /// The statement of the ranking.
+  ///
+  /// It selects every video `filter` selects, by row id, with its id and its running rows at or
+  /// before `until − window` (?4) and `until` (?5). Only the filter's shape varies, never input.
+  static func sql(_ filter: VideoFilter) -> String {
+    func lookup(_ placeholder: Int) -> String {
+      """
+      (SELECT r.sums FROM metric_running AS r
+        WHERE r.video_ref = v.id AND r.day <= ?\(placeholder) ORDER BY r.day DESC LIMIT 1)
+      """
+    }
+    return """
+      SELECT v.id, v.video_id, \(lookup(4)), \(lookup(5))
+      FROM video AS v WHERE \(filter.sqlTerms(from: 1)) ORDER BY v.id
+      """
+  }
+
+  /// The `limit` videos that go first by `sort` on their window ending `until` (the rows of
+  /// `tool` with natural traffic when given), in order; nil when the ranking needs more than
+  /// that window: when `limit` is not below the number of videos the filter selects, or when
+  /// fewer than `limit` videos have rows in the window.
+  ///
+  /// A video with no row in the window ranks after every video with one, so when `limit` have
+  /// one the first `limit` are among them. `model` makes a window's model (without its trend:
+  /// the ranking compares none); a video whose value cannot go before the last video kept so
+  /// far is dropped on its value alone.
+  static func read(
+    _ db: Database, filter: VideoFilter, until: Day, window: Int, tool: Source?, sort: ROISort,
+    limit: Int, countAbove: Int = 1_000, model: (TrafficSums) -> TrafficModel
+  ) throws -> [Kept]? {
+    // A large limit may keep every video: they are counted first (one pass over `video`), so
+    // that the seeks of every video are not made in vain.
+    if limit > countAbove {
+      let count = try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM video AS v WHERE \(filter.sqlTerms(from: 1))",
+        arguments: [filter.brand, filter.kolID, filter.videoID])
+      if limit >= count ?? 0 { return nil }
+    }
+    let statement = try db.cachedStatement(sql: sql(filter))
+    try statement.setArguments(
+      StatementArguments(
+        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+          + [Int64(until.adding(days: -window).daysSinceEpoch), Int64(until.daysSinceEpoch)]))
+    let totals = RunningTotals()
+    var check = RunningTotalsCheck()
+    var best = BestOf<Candidate>(limit: limit) { sort.areInOrder($0.sortKey, $1.sortKey) }
+    var videos = 0
+    var listed = 0
+    let toolCode = tool?.code
+    try RunningSums.step(statement, db) { handle in
+      videos += 1
+      let ref = sqlite3_column_int64(handle, 0)
+      // No row in the window: the row at `until` is the one before it.
+      if sameBlob(handle, 2, 3) { return }
+      totals.clear()
+      if sqlite3_column_type(handle, 3) != SQLITE_NULL {
+        guard RunningCodec.accumulate(column: 3, of: handle, sign: 1, into: totals) else {
+          throw RunningSums.damaged(ref)
+        }
+        // Every video's row at `until` is added in 128 bits: no sum of a video's sources wraps.
+        check.add(totals)
+      }
+      if sqlite3_column_type(handle, 2) != SQLITE_NULL {
+        guard RunningCodec.accumulate(column: 2, of: handle, sign: -1, into: totals) else {
+          throw RunningSums.damaged(ref)
+        }
+      }
+      // A negative row id has no place in the video directory: its rows count nowhere.
+      guard ref >= 0 else { return }
+      var current = TrafficSums()
+      for source in 0..<RunningTotals.sources where totals.has(source) {
+        if source != 0, let toolCode, source != toolCode { continue }
+        current.add(totals.stream(source), source: source)
+      }
+      guard current.isListed(tool: tool) else { return }
+      listed += 1
+      var sortKey = sort.key(ROIRow(key: nil, date: until, model: model(current)))
+      if let last = best.lastKept, !sort.mayGoBefore(sortKey.value, last.sortKey) { return }
+      sortKey.key = text(handle, 1)
+      best.insert(Candidate(sortKey: sortKey, ref: ref))
+    }
+    try check.check()
+    guard limit < videos, listed >= limit else { return nil }
+    return best.sorted().map { Kept(ref: $0.ref, key: $0.sortKey.key ?? "") }
+  }
+
+  /// True when columns `a` and `b` hold the same bytes (both NULL included).
+  private static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
+    let size = sqlite3_column_bytes(handle, a)
+    guard size == sqlite3_column_bytes(handle, b) else { return false }
+    return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, a), count: Int(size))
+      .elementsEqual(
+        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, b), count: Int(size)))
+  }
+
+  /// Column `column` of the current row as text, nil for NULL.
+  private static func text(_ handle: OpaquePointer?, _ column: Int32) -> String? {
+    guard sqlite3_column_type(handle, column) != SQLITE_NULL,
+      let bytes = sqlite3_column_text(handle, column)
+    else { return nil }
+    return String(
+      decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
+      as: UTF8.self)
+  }
+}
+
+extension ROISort {
+  /// False when a row whose sort value is `value` goes after the row of `other` whatever keys.
+  ///
+  /// That is when its value is null and the other's is not, or its value is worse. Always true
+  /// when sorting by key.
+  func mayGoBefore(_ value: Fraction?, _ other: Key) -> Bool {
+    guard field != .key else { return true }
+    switch (value, other.value) {
+    case (nil, .some): return false
+    case (let x?, let y?):
+      let order = Fraction.compare(x, y)
+      return order == 0 || (ascending ? order < 0 : order > 0)
+    default: return true
+    }
+  }
+}
