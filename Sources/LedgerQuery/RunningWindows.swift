@@ -87,7 +87,7 @@ enum RunningWindows {
   }
 
   /// True when columns `a` and `b` hold the same bytes (both NULL included).
-  private static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
+  static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
     let size = sqlite3_column_bytes(handle, a)
     guard size == sqlite3_column_bytes(handle, b) else { return false }
     return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, a), count: Int(size))

@@ -74,7 +74,7 @@ enum SeriesTopVideos {
       videos += 1
       let ref = sqlite3_column_int64(handle, 0)
       // No row in the window: the row at `until` is the one before it.
-      if sameBlob(handle, 2, 3) { return }
+      if RunningWindows.sameBlob(handle, 2, 3) { return }
       totals.clear()
       if sqlite3_column_type(handle, 3) != SQLITE_NULL {
         guard RunningCodec.accumulate(column: 3, of: handle, sign: 1, into: totals) else {
@@ -99,31 +99,12 @@ enum SeriesTopVideos {
       listed += 1
       var sortKey = sort.key(ROIRow(key: nil, date: until, model: model(current)))
       if let last = best.lastKept, !sort.mayGoBefore(sortKey.value, last.sortKey) { return }
-      sortKey.key = text(handle, 1)
+      sortKey.key = VideoDirectory.text(handle, 1)
       best.insert(Candidate(sortKey: sortKey, ref: ref))
     }
     try check.check()
     guard limit < videos, listed >= limit else { return nil }
     return best.sorted().map { Kept(ref: $0.ref, key: $0.sortKey.key ?? "") }
-  }
-
-  /// True when columns `a` and `b` hold the same bytes (both NULL included).
-  private static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
-    let size = sqlite3_column_bytes(handle, a)
-    guard size == sqlite3_column_bytes(handle, b) else { return false }
-    return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, a), count: Int(size))
-      .elementsEqual(
-        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, b), count: Int(size)))
-  }
-
-  /// Column `column` of the current row as text, nil for NULL.
-  private static func text(_ handle: OpaquePointer?, _ column: Int32) -> String? {
-    guard sqlite3_column_type(handle, column) != SQLITE_NULL,
-      let bytes = sqlite3_column_text(handle, column)
-    else { return nil }
-    return String(
-      decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
-      as: UTF8.self)
   }
 }
 
