@@ -39,14 +39,20 @@ struct VideoDirectory {
     try statement.setArguments([filter.brand, filter.kolID, filter.videoID])
     // Read through the C API: GRDB's row decoding looks every column up by name, which was most
     // of the cost of loading 224k videos.
+    if filter == VideoFilter(), let last = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") {
+      // Every video: as many as the largest row id, at most (no doubling copies of the facts;
+      // capped, in case ids were set by hand far apart).
+      videos.reserveCapacity(min(max(last, 0), 1 << 22))
+    }
     try RunningSums.step(statement, db) { handle in
-      let published = VideoDirectory.text(handle, 6)
+      // Parsed from the column's bytes: no String made for it.
+      let published = VideoDirectory.bytes(handle, 6).flatMap { try? DateTime.parse(utf8: $0) }
       videos.append(
         VideoFacts(
           ref: sqlite3_column_int64(handle, 0), videoID: VideoDirectory.text(handle, 1) ?? "",
           kolID: VideoDirectory.text(handle, 2), brand: VideoDirectory.text(handle, 3),
           title: VideoDirectory.text(handle, 4), chain: VideoDirectory.text(handle, 5),
-          published: published.flatMap { try? DateTime.parse($0) },
+          published: published,
           adReview: VideoDirectory.text(handle, 7).flatMap(AdReview.init(rawValue:)) ?? .pending,
           biddingAuthorized: sqlite3_column_int64(handle, 8) != 0))
     }
@@ -63,6 +69,15 @@ struct VideoDirectory {
     guard ref >= 0, ref < slotOfRef.count else { return nil }
     let slot = slotOfRef[Int(ref)]
     return slot < 0 ? nil : Int(slot)
+  }
+
+  /// Column `column` of the current row as UTF-8 bytes, valid until the statement moves on; nil
+  /// for NULL.
+  static func bytes(_ handle: OpaquePointer?, _ column: Int32) -> UnsafeBufferPointer<UInt8>? {
+    guard sqlite3_column_type(handle, column) != SQLITE_NULL,
+      let bytes = sqlite3_column_text(handle, column)
+    else { return nil }
+    return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column)))
   }
 
   /// Column `column` of the current row as text, nil for NULL.
