@@ -20,7 +20,11 @@ enum DecisionStatement {
   ///
   /// Column 0 is the video's row id, 1…`boundaries` the boundary rows, then the launch's start
   /// and end rows. Only numbers of placeholders and the filter's shape vary, never input.
-  static func sql(boundaries: Int, filter: VideoFilter, launches: Bool = true) -> String {
+  /// With `split`, the statement reads one part of the videos: the range term's placeholders
+  /// follow the boundaries'.
+  static func sql(boundaries: Int, filter: VideoFilter, launches: Bool = true, split: Bool = false)
+    -> String
+  {
     let lookup = { (bound: String) in
       """
       (SELECT r.sums FROM metric_running AS r
@@ -30,9 +34,10 @@ enum DecisionStatement {
     let lookups =
       (0..<boundaries).map { lookup("?\($0 + 4)") }
       + (launches ? [lookup("\(function)(v.id, 0)"), lookup("\(function)(v.id, 1)")] : [])
+    let range = split ? " AND \(VideoParts.sqlTerm(from: boundaries + 4))" : ""
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
-      FROM video AS v WHERE \(filter.sqlTerms(from: 1))
+      FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
       """
   }
 

@@ -12,8 +12,8 @@ internal import LedgerStore
 /// the same statement (``DecisionStatement``).
 struct DecisionSums {
   /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
-  private(set) var current: [TrafficSums]
-  private(set) var previous: [TrafficSums]
+  private(set) var current: [TrafficSums] = []
+  private(set) var previous: [TrafficSums] = []
   /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
   private(set) var weights: [String: Fraction] = [:]
   /// The launch's natural sums per slot, when the launches are read (else empty).
@@ -40,9 +40,6 @@ struct DecisionSums {
   ) throws {
     precondition(DecisionSums.serves(filter) && window >= 1)
     let count = context.directory.videos.count
-    current = [TrafficSums](repeating: TrafficSums(), count: count)
-    previous = current
-    if launches { launchOfSlot = [StreamTotals?](repeating: nil, count: count) }
     let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
     let weightStart = asOf.adding(days: -AccountWeight.days)
     let ends = Set(windowEnds + [weightStart]).sorted()
@@ -69,48 +66,64 @@ struct DecisionSums {
       launchDays.set(
         ref: video.ref, start: seek(published.adding(days: -1)), end: seek(launchEnd(published)))
     }
-    let rows = BoundaryRows(ends: ends)
-    let launchReader = LaunchEnds(column: Int32(ends.count + 1))
-    var plays = [Int64](repeating: 0, count: count)
-    var seen = [Bool](repeating: false, count: count)
-    var check = RunningTotalsCheck()
-    try DecisionStatement.with(db, days: launchDays, registering: launches) {
-      let statement = try db.makeStatement(
-        sql: DecisionStatement.sql(boundaries: ends.count, filter: filter, launches: launches))
-      try statement.setArguments(
-        StatementArguments(
-          [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-            + ends.map { Int64($0.daysSinceEpoch) }))
-      try RunningSums.step(statement, db) { handle in
-        let ref = sqlite3_column_int64(handle, 0)
-        guard let slot = context.directory.slot(ofRef: ref) else { return }
-        try rows.decode(handle, ref: ref)
-        let video = context.directory.videos[slot]
-        if launches, let published = video.published?.day, published <= asOf,
-          settings.launchDays > 0
-        {
-          launchOfSlot[slot] = try launchReader.natural(
-            handle, ref: ref, rows: rows, from: published.adding(days: -1),
-            through: launchEnd(published))
-        }
-        // No row in any window: the last boundary's row is the first one's.
-        guard !rows.same(0, last) else { return }
-        check.add(rows.totals[last])
-        for source in 0..<RunningTotals.sources {
-          if let sums = rows.stream(from: w1, to: w2, source: source) {
-            current[slot].add(sums, source: source)
+    // The parts of a split read fill their own videos' slots (docs/internals.md, "Two cores,
+    // one snapshot").
+    let currentOfSlot = SlotTable(repeating: TrafficSums(), count: count)
+    let previousOfSlot = SlotTable(repeating: TrafficSums(), count: count)
+    let launchTable = SlotTable<StreamTotals?>(repeating: nil, count: launches ? count : 0)
+    let plays = SlotTable<Int64>(repeating: 0, count: count)
+    let seen = SlotTable(repeating: false, count: count)
+    let parts = try VideoParts(db, filter: filter)
+    let checks = try parts.run(db) { db, part -> RunningTotalsCheck in
+      let rows = BoundaryRows(ends: ends)
+      let launchReader = LaunchEnds(column: Int32(ends.count + 1))
+      var check = RunningTotalsCheck()
+      try DecisionStatement.with(db, days: launchDays, registering: launches) {
+        let statement = try db.makeStatement(
+          sql: DecisionStatement.sql(
+            boundaries: ends.count, filter: filter, launches: launches, split: parts.isSplit))
+        try statement.setArguments(
+          StatementArguments(
+            [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+              + ends.map { Int64($0.daysSinceEpoch) }
+              + (parts.isSplit ? parts.arguments(part) : [])))
+        try RunningSums.step(statement, db) { handle in
+          let ref = sqlite3_column_int64(handle, 0)
+          guard let slot = context.directory.slot(ofRef: ref) else { return }
+          try rows.decode(handle, ref: ref)
+          let video = context.directory.videos[slot]
+          if launches, let published = video.published?.day, published <= asOf,
+            settings.launchDays > 0
+          {
+            launchTable[slot] = try launchReader.natural(
+              handle, ref: ref, rows: rows, from: published.adding(days: -1),
+              through: launchEnd(published))
           }
-          if let sums = rows.stream(from: w0, to: w1, source: source) {
-            previous[slot].add(sums, source: source)
+          // No row in any window: the last boundary's row is the first one's.
+          guard !rows.same(0, last) else { return }
+          check.add(rows.totals[last])
+          for source in 0..<RunningTotals.sources {
+            if let sums = rows.stream(from: w1, to: w2, source: source) {
+              currentOfSlot[slot].add(sums, source: source)
+            }
+            if let sums = rows.stream(from: w0, to: w1, source: source) {
+              previousOfSlot[slot].add(sums, source: source)
+            }
           }
-        }
-        if let natural = rows.stream(from: weight0, to: last, source: 0) {
-          plays[slot] &+= natural.impressions
-          seen[slot] = true
+          if let natural = rows.stream(from: weight0, to: last, source: 0) {
+            plays[slot] &+= natural.impressions
+            seen[slot] = true
+          }
         }
       }
+      return check
     }
+    var check = RunningTotalsCheck()
+    for part in checks { check.add(part) }
     try check.check()
+    current = currentOfSlot.array
+    previous = previousOfSlot.array
+    if launches { launchOfSlot = launchTable.array }
     var byKOL: [String: [Int64]] = [:]
     for (slot, video) in context.directory.videos.enumerated() where seen[slot] {
       if let kol = video.kolID { byKOL[kol, default: []].append(plays[slot]) }

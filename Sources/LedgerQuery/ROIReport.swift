@@ -139,18 +139,49 @@ enum WindowSums {
   static func compute(
     _ db: Database, groups: Grouper, asOf: Day, window: Int, filter: VideoFilter, tool: Source?
   ) throws -> (current: [TrafficSums], previous: [TrafficSums]) {
-    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
-    var previous = current
     let toolCode = tool?.code
     let ends = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
-    try RunningWindows.read(db, ends: ends, filter: filter) { ref, windows in
-      for source in 0..<RunningTotals.sources {
-        if source != 0, let toolCode, source != toolCode { continue }
-        guard let group = groups.group(videoRef: ref, source: source) else { continue }
-        if let sums = windows.stream(1, source: source) { current[group].add(sums, source: source) }
-        if let sums = windows.stream(0, source: source) {
-          previous[group].add(sums, source: source)
+    // Each video its own group: the parts of a split read fill their own slots of one table.
+    // Groups of several videos are added up per part, then together.
+    let shared = groups.isPerVideo
+    var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
+    var previous = current
+    let parts = try current.withUnsafeMutableBufferPointer { current in
+      try previous.withUnsafeMutableBufferPointer { previous in
+        let (sharedCurrent, sharedPrevious) = (current, previous)
+        return try RunningWindows.read(
+          db, ends: ends, filter: filter,
+          parts: { () -> (current: [TrafficSums], previous: [TrafficSums]) in
+            let sums = [TrafficSums](repeating: TrafficSums(), count: shared ? 0 : groups.count)
+            return (sums, sums)
+          }
+        ) { part, ref, windows in
+          for source in 0..<RunningTotals.sources {
+            if source != 0, let toolCode, source != toolCode { continue }
+            guard let group = groups.group(videoRef: ref, source: source) else { continue }
+            if let sums = windows.stream(1, source: source) {
+              if shared {
+                sharedCurrent[group].add(sums, source: source)
+              } else {
+                part.current[group].add(sums, source: source)
+              }
+            }
+            if let sums = windows.stream(0, source: source) {
+              if shared {
+                sharedPrevious[group].add(sums, source: source)
+              } else {
+                part.previous[group].add(sums, source: source)
+              }
+            }
+          }
         }
+      }
+    }
+    guard !shared else { return (current, previous) }
+    for part in parts {
+      for group in 0..<groups.count {
+        current[group].add(part.current[group])
+        previous[group].add(part.previous[group])
       }
     }
     return (current, previous)
@@ -284,6 +315,9 @@ struct Grouper {
   }
 
   func key(_ group: Int) -> String? { keys[group] }
+
+  /// Whether each group is one video's (then no two videos share a group).
+  var isPerVideo: Bool { grouping == .video }
 }
 
 extension ROISort {

@@ -26,16 +26,19 @@ enum RunningWindows {
   ///
   /// It selects the video, then the stored running row at or before each boundary day (?4,
   /// ?5, …). Only numbers of placeholders and the filter's shape vary, never input.
-  static func sql(boundaries: Int, filter: VideoFilter = VideoFilter()) -> String {
+  static func sql(boundaries: Int, filter: VideoFilter = VideoFilter(), split: Bool = false)
+    -> String
+  {
     let lookups = (0..<boundaries).map { index in
       """
       (SELECT r.sums FROM metric_running AS r
         WHERE r.video_ref = v.id AND r.day <= ?\(index + 4) ORDER BY r.day DESC LIMIT 1)
       """
     }
+    let range = split ? " AND \(VideoParts.sqlTerm(from: boundaries + 4))" : ""
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
-      FROM video AS v WHERE \(filter.sqlTerms(from: 1))
+      FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
       """
   }
 
@@ -49,14 +52,50 @@ enum RunningWindows {
     _ db: Database, ends: [Day], filter: VideoFilter,
     _ body: (_ videoRef: Int64, _ windows: VideoWindows) throws -> Void
   ) throws {
+    var totals = RunningTotalsCheck()
+    try read(db, ends: ends, filter: filter, parts: .whole, part: 0, totals: &totals, body)
+    try totals.check()
+  }
+
+  /// ``read(_:ends:filter:_:)`` split in ``VideoParts``: `body` is called with each part's own
+  /// state, made by `make`, on the part's thread; the states are returned by part.
+  ///
+  /// `body` may change only its part's state, and what no other part's videos reach (their
+  /// own slots of a ``SlotTable``).
+  static func read<Part>(
+    _ db: Database, ends: [Day], filter: VideoFilter, parts make: () -> Part,
+    _ body: (_ part: inout Part, _ videoRef: Int64, _ windows: VideoWindows) throws -> Void
+  ) throws -> [Part] {
+    let parts = try VideoParts(db, filter: filter)
+    let results = try parts.run(db) { db, index in
+      var part = make()
+      var totals = RunningTotalsCheck()
+      try read(db, ends: ends, filter: filter, parts: parts, part: index, totals: &totals) {
+        ref, windows in try body(&part, ref, windows)
+      }
+      return (part, totals)
+    }
+    var totals = RunningTotalsCheck()
+    for result in results { totals.add(result.1) }
+    try totals.check()
+    return results.map(\.0)
+  }
+
+  /// Reads the videos of one part; the last boundary's rows are added to `totals`.
+  private static func read(
+    _ db: Database, ends: [Day], filter: VideoFilter, parts: VideoParts, part: Int,
+    totals: inout RunningTotalsCheck,
+    _ body: (_ videoRef: Int64, _ windows: VideoWindows) throws -> Void
+  ) throws {
     precondition(ends.count >= 2 && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 })
-    let statement = try db.cachedStatement(sql: sql(boundaries: ends.count, filter: filter))
+    let statement = try db.cachedStatement(
+      sql: sql(boundaries: ends.count, filter: filter, split: parts.isSplit))
     try statement.setArguments(
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + ends.map { Int64($0.daysSinceEpoch) }))
+          + ends.map { Int64($0.daysSinceEpoch) }
+          + (parts.isSplit ? parts.arguments(part) : [])))
     let windows = VideoWindows(count: ends.count - 1)
-    var totals = RunningTotalsCheck()
     try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
       let last = Int32(ends.count)
@@ -83,7 +122,6 @@ enum RunningWindows {
       }
       try body(ref, windows)
     }
-    try totals.check()
   }
 
   /// True when columns `a` and `b` hold the same bytes (both NULL included).
@@ -137,6 +175,9 @@ enum DayTotals {
 struct RunningTotalsCheck {
   private var scan = ScanTotals()
 
+  /// Adds another part's totals.
+  mutating func add(_ other: RunningTotalsCheck) { scan.add(other.scan) }
+
   mutating func add(_ row: RunningTotals) {
     for source in 0..<RunningTotals.sources where row.has(source) {
       scan.addTotals(row.stream(source))
@@ -147,6 +188,14 @@ struct RunningTotalsCheck {
 }
 
 extension ScanTotals {
+  /// Adds another scan's totals.
+  mutating func add(_ other: ScanTotals) {
+    impressions += other.impressions
+    money += other.money
+    orders += other.orders
+    engagement += other.engagement
+  }
+
   /// Adds one source's totals (all of them non-negative as stored).
   mutating func addTotals(_ totals: StreamTotals) {
     impressions += Int128(totals.impressions)

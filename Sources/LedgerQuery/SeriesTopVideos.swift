@@ -25,16 +25,17 @@ enum SeriesTopVideos {
   ///
   /// It selects every video `filter` selects, by row id, with its id and its running rows at or
   /// before `until − window` (?4) and `until` (?5). Only the filter's shape varies, never input.
-  static func sql(_ filter: VideoFilter) -> String {
+  static func sql(_ filter: VideoFilter, split: Bool = false) -> String {
     func lookup(_ placeholder: Int) -> String {
       """
       (SELECT r.sums FROM metric_running AS r
         WHERE r.video_ref = v.id AND r.day <= ?\(placeholder) ORDER BY r.day DESC LIMIT 1)
       """
     }
+    let range = split ? " AND \(VideoParts.sqlTerm(from: 6))" : ""
     return """
       SELECT v.id, v.video_id, \(lookup(4)), \(lookup(5))
-      FROM video AS v WHERE \(filter.sqlTerms(from: 1)) ORDER BY v.id
+      FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range) ORDER BY v.id
       """
   }
 
@@ -59,19 +60,53 @@ enum SeriesTopVideos {
         arguments: [filter.brand, filter.kolID, filter.videoID])
       if limit >= count ?? 0 { return nil }
     }
-    let statement = try db.cachedStatement(sql: sql(filter))
-    try statement.setArguments(
-      StatementArguments(
-        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + [Int64(until.adding(days: -window).daysSinceEpoch), Int64(until.daysSinceEpoch)]))
-    let totals = RunningTotals()
+    let parts = try VideoParts(db, filter: filter)
+    let ranked = try parts.run(db) { db, part in
+      try rank(
+        db, filter: filter, parts: parts, part: part, until: until, window: window, tool: tool,
+        sort: sort, limit: limit, model: model)
+    }
     var check = RunningTotalsCheck()
     var best = BestOf<Candidate>(limit: limit) { sort.areInOrder($0.sortKey, $1.sortKey) }
     var videos = 0
     var listed = 0
+    for part in ranked {
+      check.add(part.check)
+      videos += part.videos
+      listed += part.listed
+      for candidate in part.best.sorted() { best.insert(candidate) }
+    }
+    try check.check()
+    guard limit < videos, listed >= limit else { return nil }
+    return best.sorted().map { Kept(ref: $0.ref, key: $0.sortKey.key ?? "") }
+  }
+
+  /// What one part of the ranking found: its first `limit` videos, how many videos it read and
+  /// listed, and the totals that prove no sum wraps.
+  private struct Ranked {
+    var best: BestOf<Candidate>
+    var videos = 0
+    var listed = 0
+    var check = RunningTotalsCheck()
+  }
+
+  /// Ranks the videos of one part of `parts`.
+  private static func rank(
+    _ db: Database, filter: VideoFilter, parts: VideoParts, part: Int, until: Day, window: Int,
+    tool: Source?, sort: ROISort, limit: Int, model: (TrafficSums) -> TrafficModel
+  ) throws -> Ranked {
+    let statement = try db.cachedStatement(sql: sql(filter, split: parts.isSplit))
+    try statement.setArguments(
+      StatementArguments(
+        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+          + [Int64(until.adding(days: -window).daysSinceEpoch), Int64(until.daysSinceEpoch)]
+          + (parts.isSplit ? parts.arguments(part) : [])))
+    let totals = RunningTotals()
+    var ranked = Ranked(
+      best: BestOf<Candidate>(limit: limit) { sort.areInOrder($0.sortKey, $1.sortKey) })
     let toolCode = tool?.code
     try RunningSums.step(statement, db) { handle in
-      videos += 1
+      ranked.videos += 1
       let ref = sqlite3_column_int64(handle, 0)
       // No row in the window: the row at `until` is the one before it.
       if RunningWindows.sameBlob(handle, 2, 3) { return }
@@ -81,7 +116,7 @@ enum SeriesTopVideos {
           throw RunningSums.damaged(ref)
         }
         // Every video's row at `until` is added in 128 bits: no sum of a video's sources wraps.
-        check.add(totals)
+        ranked.check.add(totals)
       }
       if sqlite3_column_type(handle, 2) != SQLITE_NULL {
         guard RunningCodec.accumulate(column: 2, of: handle, sign: -1, into: totals) else {
@@ -96,15 +131,15 @@ enum SeriesTopVideos {
         current.add(totals.stream(source), source: source)
       }
       guard current.isListed(tool: tool) else { return }
-      listed += 1
+      ranked.listed += 1
       var sortKey = sort.key(ROIRow(key: nil, date: until, model: model(current)))
-      if let last = best.lastKept, !sort.mayGoBefore(sortKey.value, last.sortKey) { return }
+      if let last = ranked.best.lastKept, !sort.mayGoBefore(sortKey.value, last.sortKey) {
+        return
+      }
       sortKey.key = VideoDirectory.text(handle, 1)
-      best.insert(Candidate(sortKey: sortKey, ref: ref))
+      ranked.best.insert(Candidate(sortKey: sortKey, ref: ref))
     }
-    try check.check()
-    guard limit < videos, listed >= limit else { return nil }
-    return best.sorted().map { Kept(ref: $0.ref, key: $0.sortKey.key ?? "") }
+    return ranked
   }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerQuery
 import LedgerStore
 import TestSupport
@@ -430,9 +431,22 @@ func buildLedger(_ data: Dataset) throws -> Ledger {
 }
 
 /// One dataset and one ledger built from it, shared by the tests that only read.
+///
+/// The ledger is a file, opened as the CLI opens it: on more than one core its reports read the
+/// videos in two parts on two connections (docs/internals.md, "Two cores, one snapshot"), so the
+/// oracle tests check that path; the in-memory ledgers of the other tests read on one.
 enum Fixture {
   static let data = Dataset.generate(seed: 0x5EED_A1B2_C3D4)
-  static let built: Result<Ledger, any Error> = Result { try buildLedger(data) }
+  static let built: Result<Ledger, any Error> = Result { try fileLedger(buildLedger(data)) }
 
   static func ledger() throws -> Ledger { try built.get() }
+}
+
+/// `ledger` copied into a new file (in a temporary folder left for the system to clean) and
+/// opened from it.
+func fileLedger(_ ledger: Ledger, parallel: Bool = true) throws -> Ledger {
+  let folder = NSTemporaryDirectory() + "aimt-oracle-" + UUID().uuidString
+  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  try ledger.backup(to: folder + "/ledger.db")
+  return try Ledger.open(path: folder + "/ledger.db", parallel: parallel)
 }

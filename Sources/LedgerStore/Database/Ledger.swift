@@ -21,13 +21,25 @@ public final class Ledger: Sendable {
   /// How many ``snapshot(_:)`` calls are running: reads inside one join its transaction.
   private let snapshotDepth = Mutex(0)
   private let readTransactions = Mutex(0)
+  /// The second connection reads split in two use (docs/internals.md, "Two cores, one
+  /// snapshot"); nil in memory, on one core, or when turned off.
+  private let partner: ReadPartner?
 
   /// How many read transactions this ledger began (tests check a command reads one state).
   package var readTransactionCount: Int { readTransactions.withLock { $0 } }
 
-  private init(path: String, writer: any DatabaseWriter) {
+  private init(path: String, writer: any DatabaseWriter, partner: ReadPartner? = nil) {
     self.path = path
     self.writer = writer
+    self.partner = partner
+  }
+
+  /// The partner of a ledger file when reads may be split (`parallel`, and more than one core).
+  private static func partner(_ path: String, busyTimeout: Double, parallel: Bool)
+    -> ReadPartner?
+  {
+    guard parallel, ProcessInfo.processInfo.activeProcessorCount > 1 else { return nil }
+    return ReadPartner(path: path, busyTimeout: busyTimeout)
   }
 
   /// How long a writer waits for another process's write lock before giving up.
@@ -43,6 +55,14 @@ public final class Ledger: Sendable {
   /// and an SQLite database of another program are refused before SQLite touches them.
   public static func open(
     path: String, create: Bool = false, busyTimeout: Double = Ledger.busyTimeout
+  ) throws(LedgerError) -> Ledger {
+    try open(path: path, create: create, busyTimeout: busyTimeout, parallel: true)
+  }
+
+  /// ``open(path:create:busyTimeout:)``; `parallel` false reads on one connection only (tests
+  /// compare both).
+  package static func open(
+    path: String, create: Bool = false, busyTimeout: Double = Ledger.busyTimeout, parallel: Bool
   ) throws(LedgerError) -> Ledger {
     let state = try LedgerFile.inspect(path)
     switch state {
@@ -67,7 +87,9 @@ public final class Ledger: Sendable {
     config.label = "aimt"
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
-      let ledger = Ledger(path: path, writer: queue)
+      let ledger = Ledger(
+        path: path, writer: queue,
+        partner: partner(path, busyTimeout: busyTimeout, parallel: parallel))
       let pending = try ledger.pendingMigrations()
       if !pending.isEmpty {
         guard create else { throw LedgerError.needsUpgrade(path: path, pending: pending) }
@@ -95,6 +117,13 @@ public final class Ledger: Sendable {
   public static func openReadOnly(path: String, anySchema: Bool = false) throws(LedgerError)
     -> Ledger
   {
+    try openReadOnly(path: path, anySchema: anySchema, parallel: true)
+  }
+
+  /// ``openReadOnly(path:anySchema:)``; `parallel` false reads on one connection only.
+  package static func openReadOnly(path: String, anySchema: Bool = false, parallel: Bool)
+    throws(LedgerError) -> Ledger
+  {
     switch try LedgerFile.inspect(path) {
     case .missing: throw .missingLedger(path: path)
     case .empty: throw LedgerFile.emptyFile(path)
@@ -107,7 +136,9 @@ public final class Ledger: Sendable {
     config.label = "aimt"
     do {
       let queue = try DatabaseQueue(path: path, configuration: config)
-      let ledger = Ledger(path: path, writer: queue)
+      let ledger = Ledger(
+        path: path, writer: queue,
+        partner: partner(path, busyTimeout: busyTimeout, parallel: parallel))
       do {
         let pending = try ledger.pendingMigrations()
         if !pending.isEmpty && !anySchema {
@@ -206,7 +237,8 @@ public final class Ledger: Sendable {
     do {
       if snapshotDepth.withLock({ $0 > 0 }) { return try writer.unsafeReentrantRead(body) }
       readTransactions.withLock { $0 += 1 }
-      return try writer.read(body)
+      let mark = partner?.mark()
+      return try writer.read { db in try ParallelRead.registering(db, mark) { try body(db) } }
     } catch {
       throw LedgerError(error, path: path, doing: "reading the ledger")
     }
@@ -223,11 +255,12 @@ public final class Ledger: Sendable {
     let result: T?
     do {
       readTransactions.withLock { $0 += 1 }
-      result = try writer.read { _ -> T? in
+      let mark = partner?.mark()
+      result = try writer.read { db -> T? in
         snapshotDepth.withLock { $0 += 1 }
         defer { snapshotDepth.withLock { $0 -= 1 } }
         do {
-          return try body()
+          return try ParallelRead.registering(db, mark, body)
         } catch {
           thrown = error
           return nil
