@@ -28,11 +28,13 @@ extension Ledger {
       let previousFrom = ends.firstIndex(of: previousEnd) ?? 0
       let currentFrom = ends.firstIndex(of: currentEnd) ?? 0
       let rangeFrom = ends.firstIndex(of: rangeEnd) ?? 0
-      var current = [TrafficSums](repeating: TrafficSums(), count: groups.count)
-      var previous = current
-      var range = current
+      // One group per video: the halves of a split read fill their own slots.
+      let current = SlotTable(repeating: TrafficSums(), count: groups.count)
+      let previous = SlotTable(repeating: TrafficSums(), count: groups.count)
+      let range = SlotTable(repeating: TrafficSums(), count: groups.count)
       let toolCode = roi.tool?.code
-      try RunningWindows.read(db, ends: ends, filter: roi.filter) { ref, windows in
+      _ = try RunningWindows.read(db, ends: ends, filter: roi.filter, parts: {}) {
+        _, ref, windows in
         for source in 0..<RunningTotals.sources {
           if source != 0, let toolCode, source != toolCode { continue }
           guard let group = groups.group(videoRef: ref, source: source) else { continue }
@@ -50,7 +52,7 @@ extension Ledger {
       let cpm = roi.cpm.choice(settings)
       let floor = roi.floor ?? settings.roiFloor
       var videos: [ROIRow] = []
-      videos.reserveCapacity(current.count { $0.isListed(tool: roi.tool) })
+      videos.reserveCapacity((0..<groups.count).count { current[$0].isListed(tool: roi.tool) })
       var gmv: [(key: String?, gmv: Int64)] = []
       for group in 0..<groups.count {
         if current[group].isListed(tool: roi.tool) {
