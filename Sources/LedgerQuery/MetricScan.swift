@@ -29,21 +29,50 @@ struct VideoDirectory {
   /// only its rows through the `video` table's indexes, so `video show` and `advise VIDEO` do not
   /// load hundreds of thousands of videos.
   init(_ db: Database, filter: VideoFilter = VideoFilter()) throws {
+    // Every video: as many as the largest row id, at most (no doubling copies of the facts;
+    // capped, in case ids were set by hand far apart).
+    let reserve =
+      filter == VideoFilter()
+      ? try Int.fetchOne(db, sql: "SELECT max(id) FROM video").map { min(max($0, 0), 1 << 22) }
+      : nil
+    // Read in two halves by row id on two cores (docs/internals.md, "Two cores, one snapshot"),
+    // each in row id order: the halves one after the other are in row id order.
+    let parts = try VideoParts(db, filter: filter)
+    // The first half is reserved room for both: the second is appended to it.
+    var halves = try parts.run(db) { db, part in
+      try VideoDirectory.read(
+        db, filter: filter, parts: parts, part: part,
+        reserve: reserve.map { part == 0 ? $0 : $0 / 2 + 1 } ?? 0)
+    }
+    var videos = halves.removeFirst()
+    for half in halves { videos.append(contentsOf: half) }
+    var slots = [Int32](repeating: -1, count: Int(max(videos.last?.ref ?? 0, 0) + 1))
+    for (index, video) in videos.enumerated() where video.ref >= 0 {
+      slots[Int(video.ref)] = Int32(index)
+    }
+    self.videos = videos
+    self.slotOfRef = slots
+  }
+
+  /// The videos of one part of `parts`, by row id.
+  private static func read(
+    _ db: Database, filter: VideoFilter, parts: VideoParts, part: Int, reserve: Int
+  ) throws -> [VideoFacts] {
     var videos: [VideoFacts] = []
+    videos.reserveCapacity(reserve)
+    let range = parts.isSplit ? " AND \(VideoParts.sqlTerm(from: 4))" : ""
     let statement = try db.cachedStatement(
       sql: """
         SELECT id, video_id, kol_id, brand, title, chain, published, ad_review,
                bidding_authorized
-        FROM video AS v WHERE \(filter.sqlTerms(from: 1)) ORDER BY id
+        FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range) ORDER BY id
         """)
-    try statement.setArguments([filter.brand, filter.kolID, filter.videoID])
+    try statement.setArguments(
+      StatementArguments(
+        [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+          + (parts.isSplit ? parts.arguments(part) : [])))
     // Read through the C API: GRDB's row decoding looks every column up by name, which was most
     // of the cost of loading 224k videos.
-    if filter == VideoFilter(), let last = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") {
-      // Every video: as many as the largest row id, at most (no doubling copies of the facts;
-      // capped, in case ids were set by hand far apart).
-      videos.reserveCapacity(min(max(last, 0), 1 << 22))
-    }
     try RunningSums.step(statement, db) { handle in
       // Parsed from the column's bytes: no String made for it.
       let published = VideoDirectory.bytes(handle, 6).flatMap { try? DateTime.parse(utf8: $0) }
@@ -56,12 +85,7 @@ struct VideoDirectory {
           adReview: VideoDirectory.text(handle, 7).flatMap(AdReview.init(rawValue:)) ?? .pending,
           biddingAuthorized: sqlite3_column_int64(handle, 8) != 0))
     }
-    var slots = [Int32](repeating: -1, count: Int(max(videos.last?.ref ?? 0, 0) + 1))
-    for (index, video) in videos.enumerated() where video.ref >= 0 {
-      slots[Int(video.ref)] = Int32(index)
-    }
-    self.videos = videos
-    self.slotOfRef = slots
+    return videos
   }
 
   /// The index in `videos` of the video with row id `ref`, if any.

@@ -244,18 +244,32 @@ struct Grouper {
     case .brand: column = "v.brand"
     case .chain: column = "v.chain"
     }
-    // The column is one of four names fixed above, never input.
-    let statement = try db.cachedStatement(
-      sql: """
-        SELECT v.id, \(column) FROM video AS v WHERE \(filter.sqlTerms(from: 1)) ORDER BY v.id
-        """)
-    try statement.setArguments([filter.brand, filter.kolID, filter.videoID])
-    var refs: [(ref: Int64, key: String?)] = []
-    try RunningSums.step(statement, db) { handle in
-      refs.append((sqlite3_column_int64(handle, 0), VideoDirectory.text(handle, 1)))
+    // Read in two halves by row id on two cores (docs/internals.md, "Two cores, one snapshot"),
+    // added in row id order.
+    let parts = try VideoParts(db, filter: filter)
+    let halves = try parts.run(db) { db, part -> [(ref: Int64, key: String?)] in
+      let range = parts.isSplit ? " AND \(VideoParts.sqlTerm(from: 4))" : ""
+      // The column is one of four names fixed above, never input.
+      let statement = try db.cachedStatement(
+        sql: """
+          SELECT v.id, \(column) FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
+          ORDER BY v.id
+          """)
+      try statement.setArguments(
+        StatementArguments(
+          [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
+            + (parts.isSplit ? parts.arguments(part) : [])))
+      var refs: [(ref: Int64, key: String?)] = []
+      try RunningSums.step(statement, db) { handle in
+        refs.append((sqlite3_column_int64(handle, 0), VideoDirectory.text(handle, 1)))
+      }
+      return refs
     }
-    var builder = Builder(grouping, maxRef: refs.last?.ref ?? -1)
-    for (ref, key) in refs { builder.add(ref: ref, key: key) }
+    var builder = Builder(
+      grouping, maxRef: halves.last { !$0.isEmpty }?.last?.ref ?? -1)
+    for half in halves {
+      for (ref, key) in half { builder.add(ref: ref, key: key) }
+    }
     self.init(builder)
   }
 

@@ -94,6 +94,9 @@ package enum ParallelRead {
     guard parts == 2, let mark = marks.withLock({ $0[ObjectIdentifier(db)] }) else {
       return try (0..<parts).map { try body(db, $0) }
     }
+    // The proof needs this read's transaction to have begun before the partner's: a read
+    // begins it (a no-op when the caller has read already).
+    _ = try ReadPartner.dataVersion(db)
     let first: Result<T, any Error>
     let second: Result<T?, any Error>
     (first, second) = withoutActuallyEscaping(body) { body in
