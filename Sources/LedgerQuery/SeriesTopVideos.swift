@@ -4,9 +4,9 @@ internal import LedgerStore
 
 /// The first videos of a by-video series cut by `--limit`.
 ///
-/// They are ranked on the window ending `until` from the running sums alone: one statement
-/// walks the videos and fetches two running rows per video (docs/internals.md, "How the reports
-/// read the ledger"). No video's facts are loaded: the ranking reads each video's row id, and
+/// They are ranked on the window ending `until` from the running sums alone: one statement per
+/// half of the videos (``VideoParts``) walks them and fetches two running rows per video
+/// (docs/internals.md, "How the reports read the ledger"). No video's facts are loaded: the ranking reads each video's row id, and
 /// its id text only when the video could be kept.
 enum SeriesTopVideos {
   /// A video kept: its row id and its key (the video id).
