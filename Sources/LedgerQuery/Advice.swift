@@ -127,8 +127,8 @@ enum AdviceReader {
     everyLaunch: Bool = true, _ body: (Advice) throws -> Void
   ) throws {
     let settings = context.settings
-    var current: [TrafficSums]
-    var previous: [TrafficSums]
+    let current: SlotTable<TrafficSums>
+    let previous: SlotTable<TrafficSums>
     var weights: [String: Fraction] = [:]
     // The launch's natural sums read with the windows (nil: read per video).
     var launchSums: DecisionSums?
@@ -137,9 +137,10 @@ enum AdviceReader {
         db, context: context, asOf: asOf, window: window, filter: filter, launches: everyLaunch)
       (current, previous, weights, launchSums) = (sums.current, sums.previous, sums.weights, sums)
     } else {
-      (current, previous) = try WindowSums.compute(
+      let sums = try WindowSums.compute(
         db, groups: Grouper(.video, context.directory), asOf: asOf, window: window,
         filter: filter, tool: nil)
+      (current, previous) = (SlotTable(sums.current), SlotTable(sums.previous))
       weights = try AccountWeight.compute(db, context: context, asOf: asOf, of: filter)
     }
     let launch = LaunchSums(settings: settings, asOf: asOf)

@@ -12,17 +12,17 @@ internal import LedgerStore
 /// the same statement (``DecisionStatement``).
 struct DecisionSums {
   /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
-  private(set) var current: [TrafficSums] = []
-  private(set) var previous: [TrafficSums] = []
+  let current: SlotTable<TrafficSums>
+  let previous: SlotTable<TrafficSums>
   /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
   private(set) var weights: [String: Fraction] = [:]
   /// The launch's natural sums per slot, when the launches are read (else empty).
-  private var launchOfSlot: [StreamTotals?] = []
+  private let launchOfSlot: SlotTable<StreamTotals?>
 
   /// The launch's natural sums of the video in `slot`, when read here (nil: not read;
   /// ``LaunchSums`` reads them).
   func launch(ofSlot slot: Int) -> StreamTotals? {
-    launchOfSlot.isEmpty ? nil : launchOfSlot[slot]
+    launchOfSlot.count == 0 ? nil : launchOfSlot[slot]
   }
 
   /// Whether one read serves `filter`: the weight needs every video of a KOL, so a filter on a
@@ -121,9 +121,8 @@ struct DecisionSums {
     var check = RunningTotalsCheck()
     for part in checks { check.add(part) }
     try check.check()
-    current = currentOfSlot.array
-    previous = previousOfSlot.array
-    if launches { launchOfSlot = launchTable.array }
+    // Kept as filled: no copy of a table per video into an array.
+    (current, previous, launchOfSlot) = (currentOfSlot, previousOfSlot, launchTable)
     var byKOL: [String: [Int64]] = [:]
     for (slot, video) in context.directory.videos.enumerated() where seen[slot] {
       if let kol = video.kolID { byKOL[kol, default: []].append(plays[slot]) }

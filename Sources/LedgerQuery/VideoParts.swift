@@ -62,6 +62,18 @@ final class SlotTable<Element> {
     buffer.initialize(repeating: value)
   }
 
+  /// A table holding `values`.
+  init(_ values: [Element]) {
+    buffer = .allocate(capacity: values.count)
+    _ = buffer.initialize(from: values)
+  }
+
+  /// How many slots.
+  var count: Int { buffer.count }
+
+  /// A copy of the values, in slot order.
+  var array: [Element] { Array(buffer) }
+
   deinit {
     buffer.deinitialize()
     buffer.deallocate()
@@ -71,7 +83,4 @@ final class SlotTable<Element> {
     get { buffer[slot] }
     set { buffer[slot] = newValue }
   }
-
-  /// The values, in slot order.
-  var array: [Element] { Array(buffer) }
 }

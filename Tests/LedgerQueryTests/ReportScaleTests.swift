@@ -346,15 +346,15 @@ private let allSorts = ROISortField.allCases.flatMap { field in
             let (current, previous) = try WindowSums.compute(
               db, groups: Grouper(.video, context.directory), asOf: day, window: window,
               filter: filter, tool: nil)
-            #expect(sums.current == current)
-            #expect(sums.previous == previous)
+            #expect(sums.current.array == current)
+            #expect(sums.previous.array == previous)
             #expect(
               try sums.weights
                 == AccountWeight.compute(db, context: context, asOf: day, of: filter))
             let lean = try DecisionSums(
               db, context: context, asOf: day, window: window, filter: filter, launches: false)
-            #expect(lean.current == current)
-            #expect(lean.previous == previous)
+            #expect(lean.current.array == current)
+            #expect(lean.previous.array == previous)
             let launch = LaunchSums(settings: settings, asOf: day)
             for (slot, video) in context.directory.videos.enumerated() {
               let read = try launch.model(db, video: video, natural: sums.launch(ofSlot: slot))
