@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 package import GRDB
 internal import GRDBSQLite
 import Synchronization
@@ -59,7 +60,7 @@ final class ReadPartner: Sendable {
 }
 
 /// Reads split in parts: part 0 on the connection of the read that runs, the others on a
-/// ``ReadPartner`` that reads the same state, on another thread.
+/// ``ReadPartner`` that reads the same state, on a thread of its own.
 package enum ParallelRead {
   /// The partner marks of the reads running now, by their connection.
   private static let marks = Mutex<[ObjectIdentifier: ReadPartner.Mark]>([:])
@@ -102,10 +103,13 @@ package enum ParallelRead {
     (first, second) = withoutActuallyEscaping(body) { body in
       let job = PartnerJob(body: body, mark: mark)
       let done = DispatchSemaphore(value: 0)
-      DispatchQueue.global(qos: .userInitiated).async {
+      // A thread of its own, not a pool's: a caller on a pool's thread (a test, an async
+      // caller) that waits here cannot starve the part it waits for.
+      let thread = Thread {
         job.run()
         done.signal()
       }
+      thread.start()
       let first = Result { try body(db, 0) }
       done.wait()
       // The job let go of `body` before it signalled: nothing holds it past this closure.
