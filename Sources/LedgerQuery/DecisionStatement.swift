@@ -34,7 +34,7 @@ enum DecisionStatement {
     let lookups =
       (0..<boundaries).map { lookup("?\($0 + 4)") }
       + (launches ? [lookup("\(function)(v.id, 0)"), lookup("\(function)(v.id, 1)")] : [])
-    let range = split ? " AND \(VideoParts.sqlTerm(from: boundaries + 4))" : ""
+    let range = VideoParts.sqlTerm(split: split, from: boundaries + 4)
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)

@@ -86,7 +86,7 @@ struct DecisionSums {
           StatementArguments(
             [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
               + ends.map { Int64($0.daysSinceEpoch) }
-              + (parts.isSplit ? parts.arguments(part) : [])))
+              + parts.arguments(part)))
         try RunningSums.step(statement, db) { handle in
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }

@@ -60,7 +60,7 @@ struct VideoDirectory {
   ) throws -> [VideoFacts] {
     var videos: [VideoFacts] = []
     videos.reserveCapacity(reserve)
-    let range = parts.isSplit ? " AND \(VideoParts.sqlTerm(from: 4))" : ""
+    let range = VideoParts.sqlTerm(split: parts.isSplit, from: 4)
     let statement = try db.cachedStatement(
       sql: """
         SELECT id, video_id, kol_id, brand, title, chain, published, ad_review,
@@ -70,7 +70,7 @@ struct VideoDirectory {
     try statement.setArguments(
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + (parts.isSplit ? parts.arguments(part) : [])))
+          + parts.arguments(part)))
     // Read through the C API: GRDB's row decoding looks every column up by name, which was most
     // of the cost of loading 224k videos.
     try RunningSums.step(statement, db) { handle in

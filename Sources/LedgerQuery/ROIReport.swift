@@ -248,7 +248,7 @@ struct Grouper {
     // added in row id order.
     let parts = try VideoParts(db, filter: filter)
     let halves = try parts.run(db) { db, part -> [(ref: Int64, key: String?)] in
-      let range = parts.isSplit ? " AND \(VideoParts.sqlTerm(from: 4))" : ""
+      let range = VideoParts.sqlTerm(split: parts.isSplit, from: 4)
       // The column is one of four names fixed above, never input.
       let statement = try db.cachedStatement(
         sql: """
@@ -258,7 +258,7 @@ struct Grouper {
       try statement.setArguments(
         StatementArguments(
           [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-            + (parts.isSplit ? parts.arguments(part) : [])))
+            + parts.arguments(part)))
       var refs: [(ref: Int64, key: String?)] = []
       try RunningSums.step(statement, db) { handle in
         refs.append((sqlite3_column_int64(handle, 0), VideoDirectory.text(handle, 1)))

@@ -35,7 +35,7 @@ enum RunningWindows {
         WHERE r.video_ref = v.id AND r.day <= ?\(index + 4) ORDER BY r.day DESC LIMIT 1)
       """
     }
-    let range = split ? " AND \(VideoParts.sqlTerm(from: boundaries + 4))" : ""
+    let range = VideoParts.sqlTerm(split: split, from: boundaries + 4)
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
@@ -94,7 +94,7 @@ enum RunningWindows {
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
           + ends.map { Int64($0.daysSinceEpoch) }
-          + (parts.isSplit ? parts.arguments(part) : [])))
+          + parts.arguments(part)))
     let windows = VideoWindows(count: ends.count - 1)
     try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)

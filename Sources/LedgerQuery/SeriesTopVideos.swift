@@ -32,7 +32,7 @@ enum SeriesTopVideos {
         WHERE r.video_ref = v.id AND r.day <= ?\(placeholder) ORDER BY r.day DESC LIMIT 1)
       """
     }
-    let range = split ? " AND \(VideoParts.sqlTerm(from: 6))" : ""
+    let range = VideoParts.sqlTerm(split: split, from: 6)
     return """
       SELECT v.id, v.video_id, \(lookup(4)), \(lookup(5))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range) ORDER BY v.id
@@ -100,7 +100,7 @@ enum SeriesTopVideos {
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
           + [Int64(until.adding(days: -window).daysSinceEpoch), Int64(until.daysSinceEpoch)]
-          + (parts.isSplit ? parts.arguments(part) : [])))
+          + parts.arguments(part)))
     let totals = RunningTotals()
     var ranked = Ranked(
       best: BestOf<Candidate>(limit: limit) { sort.areInOrder($0.sortKey, $1.sortKey) })

@@ -36,14 +36,15 @@ struct VideoParts {
   /// Whether the read is split (its statement then has the range term).
   var isSplit: Bool { !bounds.isEmpty }
 
-  /// The term that keeps a part's videos, with its two placeholders numbered from `first`.
-  static func sqlTerm(from first: Int) -> String {
-    "v.id BETWEEN ?\(first) AND ?\(first + 1)"
+  /// The condition added to a statement's `WHERE` that keeps a part's videos (` AND v.id
+  /// BETWEEN ?first AND ?first+1`), or nothing when the read is not split.
+  static func sqlTerm(split: Bool, from first: Int) -> String {
+    split ? " AND v.id BETWEEN ?\(first) AND ?\(first + 1)" : ""
   }
 
-  /// The values of the term's placeholders for `part`.
+  /// The values of ``sqlTerm(split:from:)``'s placeholders for `part`; none when not split.
   func arguments(_ part: Int) -> [Int64] {
-    [bounds[part].low, bounds[part].high]
+    isSplit ? [bounds[part].low, bounds[part].high] : []
   }
 
   /// Calls `body` for each part, in parallel when split, and returns the results by part.
