@@ -242,6 +242,22 @@ private let allSorts = ROISortField.allCases.flatMap { field in
   }
 }
 
+@Test func permutingMovesEveryElementToItsPlaceOnce() {
+  var random = SplitMix64(state: 13)
+  for _ in 0..<200 {
+    // Strings long enough to live on the heap: a move that lost or doubled one would show
+    // as a wrong value or a crash.
+    let values = (0..<Int(random.int(0...40))).map { "row \($0) " + String(repeating: "x", count: 20) }
+    var order = Array(values.indices)
+    for index in order.indices.reversed() where index > 0 {
+      order.swapAt(index, Int(random.int(0...Int64(index))))
+    }
+    var permuted = values
+    permuted.permute(to: order)
+    #expect(permuted == order.map { values[$0] })
+  }
+}
+
 @Test func adviceOnOneVideoOrKOLEqualsTheAdviceOnEveryVideo() throws {
   var random = SplitMix64(state: 21)
   var compared = 0
