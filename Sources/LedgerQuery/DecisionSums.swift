@@ -40,6 +40,13 @@ struct DecisionSums {
   ) throws {
     precondition(DecisionSums.serves(filter) && window >= 1)
     let count = context.directory.videos.count
+    // The launch days are a table by row id (the SQL function reads it): with ids set by hand
+    // far apart or below zero, the launches are read per video instead (``LaunchSums``).
+    let launches =
+      launches
+      && SlotsByRef.fitTable(
+        lowest: context.directory.videos.first?.ref ?? 0,
+        highest: context.directory.videos.last?.ref ?? -1, count: count)
     let windowEnds = [asOf.adding(days: -2 * window), asOf.adding(days: -window), asOf]
     let weightStart = asOf.adding(days: -AccountWeight.days)
     let ends = Set(windowEnds + [weightStart]).sorted()

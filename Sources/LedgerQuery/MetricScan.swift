@@ -22,8 +22,8 @@ public struct VideoFacts: Sendable, Equatable {
 struct VideoDirectory {
   /// The videos, ordered by ref.
   let videos: [VideoFacts]
-  /// Index into `videos` by ref, -1 where no video has that ref.
-  private let slotOfRef: [Int32]
+  /// Index into `videos` by ref.
+  private let slotOfRef: SlotsByRef
 
   /// The videos `filter` selects (every video by default): a filter on a KOL or a video reads
   /// only its rows through the `video` table's indexes, so `video show` and `advise VIDEO` do not
@@ -46,10 +46,9 @@ struct VideoDirectory {
     }
     var videos = halves.removeFirst()
     for half in halves { videos.append(contentsOf: half) }
-    var slots = [Int32](repeating: -1, count: Int(max(videos.last?.ref ?? 0, 0) + 1))
-    for (index, video) in videos.enumerated() where video.ref >= 0 {
-      slots[Int(video.ref)] = Int32(index)
-    }
+    var slots = SlotsByRef(
+      lowest: videos.first?.ref ?? 0, highest: videos.last?.ref ?? -1, count: videos.count)
+    for (index, video) in videos.enumerated() { slots.set(index, ref: video.ref) }
     self.videos = videos
     self.slotOfRef = slots
   }
@@ -90,9 +89,7 @@ struct VideoDirectory {
 
   /// The index in `videos` of the video with row id `ref`, if any.
   func slot(ofRef ref: Int64) -> Int? {
-    guard ref >= 0, ref < slotOfRef.count else { return nil }
-    let slot = slotOfRef[Int(ref)]
-    return slot < 0 ? nil : Int(slot)
+    slotOfRef[ref]
   }
 
   /// Column `column` of the current row as UTF-8 bytes, valid until the statement moves on; nil

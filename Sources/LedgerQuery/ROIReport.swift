@@ -209,13 +209,15 @@ extension CPMOption {
 struct Grouper {
   let count: Int
   private let grouping: ROIGrouping
-  /// The group of each video row id, -1 where no video the report reads has that id.
-  private let groupOfRef: [Int32]
+  /// The group of each video row id the report reads.
+  private let groupOfRef: SlotsByRef
   private let keys: [String?]
 
   /// The groups of the directory's videos.
   init(_ grouping: ROIGrouping, _ directory: VideoDirectory) {
-    var builder = Builder(grouping, maxRef: directory.videos.last?.ref ?? -1)
+    var builder = Builder(
+      grouping, lowest: directory.videos.first?.ref ?? 0,
+      highest: directory.videos.last?.ref ?? -1, count: directory.videos.count)
     for video in directory.videos {
       let key: String? =
         switch grouping {
@@ -237,7 +239,7 @@ struct Grouper {
     let column: String
     switch grouping {
     case .tool:
-      self.init(Builder(grouping, maxRef: -1))
+      self.init(Builder(grouping, lowest: 0, highest: -1, count: 0))
       return
     case .video: column = "v.video_id"
     case .kol: column = "v.kol_id"
@@ -266,7 +268,9 @@ struct Grouper {
       return refs
     }
     var builder = Builder(
-      grouping, maxRef: halves.last { !$0.isEmpty }?.last?.ref ?? -1)
+      grouping, lowest: halves.first { !$0.isEmpty }?.first?.ref ?? 0,
+      highest: halves.last { !$0.isEmpty }?.last?.ref ?? -1,
+      count: halves.reduce(0) { $0 + $1.count })
     for half in halves {
       for (ref, key) in half { builder.add(ref: ref, key: key) }
     }
@@ -277,7 +281,7 @@ struct Grouper {
     grouping = builder.grouping
     if grouping == .tool {
       keys = Source.allCases.sorted { $0.code < $1.code }.map(\.rawValue)
-      groupOfRef = []
+      groupOfRef = SlotsByRef(lowest: 0, highest: -1, count: 0)
     } else {
       keys = builder.keys
       groupOfRef = builder.groupOfRef
@@ -288,19 +292,19 @@ struct Grouper {
   /// Collects the groups of videos added in the order of their row ids.
   private struct Builder {
     let grouping: ROIGrouping
-    var groupOfRef: [Int32]
+    var groupOfRef: SlotsByRef
     var keys: [String?] = []
     private var indexOfKey: [String?: Int32] = [:]
 
-    init(_ grouping: ROIGrouping, maxRef: Int64) {
+    /// Room for `count` videos with row ids `lowest…highest`, added in row id order.
+    init(_ grouping: ROIGrouping, lowest: Int64, highest: Int64, count: Int) {
       self.grouping = grouping
-      groupOfRef = [Int32](repeating: -1, count: Int(max(maxRef, -1) + 1))
+      groupOfRef = SlotsByRef(lowest: lowest, highest: highest, count: count)
     }
 
     /// Adds the video with row id `ref` and group key `key`: each video is its own group, or
     /// videos of one KOL, brand or chain share the group of the first of them.
     mutating func add(ref: Int64, key: String?) {
-      guard ref >= 0 else { return }
       let group: Int32
       if grouping == .video {
         group = Int32(keys.count)
@@ -312,7 +316,7 @@ struct Grouper {
         indexOfKey[key] = group
         keys.append(key)
       }
-      groupOfRef[Int(ref)] = group
+      groupOfRef.set(Int(group), ref: ref)
     }
   }
 
@@ -323,9 +327,7 @@ struct Grouper {
   /// The group of a video's rows of one source.
   func group(videoRef: Int64, source: Int) -> Int? {
     if grouping == .tool { return source < count ? source : nil }
-    guard videoRef >= 0, videoRef < groupOfRef.count else { return nil }
-    let group = groupOfRef[Int(videoRef)]
-    return group < 0 ? nil : Int(group)
+    return groupOfRef[videoRef]
   }
 
   func key(_ group: Int) -> String? { keys[group] }

@@ -123,8 +123,6 @@ enum SeriesTopVideos {
           throw RunningSums.damaged(ref)
         }
       }
-      // A negative row id has no place in the video directory: its rows count nowhere.
-      guard ref >= 0 else { return }
       var current = TrafficSums()
       for source in 0..<RunningTotals.sources where totals.has(source) {
         if source != 0, let toolCode, source != toolCode { continue }

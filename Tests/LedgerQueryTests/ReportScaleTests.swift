@@ -247,7 +247,9 @@ private let allSorts = ROISortField.allCases.flatMap { field in
   for _ in 0..<200 {
     // Strings long enough to live on the heap: a move that lost or doubled one would show
     // as a wrong value or a crash.
-    let values = (0..<Int(random.int(0...40))).map { "row \($0) " + String(repeating: "x", count: 20) }
+    let values = (0..<Int(random.int(0...40))).map {
+      "row \($0) " + String(repeating: "x", count: 20)
+    }
     var order = Array(values.indices)
     for index in order.indices.reversed() where index > 0 {
       order.swapAt(index, Int(random.int(0...Int64(index))))

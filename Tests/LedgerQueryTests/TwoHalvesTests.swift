@@ -42,3 +42,51 @@ private func answers(_ ledger: Ledger) throws -> [String] {
   #expect(splitAnswers == (try answers(whole)))
   #expect(splitAnswers.allSatisfy { $0.count > 100 })
 }
+
+/// A copy of the fixture whose videos' row ids were set by hand (as `sqlite3` could): `id`
+/// gives each old id its new one, in the same order.
+private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
+  let ledger = try fileLedger(try Fixture.ledger())
+  try ledger.write { db in
+    try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+    func move(_ from: Int64, to: Int64) throws {
+      for (table, column) in [
+        ("video", "id"), ("metric", "video_ref"), ("metric_running", "video_ref"),
+        ("placement", "video_ref"), ("material", "video_ref"),
+      ] {
+        try db.execute(
+          sql: "UPDATE \(table) SET \(column) = ? WHERE \(column) = ?", arguments: [to, from])
+      }
+    }
+    // Through ids far below any new one, so that no two videos meet.
+    let ids = try Int64.fetchAll(db, sql: "SELECT id FROM video")
+    for old in ids { try move(old, to: -(1 << 61) - old) }
+    for old in ids { try move(-(1 << 61) - old, to: id(old)) }
+  }
+  return ledger
+}
+
+@Test func videoRowIdsSetByHandFarApartOrBelowZeroChangeNoAnswer() throws {
+  // The answers name each video's row id (`ref`): equal apart from it.
+  let withoutRefs = { (texts: [String]) in
+    texts.map { $0.replacing(/ref: -?\d+/, with: "ref") }
+  }
+  let fixture = try Fixture.ledger()
+  let expected = withoutRefs(try answers(fixture))
+  let findings = withoutRefs(try fixture.check(deep: true).map { "\($0)" })
+  let last = try fixture.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM video") }
+  let count = try #require(last)
+  let maps: [(Int64) -> Int64] = [
+    // Below zero, zero and above: a table by id left the first ones out.
+    { $0 - count / 2 },
+    // Far apart: a table by id up to the largest would take terabytes.
+    { $0 < count / 2 ? $0 : $0 + (1 << 50) },
+    // The last one at the largest id SQLite holds: a table's size would overflow.
+    { $0 == count ? .max : $0 },
+  ]
+  for id in maps {
+    let ledger = try renumbered(id)
+    #expect(withoutRefs(try answers(ledger)) == expected)
+    #expect(withoutRefs(try ledger.check(deep: true).map { "\($0)" }) == findings)
+  }
+}

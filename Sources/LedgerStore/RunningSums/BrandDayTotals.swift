@@ -72,8 +72,8 @@ final class BrandDayDeltas {
 struct VideoBrands {
   /// The brands, in name order.
   let names: [String]
-  /// By video row id: the index of its brand in `names`, or -1.
-  private let slots: [Int32]
+  /// By video row id: the index of its brand in `names`.
+  private let slots: SlotsByRef
   /// One delta per brand, for a rebuild.
   let deltas: [DayTotalsDelta]
 
@@ -81,13 +81,14 @@ struct VideoBrands {
     let names = try String.fetchAll(
       db, sql: "SELECT DISTINCT brand FROM video WHERE brand IS NOT NULL ORDER BY brand")
     let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
-    let count = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0
-    var slots = [Int32](repeating: -1, count: max(count + 1, 0))
+    let range = try Row.fetchOne(db, sql: "SELECT min(id), max(id), count(*) FROM video")
+    let (lowest, highest, count): (Int64?, Int64?, Int?) = (range?[0], range?[1], range?[2])
+    var slots = SlotsByRef(lowest: lowest ?? 0, highest: highest ?? -1, count: count ?? 0)
     let rows = try Row.fetchCursor(db, sql: "SELECT id, brand FROM video WHERE brand IS NOT NULL")
     while let row = try rows.next() {
       let id: Int64 = row[0]
       let brand: String = row[1]
-      if id >= 0, id < slots.count, let slot = index[brand] { slots[Int(id)] = slot }
+      if let slot = index[brand] { slots.set(Int(slot), ref: id) }
     }
     self.names = names
     self.slots = slots
@@ -97,9 +98,7 @@ struct VideoBrands {
   /// The index in ``names`` of the brand of video `ref`; nil when it has none.
   @inline(__always)
   func slot(of ref: Int64) -> Int? {
-    guard ref >= 0, ref < slots.count else { return nil }
-    let slot = slots[Int(ref)]
-    return slot < 0 ? nil : Int(slot)
+    slots[ref]
   }
 
   /// The rebuild delta of the brand of video `ref`; nil when it has none.

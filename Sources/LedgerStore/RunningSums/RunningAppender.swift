@@ -27,9 +27,10 @@ package final class RunningAppender {
   // every access of a class's property otherwise).
   @exclusivity(unchecked) private var emitter: RunningEmitter?
   @exclusivity(unchecked) private var lastRow: Statement?
-  /// The video of the segment being read, the day open in it (-1: none), and whether its rows
-  /// are appended (false: they are left to the refresh).
-  @exclusivity(unchecked) private var ref: Int64 = -1
+  /// The video of the segment being read (`Int64.min`: none; a row id set by hand may be
+  /// negative), the day open in it (-1: none), and whether its rows are appended (false: they
+  /// are left to the refresh).
+  @exclusivity(unchecked) private var ref: Int64 = .min
   @exclusivity(unchecked) private var day: Int32 = -1
   @exclusivity(unchecked) private var appending = false
   @exclusivity(unchecked) private var brandDelta: DayTotalsDelta?
@@ -83,7 +84,7 @@ package final class RunningAppender {
   /// before anything reads `metric_running`.
   func finish() throws {
     try closeDay()
-    ref = -1
+    ref = .min
     appending = false
     try emitter?.finish()
   }

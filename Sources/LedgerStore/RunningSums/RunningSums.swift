@@ -12,7 +12,9 @@ package final class RunningSumsDirty {
   @exclusivity(unchecked) private var firstDay: [Int64: Int32] = [:]
   /// The video marked last and its first day so far, kept out of the dictionary: rows come a
   /// video at a time.
-  @exclusivity(unchecked) private var lastRef: Int64 = -1
+  @exclusivity(unchecked) private var lastRef: Int64 = 0
+  /// Whether `lastRef` holds a video (any row id, negative ones set by hand included).
+  @exclusivity(unchecked) private var hasLast = false
   @exclusivity(unchecked) private var lastDay: Int32 = .max
   /// The videos whose brand the write changed, each with its brand before the write: the
   /// brand its stored running sums count for in `metric_brand_day`.
@@ -29,31 +31,32 @@ package final class RunningSumsDirty {
   /// Notes that video `ref` changed on `day`.
   @inline(__always)
   package func mark(_ ref: Int64, _ day: Int32) {
-    if ref == lastRef {
+    if hasLast && ref == lastRef {
       if day < lastDay { lastDay = day }
       return
     }
     keepLast()
     lastRef = ref
     lastDay = day
+    hasLast = true
   }
 
   /// True when nothing was marked.
-  package var isEmpty: Bool { lastRef < 0 && firstDay.isEmpty && brandsBefore.isEmpty }
+  package var isEmpty: Bool { !hasLast && firstDay.isEmpty && brandsBefore.isEmpty }
 
   /// The videos marked, by row id, with their first day; then forgets them (the brand changes
   /// too).
   package func drain() -> [(ref: Int64, from: Int32)] {
     keepLast()
     brandsBefore = [:]
-    lastRef = -1
+    hasLast = false
     let videos = firstDay.sorted { $0.key < $1.key }.map { (ref: $0.key, from: $0.value) }
     firstDay = [:]
     return videos
   }
 
   private func keepLast() {
-    guard lastRef >= 0 else { return }
+    guard hasLast else { return }
     if let known = firstDay[lastRef], known <= lastDay { return }
     firstDay[lastRef] = lastDay
   }
@@ -182,22 +185,25 @@ package enum RunningSums {
     let rows = try db.makeStatement(sql: allRowsSQL)
     var emitter = try RunningEmitter(db)
     let totals = RunningTotals()
-    var ref: Int64 = -1
+    var ref: Int64 = 0
     var day: Int32 = -1
+    // Whether a row was read (a row id can be any integer, negative ones set by hand too).
+    var started = false
     try step(rows, db) { handle in
       let rowRef = sqlite3_column_int64(handle, 11)
       let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-      if rowRef != ref || rowDay != day, ref >= 0 { try emitter.emit(ref, day, totals) }
+      if started, rowRef != ref || rowDay != day { try emitter.emit(ref, day, totals) }
       if rowRef != ref { totals.clear() }
       ref = rowRef
       day = rowDay
+      started = true
       try add(handle, to: totals, ref: ref, db)
       if days {
         try add(handle, to: delta.of(day), ref: ref, db)
         if let brand = brands.delta(of: ref) { try add(handle, to: brand.of(day), ref: ref, db) }
       }
     }
-    if ref >= 0 { try emitter.emit(ref, day, totals) }
+    if started { try emitter.emit(ref, day, totals) }
     try emitter.finish()
     if days {
       try delta.apply(db)

@@ -33,7 +33,7 @@ extension RunningSums {
     var hasStored = try advance()
     var found: [(ref: Int64, day: Int32)] = []
     var count = 0
-    var lastBad: Int64 = -1
+    var lastBad: Int64?
     func differs(_ ref: Int64, _ day: Int32) {
       guard ref != lastBad else { return }
       lastBad = ref
@@ -82,8 +82,10 @@ extension RunningSums {
     let rows = try db.makeStatement(sql: allRowsSQL)
     let totals = RunningTotals()
     var bytes: [UInt8] = []
-    var ref: Int64 = -1
+    var ref: Int64 = 0
     var day: Int32 = -1
+    // Whether a row was read (a row id can be any integer, negative ones set by hand too).
+    var started = false
     func emit() throws {
       bytes.removeAll(keepingCapacity: true)
       RunningCodec.encode(totals, into: &bytes)
@@ -92,13 +94,14 @@ extension RunningSums {
     try step(rows, db) { handle in
       let rowRef = sqlite3_column_int64(handle, 11)
       let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-      if rowRef != ref || rowDay != day, ref >= 0 { try emit() }
+      if started, rowRef != ref || rowDay != day { try emit() }
       if rowRef != ref { totals.clear() }
       ref = rowRef
       day = rowDay
+      started = true
       try add(handle, to: totals, ref: ref, db)
     }
-    if ref >= 0 { try emit() }
+    if started { try emit() }
   }
 }
 
