@@ -37,6 +37,26 @@ func removeTemporaryFolder(_ folder: String) {
   #expect(journal == "wal")
 }
 
+@Test func aNewLedgerHas16KiBPagesAndAnOlderOneKeepsItsOwn() throws {
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let pageSize = { (ledger: Ledger) in
+    try ledger.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
+  }
+  let new = try Ledger.open(path: folder + "/new.db", create: true)
+  #expect(try pageSize(new) == Ledger.pageSize)
+  // A ledger made with 4 KiB pages (an earlier aimt) is upgraded and read as it is.
+  let old = folder + "/old.db"
+  let queue = try DatabaseQueue(path: old)
+  try queue.writeWithoutTransaction { db in
+    try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE t (x); DROP TABLE t")
+  }
+  try queue.close()
+  let upgraded = try Ledger.open(path: old, create: true)
+  #expect(try pageSize(upgraded) == 4096)
+  #expect(try upgraded.appliedMigrations() == Schema.migrations.map(\.identifier))
+}
+
 @Test func everyMigrationFileIsRegisteredInOrder() throws {
   let folder = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -42,6 +42,9 @@ public final class Ledger: Sendable {
     return ReadPartner(path: path, busyTimeout: busyTimeout)
   }
 
+  /// The page size of a new ledger file, in bytes.
+  package static let pageSize = 16_384
+
   /// How long a writer waits for another process's write lock before giving up.
   public static let busyTimeout: Double = 10
 
@@ -93,6 +96,14 @@ public final class Ledger: Sendable {
       let pending = try ledger.pendingMigrations()
       if !pending.isEmpty {
         guard create else { throw LedgerError.needsUpgrade(path: path, pending: pending) }
+        if state != .sqlite {
+          // A new ledger's pages are 16 KiB: a report seeks every video's running rows, and
+          // a video's rows then lie in fewer pages (docs/internals.md, "Page size"). Set before
+          // the first table; a ledger made earlier keeps its 4 KiB.
+          try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = \(Ledger.pageSize)")
+          }
+        }
         try ledger.migrate(pending: pending)
       }
       if try queue.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) != "wal" {
