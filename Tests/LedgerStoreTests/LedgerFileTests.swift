@@ -57,6 +57,92 @@ func removeTemporaryFolder(_ folder: String) {
   #expect(try upgraded.appliedMigrations() == Schema.migrations.map(\.identifier))
 }
 
+/// A ledger file with 4 KiB pages (as an earlier aimt made them), upgraded, with KOL dy1, videos
+/// v1 and v2 and `days` days of metrics.
+private func olderLedgerWithMetrics(_ path: String, days: Int) throws -> Ledger {
+  let queue = try DatabaseQueue(path: path)
+  try queue.writeWithoutTransaction { db in
+    try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE t (x); DROP TABLE t")
+  }
+  try queue.close()
+  let ledger = try Ledger.open(path: path, create: true)
+  try ledger.write { writer in
+    try writer.beginBatch(BatchInfo(command: "log", kind: "metrics"))
+    try writer.upsert(KOLInput(kolID: "dy1"), at: .commandLine)
+    for id in ["v1", "v2"] {
+      var video = VideoInput(videoID: id)
+      video.kolID = "dy1"
+      try writer.upsert(video, at: .commandLine)
+    }
+    for offset in 0..<days {
+      try writer.upsert(
+        MetricInput(
+          day: LedgerBuilder.day("2026-01-01").adding(days: offset),
+          videoID: "v\(1 + offset % 2)", source: .douPlus,
+          values: [.impressions: Int64(1_000 + offset), .cost: Int64(offset * 37)]),
+        at: .commandLine)
+    }
+  }
+  return ledger
+}
+
+/// Every row of the ledger's tables as text, sorted (a table's order of rows is not kept).
+private func everyRow(_ ledger: Ledger) throws -> [String] {
+  try ledger.read { db in
+    let tables = try String.fetchAll(
+      db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    return try tables.flatMap { table in
+      try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { "\(table): \($0)" }.sorted()
+    }
+  }
+}
+
+@Test func repackingAnOlderLedgerGives16KiBPagesInWALWithEveryRowKept() throws {
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let ledger = try olderLedgerWithMetrics(folder + "/old.db", days: 400)
+  let before = try everyRow(ledger)
+  #expect(before.count > 800)
+  #expect(try ledger.filePageSize() == 4096)
+
+  let done = try ledger.repack()
+  #expect(done.pageSizeBefore == 4096 && done.pageSizeAfter == Ledger.pageSize)
+  #expect(done.bytesBefore > 0 && done.bytesAfter > 0)
+  #expect(try ledger.filePageSize() == Ledger.pageSize)
+  #expect(try everyRow(ledger) == before)
+  #expect(try ledger.check(deep: true).isEmpty)
+  let journal = try ledger.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+  #expect(journal == "wal")
+  // Again: the same pages, nothing lost; and a reopened ledger reads the same.
+  let again = try ledger.repack()
+  #expect(again.pageSizeBefore == Ledger.pageSize && again.bytesAfter == done.bytesAfter)
+  let reopened = try Ledger.openReadOnly(path: folder + "/old.db")
+  #expect(try everyRow(reopened) == before)
+}
+
+@Test func repackingALedgerAnotherConnectionHasOpenIsRefusedChangingNothing() throws {
+  let folder = try temporaryFolder()
+  defer { removeTemporaryFolder(folder) }
+  let path = folder + "/old.db"
+  let ledger = try olderLedgerWithMetrics(path, days: 20)
+  let before = try everyRow(ledger)
+  // Another process's report: a connection that has read the ledger and is still open.
+  let other = try DatabaseQueue(path: path)
+  _ = try other.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") }
+  #expect {
+    _ = try ledger.repack()
+  } throws: { error in
+    guard case LedgerError.inUse(path) = error else { return false }
+    return "\(error)".contains("needs it alone")
+  }
+  #expect(try ledger.filePageSize() == 4096)
+  #expect(try everyRow(ledger) == before)
+  let journal = try ledger.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+  #expect(journal == "wal")
+  try other.close()
+  #expect(try ledger.repack().pageSizeAfter == Ledger.pageSize)
+}
+
 @Test func everyMigrationFileIsRegisteredInOrder() throws {
   let folder = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

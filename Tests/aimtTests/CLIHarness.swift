@@ -89,14 +89,15 @@ final class CLI: Sendable {
   /// skipped: see ``Trait/needsSQLite3``).
   static let sqlite3Path: String? = executableOnPath("sqlite3")
 
-  /// Runs the sqlite3 CLI on a ledger, as a user inspecting it would.
-  func sqlite3(_ database: String, _ sql: String) throws -> String {
+  /// Runs the sqlite3 CLI on a ledger, as a user inspecting it would: each of `commands` an
+  /// argument of its own (SQL, or a dot-command such as `.system`), run in order.
+  func sqlite3(_ database: String, _ commands: String...) throws -> String {
     struct NoSQLite3: Error, CustomStringConvertible {
       var description: String { "no sqlite3 on PATH: mark the test .needsSQLite3" }
     }
     guard let sqlite3 = Self.sqlite3Path else { throw NoSQLite3() }
     return try runToEnd(
-      URL(fileURLWithPath: sqlite3), [path(database), sql], in: folder,
+      URL(fileURLWithPath: sqlite3), [path(database)] + commands, in: folder,
       environment: ProcessInfo.processInfo.environment
     ).stdout
   }

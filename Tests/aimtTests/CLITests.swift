@@ -33,6 +33,68 @@ private func seededCLI() throws -> CLI {
   #expect(try cli.sqlite3("aimt.db", "PRAGMA journal_mode") == "wal\n")
 }
 
+@Test(.needsSQLite3) func initNamesAnOlderLedgersSmallPagesAndRepackRewritesItKeepingEveryAnswer()
+  throws
+{
+  let cli = try seededCLI()
+  for day in 1...9 {
+    try cli.ok(
+      "log", "2026-05-0\(day)", "v1", "dou_plus", "--impressions", "\(1000 * day)", "--cost",
+      "\(12 * day).5", "--gmv", "\(30 * day)")
+  }
+  #expect(try cli.ok("init").stdout.contains("note:") == false)
+  // As an earlier aimt made it: 4 KiB pages.
+  _ = try cli.sqlite3("aimt.db", "PRAGMA journal_mode = DELETE")
+  _ = try cli.sqlite3("aimt.db", "PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL")
+  #expect(try cli.sqlite3("aimt.db", "PRAGMA page_size") == "4096\n")
+  let report = try cli.ok("report", "roi", "--format", "tsv").stdout
+  let video = try cli.ok("video", "show", "v1", "--format", "json").stdout
+
+  let upgraded = try cli.ok("init").stdout
+  #expect(
+    upgraded.contains(
+      "note: its pages are 4 KiB (an earlier aimt's); reports over every video read 16 KiB pages "
+        + "faster: 'aimt init --repack --db aimt.db' rewrites it\n"))
+  let repacked = try cli.ok("init", "--repack").stdout
+  #expect(repacked.hasPrefix("repacked: pages 4 KiB -> 16 KiB, file "))
+  #expect(!repacked.contains("note:"))
+  #expect(try cli.sqlite3("aimt.db", "PRAGMA page_size") == "16384\n")
+  #expect(try cli.sqlite3("aimt.db", "PRAGMA journal_mode") == "wal\n")
+  #expect(try cli.ok("report", "roi", "--format", "tsv").stdout == report)
+  #expect(try cli.ok("video", "show", "v1", "--format", "json").stdout == video)
+  try cli.ok("check", "--deep")
+  // Again: nothing to change, and still right.
+  #expect(try cli.ok("init", "--repack").stdout.hasPrefix("repacked: pages 16 KiB -> 16 KiB"))
+}
+
+@Test(.needsSQLite3) func aLedgerLeftMidWriteSaysSoOnReadAndInitPutsItBack() throws {
+  let cli = try seededCLI()
+  try cli.ok("log", "2026-05-01", "v1", "natural", "--impressions", "250000", "--gmv", "20000")
+  let report = try cli.ok("report", "spend", "--by", "tool", "--format", "tsv").stdout
+  // What a killed 'aimt init --repack' leaves: the file midway through a write outside WAL
+  // mode and its rollback journal (copied while a write that spilled pages was open).
+  _ = try cli.sqlite3(
+    "aimt.db", "PRAGMA journal_mode = DELETE", "PRAGMA cache_size = 2", "BEGIN",
+    "CREATE TABLE t (x)",
+    "INSERT INTO t SELECT randomblob(1000) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+      + "SELECT x + 1 FROM c LIMIT 2000) SELECT x FROM c)",
+    ".system cp aimt.db cut.db; cp aimt.db-journal cut.db-journal", "ROLLBACK")
+  #expect(FileManager.default.fileExists(atPath: cli.path("cut.db-journal")))
+  let read = try cli.run(["report", "spend", "--by", "tool", "--db", "cut.db"])
+  #expect(read.status == 1)
+  #expect(
+    read.stderr
+      == "aimt: error: the ledger cut.db was left mid-write by a program that was stopped (the "
+      + "cut.db-journal beside it holds its pages as they were): run 'aimt init --db cut.db', "
+      + "which puts it back as it was before that write\n")
+  try cli.ok("init", "--db", "cut.db")
+  #expect(!FileManager.default.fileExists(atPath: cli.path("cut.db-journal")))
+  #expect(
+    try cli.ok("report", "spend", "--by", "tool", "--format", "tsv", "--db", "cut.db").stdout
+      == report)
+  try cli.ok("check", "--deep", "--db", "cut.db")
+}
+
 @Test func dbOptionAndEnvironmentChooseTheLedger() throws {
   let cli = try CLI()
   try cli.ok("init", "--db", "other.db")

@@ -13,7 +13,7 @@ import Synchronization
 /// - ``open(path:create:busyTimeout:)``, ``openReadOnly(path:)``, ``inMemory()``
 /// - ``write(_:)``, ``read(_:)``
 /// - ``setting(_:)``, ``setSetting(_:_:)``
-/// - ``check()``, ``backup(to:)``
+/// - ``check()``, ``backup(to:)``, ``repack()``
 public final class Ledger: Sendable {
   /// The path as the user gave it (`:memory:` for an in-memory ledger).
   public let path: String
@@ -40,6 +40,12 @@ public final class Ledger: Sendable {
   {
     guard parallel, ProcessInfo.processInfo.activeProcessorCount > 1 else { return nil }
     return ReadPartner(path: path, busyTimeout: busyTimeout)
+  }
+
+  /// Closes the connection of the read partner, if one is open: the ledger's own second
+  /// connection would otherwise count as another process having the file open.
+  func closeReadPartner() {
+    partner?.close()
   }
 
   /// The page size of a new ledger file, in bytes.
@@ -310,6 +316,10 @@ extension LedgerError {
     }
     guard let dbError = error as? DatabaseError else {
       self = .storage(message: "\(doing) \(path) failed: \(error)")
+      return
+    }
+    if dbError.extendedResultCode == .SQLITE_READONLY_ROLLBACK {
+      self = .interruptedWrite(path: path)
       return
     }
     switch dbError.resultCode {

@@ -123,6 +123,11 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
   case readOnly(path: String)
   /// Another process held the write lock for longer than the busy timeout.
   case busy(path: String)
+  /// Another process has the ledger open where a command needs it alone (``Ledger/repack()``).
+  case inUse(path: String)
+  /// A write outside WAL mode (``Ledger/repack()``) was stopped midway: its journal beside the
+  /// ledger must be rolled back by a write open before anything reads the ledger.
+  case interruptedWrite(path: String)
   /// The file cannot be opened or created at all.
   case cannotOpen(path: String, reason: String)
   /// A zero-byte file where a ledger was expected: creating a ledger there makes it one.
@@ -174,6 +179,14 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         + "(SQLite keeps a -wal file beside it); check their permissions"
     case .busy(let path):
       return "the ledger \(path) is busy: another aimt is writing to it; try again in a moment"
+    case .interruptedWrite(let path):
+      return "the ledger \(path) was left mid-write by a program that was stopped (the "
+        + "\(path)-journal beside it holds its pages as they were): open it for writing once, "
+        + "which puts it back as it was before that write"
+    case .inUse(let path):
+      return "the ledger \(path) is open in another program (a report, an import, a backup, "
+        + "sqlite3): repacking rewrites the whole file and needs it alone; nothing was changed, "
+        + "try again when that has ended"
     case .cannotOpen(let path, let reason):
       return "cannot open the ledger \(path): \(reason)"
     case .emptyFile(let path):

@@ -48,6 +48,12 @@ final class ReadPartner: Sendable {
     }
   }
 
+  /// Closes the partner's connection if it is open (the next mark opens it again): for a
+  /// command that needs the file alone (``Ledger/repack()``).
+  func close() {
+    connection.withLock { $0 = nil }
+  }
+
   static func dataVersion(_ db: Database) throws -> Int64 {
     try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? -1
   }

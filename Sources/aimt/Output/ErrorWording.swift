@@ -23,6 +23,10 @@ extension LedgerError {
     case .emptyFile(let path):
       "cannot open the ledger \(path): the file is empty; 'aimt init --db \(path)' makes it a "
         + "ledger"
+    case .interruptedWrite(let path):
+      "the ledger \(path) was left mid-write by a program that was stopped (the \(path)-journal "
+        + "beside it holds its pages as they were): run 'aimt init --db \(path)', which puts it "
+        + "back as it was before that write"
     case .implausibleData(let message, let remedy):
       "\(message); \(remedy.commandLineWords)"
     default:
