@@ -91,7 +91,7 @@ struct OutputOptions: ParsableArguments {
     let options = RenderOptions(
       csvBOM: bom, color: Terminal.useColor, neutraliseFormulas: !raw,
       escapeControls: Terminal.stdoutIsTerminal)
-    render(table, as: resolvedFormat, options: options) { Terminal.write(bytes: $0) }
+    renderPipelined(table, as: resolvedFormat, options: options) { Terminal.write(bytes: $0) }
     if let error = table.stream?.failure.error { throw error }
   }
 }

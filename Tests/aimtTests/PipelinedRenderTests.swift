@@ -1,0 +1,92 @@
+import Foundation
+import LedgerStore
+import Synchronization
+import Testing
+
+@testable import aimt
+
+// Rows made on one thread and printed on another (`renderPipelined`) print exactly what one
+// thread prints, whatever the number of rows, and never leave the maker waiting.
+
+/// A table of `stored` rows kept and `streamed` rows made while printing (text that needs
+/// escaping in every format, money, ratios and nulls), failing after `failAfter` streamed rows
+/// when given.
+private func table(stored: Int, streamed: Int, failAfter: Int? = nil, columns: Int = 5)
+  -> OutputTable
+{
+  @Sendable func row(_ index: Int) -> [Cell] {
+    let cells: [Cell] = [
+      .text("v\(index)"), .text(index % 7 == 0 ? "a,\"b\"\tc\n=d" : "视频 \(index)"),
+      .money(Int64(index) * 12_345 - 500_000),
+      .ratio(Fraction(Int128(index), over: 7) ?? Fraction(0), digits: 2),
+      index % 5 == 0 ? .null : .int(Int64(index)),
+    ]
+    return Array(cells.prefix(columns))
+  }
+  var table = OutputTable(
+    columns: ["video_id", "title", "cost", "roi", "plays"].prefix(columns).map(Column.init))
+  for index in 0..<stored { table.append(row(index)) }
+  table.stream = RowStream { (emit) throws(LedgerError) in
+    for index in stored..<(stored + streamed) {
+      if let failAfter, index - stored == failAfter {
+        throw LedgerError.storage(message: "the disk went away")
+      }
+      emit(row(index))
+    }
+  }
+  return table
+}
+
+/// What `renderPipelined` writes, collected.
+private func pipelined(_ table: OutputTable, _ format: OutputFormat, cores: Int = 2) -> String {
+  let bytes = Mutex<[UInt8]>([])
+  renderPipelined(table, as: format, options: RenderOptions(), cores: cores) { chunk in
+    bytes.withLock { $0 += chunk }
+  }
+  return bytes.withLock { String(decoding: $0, as: UTF8.self) }
+}
+
+@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: OutputFormat) {
+  // Fewer rows than a batch, exactly a batch, and many more than the pipe holds (the maker
+  // waits for the printer).
+  let batch = RowPipe.batchRows
+  for (stored, streamed) in [
+    (0, 0), (3, 0), (0, 5), (2, batch), (1, batch * RowPipe.batchesWaiting * 3 + 17),
+  ] {
+    let table = table(stored: stored, streamed: streamed)
+    let expected = render(table, as: format)
+    #expect(pipelined(table, format) == expected, "\(format), \(stored) + \(streamed) rows")
+    #expect(pipelined(table, format, cores: 1) == expected)
+  }
+}
+
+@Test(.timeLimit(.minutes(1))) func aStreamThatFailsMidwayPrintsTheRowsBeforeAndKeepsItsError() {
+  let table = table(stored: 1, streamed: 5_000, failAfter: 3_000)
+  let text = pipelined(table, .ndjson)
+  #expect(text.split(separator: "\n").count == 3_001)
+  #expect(text == render(table, as: .ndjson))
+  #expect(table.stream?.failure.error != nil)
+}
+
+@Test(.timeLimit(.minutes(1))) func aTableWithoutColumnsLetsTheMakerFinish() {
+  // csv prints nothing for a table without columns, reading no row: the maker must not wait
+  // forever for a printer that is gone.
+  var table = OutputTable(columns: [])
+  let made = Mutex(0)
+  table.stream = RowStream { emit in
+    for _ in 0..<(RowPipe.batchRows * RowPipe.batchesWaiting * 4) {
+      made.withLock { $0 += 1 }
+      emit([.int(1)])
+    }
+  }
+  #expect(pipelined(table, .csv) == "")
+  #expect(made.withLock { $0 } == RowPipe.batchRows * RowPipe.batchesWaiting * 4)
+}
+
+@Test func tableAndMarkdownAreNotPipelined() {
+  #expect(!pipelines(.table) && !pipelines(.markdown))
+  let table = table(stored: 2, streamed: 40)
+  #expect(pipelined(table, .markdown) == render(table, as: .markdown))
+  #expect(pipelined(table, .table) == render(table, as: .table))
+}
