@@ -16,7 +16,8 @@
 #     days (default 2000 videos): `report roi --window 30`, `shortlist` and `advise` on both, and
 #     the ratio long/short, for aimt and DuckDB (e.g. --history 1095: 2.4M rows against 0.2M).
 #
-# Each command runs 3 times: the tables show the median seconds and the largest peak RSS. A
+# Each command runs 3 times, a report's aimt and DuckDB runs in turns (so that the machine's drift
+# moves both alike): the tables show the median seconds and the largest peak RSS. A
 # run longer than 600 s is not repeated (runs: 1), and with --timeout S a run is stopped after
 # S seconds and shown as >S. as_of is the last day of the data.
 # The DuckDB and sqlite3 SQL is written out below, one function per report; the audience (5A)
@@ -125,11 +126,43 @@ timed() {
   echo "$(median "${secs[@]}") $peak ${#secs[@]}"
 }
 
-# Runs SQL in DuckDB (the file $data/metrics.duckdb) $runs times in fresh processes; prints the
-# median seconds of the queries inside python (no interpreter start, no `import duckdb`, no
-# connect), then the whole process's median seconds, largest peak RSS and runs. Statements are
-# separated by a line holding `;;` and each is fetched whole; one that starts with COPY is
-# only executed (it writes its own output).
+# Runs the command in the array named $1 and the one in the array named $2 in turns, one run
+# each per round for $runs rounds (fewer when a run takes over $once seconds), so that the
+# machine's drift over the rounds (other load, the page cache, a frequency change) moves both
+# alike and their ratio stays fair; prints `timed`'s three fields for the first, then for the
+# second, on one line. A side stopped by --timeout is not run again.
+timed_pair() {
+  local -n pair_first=$1 pair_second=$2
+  local i s m k slow peak_a=0 peak_b=0 killed_a="" killed_b=""
+  local -a a=() b=()
+  for ((i = 0; i < runs; i++)); do
+    slow=0
+    if [ -z "$killed_a" ]; then
+      read -r s m k <<<"$(runs=1 timed "${pair_first[@]}")"
+      [ "$m" -le "$peak_a" ] || peak_a=$m
+      if [ "$k" = killed ]; then killed_a=$s; else a+=("$s"); fi
+      [ "$(py "print(int(${s#>} > $once))")" = 0 ] || slow=1
+    fi
+    if [ -z "$killed_b" ]; then
+      read -r s m k <<<"$(runs=1 timed "${pair_second[@]}")"
+      [ "$m" -le "$peak_b" ] || peak_b=$m
+      if [ "$k" = killed ]; then killed_b=$s; else b+=("$s"); fi
+      [ "$(py "print(int(${s#>} > $once))")" = 0 ] || slow=1
+    fi
+    [ "$slow" = 0 ] || break
+    [ -z "$killed_a" ] || [ -z "$killed_b" ] || break
+  done
+  if [ -n "$killed_a" ]; then echo -n "$killed_a $peak_a killed "
+  else echo -n "$(median "${a[@]}") $peak_a ${#a[@]} "; fi
+  if [ -n "$killed_b" ]; then echo "$killed_b $peak_b killed"
+  else echo "$(median "${b[@]}") $peak_b ${#b[@]}"; fi
+}
+
+# DuckDB's side of a report: python running SQL on the file $argv[1] ($data/metrics.duckdb),
+# read-only, in a fresh process, appending the seconds of the queries alone (no interpreter
+# start, no `import duckdb`, no connect) to the file $argv[3]. Statements are separated by a
+# line holding `;;` and each is fetched whole; one that starts with COPY is only executed (it
+# writes its own output).
 duck_py='
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
@@ -142,12 +175,10 @@ for sql in sys.argv[2].split("\n;;\n"):
 with open(sys.argv[3], "a") as out:
     out.write(f"{time.perf_counter() - start:.3f}\n")
 '
-duck_timed() {
-  local proc
-  : >"$data/inner.txt"
-  proc=$(timed python3 -c "$duck_py" "$data/metrics.duckdb" "$1" "$data/inner.txt")
-  echo "$(py "import statistics, sys; t = [float(x) for x in open(sys.argv[1])]
-print(f'{statistics.median(t):.3f}' if t else '>$limit')" "$data/inner.txt") $proc"
+# The median of the in-process DuckDB times in $data/inner.txt.
+duck_inner() {
+  py "import statistics, sys; t = [float(x) for x in open(sys.argv[1])]
+print(f'{statistics.median(t):.3f}' if t else '>$limit')" "$data/inner.txt"
 }
 
 # The data set of $2 videos × $3 days in $1 (generate.py, or `aimt demo --out`), and its
@@ -442,20 +473,26 @@ set_days() {
 
 # Times the reports named in $2... on $data, keys prefixed with $1.
 measure_reports() {
-  local size=$1 key args inner proc peak n
+  local size=$1 key args proc peak n a1 a2 a3
+  local -a aimt_cmd duck_cmd
   shift
   for key in "$@"; do
     read -r -a args <<<"$(aimt_args "$key")"
     [ "$key" = html ] || args+=(--format tsv)
-    record "$size|$key|aimt" "$(timed "$aimt" "${args[@]}" --db "$data/aimt.db")"
+    aimt_cmd=("$aimt" "${args[@]}" --db "$data/aimt.db")
     if [ -n "${duck_of[$key]:-}" ] && [ -n "${result[$size|${duck_of[$key]}|duck]:-}" ]; then
+      record "$size|$key|aimt" "$(timed "${aimt_cmd[@]}")"
       result[$size|$key|duck]=${result[$size|${duck_of[$key]}|duck]}
       result[$size|$key|duckin]=${result[$size|${duck_of[$key]}|duckin]}
       continue
     fi
-    read -r inner proc peak n <<<"$(duck_timed "$(duck_sql "$key")")"
+    # aimt and DuckDB in turns (timed_pair): the ratio is robust to the machine's drift.
+    duck_cmd=(python3 -c "$duck_py" "$data/metrics.duckdb" "$(duck_sql "$key")" "$data/inner.txt")
+    : >"$data/inner.txt"
+    read -r a1 a2 a3 proc peak n <<<"$(timed_pair aimt_cmd duck_cmd)"
+    record "$size|$key|aimt" "$a1 $a2 $a3"
     record "$size|$key|duck" "$proc $peak $n"
-    result[$size|$key|duckin]="$inner 0 $n"
+    result[$size|$key|duckin]="$(duck_inner) 0 $n"
   done
 }
 
