@@ -64,8 +64,13 @@ extension Ledger {
   /// The next AIMT step per video (docs/method.md, "Decisions": one rule engine for advise,
   /// shortlist, plan and video show).
   public func advise(_ query: AdviseQuery) throws(LedgerError) -> [Advice] {
+    try advise(query, plan: .automatic)
+  }
+
+  /// ``advise(_:)`` made as `plan` says (tests compare one thread with two).
+  package func advise(_ query: AdviseQuery, plan: ChunkPlan) throws(LedgerError) -> [Advice] {
     var advice: [Advice] = []
-    try forEachAdvice(query) { advice.append($0) }
+    try forEachAdvice(query, plan: plan) { advice.append($0) }
     return advice
   }
 
@@ -73,7 +78,7 @@ extension Ledger {
   /// `advise` lists them, holding none of them (the CLI prints 224,000 videos' advice as it
   /// comes).
   package func forEachAdvice(
-    _ query: AdviseQuery, _ body: (Advice) throws -> Void
+    _ query: AdviseQuery, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
   ) throws(LedgerError) {
     // One video or one KOL reads only the videos of that KOL (the account weight needs them
     // all), or the one video when it has no KOL.
@@ -96,7 +101,7 @@ extension Ledger {
       try AdviceReader.advise(
         db, context: context, asOf: asOf, window: max(query.window, 1), filter: filter,
         thresholds: thresholds, sale: forcedSale ?? context.sale(on: asOf),
-        keepSilent: query.videoID != nil, body)
+        keepSilent: query.videoID != nil, plan: plan, body)
     }
   }
 }
@@ -124,7 +129,7 @@ enum AdviceReader {
   static func advise(
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
     thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
-    everyLaunch: Bool = true, _ body: (Advice) throws -> Void
+    everyLaunch: Bool = true, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
   ) throws {
     let settings = context.settings
     let current: SlotTable<TrafficSums>
@@ -144,21 +149,37 @@ enum AdviceReader {
       weights = try AccountWeight.compute(db, context: context, asOf: asOf, of: filter)
     }
     let launch = LaunchSums(settings: settings, asOf: asOf)
-    var engine = RuleEngine(settings: settings, thresholds: thresholds)
-    engine.explains = explains
+    let engine = {
+      var engine = RuleEngine(settings: settings, thresholds: thresholds)
+      engine.explains = explains
+      return engine
+    }()
     let cpm = CPMChoice.price(fen: sale?.cpmPrice ?? settings.cpmPrice)
     let dayStart = DateTime(day: asOf, secondOfDay: 0)
     let dayEnd = DateTime(day: asOf.adding(days: 1), secondOfDay: 0)
+    var slots: [Int] = []
     for (slot, video) in context.directory.videos.enumerated() where filter.matches(video) {
-      guard current[slot].rows > 0 || keepSilent else { continue }
+      if current[slot].rows > 0 || keepSilent { slots.append(slot) }
+    }
+    /// The advice of the video in `slot`; nil when its launch is to be read from the ledger and
+    /// there is no `db` (the second thread's, which reads nothing).
+    func advice(_ slot: Int, _ db: Database?) throws -> Advice? {
+      let video = context.directory.videos[slot]
       let model = TrafficModel(
         current: current[slot].excludingUnplayedGMV(),
         previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
         declineRatio: settings.declineRatio)
-      let launchModel =
-        everyLaunch || launch.isInLaunch(video)
-        ? try launch.model(db, video: video, natural: launchSums?.launch(ofSlot: slot))
-        : nil
+      var launchModel: TrafficModel?
+      if everyLaunch || launch.isInLaunch(video) {
+        let natural = launchSums?.launch(ofSlot: slot)
+        if let db {
+          launchModel = try launch.model(db, video: video, natural: natural)
+        } else if let natural {
+          launchModel = launch.model(video: video, natural: natural)
+        } else if launch.hasLaunch(video) {
+          return nil
+        }
+      }
       let followers = context.followers(of: video.kolID, on: asOf)
       let placements = context.placements(of: video)
       let facts = DecisionFacts(
@@ -171,12 +192,23 @@ enum AdviceReader {
           $0.tool == Source.suixintui.rawValue && $0.start < dayEnd
         },
         sale: sale)
-      try body(
-        Advice(
-          video: video, asOf: asOf, followers: followers, kolTier: facts.tier,
-          ageDays: facts.ageDays, model: model, launchModel: launchModel,
-          accountWeight: facts.weight, sale: sale, decision: engine.decide(facts)))
+      return Advice(
+        video: video, asOf: asOf, followers: followers, kolTier: facts.tier,
+        ageDays: facts.ageDays, model: model, launchModel: launchModel,
+        accountWeight: facts.weight, sale: sale, decision: engine.decide(facts))
     }
+    // Made on two cores (docs/internals.md, "Advice made on two cores"): what a video's advice
+    // reads was read above and nothing changes it now; a video whose launch is still to be read
+    // (none, when the launches were read with the windows) is advised here on this thread.
+    try OrderedChunks.forEach(
+      count: slots.count, plan: plan,
+      make: { index in (slots[index], Result { try advice(slots[index], nil) }) },
+      body: { slot, made in
+        guard let made = try made.get() ?? advice(slot, db) else {
+          preconditionFailure("advice with the ledger at hand is always made")
+        }
+        try body(made)
+      })
   }
 
   /// The launch model from a scan of the video's rows (the reference ``LaunchSums`` is tested
@@ -229,18 +261,30 @@ struct LaunchSums {
     return age >= 0 && age < settings.launchDays
   }
 
+  /// Whether `video` has a launch model on `asOf`: a publish time on or before it, and
+  /// `launch_days` above 0.
+  func hasLaunch(_ video: VideoFacts) -> Bool {
+    guard let published = video.published?.day else { return false }
+    return published <= asOf && settings.launchDays > 0
+  }
+
+  /// The launch model of `video` from its launch's natural sums, read already.
+  ///
+  /// nil when it has none (``hasLaunch(_:)``). Reads nothing: safe on any thread.
+  func model(video: VideoFacts, natural: StreamTotals) -> TrafficModel? {
+    guard hasLaunch(video) else { return nil }
+    var sums = TrafficSums()
+    sums.add(natural, source: 0)
+    return LaunchSums.model(sums, settings: settings)
+  }
+
   /// The launch model of `video`; nil without a publish time, when it is after `asOf`, or
   /// when `launch_days` is 0.
   func model(
     _ db: Database, video: VideoFacts, natural: StreamTotals? = nil
   ) throws -> TrafficModel? {
-    guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
-    else { return nil }
-    if let natural {
-      var sums = TrafficSums()
-      sums.add(natural, source: 0)
-      return LaunchSums.model(sums, settings: settings)
-    }
+    guard hasLaunch(video), let published = video.published?.day else { return nil }
+    if let natural { return model(video: video, natural: natural) }
     let last = min(published.adding(days: settings.launchDays - 1), asOf)
     let statement = try db.cachedStatement(sql: LaunchSums.sql)
     try statement.setArguments([

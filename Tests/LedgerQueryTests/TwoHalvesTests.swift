@@ -90,3 +90,21 @@ private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
     #expect(withoutRefs(try ledger.check(deep: true).map { "\($0)" }) == findings)
   }
 }
+
+@Test func adviceMadeOnTwoThreadsInSmallChunksIsWhatOneThreadMakes() throws {
+  let ledger = try Fixture.ledger()
+  var query = AdviseQuery()
+  query.window = 14
+  let one = try ledger.advise(query, plan: ChunkPlan(threads: 1))
+  #expect(one.count > 20)
+  for plan in [ChunkPlan(threads: 2, chunk: 1, ahead: 1), ChunkPlan(threads: 2, chunk: 7)] {
+    #expect(try ledger.advise(query, plan: plan) == one)
+  }
+  // A brand's videos: the windows are read apart and each launch per video, which only this
+  // thread may read; the advice is the same.
+  var byBrand = query
+  byBrand.filter.brand = brandNames[0]
+  let brand = try ledger.advise(byBrand, plan: ChunkPlan(threads: 1))
+  #expect(brand.count > 5)
+  #expect(try ledger.advise(byBrand, plan: ChunkPlan(threads: 2, chunk: 1)) == brand)
+}

@@ -94,6 +94,10 @@ private func refusal(
     ),
     (.emptyFile(path: "a.db"), "creating a ledger there makes it one"),
     (.notFound(entity: "brand", key: "X", known: ["A", "B"]), "the brands are: A, B"),
+    (.busy(path: "a.db"), "try again in a moment"),
+    (.inUse(path: "a.db"), "needs it alone; nothing was changed"),
+    (.interruptedWrite(path: "a.db"), "open it for writing once"),
+    (.storage(message: "reading a.db failed: the disk is full"), "the disk is full"),
   ]
   for (error, advice) in cases {
     #expect(error.description.contains(advice), "\(error)")

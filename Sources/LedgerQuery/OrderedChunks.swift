@@ -1,0 +1,147 @@
+import Foundation
+
+/// How ``OrderedChunks/forEach(count:plan:make:body:)`` shares out its work.
+package struct ChunkPlan: Sendable, Equatable {
+  /// Threads that make results (this one included); 1 makes them all on this thread.
+  package var threads: Int
+  /// Results made per chunk: a thread takes a chunk at a time.
+  package var chunk: Int
+  /// Chunks made and not yet handed to the body, at most: bounds the memory held.
+  package var ahead: Int
+
+  package init(threads: Int, chunk: Int = 256, ahead: Int = 16) {
+    self.threads = threads
+    self.chunk = max(chunk, 1)
+    self.ahead = max(ahead, 1)
+  }
+
+  /// Two threads on a machine of more than one core, else one.
+  package static var automatic: ChunkPlan {
+    ChunkPlan(threads: ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1)
+  }
+}
+
+/// A list of results made on two cores and handed over in order (docs/internals.md, "Advice
+/// made on two cores").
+package enum OrderedChunks {
+  /// Calls `make(index)` for every index of `0..<count`, chunk by chunk on this thread and a
+  /// second one at once, and `body` with the results in index order, on this thread.
+  ///
+  /// This thread hands over each chunk as soon as it is made; when the next one is still being
+  /// made by the other thread, it makes a later one meanwhile, so neither core waits while
+  /// there is work. At most `plan.ahead` chunks wait to be handed over. `make` runs on both
+  /// threads at once: it must only read state that nothing changes while this runs. When
+  /// `body` throws, no chunk is begun after it, and the error is thrown once the other thread
+  /// has stopped: nothing reaches `make` after this returns.
+  package static func forEach<T>(
+    count: Int, plan: ChunkPlan = .automatic, make: (Int) -> T, body: (T) throws -> Void
+  ) rethrows {
+    guard plan.threads > 1, count > plan.chunk else {
+      for index in 0..<count { try body(make(index)) }
+      return
+    }
+    try withoutActuallyEscaping(make) { make in
+      let work = ChunkWork(count: count, plan: plan, make: make)
+      let thread = Thread { work.runOther() }
+      thread.start()
+      defer { work.finish() }
+      for chunk in 0..<work.chunks {
+        for result in work.take(chunk) { try body(result) }
+        work.handedOver(chunk)
+      }
+    }
+  }
+}
+
+/// The state the two threads of ``OrderedChunks/forEach(count:plan:make:body:)`` share, under
+/// one condition lock: the next chunk to begin, the chunks made and not yet handed over, and
+/// how far they were handed over.
+private final class ChunkWork<T>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private let count: Int
+  private let plan: ChunkPlan
+  let chunks: Int
+  /// Held until ``finish()``, so that nothing holds it once `forEach` returns.
+  private var make: ((Int) -> T)?
+  private var next = 0
+  private var handed = 0
+  private var made: [Int: [T]] = [:]
+  private var stopped = false
+  private var otherDone = false
+
+  init(count: Int, plan: ChunkPlan, make: @escaping (Int) -> T) {
+    self.count = count
+    self.plan = plan
+    self.chunks = (count + plan.chunk - 1) / plan.chunk
+    self.make = make
+  }
+
+  /// The results of `chunk`, made by whichever thread began it first.
+  private func makeChunk(_ chunk: Int, _ make: (Int) -> T) -> [T] {
+    let start = chunk * plan.chunk
+    return (start..<min(start + plan.chunk, count)).map(make)
+  }
+
+  /// Whether a chunk may be begun now: one is left, and not too many wait.
+  private var mayBegin: Bool { next < chunks && next < handed + plan.ahead }
+
+  /// The second thread: begins chunks while any is left and not too many wait.
+  func runOther() {
+    condition.lock()
+    while true {
+      while !stopped, next < chunks, !mayBegin { condition.wait() }
+      guard !stopped, mayBegin, let make else { break }
+      let chunk = next
+      next += 1
+      condition.unlock()
+      let results = makeChunk(chunk, make)
+      condition.lock()
+      made[chunk] = results
+      condition.broadcast()
+    }
+    otherDone = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// The results of `chunk` for this thread to hand over: made here when no thread began it,
+  /// else waited for, making a later chunk meanwhile when one may be begun.
+  func take(_ chunk: Int) -> [T] {
+    condition.lock()
+    defer { condition.unlock() }
+    while true {
+      if let results = made.removeValue(forKey: chunk) { return results }
+      guard let make else { preconditionFailure("a chunk taken after finish") }
+      if mayBegin {
+        let begun = next
+        next += 1
+        condition.unlock()
+        let results = makeChunk(begun, make)
+        condition.lock()
+        if begun == chunk { return results }
+        made[begun] = results
+        continue
+      }
+      condition.wait()
+    }
+  }
+
+  /// Records that `chunk` was handed over: the other thread may begin another.
+  func handedOver(_ chunk: Int) {
+    condition.lock()
+    handed = chunk + 1
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Stops the other thread, waits until it has, and lets go of `make`.
+  func finish() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    while !otherDone { condition.wait() }
+    make = nil
+    made = [:]
+    condition.unlock()
+  }
+}
