@@ -23,9 +23,13 @@ let package = Package(
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
+    // SQLite's process-wide settings, made in C when the program loads (docs/internals.md,
+    // "SQLite's memory statistics").
+    .target(name: "LedgerSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
       name: "LedgerStore",
       dependencies: [
+        "LedgerSQLiteConfig",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ],
@@ -79,6 +83,7 @@ let package = Package(
       name: "LedgerStoreTests",
       dependencies: [
         "LedgerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]
     ),
     .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "TestSupport"]),

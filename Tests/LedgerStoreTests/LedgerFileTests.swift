@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 
 @testable import LedgerStore
@@ -35,6 +36,16 @@ func removeTemporaryFolder(_ folder: String) {
   #expect(try again.appliedMigrations() == Schema.migrations.map(\.identifier))
   let journal = try again.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
   #expect(journal == "wal")
+}
+
+@Test func sqliteKeepsNoMemoryStatisticsInAProgramThatLinksTheLedger() throws {
+  // Turned off when the program loaded, before any connection of any test.
+  #expect(Ledger.sqliteKeepsNoMemoryStatistics)
+  let ledger = try Ledger.inMemory()
+  let videos = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM video") }
+  #expect(videos == 0)
+  // With statistics kept, the open connection's memory would be counted here.
+  #expect(sqlite3_memory_used() == 0)
 }
 
 @Test func aNewLedgerHas16KiBPagesAndAnOlderOneKeepsItsOwn() throws {

@@ -1,5 +1,6 @@
 import Foundation
 package import GRDB
+import LedgerSQLiteConfig
 import Synchronization
 
 /// An open aimt ledger: one SQLite file holding a brand's or agency's spend and results.
@@ -50,6 +51,12 @@ public final class Ledger: Sendable {
 
   /// The page size of a new ledger file, in bytes.
   package static let pageSize = 16_384
+
+  /// Whether SQLite keeps no statistics of its memory in this process: turned off when the
+  /// program loads, before any connection (docs/internals.md, "SQLite's memory statistics").
+  package static var sqliteKeepsNoMemoryStatistics: Bool {
+    ledger_sqlite_memstatus_result() == 0
+  }
 
   /// How long a writer waits for another process's write lock before giving up.
   public static let busyTimeout: Double = 10
