@@ -38,9 +38,14 @@ private func table(stored: Int, streamed: Int, failAfter: Int? = nil, columns: I
 }
 
 /// What `renderPipelined` writes, collected.
-private func pipelined(_ table: OutputTable, _ format: OutputFormat, cores: Int = 2) -> String {
+private func pipelined(
+  _ table: OutputTable, _ format: OutputFormat, cores: Int = 2,
+  printHereFrom: Int = RowPipe.printHereFrom, options: RenderOptions = RenderOptions()
+) -> String {
   let bytes = Mutex<[UInt8]>([])
-  renderPipelined(table, as: format, options: RenderOptions(), cores: cores) { chunk in
+  renderPipelined(
+    table, as: format, options: options, cores: cores, printHereFrom: printHereFrom
+  ) { chunk in
     bytes.withLock { $0 += chunk }
   }
   return bytes.withLock { String(decoding: $0, as: UTF8.self) }
@@ -58,7 +63,25 @@ func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: Outpu
     let expected = render(table, as: format)
     #expect(pipelined(table, format) == expected, "\(format), \(stored) + \(streamed) rows")
     #expect(pipelined(table, format, cores: 1) == expected)
+    // The maker printing every batch itself, and none.
+    #expect(pipelined(table, format, printHereFrom: 0) == expected, "maker prints, \(format)")
+    #expect(pipelined(table, format, printHereFrom: .max) == expected, "printer prints")
   }
+}
+
+@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputFormat) {
+  // A BOM, formulas kept, control characters shown: the maker's text and the printer's come
+  // from one renderer; every row once, in order.
+  let options = RenderOptions(csvBOM: true, neutraliseFormulas: false, escapeControls: true)
+  let table = table(stored: 5, streamed: RowPipe.batchRows * 5 + 3)
+  let expected = render(table, as: format, options: options)
+  for from in [0, 1, RowPipe.printHereFrom, .max] {
+    #expect(pipelined(table, format, printHereFrom: from, options: options) == expected)
+  }
+  let lines = pipelined(table, .ndjson, printHereFrom: 0).split(separator: "\n")
+  #expect(lines.count == 5 + RowPipe.batchRows * 5 + 3)
+  #expect(lines.enumerated().allSatisfy { $1.hasPrefix("{\"video_id\":\"v\($0)\"") })
 }
 
 @Test(.timeLimit(.minutes(1))) func aStreamThatFailsMidwayPrintsTheRowsBeforeAndKeepsItsError() {
@@ -69,9 +92,9 @@ func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: Outpu
   #expect(table.stream?.failure.error != nil)
 }
 
-@Test(.timeLimit(.minutes(1))) func aTableWithoutColumnsLetsTheMakerFinish() {
-  // csv prints nothing for a table without columns, reading no row: the maker must not wait
-  // forever for a printer that is gone.
+@Test(.timeLimit(.minutes(1))) func aTableWithoutColumnsPrintsWhatOneThreadPrints() {
+  // csv prints nothing for a table without columns and reads no row, as on one thread; json
+  // prints an empty object per row.
   var table = OutputTable(columns: [])
   let made = Mutex(0)
   table.stream = RowStream { emit in
@@ -81,7 +104,9 @@ func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: Outpu
     }
   }
   #expect(pipelined(table, .csv) == "")
-  #expect(made.withLock { $0 } == RowPipe.batchRows * RowPipe.batchesWaiting * 4)
+  #expect(made.withLock { $0 } == 0)
+  #expect(pipelined(table, .json) == render(table, as: .json))
+  #expect(made.withLock { $0 } == 2 * RowPipe.batchRows * RowPipe.batchesWaiting * 4)
 }
 
 @Test func tableAndMarkdownAreNotPipelined() {

@@ -18,45 +18,93 @@ func pipelines(_ format: OutputFormat) -> Bool {
 /// on one core, printed on the other").
 ///
 /// The rows pass in batches through a ``RowPipe`` that holds at most a few batches, so memory
-/// stays bounded whatever the number of rows; the text is byte for byte what `render` prints
-/// (the printing thread runs `render` itself on the rows as they arrive). A table without a
+/// stays bounded whatever the number of rows. When the printer falls behind (a report whose
+/// rows cost less to make than to print), this thread turns a batch into text itself and hands
+/// over the text, which the printer writes in its turn. Both threads print through one
+/// ``RowRenderer``, so the text is byte for byte what `render` prints. A table without a
 /// stream, a format that measures every row first, or one core: `render` on this thread.
+/// `printHereFrom`: how many batches must wait for this thread to print the next one itself
+/// (0: every batch, `Int.max`: none; tests choose).
 func renderPipelined(
   _ table: OutputTable, as format: OutputFormat, options: RenderOptions,
   cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+  printHereFrom: Int = RowPipe.printHereFrom,
   write: @escaping @Sendable ([UInt8]) -> Void
 ) {
   guard let stream = table.stream, pipelines(format), cores > 1 else {
     render(table, as: format, options: options, write: write)
     return
   }
-  let pipe = RowPipe(capacity: RowPipe.batchesWaiting)
-  var printed = table
-  printed.stream = RowStream { emit in
-    while let batch = pipe.take() {
-      for row in batch { emit(row) }
-    }
+  let renderer = RowRenderer(table, as: format, options: options)
+  guard renderer.readsRows else {
+    render(table, as: format, options: options, write: write)
+    return
   }
+  let pipe = RowPipe(capacity: RowPipe.batchesWaiting)
   let done = DispatchSemaphore(value: 0)
-  DispatchQueue.global().async { [printed] in
-    render(printed, as: format, options: options, write: write)
-    // A format that printed without reading every row (no columns) still lets the maker
-    // finish.
-    while pipe.take() != nil {}
+  let stored = table.rows
+  DispatchQueue.global().async {
+    var out = TextBuffer()
+    defer { out.free() }
+    renderer.head(into: &out)
+    var index = 0
+    func printRow(_ row: [Cell]) {
+      renderer.row(row, index: index, into: &out)
+      index += 1
+      if out.isFull {
+        write(out.bytes)
+        out.clear()
+      }
+    }
+    for row in stored { printRow(row) }
+    while let piece = pipe.take() {
+      switch piece {
+      case .rows(let rows):
+        for row in rows { printRow(row) }
+      case .text(let text, let rows):
+        if !out.isEmpty {
+          write(out.bytes)
+          out.clear()
+        }
+        write(text)
+        index += rows
+      }
+    }
+    renderer.tail(rows: index, into: &out)
+    if !out.isEmpty { write(out.bytes) }
     done.signal()
   }
   var batch: [[Cell]] = []
   batch.reserveCapacity(RowPipe.batchRows)
+  var next = stored.count
+  var text = TextBuffer()
+  defer { text.free() }
+  func handOver() {
+    if pipe.waiting >= printHereFrom {
+      for (offset, row) in batch.enumerated() {
+        renderer.row(row, index: next + offset, into: &text)
+      }
+      pipe.put(.text(text.bytes, rows: batch.count))
+      text.clear()
+    } else {
+      pipe.put(.rows(batch))
+    }
+    next += batch.count
+    batch.removeAll(keepingCapacity: true)
+  }
   stream.produce { row in
     batch.append(row)
-    if batch.count == RowPipe.batchRows {
-      pipe.put(batch)
-      batch.removeAll(keepingCapacity: true)
-    }
+    if batch.count == RowPipe.batchRows { handOver() }
   }
-  if !batch.isEmpty { pipe.put(batch) }
+  if !batch.isEmpty { handOver() }
   pipe.close()
   done.wait()
+}
+
+/// What passes from the maker to the printer: rows to print, or rows the maker printed itself.
+enum RowPiece: Sendable {
+  case rows([[Cell]])
+  case text([UInt8], rows: Int)
 }
 
 /// Rows handed from the thread that makes them to the one that prints them, in batches, with
@@ -67,9 +115,11 @@ final class RowPipe: Sendable {
   static let batchRows = 1024
   /// Batches waiting at most.
   static let batchesWaiting = 8
+  /// From this many batches waiting, the maker prints the next batch itself.
+  static let printHereFrom = 2
 
   private struct State {
-    var batches: [[[Cell]]] = []
+    var batches: [RowPiece] = []
     var closed = false
   }
   private let state = Mutex(State())
@@ -83,11 +133,14 @@ final class RowPipe: Sendable {
   }
 
   /// Adds a batch, waiting for a free place.
-  func put(_ batch: [[Cell]]) {
+  func put(_ batch: RowPiece) {
     free.wait()
     state.withLock { $0.batches.append(batch) }
     ready.signal()
   }
+
+  /// How many batches wait.
+  var waiting: Int { state.withLock { $0.batches.count } }
 
   /// Says no batch follows.
   func close() {
@@ -97,13 +150,13 @@ final class RowPipe: Sendable {
 
   /// The next batch, waiting for one; nil once the pipe is closed and empty (and for every call
   /// after).
-  func take() -> [[Cell]]? {
+  func take() -> RowPiece? {
     let closedAndEmpty = state.withLock { $0.closed && $0.batches.isEmpty }
     if closedAndEmpty { return nil }
     ready.wait()
     // Each put signals after its batch is in and close signals after the last put, so a
     // signal that finds no batch is the close's.
-    let batch = state.withLock { state -> [[Cell]]? in
+    let batch = state.withLock { state -> RowPiece? in
       state.batches.isEmpty ? nil : state.batches.removeFirst()
     }
     if batch != nil { free.signal() }

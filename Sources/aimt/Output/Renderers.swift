@@ -38,16 +38,83 @@ func render(
       out.append($0)
       flush(&out)
     }
-  case .csv: DelimitedFormat.renderCSV(table, options: options, into: &out, flush: flush)
-  case .tsv: DelimitedFormat.renderTSV(table, options: options, into: &out, flush: flush)
-  case .json:
-    JSONFormat.renderArray(
-      table, escapeControls: options.escapeControls, into: &out, flush: flush)
-  case .ndjson:
-    JSONFormat.renderLines(
-      table, escapeControls: options.escapeControls, into: &out, flush: flush)
+  case .csv, .tsv, .json, .ndjson:
+    let renderer = RowRenderer(table, as: format, options: options)
+    renderer.head(into: &out)
+    var index = 0
+    if renderer.readsRows {
+      table.forEachRow { row in
+        renderer.row(row, index: index, into: &out)
+        index += 1
+        flush(&out)
+      }
+    }
+    renderer.tail(rows: index, into: &out)
   }
   if !out.isEmpty { write(out.bytes) }
+}
+
+/// The machine formats (csv, tsv, json, ndjson) a row at a time.
+///
+/// What comes before the rows, each row (by its index: json separates rows), what comes after.
+/// ``render(_:as:options:write:)`` and ``renderPipelined(_:as:options:cores:printHereFrom:write:)``
+/// both print through it, so the text is the same whichever thread writes which row.
+struct RowRenderer: Sendable {
+  private let format: OutputFormat
+  private let options: RenderOptions
+  private let columns: Int
+  /// csv and tsv: the header line (after the BOM when asked); json: the `"key":` prefixes.
+  private let header: String
+  private let keys: [String]
+
+  /// The renderer of `format`, which must be one of the machine formats.
+  init(_ table: OutputTable, as format: OutputFormat, options: RenderOptions) {
+    precondition(pipelines(format), "a row at a time: csv, tsv, json and ndjson only")
+    self.format = format
+    self.options = options
+    columns = table.columns.count
+    switch format {
+    case .csv, .tsv:
+      keys = []
+      let names = table.columns.map { DelimitedFormat.field($0.key, format, options) }
+      header =
+        names.joined(separator: format == .csv ? "," : "\t") + (format == .csv ? "\r\n" : "\n")
+    default:
+      header = ""
+      keys = table.columns.map {
+        JSONFormat.string($0.key, escapeControls: options.escapeControls) + ":"
+      }
+    }
+  }
+
+  /// Whether rows are printed at all: csv and tsv print nothing for a table without columns.
+  var readsRows: Bool { columns > 0 || format == .json || format == .ndjson }
+
+  /// What comes before the first row.
+  func head(into out: inout TextBuffer) {
+    guard format == .csv || format == .tsv, columns > 0 else { return }
+    if format == .csv, options.csvBOM { out.append("\u{FEFF}") }
+    out.append(header)
+  }
+
+  /// Row `index` (0 for the first row printed).
+  func row(_ row: [Cell], index: Int, into out: inout TextBuffer) {
+    switch format {
+    case .csv, .tsv:
+      DelimitedFormat.line(row, columns: columns, format: format, options: options, into: &out)
+    case .json:
+      out.append(index == 0 ? "[\n" : ",\n")
+      JSONFormat.object(row, keys: keys, escapeControls: options.escapeControls, into: &out)
+    default:
+      JSONFormat.object(row, keys: keys, escapeControls: options.escapeControls, into: &out)
+      out.append(ascii: "\n")
+    }
+  }
+
+  /// What comes after the last of `rows` rows.
+  func tail(rows: Int, into out: inout TextBuffer) {
+    if format == .json { out.append(rows == 0 ? "[]\n" : "\n]\n") }
+  }
 }
 
 // MARK: - Cell text
@@ -249,61 +316,40 @@ private enum TableFormat {
 
 /// Comma- and tab-separated values, header row first.
 private enum DelimitedFormat {
-  /// RFC 4180: commas, CRLF line ends, a field quoted only when it holds a comma, quote, CR or
-  /// LF, quotes doubled; with `csvBOM`, a UTF-8 BOM first so Excel on Windows reads Chinese
-  /// text.
+  /// One row of csv or tsv: one field per column (missing cells empty), then the line end.
   ///
-  /// Text a spreadsheet would run as a formula gets a `'` in front (unless
-  /// `neutraliseFormulas` is off); for a terminal, control characters other than LF are shown
-  /// as `\u{1b}` text.
-  static func renderCSV(
-    _ table: OutputTable, options: RenderOptions, into out: inout TextBuffer,
-    flush: (inout TextBuffer) -> Void
+  /// csv is RFC 4180: commas, CRLF line ends, a field quoted only when it holds a comma,
+  /// quote, CR or LF, quotes doubled (a UTF-8 BOM first with `csvBOM`, so Excel on Windows
+  /// reads Chinese text). TSV has no quoting, so a tab, CR or LF inside a field becomes a
+  /// space (as sqlite-utils does); each row then stays one line with the right number of
+  /// fields. In both, text a spreadsheet would run as a formula gets a `'` in front (unless
+  /// `neutraliseFormulas` is off); for a terminal, control characters are shown as `\u{1b}`
+  /// text (csv keeps line feeds, which it quotes).
+  static func line(
+    _ row: [Cell], columns: Int, format: OutputFormat, options: RenderOptions,
+    into out: inout TextBuffer
   ) {
-    guard !table.columns.isEmpty else { return }
-    if options.csvBOM { out.append("\u{FEFF}") }
-    let neutralise = options.neutraliseFormulas
-    let escape = options.escapeControls
-    render(table, separator: ",", end: "\r\n", into: &out, flush: flush) { text in
-      var text = neutralise ? ControlEscaping.neutralised(text) : text
-      if escape { text = ControlEscaping.escaped(text, keeping: "\n") }
+    let separator: Unicode.Scalar = format == .csv ? "," : "\t"
+    for index in 0..<columns {
+      if index > 0 { out.append(ascii: separator) }
+      if index < row.count {
+        out.appendPlain(row[index]) { field($0, format, options) }
+      }
+    }
+    if format == .csv { out.append(ascii: "\r") }
+    out.append(ascii: "\n")
+  }
+
+  /// A text field of csv or tsv as printed.
+  static func field(_ text: String, _ format: OutputFormat, _ options: RenderOptions) -> String {
+    let neutralised = options.neutraliseFormulas ? ControlEscaping.neutralised(text) : text
+    if format == .csv {
+      let text =
+        options.escapeControls ? ControlEscaping.escaped(neutralised, keeping: "\n") : neutralised
       return csvField(text)
     }
-  }
-
-  /// Tabs between fields, LF line ends, header first.
-  ///
-  /// TSV has no quoting, so a tab, CR or LF inside a field becomes a space (as sqlite-utils
-  /// does); each row then stays one line with the right number of fields. Formulas and
-  /// control characters are treated as in csv.
-  static func renderTSV(
-    _ table: OutputTable, options: RenderOptions, into out: inout TextBuffer,
-    flush: (inout TextBuffer) -> Void
-  ) {
-    let neutralise = options.neutraliseFormulas
-    let escape = options.escapeControls
-    render(table, separator: "\t", end: "\n", into: &out, flush: flush) { text in
-      let field = tsvField(neutralise ? ControlEscaping.neutralised(text) : text)
-      return escape ? ControlEscaping.escaped(field) : field
-    }
-  }
-
-  /// The header line, then one line per row: one field per column (missing cells empty).
-  static func render(
-    _ table: OutputTable, separator: String, end: String, into out: inout TextBuffer,
-    flush: (inout TextBuffer) -> Void, field: (String) -> String
-  ) {
-    let count = table.columns.count
-    guard count > 0 else { return }
-    out.append(table.columns.map { field($0.key) }.joined(separator: separator) + end)
-    table.forEachRow { row in
-      for index in 0..<count {
-        if index > 0 { out.append(separator) }
-        if index < row.count { out.appendPlain(row[index], field: field) }
-      }
-      out.append(end)
-      flush(&out)
-    }
+    let field = tsvField(neutralised)
+    return options.escapeControls ? ControlEscaping.escaped(field) : field
   }
 
   /// One CSV field, quoted when it must be.
@@ -336,35 +382,6 @@ private enum DelimitedFormat {
 /// JSON written by hand, so keys keep column order and integers and money stay exact
 /// (JSONSerialization reorders keys and goes through Double).
 private enum JSONFormat {
-  /// `[`, one object per line separated by commas, `]`; `[]` when there are no rows.
-  static func renderArray(
-    _ table: OutputTable, escapeControls: Bool, into out: inout TextBuffer,
-    flush: (inout TextBuffer) -> Void
-  ) {
-    let keys = table.columns.map { string($0.key, escapeControls: escapeControls) + ":" }
-    var first = true
-    table.forEachRow { row in
-      out.append(first ? "[\n" : ",\n")
-      object(row, keys: keys, escapeControls: escapeControls, into: &out)
-      first = false
-      flush(&out)
-    }
-    out.append(first ? "[]\n" : "\n]\n")
-  }
-
-  /// One object per line (NDJSON / JSON Lines); nothing at all when there are no rows.
-  static func renderLines(
-    _ table: OutputTable, escapeControls: Bool, into out: inout TextBuffer,
-    flush: (inout TextBuffer) -> Void
-  ) {
-    let keys = table.columns.map { string($0.key, escapeControls: escapeControls) + ":" }
-    table.forEachRow { row in
-      object(row, keys: keys, escapeControls: escapeControls, into: &out)
-      out.append(ascii: "\n")
-      flush(&out)
-    }
-  }
-
   /// One row as a compact object keyed by the (already encoded) `"key":` prefixes, in column
   /// order; a missing cell is `null`.
   static func object(
