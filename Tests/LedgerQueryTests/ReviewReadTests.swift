@@ -94,6 +94,8 @@ private func expectedBatches(_ ledger: Ledger, brand: String, from: Day?, throug
 @Test func reviewBatchesCountEachRowByTheBatchThatLastWroteIt() throws {
   for seed: UInt64 in [5, 6, 7] {
     let ledger = try batchedLedger(seed: seed)
+    // On a file, a brand's videos are read in two halves on two connections.
+    let onFile = try fileLedger(ledger)
     let ranges: [(from: Day?, through: Day?)] = [
       (may(1), may(31)), (may(20), may(26)), (nil, nil), (may(31).adding(days: -90), may(31)),
     ]
@@ -103,6 +105,9 @@ private func expectedBatches(_ ledger: Ledger, brand: String, from: Day?, throug
         let expected = try expectedBatches(ledger, brand: brand, from: from, through: through)
         #expect(batches.map(\.batchID) == expected.map(\.batch), "seed \(seed) \(brand)")
         #expect(batches.map(\.rowsUsed) == expected.map(\.rows), "seed \(seed) \(brand)")
+        let split = try onFile.reviewBatches(brand: brand, from: from, through: through)
+        #expect(split.map(\.batchID) == expected.map(\.batch), "on a file, seed \(seed)")
+        #expect(split.map(\.rowsUsed) == expected.map(\.rows), "on a file, seed \(seed)")
       }
     }
     // Restated days leave several metric batches in one brand's month, and the page says so.
