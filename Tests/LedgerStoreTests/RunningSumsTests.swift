@@ -530,3 +530,40 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
   #expect(try ledger.rebuildRunningSums() == (videos: 0, days: 1))
   #expect(try ledger.check(deep: true).isEmpty)
 }
+
+@Test func aBlockOfRunningRowsThatFailsHalfwayLeavesNothingOfItsWrite() throws {
+  // The block inserts are OR FAIL, so SQLite keeps no statement journal (docs/internals.md,
+  // "No statement journal"): a block failing on its last row leaves its earlier rows in place
+  // until the write's rollback removes them with everything else.
+  let ledger = try ledgerWithVideos(2)
+  var model = Model()
+  let kept = MetricInput(
+    day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 10])
+  try ledger.write { writer in try writer.upsert(kept, at: .commandLine) }
+  model.apply(kept)
+  let refs = try ledger.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM video") }
+  let before = try ledger.read { db in
+    try Int.fetchOne(db, sql: "SELECT count(*) FROM metric_running")
+  }
+  #expect(throws: (any Error).self) {
+    try ledger.write { writer in
+      try writer.upsert(
+        MetricInput(
+          day: B.day("2026-05-02"), videoID: "v2", source: .natural, values: [.impressions: 7]),
+        at: .commandLine)
+      var emitter = try RunningEmitter(writer.db)
+      let totals = RunningTotals()
+      // A whole block on days far from the ledger's, the last row's key a copy of the first.
+      for index in 0..<(RunningEmitter.blockRows - 1) {
+        try emitter.emit(refs[index % refs.count], Int32(30_000 + index), totals)
+      }
+      try emitter.emit(refs[0], 30_000, totals)
+    }
+  }
+  let after = try ledger.read { db in
+    try Int.fetchOne(db, sql: "SELECT count(*) FROM metric_running")
+  }
+  #expect(after == before)
+  #expect(try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") } == 1)
+  try expectRunningSumsMatch(ledger, model)
+}

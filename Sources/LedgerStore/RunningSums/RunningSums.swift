@@ -310,8 +310,9 @@ struct RunningEmitter {
     insert = try db.cachedStatement(
       sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES (?1, ?2, ?3)")
     let values = (0..<Self.blockRows).map { "(?\(3 * $0 + 1), ?\(3 * $0 + 2), ?\(3 * $0 + 3))" }
+    // OR FAIL: no statement journal (see `MetricUpserter`'s block insert).
     blockInsert = try db.cachedStatement(
-      sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES "
+      sql: "INSERT OR FAIL INTO metric_running (video_ref, day, sums) VALUES "
         + values.joined(separator: ", "))
     bytes.reserveCapacity(Self.blockRows * 64)
     rows.reserveCapacity(Self.blockRows)

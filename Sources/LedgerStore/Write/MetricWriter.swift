@@ -131,8 +131,13 @@ final class MetricUpserter {
     let blockValues = (0..<Self.blockRows).map { row in
       "(" + (1...perRow).map { "?\(row * perRow + $0)" }.joined(separator: ", ") + ")"
     }
+    // OR FAIL: a multi-row statement that may abort halfway makes SQLite copy every page it
+    // changes to a statement journal first, to undo just that statement (the pages of 32
+    // videos, written and thrown away per block: more bytes than the WAL's). A failure here
+    // fails the whole write, whose transaction is rolled back, so there is nothing to undo
+    // apart (docs/internals.md, "No statement journal").
     blockInsert = try db.makeStatement(
-      sql: "INSERT INTO metric (\(columns)) VALUES \(blockValues.joined(separator: ", ")) "
+      sql: "INSERT OR FAIL INTO metric (\(columns)) VALUES \(blockValues.joined(separator: ", ")) "
         + "ON CONFLICT DO NOTHING")
     blockUpsert = try db.makeStatement(
       sql: """

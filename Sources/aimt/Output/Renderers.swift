@@ -63,8 +63,9 @@ struct RowRenderer: Sendable {
   private let format: OutputFormat
   private let options: RenderOptions
   private let columns: Int
-  /// csv and tsv: the header line (after the BOM when asked); json: the `"key":` prefixes.
+  /// csv and tsv: the header line (the BOM, when asked, goes before it).
   private let header: String
+  /// json and ndjson: the `"key":` prefixes, in column order.
   private let keys: [String]
 
   /// The renderer of `format`, which must be one of the machine formats.
