@@ -112,7 +112,9 @@ struct RowRenderer: Sendable {
     }
   }
 
-  /// What comes after the last of `rows` rows.
+  /// What comes after the last of `rows` rows: json closes its array (`[`, one object per
+  /// line separated by commas, `]`; `[]` when there were none); csv, tsv and ndjson end with
+  /// their last row (ndjson prints nothing at all for no rows).
   func tail(rows: Int, into out: inout TextBuffer) {
     if format == .json { out.append(rows == 0 ? "[]\n" : "\n]\n") }
   }
