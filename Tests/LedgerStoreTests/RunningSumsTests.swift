@@ -214,13 +214,19 @@ private func writeAlternatingDays(
   try expectRunningSumsMatch(ledger, model)
 }
 
-@Test func aRefusedWriteAndADryRunLeaveTheRunningSumsAsTheyWere() throws {
+/// A ledger of videos v1 and v2 with one metric row (v1, 2026-05-01), and its model.
+private func ledgerWithOneRow() throws -> (Ledger, Model) {
   let ledger = try ledgerWithVideos(2)
   var model = Model()
   let first = MetricInput(
     day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 10])
   try ledger.write { writer in try writer.upsert(first, at: .commandLine) }
   model.apply(first)
+  return (ledger, model)
+}
+
+@Test func aRefusedWriteAndADryRunLeaveTheRunningSumsAsTheyWere() throws {
+  let (ledger, model) = try ledgerWithOneRow()
   let refused = B.problems {
     try ledger.write { writer in
       try writer.upsert(
@@ -535,12 +541,7 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
   // The block inserts are OR FAIL, so SQLite keeps no statement journal (docs/internals.md,
   // "No statement journal"): a block failing on its last row leaves its earlier rows in place
   // until the write's rollback removes them with everything else.
-  let ledger = try ledgerWithVideos(2)
-  var model = Model()
-  let kept = MetricInput(
-    day: B.day("2026-05-01"), videoID: "v1", source: .natural, values: [.impressions: 10])
-  try ledger.write { writer in try writer.upsert(kept, at: .commandLine) }
-  model.apply(kept)
+  let (ledger, model) = try ledgerWithOneRow()
   let refs = try ledger.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM video") }
   let before = try ledger.read { db in
     try Int.fetchOne(db, sql: "SELECT count(*) FROM metric_running")
