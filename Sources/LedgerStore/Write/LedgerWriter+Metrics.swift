@@ -164,8 +164,20 @@ extension LedgerWriter {
     guard !hasProblems else { return }
     if sorted.capacity > 0, placementID.isEmpty, let packed = key.packed {
       if sorted.streaming, packed >= sorted.lastKey {
-        // In key order so far: written as it comes (equal keys keep their file order).
+        // In key order so far: written as it comes (equal keys keep their file order), once
+        // a video came with a second day or a whole run came in order. Until then the rows
+        // are held in the run: a file sorted by date starts with a day in key order, and that
+        // day written at once would put a row of every video in the table, so that every row
+        // after it went into the middle of the table instead of after the rows before it.
+        let laterDay = packed >> 28 == sorted.lastKey >> 28 && packed >> 4 != sorted.lastKey >> 4
         sorted.lastKey = packed
+        if sorted.holding {
+          sorted.run.append(SortedMetric(key: packed, values: values))
+          if laterDay || sorted.run.count >= sorted.capacity {
+            try writeHeldRun(&sorted, counts: &counts)
+          }
+          return
+        }
       } else {
         sorted.streaming = false
         sorted.run.append(SortedMetric(key: packed, values: values))
@@ -173,14 +185,30 @@ extension LedgerWriter {
         return
       }
     }
+    if let packed = key.packed { noteWritten(packed) }
     try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
       values: values, counts: &counts)
   }
 
+  /// Notes the key of a metric row about to be written (``WriteSummary/metricKeyDescents``).
+  @inline(__always) func noteWritten(_ packed: UInt64) {
+    if packed < lastWrittenMetricKey { metricKeyDescents += 1 }
+    lastWrittenMetricKey = packed
+  }
+
+  /// Writes the rows held while they came in key order, and writes the next ones as they
+  /// come.
+  func writeHeldRun(_ sorted: inout SortedMetrics, counts: inout WriteCounts) throws {
+    sorted.holding = false
+    for row in sorted.run { try writeSorted(row, counts: &counts) }
+    sorted.run.removeAll(keepingCapacity: true)
+  }
+
   /// Writes one row kept for key order.
   func writeSorted(_ row: SortedMetric, counts: inout WriteCounts) throws {
     guard let source = Source(code: Int(row.key & 15)) else { return }
+    noteWritten(row.key)
     try metricUpserter(row.values.present, counts: &counts).write(
       videoRef: Int64(row.key >> 28), day: Int32(truncatingIfNeeded: (row.key >> 4) & 0xFF_FFFF),
       source: source, placementID: UnsafeBufferPointer(start: nil, count: 0),

@@ -106,6 +106,11 @@ package final class LedgerWriter {
   let runningAppender: RunningAppender
   @exclusivity(unchecked) var lastUpserter: (mask: UInt16, upserter: MetricUpserter)?
   var seenMetricKeys = MetricKeySet()
+  /// The packed key of the last metric row written, and the rows written with a smaller key
+  /// than the one before (``WriteSummary/metricKeyDescents``); touched a row, so unchecked for
+  /// exclusivity (one thread writes).
+  @exclusivity(unchecked) var lastWrittenMetricKey: UInt64 = 0
+  @exclusivity(unchecked) var metricKeyDescents = 0
   /// The row ids of the videos the metric batches named, by their ids' bytes.
   var videoRefCache = VideoRefCache()
   /// Checked metric rows waiting to be written in key order (batch path only).
@@ -235,6 +240,7 @@ package final class LedgerWriter {
       try RunningSums.refresh(db, runningDirty, appender: runningAppender)
     }
     try closeBatch()
+    summary.metricKeyDescents = metricKeyDescents
     return summary
   }
 

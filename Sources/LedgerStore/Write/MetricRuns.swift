@@ -41,8 +41,12 @@ struct SortedMetrics {
   var groupRows = Int.max
   /// The rows of the run being filled, in file order.
   var run: [SortedMetric] = []
-  /// True while every row so far came in key order and was written as it came.
+  /// True while every row so far came in key order.
   var streaming = true
+  /// True until a video came with a second day or a whole run came, all in key order: the
+  /// rows are held in the run until then (a file sorted by date starts with a day in key
+  /// order), and written as they come after.
+  var holding = true
   /// The key of the last row written while streaming.
   var lastKey: UInt64 = 0
   /// Sorts and spills the full runs on a thread of its own, once the first is full.
@@ -61,6 +65,7 @@ struct SortedMetrics {
   mutating func reset() {
     run.removeAll(keepingCapacity: true)
     streaming = true
+    holding = true
     lastKey = 0
     spiller?.settle { _ in }
     spiller = nil
