@@ -204,9 +204,10 @@ public struct WriteSummary: Sendable, Equatable {
   public var kinds: [(kind: WrittenKind, counts: WriteCounts)] = []
   /// The import batches written, in order.
   public var batchIDs: [Int64] = []
-  /// How many times a metric row was written with a smaller key than the one written before
-  /// it: each goes back to an earlier page of the metric table. 0 when every file was
-  /// written in key order (docs/internals.md, "Writing a file in key order"). Not compared.
+  /// The metric rows written with a smaller key than the row written before them.
+  ///
+  /// Each goes back to an earlier page of the metric table; 0 when every file was written in
+  /// key order (docs/internals.md, "Writing a file in key order"). Not compared by `==`.
   package var metricKeyDescents = 0
 
   /// An empty summary.
