@@ -1,4 +1,5 @@
 import Foundation
+internal import LedgerStore
 
 /// How ``OrderedChunks/forEach(count:plan:make:body:)`` shares out its work.
 package struct ChunkPlan: Sendable, Equatable {
@@ -15,10 +16,8 @@ package struct ChunkPlan: Sendable, Equatable {
     self.ahead = max(ahead, 1)
   }
 
-  /// Two threads on a machine of more than one core, else one.
-  package static var automatic: ChunkPlan {
-    ChunkPlan(threads: ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1)
-  }
+  /// Two threads on a machine of more than one core, else one (``Ledger/workThreads``).
+  package static var automatic: ChunkPlan { ChunkPlan(threads: Ledger.workThreads) }
 }
 
 /// A list of results made on two cores and handed over in order (docs/internals.md, "Advice

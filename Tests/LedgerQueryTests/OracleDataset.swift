@@ -1,6 +1,7 @@
 import Foundation
 import LedgerQuery
 import LedgerStore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -442,11 +443,30 @@ enum Fixture {
   static func ledger() throws -> Ledger { try built.get() }
 }
 
-/// `ledger` copied into a new file (in a temporary folder left for the system to clean) and
-/// opened from it.
+/// `ledger` copied into a new file, in a temporary folder removed when the test process
+/// exits, and opened from it.
 func fileLedger(_ ledger: Ledger, parallel: Bool = true) throws -> Ledger {
   let folder = NSTemporaryDirectory() + "aimt-oracle-" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  FileLedgerFolders.removeAtExit(folder)
   try ledger.backup(to: folder + "/ledger.db")
   return try Ledger.open(path: folder + "/ledger.db", parallel: parallel)
+}
+
+/// The folders of the file ledgers this test process made: their ledgers stay open until the
+/// process ends (the shared fixture's is static), so they are removed when it exits.
+private enum FileLedgerFolders {
+  private static let folders = Mutex<[String]>([])
+  private static let registered: Void = {
+    atexit {
+      for folder in FileLedgerFolders.folders.withLock({ $0 }) {
+        try? FileManager.default.removeItem(atPath: folder)
+      }
+    }
+  }()
+
+  static func removeAtExit(_ folder: String) {
+    _ = registered
+    folders.withLock { $0.append(folder) }
+  }
 }

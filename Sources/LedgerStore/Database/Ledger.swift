@@ -35,11 +35,18 @@ public final class Ledger: Sendable {
     self.partner = partner
   }
 
+  /// The threads the work aimt splits in two runs on here: 2 on a machine of more than one
+  /// core, else 1. One rule for the split read, advice made on two threads and rows printed
+  /// while they are made.
+  package static var workThreads: Int {
+    ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
+  }
+
   /// The partner of a ledger file when reads may be split (`parallel`, and more than one core).
   private static func partner(_ path: String, busyTimeout: Double, parallel: Bool)
     -> ReadPartner?
   {
-    guard parallel, ProcessInfo.processInfo.activeProcessorCount > 1 else { return nil }
+    guard parallel, workThreads > 1 else { return nil }
     return ReadPartner(path: path, busyTimeout: busyTimeout)
   }
 

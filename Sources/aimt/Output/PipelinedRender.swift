@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LedgerStore
 import Synchronization
 
 /// Whether ``renderPipelined(_:as:options:write:)`` prints `format` on a second thread: the
@@ -27,7 +28,7 @@ func pipelines(_ format: OutputFormat) -> Bool {
 /// (0: every batch, `Int.max`: none; tests choose).
 func renderPipelined(
   _ table: OutputTable, as format: OutputFormat, options: RenderOptions,
-  cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+  cores: Int = Ledger.workThreads,
   printHereFrom: Int = RowPipe.printHereFrom,
   write: @escaping @Sendable ([UInt8]) -> Void
 ) {
