@@ -35,9 +35,10 @@ public final class Ledger: Sendable {
     self.partner = partner
   }
 
-  /// The threads the work aimt splits in two runs on here: 2 on a machine of more than one
-  /// core, else 1. One rule for the split read, advice made on two threads and rows printed
-  /// while they are made.
+  /// The threads the work aimt splits in two runs on: 2 with a second core, else 1.
+  ///
+  /// One rule for the split read, advice made on two threads and rows printed while they are
+  /// made.
   package static var workThreads: Int {
     ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1
   }
