@@ -64,8 +64,14 @@ struct DecisionSums {
     let launchEnd = { (published: Day) in
       min(published.adding(days: settings.launchDays - 1), asOf)
     }
+    // A day before the ledger's first has no row: no seek, as for the boundaries
+    // (``RunningWindows/bound(_:_:)``).
+    let earliest = try MetricScan.earliestDay(db)
     let seek = { (day: Day) in
-      ends.contains(day) ? DecisionStatement.LaunchDays.none : Int64(day.daysSinceEpoch)
+      guard let earliest, day >= earliest, !ends.contains(day) else {
+        return DecisionStatement.LaunchDays.none
+      }
+      return Int64(day.daysSinceEpoch)
     }
     for video in context.directory.videos where launches {
       guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
@@ -92,8 +98,7 @@ struct DecisionSums {
         try statement.setArguments(
           StatementArguments(
             [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-              + ends.map { Int64($0.daysSinceEpoch) }
-              + parts.arguments(part)))
+              + RunningWindows.bound(db, ends) + parts.arguments(part)))
         try RunningSums.step(statement, db) { handle in
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }

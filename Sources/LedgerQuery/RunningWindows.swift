@@ -93,8 +93,7 @@ enum RunningWindows {
     try statement.setArguments(
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + ends.map { Int64($0.daysSinceEpoch) }
-          + parts.arguments(part)))
+          + bound(db, ends) + parts.arguments(part)))
     let windows = VideoWindows(count: ends.count - 1)
     try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
@@ -121,6 +120,21 @@ enum RunningWindows {
         if boundary == ends.count - 1 { totals.add(windows.row) }
       }
       try body(ref, windows)
+    }
+  }
+
+  /// The boundary days as the statements bind them: a day before the ledger's first day with
+  /// metric rows is bound as NULL, which SQLite answers without a seek.
+  ///
+  /// No video has a running row at or before such a day, so NULL is the row a seek would find
+  /// (none): the windows of a ledger younger than the read reaches back (the 90-day account
+  /// weight, a shortlist's 90 + 90 days) cost no seek for the days before it began
+  /// (docs/internals.md, "Running sums").
+  static func bound(_ db: Database, _ ends: [Day]) throws -> [(any DatabaseValueConvertible)?] {
+    let earliest = try MetricScan.earliestDay(db)
+    return ends.map { day in
+      guard let earliest, day >= earliest else { return nil }
+      return Int64(day.daysSinceEpoch)
     }
   }
 

@@ -340,6 +340,29 @@ private let allSorts = ROISortField.allCases.flatMap { field in
   #expect(lean.excluded.isEmpty)
 }
 
+@Test func boundaryDaysBeforeTheLedgersFirstDayAreBoundAsNoRow() throws {
+  // NULL, which SQLite answers without a seek: no video has a running row at or before them.
+  var random = SplitMix64(state: 5)
+  let ledger = try randomLedger(&random)
+  try ledger.read { db in
+    let first = try #require(try MetricScan.earliestDay(db))
+    let days = [first.adding(days: -90), first.adding(days: -1), first, first.adding(days: 3)]
+    let bound = try RunningWindows.bound(db, days)
+    #expect(bound.map { $0 == nil } == [true, true, false, false])
+    #expect(bound[2] as? Int64 == Int64(first.daysSinceEpoch))
+    #expect(bound[3] as? Int64 == Int64(first.daysSinceEpoch) + 3)
+    let before = try Int.fetchOne(
+      db, sql: "SELECT count(*) FROM metric_running WHERE day < ?",
+      arguments: [first.daysSinceEpoch])
+    #expect(before == 0)
+  }
+  // Without metric rows every day is bound NULL.
+  try Ledger.inMemory().read { db in
+    let bound = try RunningWindows.bound(db, [Day(daysSinceEpoch: base)])
+    #expect(bound.count == 1 && bound[0] == nil)
+  }
+}
+
 @Test func oneReadOfTheDecisionSumsEqualsTheSeparateReads() throws {
   var random = SplitMix64(state: 41)
   var compared = 0
