@@ -154,6 +154,18 @@ private func imported(
   }
   #expect(again.summary.metricKeyDescents == 0)
   #expect(try tables(ordered) == tables(reference))
+  // Two files each sorted by date in one import: each is counted from its first row.
+  let two = try videoFixture()
+  let first = byDate(rows.filter { $0.day % 2 == 0 })
+  let second = byDate(rows.filter { $0.day % 2 == 1 })
+  let both = try two.importing(
+    .metrics, [try two.file("a.csv", text(first)), try two.file("b.csv", text(second))]
+  ) {
+    $0.sortRunRows = 60
+    $0.sortGroupRows = 100_000
+  }
+  #expect(both.summary.metricKeyDescents == 0)
+  #expect(try tables(two) == tables(reference))
 }
 
 @Test func ledgerIsTheSameWhenNoTemporaryFileCanBeMade() throws {

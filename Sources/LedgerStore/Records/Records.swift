@@ -206,8 +206,9 @@ public struct WriteSummary: Sendable, Equatable {
   public var batchIDs: [Int64] = []
   /// The metric rows written with a smaller key than the row written before them.
   ///
-  /// Each goes back to an earlier page of the metric table; 0 when every file was written in
-  /// key order (docs/internals.md, "Writing a file in key order"). Not compared by `==`.
+  /// Each goes back to an earlier page of the metric table; 0 when each file was written in
+  /// key order, counted from each file's first row (docs/internals.md, "Writing a file in key
+  /// order"). Not compared by `==`.
   package var metricKeyDescents = 0
 
   /// An empty summary.

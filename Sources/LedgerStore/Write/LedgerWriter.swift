@@ -189,6 +189,8 @@ package final class LedgerWriter {
     batchKind = info.kind
     metricUpserters = [:]
     lastUpserter = nil
+    // Each file's order on its own: the next file starts again from the first key.
+    lastWrittenMetricKey = 0
     batchCounts = WriteCounts()
     summary.batchIDs.append(id)
   }

@@ -47,7 +47,7 @@ struct SortedMetrics {
   /// rows are held in the run until then (a file sorted by date starts with a day in key
   /// order), and written as they come after.
   var holding = true
-  /// The key of the last row written while streaming.
+  /// The key of the last row that came in key order (held or written).
   var lastKey: UInt64 = 0
   /// Sorts and spills the full runs on a thread of its own, once the first is full.
   var spiller: RunSpiller?
