@@ -147,7 +147,8 @@ private func imported(
   #expect(report.summary[.metrics].inserted == rows.count)
   #expect(report.summary.metricKeyDescents == 0)
   #expect(try tables(fixture) == tables(reference))
-  // A file in key order longer than a run: held for a run, then written as it comes.
+  // A file in key order: held until a video comes with its second day, then written as it
+  // comes.
   let ordered = try videoFixture()
   let again = try ordered.importing(.metrics, [try ordered.file("m.csv", text(rows))]) {
     $0.sortRunRows = 60
