@@ -129,7 +129,7 @@ enum RunningWindows {
   /// No video has a running row at or before such a day, so NULL is the row a seek would find
   /// (none): the windows of a ledger younger than the read reaches back (the 90-day account
   /// weight, a shortlist's 90 + 90 days) cost no seek for the days before it began
-  /// (docs/internals.md, "Running sums").
+  /// (docs/internals.md, "Decisions at scale").
   static func bound(_ db: Database, _ ends: [Day]) throws -> [(any DatabaseValueConvertible)?] {
     let earliest = try MetricScan.earliestDay(db)
     return ends.map { day in
