@@ -64,14 +64,14 @@ struct DecisionSums {
     let launchEnd = { (published: Day) in
       min(published.adding(days: settings.launchDays - 1), asOf)
     }
-    // A day before the ledger's first has no row: no seek, as for the boundaries
-    // (``RunningWindows/bound(_:_:)``).
+    // A day before the ledger's first has no row: no seek, for the boundaries and the
+    // launch's ends alike (``RunningWindows/sought(_:earliest:)``).
     let earliest = try MetricScan.earliestDay(db)
+    let bounds = ends.map { RunningWindows.sought($0, earliest: earliest) }
     let seek = { (day: Day) in
-      guard let earliest, day >= earliest, !ends.contains(day) else {
-        return DecisionStatement.LaunchDays.none
-      }
-      return Int64(day.daysSinceEpoch)
+      ends.contains(day)
+        ? DecisionStatement.LaunchDays.none
+        : RunningWindows.sought(day, earliest: earliest) ?? DecisionStatement.LaunchDays.none
     }
     for video in context.directory.videos where launches {
       guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
@@ -98,7 +98,7 @@ struct DecisionSums {
         try statement.setArguments(
           StatementArguments(
             [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-              + RunningWindows.bound(db, ends) + parts.arguments(part)))
+              + bounds + parts.arguments(part)))
         try RunningSums.step(statement, db) { handle in
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }

@@ -132,10 +132,14 @@ enum RunningWindows {
   /// (docs/internals.md, "Decisions at scale").
   static func bound(_ db: Database, _ ends: [Day]) throws -> [(any DatabaseValueConvertible)?] {
     let earliest = try MetricScan.earliestDay(db)
-    return ends.map { day in
-      guard let earliest, day >= earliest else { return nil }
-      return Int64(day.daysSinceEpoch)
-    }
+    return ends.map { sought($0, earliest: earliest) }
+  }
+
+  /// The day a seek for the row at or before `day` binds; nil when no row can be there (a day
+  /// before `earliest`, the ledger's first day with metric rows, or no such day at all).
+  static func sought(_ day: Day, earliest: Day?) -> Int64? {
+    guard let earliest, day >= earliest else { return nil }
+    return Int64(day.daysSinceEpoch)
   }
 
   /// True when columns `a` and `b` hold the same bytes (both NULL included).
