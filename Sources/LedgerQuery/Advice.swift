@@ -80,6 +80,30 @@ extension Ledger {
   package func forEachAdvice(
     _ query: AdviseQuery, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
   ) throws(LedgerError) {
+    try forEachAdvice(query, plan: plan, transform: { advice, _ in advice }, body)
+  }
+
+  /// ``forEachAdvice(_:plan:_:)`` with each video's advice turned into its text by `text`, on
+  /// the thread that made the advice (either of two): the CLI prints its line there, so that
+  /// neither the 1.5 KB advice nor its printing passes through one thread (docs/internals.md,
+  /// "Advice made on two cores").
+  ///
+  /// `text` gets the advice and its position in the order `body` is called in (0 for the
+  /// first); it runs on two threads at once, so it must only read state that nothing changes
+  /// meanwhile.
+  package func forEachAdvice(
+    _ query: AdviseQuery, plan: ChunkPlan = .automatic, text: (Advice, Int) -> [UInt8],
+    _ body: ([UInt8]) throws -> Void
+  ) throws(LedgerError) {
+    try forEachAdvice(query, plan: plan, transform: text, body)
+  }
+
+  /// The two above in one: generic within this module only, where each use is specialised (a
+  /// generic call from another module runs unspecialised, looking its types up per call).
+  private func forEachAdvice<Result>(
+    _ query: AdviseQuery, plan: ChunkPlan, transform: (Advice, Int) -> Result,
+    _ body: (Result) throws -> Void
+  ) throws(LedgerError) {
     // One video or one KOL reads only the videos of that KOL (the account weight needs them
     // all), or the one video when it has no KOL.
     var scope = VideoFilter(kolID: query.filter.kolID)
@@ -101,7 +125,7 @@ extension Ledger {
       try AdviceReader.advise(
         db, context: context, asOf: asOf, window: max(query.window, 1), filter: filter,
         thresholds: thresholds, sale: forcedSale ?? context.sale(on: asOf),
-        keepSilent: query.videoID != nil, plan: plan, body)
+        keepSilent: query.videoID != nil, plan: plan, transform: transform, body)
     }
   }
 }
@@ -130,6 +154,21 @@ enum AdviceReader {
     _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
     thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
     everyLaunch: Bool = true, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
+  ) throws {
+    try advise(
+      db, context: context, asOf: asOf, window: window, filter: filter, thresholds: thresholds,
+      sale: sale, keepSilent: keepSilent, explains: explains, everyLaunch: everyLaunch,
+      plan: plan, transform: { advice, _ in advice }, body)
+  }
+
+  /// ``advise(_:context:asOf:window:filter:thresholds:sale:keepSilent:explains:everyLaunch:plan:_:)``
+  /// with each advice turned into `Result` by `transform` on the thread that made it, with its
+  /// position among those `body` gets.
+  static func advise<Result>(
+    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
+    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
+    everyLaunch: Bool = true, plan: ChunkPlan = .automatic,
+    transform: (Advice, Int) -> Result, _ body: (Result) throws -> Void
   ) throws {
     let settings = context.settings
     let current: SlotTable<TrafficSums>
@@ -202,12 +241,17 @@ enum AdviceReader {
     // (none, when the launches were read with the windows) is advised here on this thread.
     try OrderedChunks.forEach(
       count: slots.count, plan: plan,
-      make: { index in (slots[index], Result { try advice(slots[index], nil) }) },
-      body: { slot, made in
-        guard let made = try made.get() ?? advice(slot, db) else {
+      make: { index in
+        (index, Swift.Result { try advice(slots[index], nil).map { transform($0, index) } })
+      },
+      body: { index, made in
+        if let made = try made.get() {
+          try body(made)
+        } else if let made = try advice(slots[index], db) {
+          try body(transform(made, index))
+        } else {
           preconditionFailure("advice with the ledger at hand is always made")
         }
-        try body(made)
       })
   }
 

@@ -108,3 +108,32 @@ private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
   #expect(brand.count > 5)
   #expect(try ledger.advise(byBrand, plan: ChunkPlan(threads: 2, chunk: 1)) == brand)
 }
+
+@Test func adviceTurnedIntoTextWhereItIsMadeComesInOrderWithItsPosition() throws {
+  // The CLI's path: each advice becomes its line on whichever thread made it, and the lines
+  // reach the body in the order of the advice, each with its position (json needs it).
+  let ledger = try Fixture.ledger()
+  var query = AdviseQuery()
+  query.window = 14
+  var byBrand = query
+  byBrand.filter.brand = brandNames[0]
+  // The brand's launches are read per video, on this thread only: its advice is made here.
+  for query in [query, byBrand] {
+    let advice = try ledger.advise(query, plan: ChunkPlan(threads: 1))
+    #expect(advice.count > 5)
+    let expected = advice.enumerated().map { "\($0) \($1.video.videoID) \($1.action)" }
+    for plan in [
+      ChunkPlan(threads: 1), ChunkPlan(threads: 2, chunk: 1, ahead: 1),
+      ChunkPlan(threads: 2, chunk: 7),
+    ] {
+      var lines: [String] = []
+      let text = { (advice: Advice, index: Int) in
+        Array("\(index) \(advice.video.videoID) \(advice.action)".utf8)
+      }
+      try ledger.forEachAdvice(query, plan: plan, text: text) {
+        lines.append(String(decoding: $0, as: UTF8.self))
+      }
+      #expect(lines == expected, "\(plan)")
+    }
+  }
+}

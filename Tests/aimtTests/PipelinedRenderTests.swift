@@ -1,4 +1,5 @@
 import Foundation
+import LedgerQuery
 import LedgerStore
 import Synchronization
 import Testing
@@ -34,6 +35,34 @@ private func table(stored: Int, streamed: Int, failAfter: Int? = nil, columns: I
       emit(row(index))
     }
   }
+  return table
+}
+
+/// ``table(stored:streamed:failAfter:columns:)`` whose stream also offers its rows as text
+/// (``RowStream/produceText``), each chunk of 7 rows turned into text on one of two threads at
+/// once, as `advise` makes them, and emitted in order.
+private func textTable(stored: Int, streamed: Int, failAfter: Int? = nil) -> OutputTable {
+  var table = table(stored: stored, streamed: streamed, failAfter: failAfter)
+  guard let cells = table.stream?.produce else { preconditionFailure("the table streams") }
+  table.stream = RowStream(
+    throwing: { emit in cells(emit) },
+    text: { (render, emit) throws(LedgerError) in
+      var rows: [[Cell]] = []
+      cells { rows.append($0) }
+      let made = rows
+      let texts = Mutex([[UInt8]](repeating: [], count: made.count))
+      let chunks = (made.count + 6) / 7
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        for index in (chunk * 7)..<min(chunk * 7 + 7, made.count) {
+          let text = render(made[index], index)
+          texts.withLock { $0[index] = text }
+        }
+      }
+      for text in texts.withLock({ $0 }) { emit(text) }
+      if let failAfter, failAfter < streamed {
+        throw LedgerError.storage(message: "the disk went away")
+      }
+    })
   return table
 }
 
@@ -114,4 +143,48 @@ func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputForma
   let table = table(stored: 2, streamed: 40)
   #expect(pipelined(table, .markdown) == render(table, as: .markdown))
   #expect(pipelined(table, .table) == render(table, as: .table))
+}
+
+@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+func rowsTurnedIntoTextWhereTheyAreMadePrintWhatOneThreadPrints(_ format: OutputFormat) {
+  // Stored rows first, then the streamed ones' texts in order, with their positions among all
+  // rows (json's commas), the options kept, and a projection applied before the text is made.
+  let options = RenderOptions(csvBOM: true, neutraliseFormulas: false, escapeControls: true)
+  for (stored, streamed) in [(0, 0), (0, 1), (3, 0), (2, 50), (0, RowPipe.batchRows * 3 + 5)] {
+    let table = textTable(stored: stored, streamed: streamed)
+    #expect(table.stream?.produceText != nil)
+    #expect(pipelined(table, format) == render(table, as: format), "\(stored) + \(streamed)")
+    #expect(pipelined(table, format, cores: 1) == render(table, as: format))
+    #expect(
+      pipelined(table, format, options: options) == render(table, as: format, options: options))
+    let projected = table.projected(onto: ["roi", "video_id", "nothing"])
+    #expect(projected.stream?.produceText != nil)
+    #expect(pipelined(projected, format) == render(projected, as: format))
+    #expect(render(projected, as: .ndjson).split(separator: "\n").count == stored + streamed)
+  }
+}
+
+@Test(.timeLimit(.minutes(1)))
+func rowsMadeAsTextThatFailMidwayPrintTheRowsBeforeAndKeepTheError() {
+  let table = textTable(stored: 1, streamed: 500, failAfter: 300)
+  let text = pipelined(table, .ndjson)
+  #expect(text.split(separator: "\n").count == 301)
+  #expect(text == render(table, as: .ndjson))
+  #expect(table.stream?.failure.error != nil)
+}
+
+@Test func everyVideosAdviceTurnedIntoTextOnTwoThreadsIsWhatTheListPrints() throws {
+  // The demo's 500 videos, two chunks: two threads make the advice and turn each into its line
+  // there; the text is byte for byte the list's, in every format that prints a row at a time.
+  let cli = try CLI()
+  try cli.ok("demo", "--db", "d.db")
+  let ledger = try Ledger.open(path: cli.path("d.db"))
+  let list = QueryTables.advice(try ledger.advise(AdviseQuery()))
+  #expect(list.rows.count > ChunkPlan.automatic.chunk)
+  let streamed = QueryTables.advice(of: ledger, AdviseQuery())
+  #expect(streamed.stream?.produceText != nil)
+  for format in [OutputFormat.csv, .tsv, .json, .ndjson] {
+    #expect(pipelined(streamed, format) == render(list, as: format), "\(format)")
+  }
+  #expect(streamed.stream?.failure.error == nil)
 }

@@ -324,11 +324,7 @@ struct Advise: ParsableCommand {
       // Every video, printed as it is advised. Without a video, advice needs daily numbers, so
       // the hint for an empty answer is the one for a ledger without them (explain's own test).
       try EmptyResult.explain(store)
-      let query = query
-      try output.emit(
-        QueryTables.advice(streaming: { (emit) throws(LedgerError) in
-          try store.forEachAdvice(query, emit)
-        }))
+      try output.emit(QueryTables.advice(of: store, query))
     }
   }
 }

@@ -73,6 +73,11 @@ struct OutputTable: Sendable, Equatable {
     if let stream {
       var projected = RowStream { emit in stream.produce { emit(pick($0)) } }
       projected.failure = stream.failure
+      if let produceText = stream.produceText {
+        projected.produceText = { render, emit in
+          produceText({ row, index in render(pick(row), index) }, emit)
+        }
+      }
       table.stream = projected
     }
     return table
@@ -106,7 +111,17 @@ struct OutputTable: Sendable, Equatable {
 /// is called; an error reading them is kept in `failure` for the command to report.
 struct RowStream: Sendable {
   var produce: @Sendable (([Cell]) -> Void) -> Void
+  /// The same rows turned into text on the threads that make them, for a report that makes its
+  /// rows on two (`advise`); nil: cells only.
+  ///
+  /// `render` is called on either thread with a row's cells and its position among the
+  /// streamed rows (0 for the first), and returns its text; `emit` is called on this thread
+  /// with the texts in order.
+  var produceText: ProduceText? = nil
   var failure = StreamFailure()
+
+  typealias Render = @Sendable ([Cell], _ index: Int) -> [UInt8]
+  typealias ProduceText = @Sendable (_ render: @escaping Render, _ emit: ([UInt8]) -> Void) -> Void
 
   /// A stream of the rows `produce` makes.
   init(produce: @escaping @Sendable (([Cell]) -> Void) -> Void) {
@@ -120,6 +135,21 @@ struct RowStream: Sendable {
       do throws(LedgerError) { try produce(emit) } catch { failure.record(error) }
     }
     self.failure = failure
+  }
+
+  /// A stream of rows whose making can fail, offered as cells by `produce` and as text by
+  /// `produceText` (see ``produceText``).
+  init(
+    throwing produce: @escaping @Sendable (([Cell]) -> Void) throws(LedgerError) -> Void,
+    text produceText:
+      @escaping @Sendable (_ render: @escaping Render, _ emit: ([UInt8]) -> Void)
+      throws(LedgerError) -> Void
+  ) {
+    self.init(throwing: produce)
+    let failure = self.failure
+    self.produceText = { render, emit in
+      do throws(LedgerError) { try produceText(render, emit) } catch { failure.record(error) }
+    }
   }
 }
 

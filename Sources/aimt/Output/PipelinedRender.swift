@@ -41,6 +41,10 @@ func renderPipelined(
     render(table, as: format, options: options, write: write)
     return
   }
+  if let produceText = stream.produceText {
+    printText(table.rows, produceText, renderer: renderer, write: write)
+    return
+  }
   let pipe = RowPipe(capacity: RowPipe.batchesWaiting)
   let done = DispatchSemaphore(value: 0)
   let stored = table.rows
@@ -100,6 +104,43 @@ func renderPipelined(
   if !batch.isEmpty { handOver() }
   pipe.close()
   done.wait()
+}
+
+/// The rows of a stream that turns them into text on the threads that make them
+/// (``RowStream/produceText``): `stored` first, then each streamed row's text as it comes,
+/// written in chunks from this thread, which only copies the bytes.
+private func printText(
+  _ stored: [[Cell]], _ produceText: RowStream.ProduceText, renderer: RowRenderer,
+  write: @escaping ([UInt8]) -> Void
+) {
+  var out = TextBuffer()
+  defer { out.free() }
+  func flush() {
+    guard out.isFull else { return }
+    write(out.bytes)
+    out.clear()
+  }
+  renderer.head(into: &out)
+  for (index, row) in stored.enumerated() {
+    renderer.row(row, index: index, into: &out)
+    flush()
+  }
+  let first = stored.count
+  var printed = first
+  produceText(
+    { row, index in
+      var line = TextBuffer(capacity: RowRenderer.lineCapacity)
+      defer { line.free() }
+      renderer.row(row, index: first + index, into: &line)
+      return line.bytes
+    },
+    { text in
+      out.append(bytes: text)
+      printed += 1
+      flush()
+    })
+  renderer.tail(rows: printed, into: &out)
+  if !out.isEmpty { write(out.bytes) }
 }
 
 /// What passes from the maker to the printer: rows to print, or rows the maker printed itself.

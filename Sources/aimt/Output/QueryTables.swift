@@ -280,15 +280,21 @@ enum QueryTables {
     return table
   }
 
-  /// The advice table with its rows made while printing, by `produce` (each pass reads the
+  /// The advice `query` asks of `store`, its rows made while printing (each pass reads the
   /// ledger again: for the formats that print in one pass, not `table` or `markdown`).
-  static func advice(
-    streaming produce: @escaping @Sendable ((Advice) -> Void) throws(LedgerError) -> Void
-  ) -> OutputTable {
+  ///
+  /// Printed on two cores, each advice is turned into its line on the thread that made it
+  /// (``RowStream/produceText``); on one, the rows pass as cells.
+  static func advice(of store: Ledger, _ query: AdviseQuery) -> OutputTable {
     var table = adviceTable()
-    table.stream = RowStream { (emit) throws(LedgerError) in
-      try produce { emit(adviceCells($0)) }
-    }
+    table.stream = RowStream(
+      throwing: { (emit) throws(LedgerError) in
+        try store.forEachAdvice(query) { emit(adviceCells($0)) }
+      },
+      text: { (render, emit) throws(LedgerError) in
+        try store.forEachAdvice(
+          query, text: { advice, index in render(adviceCells(advice), index) }, emit)
+      })
     return table
   }
 

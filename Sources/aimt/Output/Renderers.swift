@@ -88,6 +88,9 @@ struct RowRenderer: Sendable {
     }
   }
 
+  /// The bytes a buffer for one row starts with (it grows for a longer row).
+  static let lineCapacity = 512
+
   /// Whether rows are printed at all: csv and tsv print nothing for a table without columns.
   var readsRows: Bool { columns > 0 || format == .json || format == .ndjson }
 

@@ -16,9 +16,10 @@ struct TextBuffer {
   /// How many bytes are written.
   private(set) var count = 0
 
-  init() {
-    capacity = flushThreshold + 4096
-    base = .allocate(capacity: capacity)
+  /// A buffer for the chunks handed on (``flushThreshold``), or for one row (`capacity`).
+  init(capacity: Int = flushThreshold + 4096) {
+    self.capacity = max(capacity, 16)
+    base = .allocate(capacity: self.capacity)
   }
 
   /// Frees the memory; the buffer must not be used afterwards.
@@ -26,6 +27,15 @@ struct TextBuffer {
 
   /// The bytes written since the last flush.
   var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+  /// Appends `bytes` (text written by another buffer).
+  mutating func append(bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { source in
+      reserve(source.count)
+      if let start = source.baseAddress { (base + count).update(from: start, count: source.count) }
+      count += source.count
+    }
+  }
 
   /// Whether enough bytes are held to hand them on.
   var isFull: Bool { count >= flushThreshold }
