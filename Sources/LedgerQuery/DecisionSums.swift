@@ -103,8 +103,9 @@ struct DecisionSums {
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }
           try rows.decode(handle, ref: ref)
-          let video = context.directory.videos[slot]
-          if launches, let published = video.published?.day, published <= asOf,
+          // The publish day alone: a copy of the video's facts retains its five strings.
+          if launches, let published = context.directory.videos[slot].published?.day,
+            published <= asOf,
             settings.launchDays > 0
           {
             launchTable[slot] = try launchReader.natural(
