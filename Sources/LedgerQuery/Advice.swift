@@ -338,9 +338,9 @@ struct LaunchSums {
     try RunningSums.step(statement, db) { handle in
       end.clear()
       start.clear()
-      for (column, totals) in [(Int32(0), end), (Int32(1), start)]
-      where sqlite3_column_type(handle, column) != SQLITE_NULL {
-        guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals) else {
+      for (column, totals) in [(Int32(0), end), (Int32(1), start)] {
+        guard let bytes = RunningCodec.bytes(column: column, of: handle) else { continue }
+        guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
           throw RunningSums.damaged(video.ref)
         }
       }

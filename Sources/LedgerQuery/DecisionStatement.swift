@@ -18,13 +18,15 @@ enum DecisionStatement {
 
   /// The statement for `boundaries` boundaries (placeholders ?4, ?5, …) and a filter's shape.
   ///
-  /// Column 0 is the video's row id, 1…`boundaries` the boundary rows, then the launch's start
-  /// and end rows. Only numbers of placeholders and the filter's shape vary, never input.
-  /// With `split`, the statement reads one part of the videos: the range term's placeholders
-  /// follow the boundaries'.
-  static func sql(boundaries: Int, filter: VideoFilter, launches: Bool = true, split: Bool = false)
-    -> String
-  {
+  /// Column 0 is the video's row id, 1…`boundaries` the boundary rows, then the rows of the
+  /// launch's ends in `launchEnds` (0 its start, 1 its end), in that order: an end no video
+  /// seeks has no column, nor a boundary no video has a row at, whose subquery SQLite would
+  /// still begin per video. Only numbers of placeholders and the filter's shape vary, never
+  /// input. With `split`, the statement reads one part of the videos: the range term's
+  /// placeholders follow the boundaries'.
+  static func sql(
+    boundaries: Int, filter: VideoFilter, launchEnds: [Int], split: Bool = false
+  ) -> String {
     let lookup = { (bound: String) in
       """
       (SELECT r.sums FROM metric_running AS r
@@ -33,10 +35,10 @@ enum DecisionStatement {
     }
     let lookups =
       (0..<boundaries).map { lookup("?\($0 + 4)") }
-      + (launches ? [lookup("\(function)(v.id, 0)"), lookup("\(function)(v.id, 1)")] : [])
+      + launchEnds.map { lookup("\(function)(v.id, \($0 == 0 ? 0 : 1))") }
     let range = VideoParts.sqlTerm(split: split, from: boundaries + 4)
     return """
-      SELECT v.id, \(lookups.joined(separator: ", "))
+      SELECT \((["v.id"] + lookups).joined(separator: ", "))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
       """
   }

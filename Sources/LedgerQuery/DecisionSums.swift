@@ -68,17 +68,25 @@ struct DecisionSums {
     // launch's ends alike (``RunningWindows/sought(_:earliest:)``).
     let earliest = try MetricScan.earliestDay(db)
     let bounds = ends.map { RunningWindows.sought($0, earliest: earliest) }
+    // Those days come first (the boundaries ascend): the statement seeks only the others.
+    let unsought = bounds.prefix(while: { $0 == nil }).count
     let seek = { (day: Day) in
       ends.contains(day)
         ? DecisionStatement.LaunchDays.none
         : RunningWindows.sought(day, earliest: earliest) ?? DecisionStatement.LaunchDays.none
     }
+    var seeks = (start: false, end: false)
     for video in context.directory.videos where launches {
       guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
       else { continue }
-      launchDays.set(
-        ref: video.ref, start: seek(published.adding(days: -1)), end: seek(launchEnd(published)))
+      let (start, end) = (seek(published.adding(days: -1)), seek(launchEnd(published)))
+      launchDays.set(ref: video.ref, start: start, end: end)
+      seeks.start = seeks.start || start != DecisionStatement.LaunchDays.none
+      seeks.end = seeks.end || end != DecisionStatement.LaunchDays.none
     }
+    // The launch's ends some video seeks, each a column after the boundaries'.
+    let launchColumns: [Int] = (seeks.start ? [0] : []) + (seeks.end ? [1] : [])
+    let sought = ends.count - unsought
     // The parts of a split read fill their own videos' slots (docs/internals.md, "Two cores,
     // one snapshot").
     let currentOfSlot = SlotTable(repeating: TrafficSums(), count: count)
@@ -88,17 +96,19 @@ struct DecisionSums {
     let seen = SlotTable(repeating: false, count: count)
     let parts = try VideoParts(db, filter: filter)
     let checks = try parts.run(db) { db, part -> RunningTotalsCheck in
-      let rows = BoundaryRows(ends: ends)
-      let launchReader = LaunchEnds(column: Int32(ends.count + 1))
+      let rows = BoundaryRows(ends: ends, unsought: unsought)
+      let launchReader = LaunchEnds(
+        start: seeks.start ? Int32(sought + 1) : nil,
+        end: seeks.end ? Int32(sought + launchColumns.count) : nil)
       var check = RunningTotalsCheck()
-      try DecisionStatement.with(db, days: launchDays, registering: launches) {
+      try DecisionStatement.with(db, days: launchDays, registering: !launchColumns.isEmpty) {
         let statement = try db.makeStatement(
           sql: DecisionStatement.sql(
-            boundaries: ends.count, filter: filter, launches: launches, split: parts.isSplit))
+            boundaries: sought, filter: filter, launchEnds: launchColumns, split: parts.isSplit))
         try statement.setArguments(
           StatementArguments(
             [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-              + bounds + parts.arguments(part)))
+              + bounds.dropFirst(unsought).map { $0 } + parts.arguments(part)))
         try RunningSums.step(statement, db) { handle in
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }
@@ -149,31 +159,31 @@ private final class BoundaryRows {
   let ends: [Day]
   /// The decoded row at or before each boundary (zero where none).
   let totals: [RunningTotals]
+  /// How many of the first boundaries are before the ledger's first day: no row, no column.
+  private let unsought: Int
   /// Scratch for a window's difference.
   private let difference = RunningTotals()
   /// The stored bytes of each boundary's row (nil where none), for equality.
   private var blobs: [UnsafeRawBufferPointer?]
 
-  init(ends: [Day]) {
+  init(ends: [Day], unsought: Int) {
     self.ends = ends
+    self.unsought = unsought
     totals = ends.map { _ in RunningTotals() }
     blobs = Array(repeating: nil, count: ends.count)
   }
 
-  /// Reads the boundary columns (1…) of the row under `handle`.
+  /// Reads the boundary columns (1…, from the first sought boundary) of the row under `handle`.
   func decode(_ handle: OpaquePointer?, ref: Int64) throws {
-    for boundary in 0..<ends.count {
-      let column = Int32(boundary + 1)
+    for boundary in unsought..<ends.count {
+      let column = Int32(boundary - unsought + 1)
       totals[boundary].clear()
-      guard sqlite3_column_type(handle, column) != SQLITE_NULL else {
-        blobs[boundary] = nil
-        continue
+      let bytes = RunningCodec.bytes(column: column, of: handle)
+      blobs[boundary] = bytes
+      guard let bytes else { continue }
+      guard RunningCodec.accumulate(bytes, sign: 1, into: totals[boundary]) else {
+        throw RunningSums.damaged(ref)
       }
-      guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals[boundary])
-      else { throw RunningSums.damaged(ref) }
-      blobs[boundary] = UnsafeRawBufferPointer(
-        start: sqlite3_column_blob(handle, column),
-        count: Int(sqlite3_column_bytes(handle, column)))
     }
   }
 
@@ -206,20 +216,22 @@ private final class BoundaryRows {
 
 /// The launch's natural sums of one video: its row at or before the launch's last day less
 /// its row before the publish day, from the boundary rows when an end is a boundary day, else
-/// from the statement's two launch columns (``DecisionStatement``).
+/// from the statement's launch columns (``DecisionStatement``).
 private final class LaunchEnds {
   private let end = RunningTotals()
   private let start = RunningTotals()
-  /// The statement's column of the launch's start row; its end row is the next one.
-  private let column: Int32
+  /// The statement's columns of the launch's start and end rows; nil where no video seeks
+  /// that end (it is a boundary's row or none).
+  private let startColumn: Int32?
+  private let endColumn: Int32?
 
-  init(column: Int32) { self.column = column }
+  init(start: Int32?, end: Int32?) { (startColumn, endColumn) = (start, end) }
 
   func natural(
     _ handle: OpaquePointer?, ref: Int64, rows: BoundaryRows, from before: Day, through last: Day
   ) throws -> StreamTotals {
-    try load(end, handle, column: column + 1, ref: ref, rows: rows, day: last)
-    try load(start, handle, column: column, ref: ref, rows: rows, day: before)
+    try load(end, handle, column: endColumn, ref: ref, rows: rows, day: last)
+    try load(start, handle, column: startColumn, ref: ref, rows: rows, day: before)
     // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
     // is exact.
     for index in 0..<RunningField.count { end.values[index] &-= start.values[index] }
@@ -228,7 +240,7 @@ private final class LaunchEnds {
 
   /// Sets `totals` to the video's row at or before `day` (zero when none).
   private func load(
-    _ totals: RunningTotals, _ handle: OpaquePointer?, column: Int32, ref: Int64,
+    _ totals: RunningTotals, _ handle: OpaquePointer?, column: Int32?, ref: Int64,
     rows: BoundaryRows, day: Day
   ) throws {
     if let boundary = rows.boundary(on: day) {
@@ -236,8 +248,8 @@ private final class LaunchEnds {
       return
     }
     totals.clear()
-    guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return }
-    guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: totals) else {
+    guard let column, let bytes = RunningCodec.bytes(column: column, of: handle) else { return }
+    guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
       throw RunningSums.damaged(ref)
     }
   }

@@ -104,9 +104,10 @@ enum RunningWindows {
       for boundary in 0..<ends.count {
         let column = Int32(boundary + 1)
         windows.row.clear()
-        if sqlite3_column_type(handle, column) != SQLITE_NULL {
-          guard RunningCodec.accumulate(column: column, of: handle, sign: 1, into: windows.row)
-          else { throw RunningSums.damaged(ref) }
+        if let bytes = RunningCodec.bytes(column: column, of: handle) {
+          guard RunningCodec.accumulate(bytes, sign: 1, into: windows.row) else {
+            throw RunningSums.damaged(ref)
+          }
         }
         let values = windows.row.values
         if boundary > 0 {
@@ -142,13 +143,14 @@ enum RunningWindows {
     return Int64(day.daysSinceEpoch)
   }
 
-  /// True when columns `a` and `b` hold the same bytes (both NULL included).
+  /// True when columns `a` and `b` hold the same stored row: both NULL, or the same bytes (an
+  /// empty value, which no row is, is not NULL: it is read, and refused).
   static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
-    let size = sqlite3_column_bytes(handle, a)
-    guard size == sqlite3_column_bytes(handle, b) else { return false }
-    return UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, a), count: Int(size))
-      .elementsEqual(
-        UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, b), count: Int(size)))
+    switch (RunningCodec.bytes(column: a, of: handle), RunningCodec.bytes(column: b, of: handle)) {
+    case (nil, nil): true
+    case (let x?, let y?): x.count == y.count && x.elementsEqual(y)
+    default: false
+    }
   }
 }
 

@@ -111,15 +111,15 @@ enum SeriesTopVideos {
       // No row in the window: the row at `until` is the one before it.
       if RunningWindows.sameBlob(handle, 2, 3) { return }
       totals.clear()
-      if sqlite3_column_type(handle, 3) != SQLITE_NULL {
-        guard RunningCodec.accumulate(column: 3, of: handle, sign: 1, into: totals) else {
+      if let bytes = RunningCodec.bytes(column: 3, of: handle) {
+        guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
           throw RunningSums.damaged(ref)
         }
         // Every video's row at `until` is added in 128 bits: no sum of a video's sources wraps.
         ranked.check.add(totals)
       }
-      if sqlite3_column_type(handle, 2) != SQLITE_NULL {
-        guard RunningCodec.accumulate(column: 2, of: handle, sign: -1, into: totals) else {
+      if let bytes = RunningCodec.bytes(column: 2, of: handle) {
+        guard RunningCodec.accumulate(bytes, sign: -1, into: totals) else {
           throw RunningSums.damaged(ref)
         }
       }

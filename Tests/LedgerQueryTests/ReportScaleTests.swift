@@ -142,6 +142,40 @@ private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
   }
 }
 
+@Test(arguments: ["x''", "x'02'", "x'0200'"])
+func anEmptyOrDamagedRunningRowIsAnErrorForEveryReportNeverNoRow(_ sums: String) throws {
+  // An empty value comes back from SQLite as no pointer, as NULL does: the reports tell them
+  // apart, so a damaged row is never read as a video without rows (zeros).
+  let ledger = try Ledger.inMemory()
+  let day = Day(daysSinceEpoch: base)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    var video = VideoInput(videoID: "v")
+    video.published = DateTime(day: day, secondOfDay: 0)
+    try writer.upsert(video, at: .commandLine)
+    for offset in 0..<3 {
+      try writer.upsert(
+        MetricInput(
+          day: day.adding(days: offset), videoID: "v", source: .natural,
+          values: [.impressions: 1_000, .gmv: 500]),
+        at: .commandLine)
+    }
+  }
+  #expect(try ledger.advise(AdviseQuery()).count == 1)
+  try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = \(sums)") }
+  var roi = ROIQuery()
+  roi.window = 2
+  var series = ROIQuery()
+  series.limit = 1
+  let reads: [() throws -> Void] = [
+    { _ = try ledger.advise(AdviseQuery()) },
+    { _ = try ledger.roiReport(roi) },
+    { try ledger.roiSeries(series, since: nil, until: nil)?.forEachRow { _ in } },
+  ]
+  for read in reads {
+    #expect(throws: LedgerError.self) { try read() }
+  }
+}
+
 @Test func aFilteredDirectoryHoldsTheSameFactsAsTheWholeOne() throws {
   var random = SplitMix64(state: 7)
   let ledger = try randomLedger(&random)

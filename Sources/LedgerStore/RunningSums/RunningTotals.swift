@@ -165,6 +165,21 @@ package enum RunningCodec {
     }
   }
 
+  /// The stored sums in column `column` of the row a statement (`handle`) is on, valid until
+  /// it moves on; nil for NULL (no row there).
+  ///
+  /// One call into SQLite for the blob and one for its size (asking the column's type first
+  /// was a third, per column and video of a report); an empty value comes back as no bytes,
+  /// which ``accumulate(_:sign:into:)`` refuses like any value aimt did not write.
+  package static func bytes(column: Int32, of handle: OpaquePointer?) -> UnsafeRawBufferPointer? {
+    if let start = sqlite3_column_blob(handle, column) {
+      return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+    // No pointer: NULL, or an empty value.
+    guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
+    return UnsafeRawBufferPointer(start: nil, count: 0)
+  }
+
   /// ``accumulate(_:sign:into:)`` on the blob in column `column` of the row a statement
   /// (`handle`) is on; false for NULL.
   package static func accumulate(
