@@ -19,7 +19,7 @@ struct VideoParts {
   /// selects more than one KOL's videos; else ``whole``.
   init(_ db: Database, filter: VideoFilter) throws {
     guard filter.kolID == nil, filter.videoID == nil, ParallelRead.parts(db) == 2,
-      let row = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM video"),
+      let row = try Row.fetchOne(db, sql: VideoParts.idRange),
       let low = row[0] as Int64?, let high = row[1] as Int64?, low < high
     else {
       self = .whole
@@ -29,6 +29,11 @@ struct VideoParts {
     let middle = Int64(Int128(low) + (Int128(high) - Int128(low)) / 2)
     self.init(bounds: [(.min, middle), (middle + 1, .max)])
   }
+
+  /// The lowest and the highest row id of `video`: two seeks. `min(id), max(id)` in one
+  /// `SELECT` is a scan of every video (SQLite seeks for a lone `min` or `max` only), 27 ms at
+  /// 224,000 videos before every split read.
+  static let idRange = "SELECT (SELECT min(id) FROM video), (SELECT max(id) FROM video)"
 
   /// How many parts: 1 or 2.
   var count: Int { max(bounds.count, 1) }

@@ -32,6 +32,13 @@ private func plan(_ ledger: Ledger, _ sql: String, _ arguments: StatementArgumen
   #expect(steps.contains { $0.hasPrefix("SEARCH m USING PRIMARY KEY (video_ref=?)") }, "\(steps)")
 }
 
+@Test func theSplitReadsRowIdRangeIsTwoSeeksNotAScan() throws {
+  let ledger = try Ledger.inMemory()
+  let steps = try plan(ledger, VideoParts.idRange)
+  #expect(steps.filter { $0.hasPrefix("SEARCH video") }.count == 2, "\(steps)")
+  #expect(!steps.contains { $0.hasPrefix("SCAN video") }, "\(steps)")
+}
+
 @Test func analystViewsUseTheKeysForOneVideo() throws {
   let ledger = try Ledger.inMemory()
   let daily = try plan(ledger, "SELECT * FROM video_daily WHERE video_id = ?", ["v1"])
