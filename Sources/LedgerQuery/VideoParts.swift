@@ -30,9 +30,10 @@ struct VideoParts {
     self.init(bounds: [(.min, middle), (middle + 1, .max)])
   }
 
-  /// The lowest and the highest row id of `video`: two seeks. `min(id), max(id)` in one
-  /// `SELECT` is a scan of every video (SQLite seeks for a lone `min` or `max` only), 27 ms at
-  /// 224,000 videos before every split read.
+  /// The lowest and the highest row id of `video`, in two seeks.
+  ///
+  /// `min(id), max(id)` in one `SELECT` is a scan of every video (SQLite seeks for a lone `min`
+  /// or `max` only): 27 ms at 224,000 videos before every split read.
   static let idRange = "SELECT (SELECT min(id) FROM video), (SELECT max(id) FROM video)"
 
   /// How many parts: 1 or 2.
