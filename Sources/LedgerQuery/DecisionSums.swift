@@ -147,8 +147,11 @@ struct DecisionSums {
     // Kept as filled: no copy of a table per video into an array.
     (current, previous, launchOfSlot) = (currentOfSlot, previousOfSlot, launchTable)
     var byKOL: [String: [Int64]] = [:]
-    for (slot, video) in context.directory.videos.enumerated() where seen[slot] {
-      if let kol = video.kolID { byKOL[kol, default: []].append(plays[slot]) }
+    // The KOL alone: a copy of each video's facts retains its five strings.
+    for slot in 0..<count where seen[slot] {
+      if let kol = context.directory.videos[slot].kolID {
+        byKOL[kol, default: []].append(plays[slot])
+      }
     }
     weights = byKOL.mapValues(AccountWeight.median)
   }
