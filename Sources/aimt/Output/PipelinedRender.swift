@@ -22,8 +22,10 @@ func pipelines(_ format: OutputFormat) -> Bool {
 /// stays bounded whatever the number of rows. When the printer falls behind (a report whose
 /// rows cost less to make than to print), this thread turns a batch into text itself and hands
 /// over the text, which the printer writes in its turn. Both threads print through one
-/// ``RowRenderer``, so the text is byte for byte what `render` prints. A table without a
-/// stream, a format that measures every row first, or one core: `render` on this thread.
+/// ``RowRenderer``, so the text is byte for byte what `render` prints. A stream that turns its
+/// rows into text where it makes them (``RowStream/produceText``) needs no printer: this thread
+/// writes the text as it comes. A table without a stream, a format that measures every row
+/// first, or one core: `render` on this thread.
 /// `printHereFrom`: how many batches must wait for this thread to print the next one itself
 /// (0: every batch, `Int.max`: none; tests choose).
 func renderPipelined(
