@@ -93,21 +93,32 @@ private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
   #expect(withRows > 200)
 }
 
-@Test func launchModelLeavesOutGMVOfDaysWithoutPlays() throws {
+/// A ledger of one video, "v", published on `published` at `second` of the day, with a natural
+/// row of `impressions` and `gmv` on each day `offset` from it.
+private func ledgerOfOneVideo(
+  published: Day, at second: Int32 = 0, rows: [(offset: Int, impressions: Int64, gmv: Int64)]
+) throws -> Ledger {
   let ledger = try Ledger.inMemory()
-  let published = Day(daysSinceEpoch: base)
   try ledger.write(options: WriteOptions(createMissing: true)) { writer in
     var video = VideoInput(videoID: "v")
-    video.published = DateTime(day: published, secondOfDay: 72_000)
+    video.published = DateTime(day: published, secondOfDay: second)
     try writer.upsert(video, at: .commandLine)
-    // A day before publishing (left out), a played day, a day with GMV and no plays.
-    for (offset, impressions, gmv) in [(-1, 9_000, 9_999), (0, 10_000, 8_000), (1, 0, 5_000)] {
+    for row in rows {
       try writer.upsert(
         MetricInput(
-          day: published.adding(days: offset), videoID: "v", source: .natural,
-          values: [.impressions: Int64(impressions), .gmv: Int64(gmv)]), at: .commandLine)
+          day: published.adding(days: row.offset), videoID: "v", source: .natural,
+          values: [.impressions: row.impressions, .gmv: row.gmv]), at: .commandLine)
     }
   }
+  return ledger
+}
+
+@Test func launchModelLeavesOutGMVOfDaysWithoutPlays() throws {
+  let published = Day(daysSinceEpoch: base)
+  // A day before publishing (left out), a played day, a day with GMV and no plays.
+  let ledger = try ledgerOfOneVideo(
+    published: published, at: 72_000,
+    rows: [(-1, 9_000, 9_999), (0, 10_000, 8_000), (1, 0, 5_000)])
   let settings = try ledger.querySettings()
   let model = try ledger.read { db in
     let video = try #require(try VideoDirectory(db).videos.first)
@@ -122,16 +133,8 @@ private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
 }
 
 @Test func aDamagedRunningRowIsAnErrorForTheLaunchModel() throws {
-  let ledger = try Ledger.inMemory()
   let published = Day(daysSinceEpoch: base)
-  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
-    var video = VideoInput(videoID: "v")
-    video.published = DateTime(day: published, secondOfDay: 0)
-    try writer.upsert(video, at: .commandLine)
-    try writer.upsert(
-      MetricInput(day: published, videoID: "v", source: .natural, values: [.impressions: 1]),
-      at: .commandLine)
-  }
+  let ledger = try ledgerOfOneVideo(published: published, rows: [(0, 1, 0)])
   try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = x'02'") }
   let settings = try ledger.querySettings()
   try ledger.read { db in
@@ -146,20 +149,8 @@ private func randomLedger(_ random: inout SplitMix64) throws -> Ledger {
 func anEmptyOrDamagedRunningRowIsAnErrorForEveryReportNeverNoRow(_ sums: String) throws {
   // An empty value comes back from SQLite as no pointer, as NULL does: the reports tell them
   // apart, so a damaged row is never read as a video without rows (zeros).
-  let ledger = try Ledger.inMemory()
-  let day = Day(daysSinceEpoch: base)
-  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
-    var video = VideoInput(videoID: "v")
-    video.published = DateTime(day: day, secondOfDay: 0)
-    try writer.upsert(video, at: .commandLine)
-    for offset in 0..<3 {
-      try writer.upsert(
-        MetricInput(
-          day: day.adding(days: offset), videoID: "v", source: .natural,
-          values: [.impressions: 1_000, .gmv: 500]),
-        at: .commandLine)
-    }
-  }
+  let ledger = try ledgerOfOneVideo(
+    published: Day(daysSinceEpoch: base), rows: (0..<3).map { ($0, 1_000, 500) })
   #expect(try ledger.advise(AdviseQuery()).count == 1)
   try ledger.write { db in try db.execute(sql: "UPDATE metric_running SET sums = \(sums)") }
   var roi = ROIQuery()
