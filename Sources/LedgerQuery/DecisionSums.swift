@@ -89,13 +89,20 @@ struct DecisionSums {
     let sought = ends.count - unsought
     // The parts of a split read fill their own videos' slots (docs/internals.md, "Two cores,
     // one snapshot").
-    let currentOfSlot = SlotTable(repeating: TrafficSums(), count: count)
-    let previousOfSlot = SlotTable(repeating: TrafficSums(), count: count)
-    let launchTable = SlotTable<StreamTotals?>(repeating: nil, count: launches ? count : 0)
-    let plays = SlotTable<Int64>(repeating: 0, count: count)
-    let seen = SlotTable(repeating: false, count: count)
+    // Each part fills its own slots first, on its own core.
+    let currentOfSlot = SlotTable<TrafficSums>(unfilled: count)
+    let previousOfSlot = SlotTable<TrafficSums>(unfilled: count)
+    let launchTable = SlotTable<StreamTotals?>(unfilled: launches ? count : 0)
+    let plays = SlotTable<Int64>(unfilled: count)
+    let seen = SlotTable<Bool>(unfilled: count)
     let parts = try VideoParts(db, filter: filter)
     let checks = try parts.run(db) { db, part -> RunningTotalsCheck in
+      let slots = parts.slots(of: part, in: context.directory)
+      currentOfSlot.fill(slots, with: TrafficSums())
+      previousOfSlot.fill(slots, with: TrafficSums())
+      if launches { launchTable.fill(slots, with: nil) }
+      plays.fill(slots, with: 0)
+      seen.fill(slots, with: false)
       let rows = BoundaryRows(ends: ends, unsought: unsought)
       let launchReader = LaunchEnds(
         start: seeks.start ? Int32(sought + 1) : nil,
@@ -141,6 +148,9 @@ struct DecisionSums {
       }
       return check
     }
+    // The parts' slots are every slot: a table read with a slot unfilled would be garbage.
+    for table in [currentOfSlot, previousOfSlot] { precondition(table.isFilled) }
+    precondition(launchTable.isFilled && plays.isFilled && seen.isFilled)
     var check = RunningTotalsCheck()
     for part in checks { check.add(part) }
     try check.check()

@@ -1,7 +1,7 @@
 public import LedgerStore
 
 /// Exact sums of a group's daily numbers over a window, split natural / paid; money in fen.
-public struct TrafficSums: Sendable, Equatable {
+public struct TrafficSums: Sendable, Equatable, BitwiseCopyable {
   public var naturalImpressions: Int64 = 0
   public var naturalGMV: Int64 = 0
   public var paidImpressions: Int64 = 0

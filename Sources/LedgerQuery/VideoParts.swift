@@ -1,5 +1,6 @@
 internal import GRDB
 internal import LedgerStore
+import Synchronization
 
 /// The videos of a read split in two by row id, each half read on its own connection and core
 /// (``ParallelRead``; docs/internals.md, "Two cores, one snapshot").
@@ -57,22 +58,77 @@ struct VideoParts {
   func run<T>(_ db: Database, _ body: (Database, _ part: Int) throws -> T) throws -> [T] {
     try ParallelRead.run(db, parts: count, body)
   }
+
+  /// The slots of `directory` whose videos `part` reads (the directory is in row id order, so
+  /// they follow one another); the parts' slots together are every slot, each once.
+  func slots(of part: Int, in directory: VideoDirectory) -> Range<Int> {
+    let videos = directory.videos
+    guard isSplit else { return 0..<videos.count }
+    let (low, high) = bounds[part]
+    let first = videos.partitioningIndex { $0.ref >= low }
+    let end = videos[first...].partitioningIndex { $0.ref > high }
+    return first..<end
+  }
+}
+
+extension Collection {
+  /// The first index whose element `belongs` (every element before it does not, every one from
+  /// it on does): a binary search.
+  fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Index {
+    var low = startIndex
+    var count = self.count
+    while count > 0 {
+      let half = count / 2
+      let middle = index(low, offsetBy: half)
+      if belongs(self[middle]) {
+        count = half
+      } else {
+        low = index(after: middle)
+        count -= half + 1
+      }
+    }
+    return low
+  }
 }
 
 /// One value per slot (a video's place in a directory, a group) that the parts of a split read
 /// fill in, each part its own slots, with no copy of the table per part.
 final class SlotTable<Element> {
   private let buffer: UnsafeMutableBufferPointer<Element>
+  /// How many slots hold a value (all of them, once the parts that fill it are done).
+  private let filled: Atomic<Int>
 
   init(repeating value: Element, count: Int) {
     buffer = .allocate(capacity: count)
     buffer.initialize(repeating: value)
+    filled = Atomic(count)
   }
+
+  /// A table of `count` slots that hold nothing yet.
+  ///
+  /// Each part of a split read fills its own slots first (``fill(_:with:)``), on its own core,
+  /// where this thread wrote every slot before the read began (60 MB at 16× for `advise`, on
+  /// one core). ``isFilled`` must be true before any slot is read outside the parts.
+  init(unfilled count: Int) where Element: BitwiseCopyable {
+    buffer = .allocate(capacity: count)
+    filled = Atomic(0)
+  }
+
+  /// Sets `slots` to `value`: a part's own slots of a table made ``init(unfilled:)``, before
+  /// the part reads or changes any of them.
+  func fill(_ slots: Range<Int>, with value: Element) where Element: BitwiseCopyable {
+    UnsafeMutableBufferPointer(rebasing: buffer[slots]).initialize(repeating: value)
+    filled.add(slots.count, ordering: .relaxed)
+  }
+
+  /// Whether every slot holds a value.
+  var isFilled: Bool { filled.load(ordering: .relaxed) == buffer.count }
 
   /// A table holding `values`.
   init(_ values: [Element]) {
     buffer = .allocate(capacity: values.count)
     _ = buffer.initialize(from: values)
+    filled = Atomic(values.count)
   }
 
   /// How many slots.
@@ -82,7 +138,9 @@ final class SlotTable<Element> {
   var array: [Element] { Array(buffer) }
 
   deinit {
-    buffer.deinitialize()
+    // A table made unfilled holds values of a trivial type: nothing to deinitialize, filled or
+    // not (a read that failed midway).
+    if filled.load(ordering: .relaxed) == buffer.count { buffer.deinitialize() }
     buffer.deallocate()
   }
 

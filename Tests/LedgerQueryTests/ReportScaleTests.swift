@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LedgerStore
 import TestSupport
@@ -165,6 +166,40 @@ func anEmptyOrDamagedRunningRowIsAnErrorForEveryReportNeverNoRow(_ sums: String)
   for read in reads {
     #expect(throws: LedgerError.self) { try read() }
   }
+}
+
+@Test func theSplitReadsPartsFillEveryDirectorySlotOnce() throws {
+  // The decision read's tables are filled by the parts, each its own slots: together they must
+  // be every slot, each once, and each part's slots its own videos'.
+  var random = SplitMix64(state: 11)
+  let ledger = try fileLedger(try randomLedger(&random))
+  try ledger.read { db in
+    let directory = try VideoDirectory(db)
+    let parts = try VideoParts(db, filter: VideoFilter())
+    #expect(parts.count == (ProcessInfo.processInfo.activeProcessorCount > 1 ? 2 : 1))
+    var next = 0
+    for part in 0..<parts.count {
+      let slots = parts.slots(of: part, in: directory)
+      #expect(slots.lowerBound == next)
+      next = slots.upperBound
+      let bounds = parts.arguments(part)
+      for slot in slots where bounds.count == 2 {
+        #expect((bounds[0]...bounds[1]).contains(directory.videos[slot].ref))
+      }
+    }
+    #expect(next == directory.videos.count)
+    #expect(directory.videos.count >= 10)
+  }
+}
+
+@Test func aTableFilledByPartsSaysWhetherEverySlotHoldsAValue() {
+  let table = SlotTable<Int64>(unfilled: 10)
+  #expect(!table.isFilled)
+  table.fill(0..<4, with: 7)
+  #expect(!table.isFilled)
+  table.fill(4..<10, with: 0)
+  #expect(table.isFilled)
+  #expect(table.array == [7, 7, 7, 7, 0, 0, 0, 0, 0, 0])
 }
 
 @Test func aFilteredDirectoryHoldsTheSameFactsAsTheWholeOne() throws {

@@ -98,7 +98,7 @@ package enum RunningField: Int, CaseIterable, Sendable {
 }
 
 /// One source's totals, read from a ``RunningTotals`` block.
-package struct StreamTotals: Sendable, Equatable {
+package struct StreamTotals: Sendable, Equatable, BitwiseCopyable {
   package var rows: Int64
   package var impressions: Int64
   package var cost: Int64
