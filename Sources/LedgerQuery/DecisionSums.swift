@@ -87,9 +87,8 @@ struct DecisionSums {
     // The launch's ends some video seeks, each a column after the boundaries'.
     let launchColumns: [Int] = (seeks.start ? [0] : []) + (seeks.end ? [1] : [])
     let sought = ends.count - unsought
-    // The parts of a split read fill their own videos' slots (docs/internals.md, "Two cores,
-    // one snapshot").
-    // Each part fills its own slots first, on its own core.
+    // The parts of a split read fill their own videos' slots, the defaults first, each on its
+    // own core (docs/internals.md, "Two cores, one snapshot").
     let currentOfSlot = SlotTable<TrafficSums>(unfilled: count)
     let previousOfSlot = SlotTable<TrafficSums>(unfilled: count)
     let launchTable = SlotTable<StreamTotals?>(unfilled: launches ? count : 0)
