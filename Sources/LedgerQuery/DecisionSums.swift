@@ -201,11 +201,7 @@ private final class BoundaryRows {
 
   /// True when boundaries `a` and `b` hold the same stored row (both none included).
   func same(_ a: Int, _ b: Int) -> Bool {
-    switch (blobs[a], blobs[b]) {
-    case (nil, nil): true
-    case (let x?, let y?): x.count == y.count && x.elementsEqual(y)
-    default: false
-    }
+    RunningCodec.sameRow(blobs[a], blobs[b])
   }
 
   /// The totals of `source` between boundaries `a` and `b` (from the day after `ends[a]`

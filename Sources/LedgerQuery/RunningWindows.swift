@@ -146,11 +146,8 @@ enum RunningWindows {
   /// True when columns `a` and `b` hold the same stored row: both NULL, or the same bytes (an
   /// empty value, which no row is, is not NULL: it is read, and refused).
   static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
-    switch (RunningCodec.bytes(column: a, of: handle), RunningCodec.bytes(column: b, of: handle)) {
-    case (nil, nil): true
-    case (let x?, let y?): x.count == y.count && x.elementsEqual(y)
-    default: false
-    }
+    RunningCodec.sameRow(
+      RunningCodec.bytes(column: a, of: handle), RunningCodec.bytes(column: b, of: handle))
   }
 }
 

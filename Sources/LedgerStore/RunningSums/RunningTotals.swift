@@ -180,15 +180,23 @@ package enum RunningCodec {
     return UnsafeRawBufferPointer(start: nil, count: 0)
   }
 
+  /// Whether `a` and `b`, each a column's ``bytes(column:of:)``, are the same stored row: both
+  /// none, or the same bytes (an empty value is not none).
+  package static func sameRow(_ a: UnsafeRawBufferPointer?, _ b: UnsafeRawBufferPointer?) -> Bool {
+    switch (a, b) {
+    case (nil, nil): true
+    case (let x?, let y?): x.count == y.count && x.elementsEqual(y)
+    default: false
+    }
+  }
+
   /// ``accumulate(_:sign:into:)`` on the blob in column `column` of the row a statement
   /// (`handle`) is on; false for NULL.
   package static func accumulate(
     column: Int32, of handle: OpaquePointer?, sign: Int64, into totals: RunningTotals
   ) -> Bool {
-    guard let bytes = sqlite3_column_blob(handle, column) else { return false }
-    return accumulate(
-      UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
-      sign: sign, into: totals)
+    guard let bytes = bytes(column: column, of: handle) else { return false }
+    return accumulate(bytes, sign: sign, into: totals)
   }
 
   /// Adds (`sign` 1) or subtracts (`sign` -1) the totals encoded in `bytes` to `totals`.
