@@ -173,7 +173,7 @@ enum AdviceReader {
     let settings = context.settings
     let current: SlotTable<TrafficSums>
     let previous: SlotTable<TrafficSums>
-    var weights: [String: Fraction] = [:]
+    let weights: [Fraction?]
     // The launch's natural sums read with the windows (nil: read per video).
     var launchSums: DecisionSums?
     if DecisionSums.serves(filter) {
@@ -188,6 +188,7 @@ enum AdviceReader {
       weights = try AccountWeight.compute(db, context: context, asOf: asOf, of: filter)
     }
     let launch = LaunchSums(settings: settings, asOf: asOf)
+    let followersOfKOL = context.followersByKOL(on: asOf)
     let engine = {
       var engine = RuleEngine(settings: settings, thresholds: thresholds)
       engine.explains = explains
@@ -222,13 +223,14 @@ enum AdviceReader {
           return nil
         }
       }
-      let followers = context.followers(of: video.kolID, on: asOf)
+      let kol = context.directory.kols.number(ofSlot: slot)
+      let followers = kol.flatMap { followersOfKOL[$0] }
       let placements = context.placements(of: video)
       let facts = DecisionFacts(
         video: video, asOf: asOf, window: window, followers: followers,
         tier: followers.map(settings.tiers.tier(followers:)),
         ageDays: video.published.map { asOf - $0.day }, model: model, launch: launchModel,
-        weight: video.kolID.flatMap { weights[$0] },
+        weight: kol.flatMap { weights[$0] },
         running: placements.filter { $0.overlaps(from: dayStart, to: dayEnd) },
         hadSuixintui: placements.contains {
           $0.tool == Source.suixintui.rawValue && $0.start < dayEnd
@@ -367,23 +369,26 @@ struct LaunchSums {
 enum AccountWeight {
   static let days = 90
 
-  /// The weights the videos of `filter` need: one KOL's for one video, else those of the
-  /// filter's KOL (or of every KOL), from all their videos whatever the brand.
+  /// The weights the videos of `filter` need, by KOL number (``VideoDirectory/kols``): one
+  /// KOL's for one video, else those of the filter's KOL (or of every KOL), from all their
+  /// videos whatever the brand; nil for the others.
   static func compute(
     _ db: Database, context: DecisionContext, asOf: Day, of filter: VideoFilter
-  ) throws -> [String: Fraction] {
+  ) throws -> [Fraction?] {
     guard let videoID = filter.videoID else {
       return try compute(db, context: context, asOf: asOf, filter: VideoFilter(kolID: filter.kolID))
     }
     // One video needs the weight of one KOL: read only its videos.
     let kol = context.directory.videos.first { $0.videoID == videoID }?.kolID
-    guard let kol, filter.kolID == nil || filter.kolID == kol else { return [:] }
+    guard let kol, filter.kolID == nil || filter.kolID == kol else {
+      return Array(repeating: nil, count: context.directory.kols.ids.count)
+    }
     return try compute(db, context: context, asOf: asOf, filter: VideoFilter(kolID: kol))
   }
 
   static func compute(
     _ db: Database, context: DecisionContext, asOf: Day, filter: VideoFilter
-  ) throws -> [String: Fraction] {
+  ) throws -> [Fraction?] {
     var plays = [Int64](repeating: 0, count: context.directory.videos.count)
     var seen = [Bool](repeating: false, count: plays.count)
     try RunningWindows.read(db, ends: [asOf.adding(days: -days), asOf], filter: filter) {
@@ -394,17 +399,45 @@ enum AccountWeight {
       plays[slot] &+= natural.impressions
       seen[slot] = true
     }
-    var byKOL: [String: [Int64]] = [:]
-    for (slot, video) in context.directory.videos.enumerated() where seen[slot] {
-      if let kol = video.kolID { byKOL[kol, default: []].append(plays[slot]) }
+    return medians(of: context.directory.kols) { seen[$0] ? plays[$0] : nil }
+  }
+
+  /// Per KOL number of `kols`: the median of `plays` over its videos' slots (nil: the slot's
+  /// video had none), nil for a KOL whose videos had none.
+  ///
+  /// The plays are laid out KOL by KOL in one array (a count, then a place, per slot) and each
+  /// KOL's run sorted where it lies: no array per KOL.
+  static func medians(of kols: KOLNumbers, plays: (Int) -> Int64?) -> [Fraction?] {
+    // starts[k]…starts[k + 1]: KOL k's run.
+    var starts = [Int](repeating: 0, count: kols.ids.count + 1)
+    for slot in 0..<kols.slots {
+      if let kol = kols.number(ofSlot: slot), plays(slot) != nil { starts[kol + 1] += 1 }
     }
-    return byKOL.mapValues(median)
+    for kol in kols.ids.indices { starts[kol + 1] += starts[kol] }
+    var next = starts
+    var laid = [Int64](repeating: 0, count: starts[kols.ids.count])
+    for slot in 0..<kols.slots {
+      if let kol = kols.number(ofSlot: slot), let value = plays(slot) {
+        laid[next[kol]] = value
+        next[kol] += 1
+      }
+    }
+    return kols.ids.indices.map { kol in
+      let run = starts[kol]..<starts[kol + 1]
+      guard !run.isEmpty else { return nil }
+      laid[run].sort()
+      return median(ofSorted: laid[run])
+    }
   }
 
   /// The middle value, or the mean of the two middle values, exactly.
   static func median(_ values: [Int64]) -> Fraction {
-    let sorted = values.sorted()
-    let middle = sorted.count / 2
+    median(ofSorted: values.sorted()[...])
+  }
+
+  /// The median of values sorted ascending (at least one).
+  private static func median(ofSorted sorted: ArraySlice<Int64>) -> Fraction {
+    let middle = sorted.startIndex + sorted.count / 2
     if sorted.count % 2 == 1 { return Fraction(sorted[middle]) }
     return Fraction(Int128(sorted[middle - 1]) + Int128(sorted[middle]), over: 2) ?? Fraction(0)
   }

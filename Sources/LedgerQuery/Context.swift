@@ -29,7 +29,7 @@ struct DecisionContext {
   /// Reads the facts of the videos `filter` selects (every video by default): their
   /// directory, their placements and their KOLs' follower counts.
   init(_ db: Database, settings: QuerySettings, filter: VideoFilter = VideoFilter()) throws {
-    directory = try VideoDirectory(db, filter: filter)
+    directory = try VideoDirectory(db, filter: filter, numberingKOLs: true)
     self.settings = settings
     // A filter on a KOL or a video reads only the rows of its videos and KOLs, by index.
     let narrow = filter.kolID != nil || filter.videoID != nil
@@ -39,8 +39,9 @@ struct DecisionContext {
       db, sql: "SELECT kol_id, as_of, followers FROM kol_followers",
       order: "ORDER BY kol_id, as_of", keyedBy: "kol_id", keys: kols)
     {
-      guard let day = try? Day.parse(row["as_of"] as String) else { continue }
-      followers[row["kol_id"], default: []].append((day, row["followers"]))
+      // By position: a column looked up by name lowercases its name, per row.
+      guard let day = try? Day.parse(row[1] as String) else { continue }
+      followers[row[0], default: []].append((day, row[2]))
     }
     self.followers = followers
     var placements: [Int64: [PlacementSpan]] = [:]
@@ -49,25 +50,23 @@ struct DecisionContext {
       order: "ORDER BY start, placement_id", keyedBy: "video_ref",
       keys: narrow ? directory.videos.map(\.ref) : nil)
     {
-      guard let start = try? DateTime.parse(row["start"] as String) else { continue }
-      let end = (row["end"] as String?).flatMap { try? DateTime.parse($0) }
-      placements[row["video_ref"], default: []].append(
+      guard let start = try? DateTime.parse(row[3] as String) else { continue }
+      let end = (row[4] as String?).flatMap { try? DateTime.parse($0) }
+      placements[row[1], default: []].append(
         PlacementSpan(
-          placementID: row["placement_id"], videoRef: row["video_ref"], tool: row["tool"],
-          start: start, end: end))
+          placementID: row[0], videoRef: row[1], tool: row[2], start: start, end: end))
     }
     placementsByRef = placements
     var sales: [SaleWindow] = []
     for row in try Row.fetchAll(
       db, sql: #"SELECT name, start, "end", cpm_price FROM promotion ORDER BY start, name"#)
     {
-      guard let start = try? DateTime.parse(row["start"] as String).day,
-        let end = try? DateTime.parse(row["end"] as String).day
+      guard let start = try? DateTime.parse(row[1] as String).day,
+        let end = try? DateTime.parse(row[2] as String).day
       else { continue }
       sales.append(
         SaleWindow(
-          name: row["name"], start: start, end: end,
-          cpmPrice: row["cpm_price"] ?? settings.saleCPMPrice))
+          name: row[0], start: start, end: end, cpmPrice: row[3] ?? settings.saleCPMPrice))
     }
     self.sales = sales
   }
@@ -96,6 +95,12 @@ struct DecisionContext {
   func followers(of kolID: String?, on day: Day) -> Int64? {
     guard let kolID, let history = followers[kolID], let first = history.first else { return nil }
     return history.last(where: { $0.day <= day })?.count ?? first.count
+  }
+
+  /// Per KOL number (``VideoDirectory/kols``): its followers on `day`, as
+  /// ``followers(of:on:)`` gives them; one lookup per KOL, not one per video.
+  func followersByKOL(on day: Day) -> [Int64?] {
+    directory.kols.ids.map { followers(of: $0, on: day) }
   }
 
   /// The tier of the KOL on `day`, nil when its followers were never recorded.

@@ -14,8 +14,9 @@ struct DecisionSums {
   /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
   let current: SlotTable<TrafficSums>
   let previous: SlotTable<TrafficSums>
-  /// Per KOL: the median natural plays of its videos over the last ``AccountWeight/days``.
-  private(set) var weights: [String: Fraction] = [:]
+  /// Per KOL number (``VideoDirectory/kols``): the median natural plays of its videos over the
+  /// last ``AccountWeight/days``, nil when none had any.
+  let weights: [Fraction?]
   /// The launch's natural sums per slot, when the launches are read (else empty).
   private let launchOfSlot: SlotTable<StreamTotals?>
 
@@ -76,11 +77,14 @@ struct DecisionSums {
         : RunningWindows.sought(day, earliest: earliest) ?? DecisionStatement.LaunchDays.none
     }
     var seeks = (start: false, end: false)
-    for video in context.directory.videos where launches {
-      guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
+    // By slot: a copy of each video's facts retains its five strings.
+    let videos = context.directory.videos
+    for slot in videos.indices where launches {
+      guard let published = videos[slot].published?.day, published <= asOf,
+        settings.launchDays > 0
       else { continue }
       let (start, end) = (seek(published.adding(days: -1)), seek(launchEnd(published)))
-      launchDays.set(ref: video.ref, start: start, end: end)
+      launchDays.set(ref: videos[slot].ref, start: start, end: end)
       seeks.start = seeks.start || start != DecisionStatement.LaunchDays.none
       seeks.end = seeks.end || end != DecisionStatement.LaunchDays.none
     }
@@ -155,14 +159,7 @@ struct DecisionSums {
     try check.check()
     // Kept as filled: no copy of a table per video into an array.
     (current, previous, launchOfSlot) = (currentOfSlot, previousOfSlot, launchTable)
-    var byKOL: [String: [Int64]] = [:]
-    // The KOL alone: a copy of each video's facts retains its five strings.
-    for slot in 0..<count where seen[slot] {
-      if let kol = context.directory.videos[slot].kolID {
-        byKOL[kol, default: []].append(plays[slot])
-      }
-    }
-    weights = byKOL.mapValues(AccountWeight.median)
+    weights = AccountWeight.medians(of: context.directory.kols) { seen[$0] ? plays[$0] : nil }
   }
 }
 

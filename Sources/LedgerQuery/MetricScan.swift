@@ -24,11 +24,16 @@ struct VideoDirectory {
   let videos: [VideoFacts]
   /// Index into `videos` by ref.
   private let slotOfRef: SlotsByRef
+  /// The videos' KOLs numbered, when the directory was asked to (else empty).
+  let kols: KOLNumbers
 
   /// The videos `filter` selects (every video by default): a filter on a KOL or a video reads
   /// only its rows through the `video` table's indexes, so `video show` and `advise VIDEO` do not
   /// load hundreds of thousands of videos.
-  init(_ db: Database, filter: VideoFilter = VideoFilter()) throws {
+  ///
+  /// `numberingKOLs` numbers the videos' KOLs as they are read (``kols``), on the read's cores;
+  /// else ``kols`` is empty.
+  init(_ db: Database, filter: VideoFilter = VideoFilter(), numberingKOLs: Bool = false) throws {
     // Every video: as many as the largest row id, at most (no doubling copies of the facts;
     // capped, in case ids were set by hand far apart).
     let reserve =
@@ -42,22 +47,29 @@ struct VideoDirectory {
     var halves = try parts.run(db) { db, part in
       try VideoDirectory.read(
         db, filter: filter, parts: parts, part: part,
-        reserve: reserve.map { part == 0 ? $0 : $0 / 2 + 1 } ?? 0)
+        reserve: reserve.map { part == 0 ? $0 : $0 / 2 + 1 } ?? 0, numberingKOLs: numberingKOLs)
     }
-    var videos = halves.removeFirst()
-    for half in halves { videos.append(contentsOf: half) }
+    var (videos, kols) = halves.removeFirst()
+    for half in halves {
+      videos.append(contentsOf: half.videos)
+      kols.append(contentsOf: half.kols)
+    }
     var slots = SlotsByRef(
       lowest: videos.first?.ref ?? 0, highest: videos.last?.ref ?? -1, count: videos.count)
-    for (index, video) in videos.enumerated() { slots.set(index, ref: video.ref) }
+    // By index: a copy of each video's facts retains its five strings.
+    for index in videos.indices { slots.set(index, ref: videos[index].ref) }
     self.videos = videos
     self.slotOfRef = slots
+    self.kols = kols
   }
 
-  /// The videos of one part of `parts`, by row id.
+  /// The videos of one part of `parts`, by row id, and their KOLs numbered when asked.
   private static func read(
-    _ db: Database, filter: VideoFilter, parts: VideoParts, part: Int, reserve: Int
-  ) throws -> [VideoFacts] {
+    _ db: Database, filter: VideoFilter, parts: VideoParts, part: Int, reserve: Int,
+    numberingKOLs: Bool
+  ) throws -> (videos: [VideoFacts], kols: KOLNumbers) {
     var videos: [VideoFacts] = []
+    var kols = KOLNumbers()
     videos.reserveCapacity(reserve)
     let range = VideoParts.sqlTerm(split: parts.isSplit, from: 4)
     let statement = try db.cachedStatement(
@@ -75,16 +87,18 @@ struct VideoDirectory {
     try RunningSums.step(statement, db) { handle in
       // Parsed from the column's bytes: no String made for it.
       let published = VideoDirectory.bytes(handle, 6).flatMap { try? DateTime.parse(utf8: $0) }
+      let kolID = VideoDirectory.text(handle, 2)
+      if numberingKOLs { kols.append(kolID) }
       videos.append(
         VideoFacts(
           ref: sqlite3_column_int64(handle, 0), videoID: VideoDirectory.text(handle, 1) ?? "",
-          kolID: VideoDirectory.text(handle, 2), brand: VideoDirectory.text(handle, 3),
+          kolID: kolID, brand: VideoDirectory.text(handle, 3),
           title: VideoDirectory.text(handle, 4), chain: VideoDirectory.text(handle, 5),
           published: published,
           adReview: VideoDirectory.text(handle, 7).flatMap(AdReview.init(rawValue:)) ?? .pending,
           biddingAuthorized: sqlite3_column_int64(handle, 8) != 0))
     }
-    return videos
+    return (videos, kols)
   }
 
   /// The index in `videos` of the video with row id `ref`, if any.

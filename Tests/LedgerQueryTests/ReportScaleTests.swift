@@ -512,3 +512,58 @@ func aDamagedRunningRowIsAnErrorForTheDecisionSums(damagedOffset: Int) throws {
     }
   }
 }
+
+@Test func theSecondHalfsKOLsKeepTheFirstHalfsNumbersAndNewOnesTakeTheNext() {
+  var first = KOLNumbers()
+  for kol in ["a", nil, "b", "a"] { first.append(kol) }
+  var second = KOLNumbers()
+  for kol in ["c", "b", nil, "c", "a"] { second.append(kol) }
+  first.append(contentsOf: second)
+  #expect(first.ids == ["a", "b", "c"])
+  #expect(first.slots == 9)
+  #expect((0..<9).map(first.number(ofSlot:)) == [0, nil, 1, 0, 2, 1, nil, 2, 0])
+}
+
+@Test func eachKOLsWeightIsTheMedianOfItsVideosWithPlaysWhereverTheyLie() {
+  var random = SplitMix64(state: 7)
+  for _ in 0..<50 {
+    let names = (0..<Int(random.int(1...6))).map { "k\($0)" }
+    var kols = KOLNumbers()
+    var kolOfSlot: [String?] = []
+    var plays: [Int64?] = []
+    for _ in 0..<Int(random.int(0...40)) {
+      let kol = random.chance(15) ? nil : random.pick(names)
+      kols.append(kol)
+      kolOfSlot.append(kol)
+      plays.append(random.chance(25) ? nil : random.int(0...1_000))
+    }
+    // The reference: each KOL's plays gathered by its id.
+    var byID: [String: [Int64]] = [:]
+    for (slot, kol) in kolOfSlot.enumerated() {
+      if let kol, let value = plays[slot] { byID[kol, default: []].append(value) }
+    }
+    let weights = AccountWeight.medians(of: kols) { plays[$0] }
+    #expect(weights.count == kols.ids.count)
+    for (number, id) in kols.ids.enumerated() {
+      #expect(weights[number] == byID[id].map(AccountWeight.median), "\(id)")
+    }
+  }
+}
+
+@Test func aDirectoryReadInTwoHalvesNumbersEveryVideosKOL() throws {
+  var random = SplitMix64(state: 43)
+  for _ in 0..<3 {
+    let split = try fileLedger(try randomLedger(&random))
+    for ledger in [split, try fileLedger(split, parallel: false)] {
+      try ledger.read { db in
+        let directory = try VideoDirectory(db, numberingKOLs: true)
+        #expect(directory.kols.slots == directory.videos.count)
+        #expect(Set(directory.kols.ids).count == directory.kols.ids.count)
+        for (slot, video) in directory.videos.enumerated() {
+          #expect(directory.kols.number(ofSlot: slot).map { directory.kols.ids[$0] } == video.kolID)
+        }
+        #expect(try VideoDirectory(db).kols.slots == 0)
+      }
+    }
+  }
+}
