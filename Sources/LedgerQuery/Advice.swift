@@ -247,7 +247,14 @@ enum AdviceReader {
     try OrderedChunks.forEach(
       count: slots.count, plan: plan,
       make: { index in
-        (index, Swift.Result { try advice(slots[index], nil).map { transform($0, index) } })
+        // Bound, not mapped: the advice is turned into its result without a copy of it.
+        (
+          index,
+          Swift.Result { () throws -> Result? in
+            guard let made = try advice(slots[index], nil) else { return nil }
+            return transform(made, index)
+          }
+        )
       },
       body: { index, made in
         if let made = try made.get() {
