@@ -310,8 +310,12 @@ private func ledgerWithOneRow() throws -> (Ledger, Model) {
   // Subtracting the same bytes gives zero.
   #expect(bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: -1, into: back) })
   #expect((0..<RunningTotals.width).allSatisfy { back.values[$0] == 0 })
-  // Another version, a source beyond the nine, a cut or overlong encoding: refused.
-  for bad in [[2, 1, 0], [1, 0, 4], Array(bytes.dropLast()), bytes + [0], [1, 1]] as [[UInt8]] {
+  // Another version, a source beyond the nine, a cut or overlong encoding, a value of more
+  // than ten bytes, nothing: refused.
+  let endless: [UInt8] = [1, 1, 0] + Array(repeating: 0x80, count: 10) + [1]
+  for bad in [[2, 1, 0], [1, 0, 4], Array(bytes.dropLast()), bytes + [0], [1, 1], endless, []]
+    as [[UInt8]]
+  {
     #expect(!bad.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: back) }, "\(bad)")
   }
   // A total that would pass Int64 is refused.

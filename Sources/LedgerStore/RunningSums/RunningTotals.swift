@@ -206,27 +206,37 @@ package enum RunningCodec {
   package static func accumulate(
     _ bytes: UnsafeRawBufferPointer, sign: Int64, into totals: RunningTotals
   ) -> Bool {
-    guard bytes.count >= 3, bytes[0] == version else { return false }
+    guard bytes.count >= 3, let start = bytes.baseAddress, bytes[0] == version else {
+      return false
+    }
     let mask = UInt16(bytes[1]) | UInt16(bytes[2]) << 8
     guard mask >> RunningTotals.sources == 0 else { return false }
-    var index = 3
-    let count = bytes.count
-    for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+    // Read through a pointer, a value's first byte apart: most values are under 128 or a
+    // few bytes, and every report decodes a few rows per video (docs/internals.md, "Running
+    // sums").
+    var next = start + 3
+    let end = start + bytes.count
+    var sources = mask
+    while sources != 0 {
+      let source = sources.trailingZeroBitCount
+      sources &= sources - 1
       let base = totals.values + source * RunningField.count
       for field in 0..<RunningField.count {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-          guard index < count, shift < 64 else { return false }
-          let byte = bytes[index]
-          index += 1
+        guard next < end else { return false }
+        var byte = next.load(as: UInt8.self)
+        next += 1
+        var value = UInt64(byte & 0x7F)
+        var shift: UInt64 = 7
+        while byte >= 0x80 {
+          guard next < end, shift < 64 else { return false }
+          byte = next.load(as: UInt8.self)
+          next += 1
           value |= UInt64(byte & 0x7F) << shift
-          if byte < 0x80 { break }
           shift += 7
         }
         base[field] = base[field] &+ Int64(bitPattern: value) &* sign
       }
     }
-    return index == count
+    return next == end
   }
 }
