@@ -268,3 +268,36 @@ func warmUpHoldsBelowSuperHead(age: Int, paid: Bool) {
   }
   #expect(spent > 30)
 }
+
+@Test func everyReasonForTargetedModeIsNamedWithItsNumbersInOneSentence() {
+  var test = Case(followers: 300_000, age: 40)
+  test.facts.weight = Fraction(1_234_567, over: 100)
+  var previous = TrafficSums()
+  previous.naturalImpressions = 700_000
+  previous.naturalGMV = 700_000 * 20
+  test.facts.model = Case.model(test.facts.model.sums, previous: previous)
+  let decision = test.decide()
+  #expect(decision.action == .douPlus && decision.mode == .targeted)
+  let texts = decision.reasons.map(\.cited)
+  #expect(
+    texts.contains(
+      "pressure_test: pressure-test with Dou+ (mid KOL: no content service below head)"))
+  #expect(
+    texts.contains(
+      "mode: targeted mode: 300,000 followers < 500,000; low account weight: median natural "
+        + "plays 12,345 < 50,000; 40 days old > 15; the model is declining against the previous "
+        + "7 days"))
+  test.facts.followers = nil
+  test.facts.tier = nil
+  test.facts.weight = nil
+  test.facts.ageDays = nil
+  test.facts.model = Case.model(test.facts.model.sums)
+  let unknown = test.decide().reasons.map(\.cited)
+  #expect(
+    unknown.contains(
+      "pressure_test: pressure-test with Dou+ (unknown-tier KOL: no content service below head)"))
+  #expect(
+    unknown.contains(
+      "mode: targeted mode: followers unknown; no account weight: the KOL has no natural plays "
+        + "in 90 days; publish time unknown"))
+}

@@ -388,8 +388,11 @@ package struct RuleEngine: Sendable {
     if facts.tier != .head, facts.tier != .superHead {
       decision.say(
         .pressureTest,
-        "pressure-test with Dou+ (\(facts.tier?.rawValue ?? "unknown-tier") KOL: no content "
-          + "service below head)")
+        ReasonText.make {
+          $0.add("pressure-test with Dou+ (")
+          $0.add(facts.tier?.rawValue ?? "unknown-tier")
+          $0.add(" KOL: no content service below head)")
+        })
     }
     var targetedBecause: [String] = []
     let quiet = decision.quiet
@@ -407,8 +410,13 @@ package struct RuleEngine: Sendable {
         })
     } else {
       targeted(
-        facts.followers.map { "\(Format.count($0)) followers < \(smartMinFollowersText)" }
-          ?? "followers unknown")
+        facts.followers.map { followers in
+          ReasonText.make {
+            $0.add(count: followers)
+            $0.add(" followers < ")
+            $0.add(smartMinFollowersText)
+          }
+        } ?? "followers unknown")
     }
     let needed = Fraction(settings.weightMedianPlays)
     if let weight = facts.weight, weight >= needed {
@@ -422,8 +430,13 @@ package struct RuleEngine: Sendable {
         })
     } else {
       targeted(
-        facts.weight.map {
-          "low account weight: median natural plays \(plays($0)) < \(weightMedianPlaysText)"
+        facts.weight.map { weight in
+          ReasonText.make {
+            $0.add("low account weight: median natural plays ")
+            $0.add(count: playsCount(weight))
+            $0.add(" < ")
+            $0.add(weightMedianPlaysText)
+          }
         } ?? "no account weight: the KOL has no natural plays in 90 days")
     }
     if let age = facts.ageDays, age <= settings.freshDays {
@@ -436,10 +449,21 @@ package struct RuleEngine: Sendable {
         })
     } else {
       targeted(
-        facts.ageDays.map { "\($0) days old > \(settings.freshDays)" } ?? "publish time unknown")
+        facts.ageDays.map { age in
+          ReasonText.make {
+            $0.add(age)
+            $0.add(" days old > ")
+            $0.add(settings.freshDays)
+          }
+        } ?? "publish time unknown")
     }
     if facts.model.trend == .down, !decision.judgedOnLaunch {
-      targeted("the model is declining against the previous \(facts.window) days")
+      targeted(
+        ReasonText.make {
+          $0.add("the model is declining against the previous ")
+          $0.add(facts.window)
+          $0.add(" days")
+        })
     }
     if targetedBecause.isEmpty {
       decision.mode = .smart
