@@ -107,6 +107,7 @@ struct DecisionSums {
       plays.fill(slots, with: 0)
       seen.fill(slots, with: false)
       let rows = BoundaryRows(ends: ends, unsought: unsought)
+      let lastRow = rows.totals[last]
       let launchReader = LaunchEnds(
         start: seeks.start ? Int32(sought + 1) : nil,
         end: seeks.end ? Int32(sought + launchColumns.count) : nil)
@@ -134,8 +135,9 @@ struct DecisionSums {
           }
           // No row in any window: the last boundary's row is the first one's.
           guard !rows.same(0, last) else { return }
-          check.add(rows.totals[last])
-          for source in 0..<RunningTotals.sources {
+          check.add(lastRow)
+          // A source with no row by the last boundary has none in any window.
+          for source in 0..<RunningTotals.sources where lastRow.has(source) {
             if let sums = rows.stream(from: w1, to: w2, source: source) {
               currentOfSlot[slot].add(sums, source: source)
             }

@@ -572,3 +572,10 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
   #expect(try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") } == 1)
   try expectRunningSumsMatch(ledger, model)
 }
+
+@Test func aRunningBlockHasAPlaceForEverySourceAndField() {
+  #expect(RunningTotals.sources == Source.allCases.count)
+  #expect(RunningField.count == RunningField.allCases.count)
+  #expect(RunningTotals.width == RunningTotals.sources * RunningField.count)
+  #expect(Source.allCases.map(\.code) == Array(0..<RunningTotals.sources))
+}

@@ -11,9 +11,13 @@ package final class RunningTotals {
 
   /// The number of sources a block holds: one per ``Source`` code (0, 1, …; the stored mask
   /// has room for 16).
-  package static let sources = Source.allCases.count
+  ///
+  /// Written as a number (a test holds it to `Source.allCases.count`): a constant another
+  /// module reads directly, where a computed initial value is a call per use, in loops run per
+  /// video by every report.
+  package static let sources = 9
   /// Values in a block.
-  package static let width = sources * RunningField.count
+  package static let width = 108
 
   /// All zero.
   package init() {
@@ -94,7 +98,9 @@ package enum RunningField: Int, CaseIterable, Sendable {
   /// Natural rows without impressions and with net GMV.
   case unplayedRows
 
-  package static let count = allCases.count
+  /// Written as a number, as ``RunningTotals/sources`` is (a test holds it to
+  /// `allCases.count`).
+  package static let count = 12
 }
 
 /// One source's totals, read from a ``RunningTotals`` block.
