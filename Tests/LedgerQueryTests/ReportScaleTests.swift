@@ -567,3 +567,15 @@ func aDamagedRunningRowIsAnErrorForTheDecisionSums(damagedOffset: Int) throws {
     }
   }
 }
+
+@Test func aDirectoryTellsAnEmptyTextFromNone() throws {
+  let ledger = try ledgerOfOneVideo(published: Day(daysSinceEpoch: base), rows: [])
+  try ledger.write { db in
+    try db.execute(sql: "UPDATE video SET title = '', chain = NULL, brand = NULL")
+  }
+  let video = try #require(try ledger.read { db in try VideoDirectory(db).videos.first })
+  #expect(video.videoID == "v")
+  #expect(video.title == "")
+  #expect(video.chain == nil && video.brand == nil && video.kolID == nil)
+  #expect(video.published?.day == Day(daysSinceEpoch: base))
+}
