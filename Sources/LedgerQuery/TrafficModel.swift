@@ -129,17 +129,30 @@ public enum Trend: String, Sendable, Equatable {
 public struct TrafficModel: Sendable, Equatable {
   public var sums: TrafficSums
   public var cpmPrice: Fraction
-  public var naturalGPM: Fraction?
+  /// The model: yuan of natural GMV per thousand natural impressions, over the CPM price.
   public var roiModel: Fraction?
-  public var paidCPM: Fraction?
-  public var paidGPM: Fraction?
-  public var paidROI: Fraction?
-  public var totalROI: Fraction?
-  public var engagementRate: Fraction?
-  public var commentLikeRatio: Fraction?
   public var trend: Trend?
+  /// The floor `aboveFloor` compares the model with.
+  private var floor: Fraction
+
+  // The other ratios are computed when read, from the exact sums: a model is made for every
+  // video a decision reads (twice, with its launch), and most of its ratios are never read
+  // there; made at once, they were most of the model's size and of its making.
+  public var naturalGPM: Fraction? {
+    TrafficModel.perThousand(sums.naturalGMV, sums.naturalImpressions)
+  }
+  public var paidCPM: Fraction? { TrafficModel.perThousand(sums.paidCost, sums.paidImpressions) }
+  public var paidGPM: Fraction? { TrafficModel.perThousand(sums.paidGMV, sums.paidImpressions) }
+  public var paidROI: Fraction? { Fraction(Int128(sums.paidGMV), over: Int128(sums.paidCost)) }
+  public var totalROI: Fraction? { Fraction(Int128(sums.gmv), over: Int128(sums.paidCost)) }
+  public var engagementRate: Fraction? {
+    Fraction(Int128(sums.likes) + Int128(sums.comments), over: Int128(sums.impressions))
+  }
+  public var commentLikeRatio: Fraction? {
+    Fraction(Int128(sums.comments), over: Int128(sums.likes))
+  }
   /// roi_model ≥ floor; nil when the model is undefined.
-  public var aboveFloor: Bool?
+  public var aboveFloor: Bool? { roiModel.map { $0 >= floor } }
 
   /// The model of `current`, with the trend against `previous` (the window of the same length
   /// just before; nil when not asked for).
@@ -148,17 +161,10 @@ public struct TrafficModel: Sendable, Equatable {
     declineRatio: Fraction
   ) {
     sums = current
+    self.floor = floor
     cpmPrice = TrafficModel.cpm(current, cpm)
-    naturalGPM = TrafficModel.perThousand(current.naturalGMV, current.naturalImpressions)
-    roiModel = naturalGPM?.dividedBy(cpmPrice)
-    paidCPM = TrafficModel.perThousand(current.paidCost, current.paidImpressions)
-    paidGPM = TrafficModel.perThousand(current.paidGMV, current.paidImpressions)
-    paidROI = Fraction(Int128(current.paidGMV), over: Int128(current.paidCost))
-    totalROI = Fraction(Int128(current.gmv), over: Int128(current.paidCost))
-    engagementRate = Fraction(
-      Int128(current.likes) + Int128(current.comments), over: Int128(current.impressions))
-    commentLikeRatio = Fraction(Int128(current.comments), over: Int128(current.likes))
-    aboveFloor = roiModel.map { $0 >= floor }
+    roiModel = TrafficModel.perThousand(current.naturalGMV, current.naturalImpressions)?
+      .dividedBy(cpmPrice)
     if let previous {
       let before = TrafficModel.perThousand(previous.naturalGMV, previous.naturalImpressions)?
         .dividedBy(TrafficModel.cpm(previous, cpm))
