@@ -16,7 +16,7 @@ package final class RunningTotals {
   /// module reads directly, where a computed initial value is a call per use, in loops run per
   /// video by every report.
   package static let sources = 9
-  /// Values in a block.
+  /// Values in a block: ``sources`` × ``RunningField/count``.
   package static let width = 108
 
   /// All zero.
