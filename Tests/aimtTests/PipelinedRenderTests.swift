@@ -8,6 +8,10 @@ import Testing
 
 // Rows made on one thread and printed on another (`renderPipelined`) print exactly what one
 // thread prints, whatever the number of rows, and never leave the maker waiting.
+//
+// The time limits only stop a deadlock: they are minutes, since these threads share two cores
+// with the suite's heaviest tests (one minute was exceeded once, on a loaded machine, by tests
+// that take a second alone).
 
 /// A table of `stored` rows kept and `streamed` rows made while printing (text that needs
 /// escaping in every format, money, ratios and nulls), failing after `failAfter` streamed rows
@@ -80,7 +84,7 @@ private func pipelined(
   return bytes.withLock { String(decoding: $0, as: UTF8.self) }
 }
 
-@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+@Test(.timeLimit(.minutes(10)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
 func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: OutputFormat) {
   // Fewer rows than a batch, exactly a batch, and many more than the pipe holds (the maker
   // waits for the printer).
@@ -98,7 +102,7 @@ func rowsPrintedOnAnotherThreadAreByteForByteWhatOneThreadPrints(_ format: Outpu
   }
 }
 
-@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+@Test(.timeLimit(.minutes(10)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
 func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputFormat) {
   // A BOM, formulas kept, control characters shown: the maker's text and the printer's come
   // from one renderer; every row once, in order.
@@ -113,7 +117,7 @@ func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputForma
   #expect(lines.enumerated().allSatisfy { $1.hasPrefix("{\"video_id\":\"v\($0)\"") })
 }
 
-@Test(.timeLimit(.minutes(1))) func aStreamThatFailsMidwayPrintsTheRowsBeforeAndKeepsItsError() {
+@Test(.timeLimit(.minutes(10))) func aStreamThatFailsMidwayPrintsTheRowsBeforeAndKeepsItsError() {
   let table = table(stored: 1, streamed: 5_000, failAfter: 3_000)
   let text = pipelined(table, .ndjson)
   #expect(text.split(separator: "\n").count == 3_001)
@@ -121,7 +125,7 @@ func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputForma
   #expect(table.stream?.failure.error != nil)
 }
 
-@Test(.timeLimit(.minutes(1))) func aTableWithoutColumnsPrintsWhatOneThreadPrints() {
+@Test(.timeLimit(.minutes(10))) func aTableWithoutColumnsPrintsWhatOneThreadPrints() {
   // csv prints nothing for a table without columns and reads no row, as on one thread; json
   // prints an empty object per row.
   var table = OutputTable(columns: [])
@@ -145,7 +149,7 @@ func batchesPrintedByEitherThreadKeepTheOptionsAndTheOrder(_ format: OutputForma
   #expect(pipelined(table, .table) == render(table, as: .table))
 }
 
-@Test(.timeLimit(.minutes(1)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
+@Test(.timeLimit(.minutes(10)), arguments: [OutputFormat.csv, .tsv, .json, .ndjson])
 func rowsTurnedIntoTextWhereTheyAreMadePrintWhatOneThreadPrints(_ format: OutputFormat) {
   // Stored rows first, then the streamed ones' texts in order, with their positions among all
   // rows (json's commas), the options kept, and a projection applied before the text is made.
@@ -164,7 +168,7 @@ func rowsTurnedIntoTextWhereTheyAreMadePrintWhatOneThreadPrints(_ format: Output
   }
 }
 
-@Test(.timeLimit(.minutes(1)))
+@Test(.timeLimit(.minutes(10)))
 func rowsMadeAsTextThatFailMidwayPrintTheRowsBeforeAndKeepTheError() {
   let table = textTable(stored: 1, streamed: 500, failAfter: 300)
   let text = pipelined(table, .ndjson)
