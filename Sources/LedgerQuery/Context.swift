@@ -103,11 +103,6 @@ struct DecisionContext {
     directory.kols.ids.map { followers(of: $0, on: day) }
   }
 
-  /// The tier of the KOL on `day`, nil when its followers were never recorded.
-  func tier(of kolID: String?, on day: Day) -> KOLTier? {
-    followers(of: kolID, on: day).map(settings.tiers.tier(followers:))
-  }
-
   /// The placements of a video, by start (then id).
   func placements(of video: VideoFacts) -> [PlacementSpan] {
     placementsByRef[video.ref] ?? []
