@@ -131,8 +131,10 @@ extension Ledger {
   ) throws(LedgerError) -> ImportReport {
     var files: [FileReport] = []
     let summary: WriteSummary
+    var writeOptions = options.write
+    writeOptions.loadsMetrics = options.kind == .metrics
     do {
-      summary = try write(options: options.write) { writer in
+      summary = try write(options: writeOptions) { writer in
         try importFiles(paths, options: options, into: writer, files: &files, progress: progress)
       }
     } catch {

@@ -210,6 +210,10 @@ public struct WriteSummary: Sendable, Equatable {
   /// key order, counted from each file's first row (docs/internals.md, "Writing a file in key
   /// order"). Not compared by `==`.
   package var metricKeyDescents = 0
+  /// Whether the write was a first load of metrics under a rollback journal.
+  ///
+  /// See ``WriteOptions/loadsMetrics``. Not compared by `==`.
+  package var firstLoad = false
 
   /// An empty summary.
   public init() {}

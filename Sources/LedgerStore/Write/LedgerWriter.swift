@@ -32,6 +32,10 @@ public struct WriteOptions: Sendable {
   public var dryRun = false
   /// Add up metric rows that share a key in one write instead of refusing them.
   public var sumDuplicates = false
+  /// The write may load many metric rows (an import of metrics): into a ledger with none yet,
+  /// it goes through a rollback journal when this process has the file alone (docs/internals.md,
+  /// "A first load under a rollback journal").
+  package var loadsMetrics = false
 
   /// The defaults: references must exist; the write is kept.
   public init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
@@ -54,12 +58,15 @@ extension Ledger {
     do {
       return try writer.writeWithoutTransaction { db in
         var summary = WriteSummary()
+        let firstLoad = try options.loadsMetrics && !options.dryRun && beginFirstLoad(db)
+        defer { if firstLoad { endFirstLoad(db) } }
         try db.inTransaction(.immediate) {
           let writer = LedgerWriter(db: db, options: options)
           try body(writer)
           summary = try writer.finish()
           return options.dryRun ? .rollback : .commit
         }
+        summary.firstLoad = firstLoad
         return summary
       }
     } catch {
