@@ -86,7 +86,12 @@ let package = Package(
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]
     ),
-    .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "TestSupport"]),
+    .testTarget(
+      name: "LedgerImportTests",
+      dependencies: [
+        "LedgerImport", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]
+    ),
     .testTarget(
       name: "AimtDemoTests",
       dependencies: ["AimtDemo", "LedgerImport", .product(name: "GRDB", package: "GRDB.swift")]

@@ -98,6 +98,8 @@ public struct XlsxWriter: Sendable {
     for (path, bytes) in parts where !omittedParts.contains(path) {
       try archive.addEntry(
         with: path, type: .file, uncompressedSize: Int64(bytes.count),
+        // A fixed time: the same workbook is the same bytes whenever a test makes it.
+        modificationDate: Date(timeIntervalSince1970: 1_780_000_000),
         compressionMethod: compressed ? .deflate : .none
       ) { position, size in
         Data(bytes[Int(position)..<Int(position) + size])

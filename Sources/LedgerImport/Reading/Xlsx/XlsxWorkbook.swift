@@ -134,12 +134,20 @@ final class XlsxWorkbook {
     let name = entry.path
     guard entry.uncompressedSize <= UInt64(limit) else { throw tooLarge(name, limit) }
     var total = 0
+    func counted(_ data: Data) throws {
+      total += data.count
+      guard total <= limit else { throw TooLarge() }
+      try consumer(data)
+    }
     do {
-      let checksum = try archive.extract(entry, bufferSize: bufferSize) { data in
-        total += data.count
-        guard total <= limit else { throw TooLarge() }
-        try consumer(data)
-      }
+      // A compressed entry is inflated within its own bytes (`ZipEntryBytes`); a stored one is
+      // read by ZIPFoundation, which reads exactly its size.
+      let checksum =
+        entry.isCompressed
+        ? try ZipEntryBytes.inflate(
+          entry, in: archive.url, bufferSize: bufferSize, consumer: counted)
+        : try archive.extract(entry, bufferSize: bufferSize, consumer: counted)
+      guard let checksum else { throw damaged("\(name) is not where its archive says") }
       guard checksum == entry.checksum else { throw damaged("\(name) fails its checksum") }
     } catch let error as ReadError {
       throw error
@@ -147,6 +155,8 @@ final class XlsxWorkbook {
       throw tooLarge(name, limit)
     } catch let error as XMLDamage {
       throw damaged("\(name): \(error.message)")
+    } catch is ZipEntryBytes.CutShort {
+      throw damaged("\(name) is cut short")
     } catch {
       throw damaged("\(name) cannot be unpacked")
     }
