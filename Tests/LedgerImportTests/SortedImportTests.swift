@@ -407,3 +407,62 @@ private func findings(_ fixture: Fixture) throws -> [String] {
   #expect(problems.first?.message.contains("line 42") == true, "\(problems)")
   #expect(try findings(fixture).isEmpty)
 }
+
+@Test func runningRowsOfMergedGroupsAreInsertedOnceAtTheEndInKeyOrder() throws {
+  // Many groups (one a stretch of the temporary file), into a new ledger and after stored days.
+  let expected = try tables(imported(lines()).fixture)
+  for (runRows, groupRows) in [(10, 20), (7, 30), (100, 200)] {
+    let label = "runs of \(runRows), groups of \(groupRows)"
+    let fixture = try videoFixture()
+    let report = try fixture.importing(
+      .metrics, [try fixture.file("m.csv", text(byDate(lines())))]
+    ) {
+      $0.sortRunRows = runRows
+      $0.sortGroupRows = groupRows
+    }
+    #expect(report.summary.deferredRunningRows > 0, "\(label)")
+    #expect(try tables(fixture) == expected, "\(label)")
+    #expect(try findings(fixture).isEmpty, "\(label)")
+
+    let later = try videoFixture()
+    try later.importing(.metrics, [try later.file("a.csv", text(lines().filter { $0.day < 10 }))])
+    let rest = try later.importing(
+      .metrics, [try later.file("b.csv", text(byDate(lines().filter { $0.day >= 10 })))]
+    ) {
+      $0.sortRunRows = runRows
+      $0.sortGroupRows = groupRows
+    }
+    #expect(rest.summary.deferredRunningRows > 0, "\(label), after stored days")
+    #expect(try tables(later) == expected, "\(label), after stored days")
+    #expect(try findings(later).isEmpty, "\(label), after stored days")
+  }
+  // A file in key order is written as it comes: nothing is deferred.
+  let ordered = try videoFixture()
+  let report = try ordered.importing(.metrics, [try ordered.file("m.csv", text(lines()))]) {
+    $0.sortRunRows = 10
+    $0.sortGroupRows = 20
+  }
+  #expect(report.summary.deferredRunningRows == 0)
+  #expect(try tables(ordered) == expected)
+}
+
+@Test func runningRowsThatCannotBeKeptInTheTemporaryFileRefuseTheImportWhole() throws {
+  let fixture = try videoFixture()
+  try fixture.importing(.metrics, [try fixture.file("old.csv", text(lines(days: 0..<3)))])
+  let before = try fixture.snapshot()
+  let beforeSums = try tables(fixture)
+  var message = ""
+  do {
+    try fixture.importing(.metrics, [try fixture.file("m.csv", text(byDate(lines())))]) {
+      $0.sortRunRows = 10
+      $0.sortGroupRows = 20
+      $0.deferredRunningByteLimit = 0
+    }
+  } catch let error as LedgerError {
+    if case .storage(let text) = error { message = text }
+  }
+  #expect(message.contains("the running sums kept in a temporary file failed (the disk is full)"))
+  #expect(message.contains("Free space in the temporary folder (TMPDIR) and import again"))
+  #expect(try fixture.snapshot() == before)
+  #expect(try tables(fixture) == beforeSums)
+}

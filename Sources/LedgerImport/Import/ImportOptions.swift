@@ -61,6 +61,8 @@ public struct ImportOptions: Sendable {
   package var spillDirectory: String?
   /// The most rows that file takes, as if the disk were full past them (nil: no limit).
   package var spillRowLimit: Int?
+  /// The most bytes the temporary file of deferred running rows takes (nil: no limit).
+  package var deferredRunningByteLimit: Int?
 
   /// Options for importing files of `kind` with everything else at its default.
   public init(kind: RecordKind) { self.kind = kind }

@@ -36,6 +36,7 @@ extension Ledger {
     writer.sortGroupRows = options.sortGroupRows
     if let directory = options.spillDirectory { writer.spillDirectory = directory }
     writer.spillRowLimit = options.spillRowLimit
+    writer.deferredRunningByteLimit = options.deferredRunningByteLimit
     var metricFiles: [(file: FileImport, batch: Int)] = []
     var headers: [(file: String, header: [String])] = []
     for path in paths {

@@ -214,6 +214,11 @@ public struct WriteSummary: Sendable, Equatable {
   ///
   /// See ``WriteOptions/loadsMetrics``. Not compared by `==`.
   package var firstLoad = false
+  /// The running rows inserted once, in key order, at the end of the write.
+  ///
+  /// Those built while metric rows were written in merged groups (docs/internals.md, "Running
+  /// rows of merged groups written once"). Not compared by `==`.
+  package var deferredRunningRows = 0
 
   /// An empty summary.
   public init() {}

@@ -34,6 +34,13 @@ package final class RunningAppender {
   @exclusivity(unchecked) private var day: Int32 = -1
   @exclusivity(unchecked) private var appending = false
   @exclusivity(unchecked) private var brandDelta: DayTotalsDelta?
+  /// While set, the running rows built are kept there and inserted in key order by
+  /// ``finish()`` (``deferRows(directory:byteLimit:)``).
+  @exclusivity(unchecked) private var deferred: DeferredRunningRows?
+  /// The encoding of the last row the segment kept in `deferred`, and whether it kept one.
+  @exclusivity(unchecked) private var encoded: [UInt8] = []
+  @exclusivity(unchecked) private var keptInSegment = false
+  @exclusivity(unchecked) private var lastKeptDay: Int32 = 0
   /// The video's totals up to the open day (included), and the open day's.
   private let totals = RunningTotals()
   private let dayTotals = RunningTotals()
@@ -80,17 +87,47 @@ package final class RunningAppender {
     else { throw try RunningSums.tooLarge(ref, db) }
   }
 
-  /// Writes the running row of the day still open, and every row kept for a block: call it
-  /// before anything reads `metric_running`.
+  /// Keeps the running rows it builds from now on for ``finish()``.
+  ///
+  /// They go to a temporary file in `directory` and are inserted in key order at the end,
+  /// instead of each as it is built: the metric writer calls it when a file is written in
+  /// merged groups (docs/internals.md, "Running rows of merged groups written once"). Without
+  /// a temporary file, nothing changes.
+  ///
+  /// `byteLimit` makes writes to the file past that many bytes fail, as on a full disk (tests).
+  func deferRows(directory: String, byteLimit: Int? = nil) {
+    guard deferred == nil else { return }
+    deferred = DeferredRunningRows(directory: directory, byteLimit: byteLimit)
+  }
+
+  /// The running rows kept for ``finish()`` and inserted there.
+  private(set) var deferredRows = 0
+
+  /// Writes the running row of the day still open, every row kept for a block and every row
+  /// deferred: call it before anything reads `metric_running`.
   func finish() throws {
     try closeDay()
     ref = .min
     appending = false
+    keptInSegment = false
+    if let deferred {
+      self.deferred = nil
+      var rows = try emitter ?? RunningEmitter(db)
+      // The rows kept for a block are of videos and days before any deferred row of theirs.
+      try rows.finish()
+      deferredRows += try deferred.insert(into: &rows)
+      emitter = rows
+    }
     try emitter?.finish()
   }
 
   /// Begins the segment of video `ref`, whose first row is of `day`.
   private func start(_ ref: Int64, _ day: Int32) throws {
+    // The segment that ends: its last row kept is where the video's next segment starts from.
+    if keptInSegment, let deferred {
+      deferred.noteLast(self.ref, lastKeptDay, encoded)
+      keptInSegment = false
+    }
     self.ref = ref
     self.day = day
     appending = false
@@ -99,6 +136,23 @@ package final class RunningAppender {
     // A video whose brand this write changed: its days move brands in the refresh.
     guard dirty.brandsBefore[ref] == nil else {
       dirty.mark(ref, day)
+      return
+    }
+    // Its last row kept for the end of the write, if any, is its last running row.
+    let kept = try deferred?.withLast(of: ref) { lastDay, sums -> Bool in
+      guard lastDay < day else { return false }
+      guard RunningCodec.accumulate(sums, sign: 1, into: totals) else {
+        throw RunningSums.damaged(ref)
+      }
+      return true
+    }
+    if let kept {
+      guard kept else {
+        dirty.mark(ref, day)
+        return
+      }
+      brandDelta = try brands.of(videoRef: ref, db)
+      appending = true
       return
     }
     // The video's last running row may still wait in a block.
@@ -136,8 +190,16 @@ package final class RunningAppender {
   private func closeDay() throws {
     guard appending, day >= 0, (0..<RunningTotals.sources).contains(where: dayTotals.has)
     else { return }
-    if emitter == nil { emitter = try RunningEmitter(db) }
-    try emitter?.emit(ref, day, totals)
+    if let deferred {
+      encoded.removeAll(keepingCapacity: true)
+      RunningCodec.encode(totals, into: &encoded)
+      try deferred.keep(ref, day, encoded)
+      lastKeptDay = day
+      keptInSegment = true
+    } else {
+      if emitter == nil { emitter = try RunningEmitter(db) }
+      try emitter?.emit(ref, day, totals)
+    }
     days.add(day, dayTotals, sign: 1)
     brandDelta?.add(day, dayTotals, sign: 1)
     dayTotals.clear()

@@ -325,6 +325,14 @@ struct RunningEmitter {
     if rows.count == Self.blockRows { try flush() }
   }
 
+  /// Keeps the row of video `ref` on `day` already encoded (`encoded`, copied); writes a block
+  /// when one is full.
+  mutating func emit(_ ref: Int64, _ day: Int32, encoded: UnsafeRawBufferPointer) throws {
+    bytes.append(contentsOf: encoded)
+    rows.append((ref, day, bytes.count))
+    if rows.count == Self.blockRows { try flush() }
+  }
+
   /// Writes the rows still kept.
   mutating func finish() throws { try flush() }
 

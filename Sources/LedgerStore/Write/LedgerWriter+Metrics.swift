@@ -247,6 +247,8 @@ extension LedgerWriter {
     else { return }
     sorted.merging = try MetricMerge(spill, runs: sorted.groupedRuns..<spill.runs.count)
     sorted.groupedRuns = spill.runs.count
+    // Each group adds days to every video: its running rows are inserted once, at the end.
+    runningAppender.deferRows(directory: spillDirectory, byteLimit: deferredRunningByteLimit)
   }
 
   /// Writes up to `rows` rows of the group of sorted runs being merged.

@@ -132,6 +132,9 @@ package final class LedgerWriter {
   /// The most rows that file takes, as if the disk were full past them (nil: no limit); tests
   /// set it to see a spill fail midway.
   package var spillRowLimit: Int?
+  /// The most bytes the temporary file of deferred running rows takes, as if the disk were full
+  /// past them (nil: no limit); tests set it.
+  package var deferredRunningByteLimit: Int?
   /// The one-row path's sort buffer, of capacity 0: it never holds a row.
   ///
   /// Not `sortedMetrics`, which a row's write may flush while it is borrowed (the first row
@@ -250,6 +253,7 @@ package final class LedgerWriter {
     }
     try closeBatch()
     summary.metricKeyDescents = metricKeyDescents
+    summary.deferredRunningRows = runningAppender.deferredRows
     return summary
   }
 

@@ -1,0 +1,236 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The running rows built while a file sorted by date is written in merged groups, kept in a
+/// temporary file and inserted once, in key order, when the write finishes (docs/internals.md,
+/// "Running rows of merged groups written once").
+///
+/// Each group adds a stretch of every video's days, so inserted as they were built the rows of
+/// each group went into the middle of `metric_running`, every page split once a group; kept
+/// here, each group's rows are one stretch of the file in key order, and the stretches merged
+/// at the end are appended to the table. The last row kept of each video stays in memory
+/// (``last(of:)``): the next group's rows of that video continue from it.
+///
+/// The file is removed from its folder as soon as it is made (as ``MetricSpill``'s), so no
+/// exit, crash or kill leaves it behind; rows not inserted are lost with the transaction.
+final class DeferredRunningRows {
+  private let descriptor: Int32
+  /// Records kept and not yet written to the file: video (8 bytes), day (4), the length of the
+  /// encoding (2), then the encoding (``RunningCodec``).
+  private var pending: [UInt8] = []
+  /// Bytes written to the file.
+  private var written = 0
+  /// Where each stretch of records in key order starts in the file (its end is the next one's
+  /// start, or the file's end).
+  private var stretches: [Int] = []
+  /// The key of the last record kept.
+  private var lastKey: (ref: Int64, day: Int32)?
+  /// Per video: the day of its last row kept, and where its encoding lies in `arena`, in
+  /// room for `capacity` bytes (overwritten in place while it fits: no allocation per video).
+  private var lastRows: [Int64: (day: Int32, start: Int, count: Int, capacity: Int)] = [:]
+  private var arena: [UInt8] = []
+  /// The most bytes the file takes (nil: as many as the disk does; tests).
+  private let byteLimit: Int?
+
+  /// The bytes kept in memory before they are written to the file.
+  static let pendingBytes = 1 << 20
+  /// The bytes of a record before its encoding.
+  static let headerBytes = 14
+
+  /// A new, empty file in `directory`; nil if none can be made.
+  init?(directory: String, byteLimit: Int? = nil) {
+    var template = Array((directory + "/aimt-running-XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+      guard let base = buffer.baseAddress else { return -1 }
+      return mkstemp(base)
+    }
+    guard descriptor >= 0 else { return nil }
+    template.withUnsafeBufferPointer { buffer in
+      if let base = buffer.baseAddress { _ = unlink(base) }
+    }
+    self.descriptor = descriptor
+    self.byteLimit = byteLimit
+    pending.reserveCapacity(Self.pendingBytes + 2048)
+  }
+
+  deinit { close(descriptor) }
+
+  /// Calls `body` with the day and encoding of the last row kept of video `ref` and returns
+  /// its result; nil when none was kept.
+  func withLast<Result>(
+    of ref: Int64, _ body: (Int32, UnsafeRawBufferPointer) throws -> Result
+  ) rethrows -> Result? {
+    guard let row = lastRows[ref] else { return nil }
+    return try arena.withUnsafeBytes { raw in
+      try body(row.day, UnsafeRawBufferPointer(rebasing: raw[row.start..<row.start + row.count]))
+    }
+  }
+
+  /// Notes the last row kept of video `ref` (the one ``keep(_:_:_:)`` kept last for it): the
+  /// appender calls it when the video's rows in the order written end, not for every row.
+  func noteLast(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) {
+    if let row = lastRows[ref], row.capacity >= sums.count {
+      arena.withUnsafeMutableBytes { raw in
+        UnsafeMutableRawBufferPointer(rebasing: raw[row.start..<row.start + sums.count])
+          .copyBytes(from: sums)
+      }
+      lastRows[ref] = (day, row.start, sums.count, row.capacity)
+    } else {
+      // Room for a few more bytes: the totals only grow.
+      let start = arena.count
+      arena.append(contentsOf: sums)
+      arena.append(contentsOf: repeatElement(0, count: 16))
+      lastRows[ref] = (day, start, sums.count, sums.count + 16)
+    }
+  }
+
+  /// Keeps the running row of video `ref` on `day`, encoded as `sums`.
+  func keep(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) throws {
+    // The first record, or one not after the one before it, starts a stretch.
+    if lastKey.map({ ($0.ref, $0.day) >= (ref, day) }) ?? true {
+      stretches.append(written + pending.count)
+    }
+    lastKey = (ref, day)
+    withUnsafeBytes(of: ref.littleEndian) { pending.append(contentsOf: $0) }
+    withUnsafeBytes(of: day.littleEndian) { pending.append(contentsOf: $0) }
+    withUnsafeBytes(of: UInt16(sums.count).littleEndian) { pending.append(contentsOf: $0) }
+    pending.append(contentsOf: sums)
+    if pending.count >= Self.pendingBytes { try writePending() }
+  }
+
+  /// Inserts every row kept, in key order, through `emitter`, and forgets them; returns how
+  /// many it inserted.
+  func insert(into emitter: inout RunningEmitter) throws -> Int {
+    try writePending()
+    let ends = stretches.dropFirst() + [written]
+    let readers = zip(stretches, ends).map { start, end in
+      Stretch(
+        descriptor: descriptor, from: start, to: end,
+        bufferBytes: max(MetricSpill.mergeBytes / max(stretches.count, 1), 4096))
+    }
+    defer { for reader in readers { reader.release() } }
+    // Few stretches (one a group): the smallest head is found by looking at each.
+    var live = try readers.filter { try $0.advance() }
+    var inserted = 0
+    while !live.isEmpty {
+      var smallest = 0
+      for index in live.indices.dropFirst()
+      where (live[index].ref, live[index].day) < (live[smallest].ref, live[smallest].day) {
+        smallest = index
+      }
+      let reader = live[smallest]
+      try emitter.emit(reader.ref, reader.day, encoded: reader.sums)
+      inserted += 1
+      if try !reader.advance() { live.remove(at: smallest) }
+    }
+    try emitter.finish()
+    stretches = []
+    lastRows = [:]
+    arena = []
+    lastKey = nil
+    return inserted
+  }
+
+  /// Appends the records kept in memory to the file.
+  private func writePending() throws {
+    guard !pending.isEmpty else { return }
+    let failure: String? = pending.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return nil }
+      if let byteLimit, written + raw.count > byteLimit { return "the disk is full" }
+      var done = 0
+      while done < raw.count {
+        let count = pwrite(descriptor, base + done, raw.count - done, off_t(written + done))
+        if count < 0, errno == EINTR { continue }
+        guard count > 0 else {
+          return count < 0 ? String(cString: strerror(errno)) : "nothing was written"
+        }
+        done += count
+      }
+      return nil
+    }
+    if let failure { throw Self.failed("writing", failure) }
+    written += pending.count
+    pending.removeAll(keepingCapacity: true)
+  }
+
+  static func failed(_ doing: String, _ reason: String) -> LedgerError {
+    .storage(
+      message: "\(doing) the running sums kept in a temporary file failed (\(reason)); nothing "
+        + "was written. Free space in the temporary folder (TMPDIR) and import again")
+  }
+
+  /// One stretch of the file read in key order, a buffer at a time.
+  private final class Stretch {
+    private let descriptor: Int32
+    private var offset: Int
+    private let end: Int
+    private let buffer: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var position = 0
+    private var filled = 0
+    private(set) var ref: Int64 = 0
+    private(set) var day: Int32 = 0
+    /// The current record's encoding, valid until the next ``advance()``.
+    private(set) var sums = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    init(descriptor: Int32, from start: Int, to end: Int, bufferBytes: Int) {
+      self.descriptor = descriptor
+      offset = start
+      self.end = end
+      // A record is at most the header and an encoding of every source (see ``keep``).
+      capacity = max(bufferBytes, 1 << 16)
+      buffer = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    func release() { buffer.deallocate() }
+
+    /// Moves to the next record; false when the stretch has no more.
+    func advance() throws -> Bool {
+      guard try ensure(DeferredRunningRows.headerBytes) else { return false }
+      let header = buffer + position
+      ref = Int64(littleEndian: header.loadUnaligned(as: Int64.self))
+      day = Int32(littleEndian: header.loadUnaligned(fromByteOffset: 8, as: Int32.self))
+      let length = Int(
+        UInt16(littleEndian: header.loadUnaligned(fromByteOffset: 12, as: UInt16.self)))
+      guard try ensure(DeferredRunningRows.headerBytes + length) else {
+        throw DeferredRunningRows.failed("reading back", "the file is shorter")
+      }
+      sums = UnsafeRawBufferPointer(
+        start: buffer + position + DeferredRunningRows.headerBytes, count: length)
+      position += DeferredRunningRows.headerBytes + length
+      return true
+    }
+
+    /// Makes `bytes` bytes from `position` on available in the buffer; false when the stretch
+    /// ends before them.
+    private func ensure(_ bytes: Int) throws -> Bool {
+      if filled - position >= bytes { return true }
+      // Keep the part of a record already read, at the start of the buffer.
+      let kept = filled - position
+      if kept > 0 { buffer.copyMemory(from: buffer + position, byteCount: kept) }
+      position = 0
+      filled = kept
+      let wanted = min(capacity - filled, end - offset)
+      var done = 0
+      while done < wanted {
+        let got = pread(descriptor, buffer + filled + done, wanted - done, off_t(offset + done))
+        if got < 0, errno == EINTR { continue }
+        guard got > 0 else {
+          throw DeferredRunningRows.failed(
+            "reading back", got < 0 ? String(cString: strerror(errno)) : "the file is shorter")
+        }
+        done += got
+      }
+      offset += done
+      filled += done
+      return filled >= bytes
+    }
+  }
+}
