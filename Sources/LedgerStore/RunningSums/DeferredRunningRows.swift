@@ -22,9 +22,11 @@ import Darwin
 /// exit, crash or kill leaves it behind; rows not inserted are lost with the transaction.
 final class DeferredRunningRows {
   private let descriptor: Int32
-  /// Records kept and not yet written to the file: video (8 bytes), day (4), the length of the
-  /// encoding (2), then the encoding (``RunningCodec``).
-  private var pending: [UInt8] = []
+  /// Records kept and not yet written to the file (`pendingCount` bytes): video (8 bytes), day
+  /// (4), the length of the encoding (2), then the encoding (``RunningCodec``). Raw memory: a
+  /// record is written a row, where an array's appends cost 600 instructions.
+  private let pending: UnsafeMutableRawPointer
+  private var pendingCount = 0
   /// Bytes written to the file.
   private var written = 0
   /// Where each stretch of records in key order starts in the file (its end is the next one's
@@ -41,6 +43,8 @@ final class DeferredRunningRows {
 
   /// The bytes kept in memory before they are written to the file.
   static let pendingBytes = 1 << 20
+  /// The most bytes of a record: its header and the encoding of every source.
+  static let recordBytes = 14 + 3 + RunningTotals.sources * RunningField.count * 10
   /// The bytes of a record before its encoding.
   static let headerBytes = 14
 
@@ -57,10 +61,13 @@ final class DeferredRunningRows {
     }
     self.descriptor = descriptor
     self.byteLimit = byteLimit
-    pending.reserveCapacity(Self.pendingBytes + 2048)
+    pending = .allocate(byteCount: Self.pendingBytes + Self.recordBytes, alignment: 8)
   }
 
-  deinit { close(descriptor) }
+  deinit {
+    close(descriptor)
+    pending.deallocate()
+  }
 
   /// Calls `body` with the day and encoding of the last row kept of video `ref` and returns
   /// its result; nil when none was kept.
@@ -95,14 +102,20 @@ final class DeferredRunningRows {
   func keep(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) throws {
     // The first record, or one not after the one before it, starts a stretch.
     if lastKey.map({ ($0.ref, $0.day) >= (ref, day) }) ?? true {
-      stretches.append(written + pending.count)
+      stretches.append(written + pendingCount)
     }
     lastKey = (ref, day)
-    withUnsafeBytes(of: ref.littleEndian) { pending.append(contentsOf: $0) }
-    withUnsafeBytes(of: day.littleEndian) { pending.append(contentsOf: $0) }
-    withUnsafeBytes(of: UInt16(sums.count).littleEndian) { pending.append(contentsOf: $0) }
-    pending.append(contentsOf: sums)
-    if pending.count >= Self.pendingBytes { try writePending() }
+    // Below `pendingBytes` before a record, and a record fits in `recordBytes`.
+    let record = pending + pendingCount
+    record.storeBytes(of: ref.littleEndian, as: Int64.self)
+    record.storeBytes(of: day.littleEndian, toByteOffset: 8, as: Int32.self)
+    record.storeBytes(of: UInt16(sums.count).littleEndian, toByteOffset: 12, as: UInt16.self)
+    sums.withUnsafeBytes {
+      UnsafeMutableRawBufferPointer(start: record + Self.headerBytes, count: $0.count)
+        .copyMemory(from: $0)
+    }
+    pendingCount += Self.headerBytes + sums.count
+    if pendingCount >= Self.pendingBytes { try writePending() }
   }
 
   /// Inserts every row kept, in key order, through `emitter`, and forgets them; returns how
@@ -140,24 +153,22 @@ final class DeferredRunningRows {
 
   /// Appends the records kept in memory to the file.
   private func writePending() throws {
-    guard !pending.isEmpty else { return }
-    let failure: String? = pending.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return nil }
-      if let byteLimit, written + raw.count > byteLimit { return "the disk is full" }
-      var done = 0
-      while done < raw.count {
-        let count = pwrite(descriptor, base + done, raw.count - done, off_t(written + done))
-        if count < 0, errno == EINTR { continue }
-        guard count > 0 else {
-          return count < 0 ? String(cString: strerror(errno)) : "nothing was written"
-        }
-        done += count
-      }
-      return nil
+    guard pendingCount > 0 else { return }
+    if let byteLimit, written + pendingCount > byteLimit {
+      throw Self.failed("writing", "the disk is full")
     }
-    if let failure { throw Self.failed("writing", failure) }
-    written += pending.count
-    pending.removeAll(keepingCapacity: true)
+    var done = 0
+    while done < pendingCount {
+      let count = pwrite(descriptor, pending + done, pendingCount - done, off_t(written + done))
+      if count < 0, errno == EINTR { continue }
+      guard count > 0 else {
+        throw Self.failed(
+          "writing", count < 0 ? String(cString: strerror(errno)) : "nothing was written")
+      }
+      done += count
+    }
+    written += pendingCount
+    pendingCount = 0
   }
 
   static func failed(_ doing: String, _ reason: String) -> LedgerError {
