@@ -22,9 +22,11 @@ import Darwin
 /// exit, crash or kill leaves it behind; rows not inserted are lost with the transaction.
 final class DeferredRunningRows {
   private let descriptor: Int32
-  /// Records kept and not yet written to the file (`pendingCount` bytes): video (8 bytes), day
-  /// (4), the length of the encoding (2), then the encoding (``RunningCodec``). Raw memory: a
-  /// record is written a row, where an array's appends cost 600 instructions.
+  /// Records kept and not yet written to the file (`pendingCount` bytes).
+  ///
+  /// Each is the video (8 bytes), the day (4), the length of the encoding (2), then the
+  /// encoding (``RunningCodec``). Raw memory: a record is written a row, where an array's
+  /// appends cost 600 instructions.
   private let pending: UnsafeMutableRawPointer
   private var pendingCount = 0
   /// Bytes written to the file.
