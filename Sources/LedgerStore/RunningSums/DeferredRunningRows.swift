@@ -52,14 +52,8 @@ final class DeferredRunningRows {
 
   /// A new, empty file in `directory`; nil if none can be made.
   init?(directory: String, byteLimit: Int? = nil) {
-    var template = Array((directory + "/aimt-running-XXXXXX").utf8CString)
-    let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-      guard let base = buffer.baseAddress else { return -1 }
-      return mkstemp(base)
-    }
-    guard descriptor >= 0 else { return nil }
-    template.withUnsafeBufferPointer { buffer in
-      if let base = buffer.baseAddress { _ = unlink(base) }
+    guard let descriptor = MetricSpill.unnamedFile(in: directory, prefix: "aimt-running") else {
+      return nil
     }
     self.descriptor = descriptor
     self.byteLimit = byteLimit

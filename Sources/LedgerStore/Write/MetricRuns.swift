@@ -95,7 +95,16 @@ final class MetricSpill {
   /// With a `rowLimit`, appends past that many rows fail, as on a full disk (tests).
   init?(directory: String = FileManager.default.temporaryDirectory.path, rowLimit: Int? = nil) {
     self.rowLimit = rowLimit
-    var template = Array((directory + "/aimt-sort-XXXXXX").utf8CString)
+    guard let descriptor = MetricSpill.unnamedFile(in: directory, prefix: "aimt-sort") else {
+      return nil
+    }
+    self.descriptor = descriptor
+  }
+
+  /// A new, empty file in `directory`, open for reading and writing and already removed from
+  /// the folder, so that no exit, crash or kill leaves it behind; nil if none can be made.
+  static func unnamedFile(in directory: String, prefix: String) -> Int32? {
+    var template = Array((directory + "/" + prefix + "-XXXXXX").utf8CString)
     let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
       guard let base = buffer.baseAddress else { return -1 }
       return mkstemp(base)
@@ -104,7 +113,7 @@ final class MetricSpill {
     template.withUnsafeBufferPointer { buffer in
       if let base = buffer.baseAddress { _ = unlink(base) }
     }
-    self.descriptor = descriptor
+    return descriptor
   }
 
   deinit { close(descriptor) }
