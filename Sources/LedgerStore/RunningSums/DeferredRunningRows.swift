@@ -16,7 +16,8 @@ import Darwin
 /// each group went into the middle of `metric_running`, every page split once a group; kept
 /// here, each group's rows are one stretch of the file in key order, and the stretches merged
 /// at the end are appended to the table. The last row kept of each video stays in memory
-/// (``last(of:)``): the next group's rows of that video continue from it.
+/// (``noteLast(_:_:_:)``, ``withLast(of:_:)``): the next group's rows of that video continue
+/// from it.
 ///
 /// The file is removed from its folder as soon as it is made (as ``MetricSpill``'s), so no
 /// exit, crash or kill leaves it behind; rows not inserted are lost with the transaction.
@@ -37,7 +38,8 @@ final class DeferredRunningRows {
   /// The key of the last record kept.
   private var lastKey: (ref: Int64, day: Int32)?
   /// Per video: the day of its last row kept, and where its encoding lies in `arena`, in
-  /// room for `capacity` bytes (overwritten in place while it fits: no allocation per video).
+  /// room for `capacity` bytes (overwritten in place while it fits: no allocation per video
+  /// and group).
   private var lastRows: [Int64: (day: Int32, start: Int, count: Int, capacity: Int)] = [:]
   private var arena: [UInt8] = []
   /// The most bytes the file takes (nil: as many as the disk does; tests).
@@ -46,7 +48,7 @@ final class DeferredRunningRows {
   /// The bytes kept in memory before they are written to the file.
   static let pendingBytes = 1 << 20
   /// The most bytes of a record: its header and the encoding of every source.
-  static let recordBytes = 14 + 3 + RunningTotals.sources * RunningField.count * 10
+  static let recordBytes = headerBytes + 3 + RunningTotals.sources * RunningField.count * 10
   /// The bytes of a record before its encoding.
   static let headerBytes = 14
 
@@ -167,6 +169,8 @@ final class DeferredRunningRows {
     pendingCount = 0
   }
 
+  /// The error of a failed write (`doing`: "writing") or read of the file: the import is
+  /// refused whole.
   static func failed(_ doing: String, _ reason: String) -> LedgerError {
     .storage(
       message: "\(doing) the running sums kept in a temporary file failed (\(reason)); nothing "
