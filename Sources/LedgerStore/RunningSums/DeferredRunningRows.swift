@@ -155,16 +155,11 @@ final class DeferredRunningRows {
     if let byteLimit, written + pendingCount > byteLimit {
       throw Self.failed("writing", "the disk is full")
     }
-    var done = 0
-    while done < pendingCount {
-      let count = pwrite(descriptor, pending + done, pendingCount - done, off_t(written + done))
-      if count < 0, errno == EINTR { continue }
-      guard count > 0 else {
-        throw Self.failed(
-          "writing", count < 0 ? String(cString: strerror(errno)) : "nothing was written")
-      }
-      done += count
+    let (count, at) = (pendingCount, written)
+    let failure = MetricSpill.moveAll(count, short: "nothing was written") { done in
+      pwrite(descriptor, pending + done, count - done, off_t(at + done))
     }
+    if let failure { throw Self.failed("writing", failure) }
     written += pendingCount
     pendingCount = 0
   }
@@ -229,18 +224,13 @@ final class DeferredRunningRows {
       position = 0
       filled = kept
       let wanted = min(capacity - filled, end - offset)
-      var done = 0
-      while done < wanted {
-        let got = pread(descriptor, buffer + filled + done, wanted - done, off_t(offset + done))
-        if got < 0, errno == EINTR { continue }
-        guard got > 0 else {
-          throw DeferredRunningRows.failed(
-            "reading back", got < 0 ? String(cString: strerror(errno)) : "the file is shorter")
-        }
-        done += got
+      let (target, at) = (buffer + filled, offset)
+      let failure = MetricSpill.moveAll(wanted, short: "the file is shorter") { done in
+        pread(descriptor, target + done, wanted - done, off_t(at + done))
       }
-      offset += done
-      filled += done
+      if let failure { throw DeferredRunningRows.failed("reading back", failure) }
+      offset += wanted
+      filled += wanted
       return filled >= bytes
     }
   }

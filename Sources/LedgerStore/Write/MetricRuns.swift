@@ -116,6 +116,20 @@ final class MetricSpill {
     return descriptor
   }
 
+  /// Calls `io` (a `pread` or `pwrite` of the bytes from offset `done` on, returning how many
+  /// it moved) until `count` bytes are moved, again when a signal interrupts it; nil when all
+  /// were, else why not: the system's reason, or `short` when a call moved none.
+  static func moveAll(_ count: Int, short: String, _ io: (_ done: Int) -> Int) -> String? {
+    var done = 0
+    while done < count {
+      let moved = io(done)
+      if moved < 0, errno == EINTR { continue }
+      guard moved > 0 else { return moved < 0 ? String(cString: strerror(errno)) : short }
+      done += moved
+    }
+    return nil
+  }
+
   deinit { close(descriptor) }
 
   /// Appends a run, sorted by key; false when the file could not take it (a full disk).
@@ -124,14 +138,9 @@ final class MetricSpill {
     if let rowLimit, end / Self.rowBytes + run.count > rowLimit { return false }
     let written = run.withUnsafeBytes { raw -> Bool in
       guard let base = raw.baseAddress else { return false }
-      var done = 0
-      while done < raw.count {
-        let count = pwrite(descriptor, base + done, raw.count - done, off_t(end + done))
-        if count < 0, errno == EINTR { continue }
-        guard count > 0 else { return false }
-        done += count
-      }
-      return true
+      return MetricSpill.moveAll(raw.count, short: "nothing was written") { done in
+        pwrite(descriptor, base + done, raw.count - done, off_t(end + done))
+      } == nil
     }
     guard written else { return false }
     runs.append((end, run.count))
@@ -145,18 +154,14 @@ final class MetricSpill {
   /// Reads `count` rows from byte `offset` of the file into `target`.
   func read(at offset: Int, count: Int, into target: UnsafeMutableRawPointer) throws {
     let bytes = count * Self.rowBytes
-    var done = 0
-    while done < bytes {
-      let got = pread(descriptor, target + done, bytes - done, off_t(offset + done))
-      if got < 0, errno == EINTR { continue }
-      guard got > 0 else {
-        let reason = got < 0 ? String(cString: strerror(errno)) : "the file is shorter"
-        throw LedgerError.storage(
-          message: "reading back the rows sorted in a temporary file failed (\(reason)); "
-            + "nothing was written. Check the disk of the temporary folder (TMPDIR) and "
-            + "import again")
-      }
-      done += got
+    let failure = Self.moveAll(bytes, short: "the file is shorter") { done in
+      pread(descriptor, target + done, bytes - done, off_t(offset + done))
+    }
+    if let reason = failure {
+      throw LedgerError.storage(
+        message: "reading back the rows sorted in a temporary file failed (\(reason)); "
+          + "nothing was written. Check the disk of the temporary folder (TMPDIR) and "
+          + "import again")
     }
   }
 }
