@@ -589,15 +589,25 @@ print_increment() {
 
 # The file sorted by date, then video (daily exports put together), imported by aimt into a
 # ledger with the KOLs and videos and by sqlite3's .import into a plain table with a UNIQUE
-# key, in $runs interleaved rounds.
+# key, in $runs interleaved rounds; in the same rounds, the same rows as one file per day
+# (each sorted by video, as a day's export is) in one `aimt import metrics days/*.csv`.
 measure_import() {
-  local size=$1 dir="$data/sorted" i a=() s=() peak=0 t m
+  local size=$1 dir="$data/sorted" i a=() s=() d=() peak=0 dpeak=0 t m
   mkdir -p "$dir"
   if [ ! -f "$dir/metrics.csv" ]; then
     echo "sorting $data/metrics.csv by date, then video" >&2
     { head -n 1 "$data/metrics.csv"
       tail -n +2 "$data/metrics.csv" | LC_ALL=C sort -s -t, -k1,1 -k2,2; } >"$dir/metrics.tmp"
     mv "$dir/metrics.tmp" "$dir/metrics.csv"
+  fi
+  if [ ! -f "$dir/days/done" ]; then
+    echo "splitting it into one file per day" >&2
+    rm -rf "$dir/days" && mkdir -p "$dir/days"
+    awk -F, -v out="$dir/days" 'NR == 1 { header = $0; next }
+      $1 != day { if (file) close(file); day = $1; file = out "/" day ".csv"
+                  print header > file }
+      { print > file }' "$dir/metrics.csv"
+    touch "$dir/days/done"
   fi
   ledger_of "$dir/base.db" "$data/videos.csv" ""
   for ((i = 0; i < runs; i++)); do
@@ -616,11 +626,20 @@ measure_import() {
     read -r t m <"$data/time.txt"
     a+=("$t")
     [ "$m" -le "$peak" ] || peak=$m
-    echo "  round $((i + 1)): sqlite3 .import ${s[-1]} s, aimt ${a[-1]} s" >&2
+    restore "$dir/base.db" "$dir/aimt.db"
+    /usr/bin/time -f "%e %M" -o "$data/time.txt" "$aimt" import metrics "$dir"/days/*.csv \
+      --db "$dir/aimt.db" >"$data/last.log" 2>&1 || { cat "$data/last.log" >&2; exit 1; }
+    read -r t m <"$data/time.txt"
+    d+=("$t")
+    [ "$m" -le "$dpeak" ] || dpeak=$m
+    echo "  round $((i + 1)): sqlite3 .import ${s[-1]} s, aimt ${a[-1]} s," \
+      "aimt of the daily files ${d[-1]} s" >&2
   done
   rm -f "$dir"/plain.db* "$dir"/aimt.db*
   result[$size|sorted|aimt]="$(median "${a[@]}") $peak $runs"
   result[$size|sorted|sqlite]="$(median "${s[@]}") 0 $runs"
+  result[$size|daily-files|aimt]="$(median "${d[@]}") $dpeak $runs"
+  result[$size|daily-files|sqlite]="$(median "${s[@]}") 0 $runs"
 }
 
 print_import() {
@@ -630,6 +649,9 @@ print_import() {
   echo "import of the $rows rows sorted by date, then video: aimt $a s" \
     "($(mib "$(field "$size|sorted|aimt" 1)") MiB), sqlite3 .import (UNIQUE key) $s s," \
     "ratio $(ratio "$a" "$s") (target ≤ 0.60)"
+  a=$(field "$size|daily-files|aimt" 0)
+  echo "the same rows as one file per day in one import: aimt $a s" \
+    "($(mib "$(field "$size|daily-files|aimt" 1)") MiB), ratio to sqlite3 .import $(ratio "$a" "$s")"
 }
 
 declare -A rows_of
@@ -711,13 +733,14 @@ echo "$header"
 scaled=()
 if has_part reports; then scaled+=("${report_keys[@]}"); fi
 if has_part increment; then scaled+=(inc-all inc-days-quarter inc-videos-quarter); fi
-if has_part import; then scaled+=(sorted); fi
+if has_part import; then scaled+=(sorted daily-files); fi
 for key in "${scaled[@]}"; do
   case "$key" in
     inc-all) label="increment: one day into every day" other=none ;;
     inc-days-quarter) label="increment: one day into a quarter of days" other=none ;;
     inc-videos-quarter) label="increment: quarter videos' day" other=none ;;
     sorted) label="import sorted by date (/ sqlite3)" other=sqlite ;;
+    daily-files) label="import of a file per day (/ sqlite3)" other=sqlite ;;
     *) label=${report_label[$key]} other=duck ;;
   esac
   line=$(printf '%-40s' "$label")

@@ -466,3 +466,101 @@ private func findings(_ fixture: Fixture) throws -> [String] {
   #expect(try fixture.snapshot() == before)
   #expect(try tables(fixture) == beforeSums)
 }
+
+// The files of one import are one stream of rows in key order: a day's export each, put
+// together in one import, is written as the same rows in one file sorted by date would be,
+// each row naming its own file's batch, each batch counting its own rows.
+
+/// One file per day of `lines`, each sorted by video, in the order of the days.
+private func dailyFiles(_ fixture: Fixture, _ lines: [Line], prefix: String) throws -> [String] {
+  try Set(lines.map(\.day)).sorted().map { day in
+    try fixture.file(
+      "\(prefix)-\(String(format: "%02d", day)).csv", text(lines.filter { $0.day == day }))
+  }
+}
+
+@Test func dailyFilesOfOneImportAreWrittenAsOneFileSortedByDateWould() throws {
+  let expected = try tables(imported(lines()).fixture)
+  // Runs and groups small enough for many of each: the days after the first come below the
+  // rows before them, so they are kept in runs and merged, not written file by file.
+  for (runRows, groupRows) in [(10, 20), (25, 60), (nil, nil)] {
+    let label = "runs of \(runRows ?? 0), groups of \(groupRows ?? 0)"
+    let fixture = try videoFixture()
+    let files = try dailyFiles(fixture, lines(), prefix: "day")
+    let report = try fixture.importing(.metrics, files) {
+      $0.sortRunRows = runRows
+      $0.sortGroupRows = groupRows
+    }
+    #expect(report.summary[.metrics].inserted == lines().count, "\(label)")
+    #expect(try tables(fixture) == expected, "\(label)")
+    #expect(try findings(fixture).isEmpty, "\(label)")
+    if runRows != nil {
+      // Merged in groups across the files: each group's running rows kept and inserted once.
+      #expect(report.summary.deferredRunningRows > 0, "\(label)")
+    }
+  }
+  // In one group (merged when the last file ends), every row goes after the one before it.
+  let rows = lines().filter { !$0.text.contains(",P") && !$0.text.contains(",Q") }
+  let fixture = try videoFixture()
+  let report = try fixture.importing(.metrics, try dailyFiles(fixture, rows, prefix: "day")) {
+    $0.sortRunRows = 60
+    $0.sortGroupRows = 100_000
+  }
+  #expect(report.summary.metricKeyDescents == 0)
+  #expect(try findings(fixture).isEmpty)
+}
+
+@Test func eachDailyFileOfOneImportKeepsItsOwnBatchAndCounts() throws {
+  // Ten days stored; then every day's file in one import: days 0…4 restated with other
+  // numbers (updated), 5…9 the same (unchanged), the others new (inserted). Merged, one block
+  // of rows holds rows of many files, and rows of a block already stored are written apart.
+  // Rows with an order id are written one by one, and cut the blocks short: without them,
+  // whole blocks of 32 rows of many files meet stored rows.
+  for (runRows, groupRows, orders) in [(10, 20, true), (nil, nil, true), (nil, nil, false)] {
+    let all = { (seed: UInt64) in
+      lines(seed: seed).filter { orders || (!$0.text.contains(",P") && !$0.text.contains(",Q")) }
+    }
+    let stored = all(7).filter { $0.day < 10 }
+    let rows = all(8).filter { $0.day < 5 } + all(7).filter { $0.day >= 5 }
+    let old = Dictionary(uniqueKeysWithValues: stored.map { (prefix(of: $0.text), $0.text) })
+    let label = "runs of \(runRows ?? 0), groups of \(groupRows ?? 0), orders \(orders)"
+    let fixture = try videoFixture()
+    try fixture.importing(.metrics, [try fixture.file("stored.csv", text(stored))])
+    let files = try dailyFiles(fixture, rows, prefix: "day")
+    let report = try fixture.importing(.metrics, files) {
+      $0.sortRunRows = runRows
+      $0.sortGroupRows = groupRows
+    }
+    #expect(report.summary.batchIDs.count == files.count, "\(label)")
+    for (day, batch) in zip(Set(rows.map(\.day)).sorted(), report.summary.batchIDs) {
+      let ofDay = rows.filter { $0.day == day }
+      let updated = ofDay.filter { line in
+        old[prefix(of: line.text)].map { $0 != line.text } ?? false
+      }
+      let unchanged = ofDay.filter { old[prefix(of: $0.text)] == $0.text }
+      let row = try fixture.ledger.read { db in
+        try Row.fetchOne(
+          db,
+          sql: """
+            SELECT inserted, updated, unchanged,
+                   (SELECT count(*) FROM metric WHERE batch_id = ?1 AND day <> ?2) AS strays
+            FROM import_batch WHERE batch_id = ?1
+            """, arguments: [batch, Int64(firstDay) + Int64(day)])
+      }
+      let counts = row.map { [$0["inserted"], $0["updated"], $0["unchanged"]] as [Int] }
+      #expect(
+        counts == [ofDay.count - updated.count - unchanged.count, updated.count, unchanged.count],
+        "\(label), day \(day)")
+      // Every row this batch wrote or changed is of its day (unchanged rows keep their batch).
+      #expect(row?["strays"] == 0, "\(label), day \(day)")
+    }
+    #expect(try findings(fixture).isEmpty, "\(label)")
+    let counts = report.summary[.metrics]
+    #expect(counts.inserted + counts.updated + counts.unchanged == rows.count, "\(label)")
+  }
+}
+
+/// A line's key: date, video, source and order id.
+private func prefix(of text: String) -> String {
+  text.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",")
+}

@@ -12,7 +12,7 @@ private func numberedRows(_ count: Int, from first: Int, _ random: inout SplitMi
   (0..<count).map { index in
     var values = MetricValues()
     values.set(.impressions, Int64(first + index))
-    return SortedMetric(key: UInt64(random.int(0...40)), values: values)
+    return SortedMetric(key: UInt64(random.int(0...40)), values: values, batch: 0)
   }
 }
 

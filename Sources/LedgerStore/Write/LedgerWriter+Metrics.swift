@@ -162,7 +162,10 @@ extension LedgerWriter {
       return
     }
     guard !hasProblems else { return }
+    let batch = try currentBatch()
     if sorted.capacity > 0, placementID.isEmpty, let packed = key.packed {
+      // This batch's place among the write's (it is the last begun).
+      let place = UInt32(summary.batchIDs.count - 1)
       if sorted.streaming, packed >= sorted.lastKey {
         // In key order so far: written as it comes (equal keys keep their file order), once
         // a video came with a second day or a whole run came in order. Until then the rows
@@ -172,7 +175,7 @@ extension LedgerWriter {
         let laterDay = packed >> 28 == sorted.lastKey >> 28 && packed >> 4 != sorted.lastKey >> 4
         sorted.lastKey = packed
         if sorted.holding {
-          sorted.run.append(SortedMetric(key: packed, values: values))
+          sorted.run.append(SortedMetric(key: packed, values: values, batch: place))
           if laterDay || sorted.run.count >= sorted.capacity {
             try writeHeldRun(&sorted, counts: &counts)
           }
@@ -180,7 +183,7 @@ extension LedgerWriter {
         }
       } else {
         sorted.streaming = false
-        sorted.run.append(SortedMetric(key: packed, values: values))
+        sorted.run.append(SortedMetric(key: packed, values: values, batch: place))
         if sorted.run.count >= sorted.capacity { try spillRun(&sorted, counts: &counts) }
         return
       }
@@ -188,7 +191,7 @@ extension LedgerWriter {
     if let packed = key.packed { noteWritten(packed) }
     try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
-      values: values, counts: &counts)
+      values: values, batch: batch, counts: &counts)
   }
 
   /// Notes the key of a metric row about to be written (``WriteSummary/metricKeyDescents``).
@@ -212,7 +215,7 @@ extension LedgerWriter {
     try metricUpserter(row.values.present, counts: &counts).write(
       videoRef: Int64(row.key >> 28), day: Int32(truncatingIfNeeded: (row.key >> 4) & 0xFF_FFFF),
       source: source, placementID: UnsafeBufferPointer(start: nil, count: 0),
-      values: row.values, counts: &counts)
+      values: row.values, batch: summary.batchIDs[Int(row.batch)], counts: &counts)
   }
 
   /// Hands the full run over to be sorted and appended to the temporary file of runs on the
@@ -388,7 +391,7 @@ extension LedgerWriter {
     } else {
       let fields = MetricField.allCases.filter { mask & (1 << $0.index) != 0 }
       upserter = try MetricUpserter(
-        db: db, fields: fields, batchID: currentBatch(), dirty: runningDirty,
+        db: db, fields: fields, tally: metricTally, dirty: runningDirty,
         appender: runningAppender)
       metricUpserters[mask] = upserter
     }

@@ -81,7 +81,7 @@ extension LedgerWriter {
       let outcome = try placementID.withUTF8 { bytes in
         try upserter.upsert(
           videoRef: row["video_ref"], day: row["day"], source: source,
-          placementID: bytes, values: values)
+          placementID: bytes, values: values, batch: currentBatch())
       }
       record(outcome, kind: .metrics)
     }

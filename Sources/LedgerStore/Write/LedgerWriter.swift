@@ -105,6 +105,10 @@ package final class LedgerWriter {
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
   var metricUpserters: [UInt16: MetricUpserter] = [:]
+  /// Each metric batch's outcomes, written to its batch row when the write finishes.
+  let metricTally = MetricBatchTally()
+  /// The batches of kind metrics this write began.
+  var metricBatchIDs: [Int64] = []
   /// The videos whose metric rows this write changed: their running sums are rewritten
   /// before it commits.
   let runningDirty = RunningSumsDirty()
@@ -186,8 +190,15 @@ package final class LedgerWriter {
   }
 
   /// Starts a new batch (one per input file); the rows written after it name it.
+  ///
+  /// A batch of metrics after one of metrics continues the same stream of rows in key order:
+  /// the rows kept for key order stay kept, each naming its own batch, so that files put
+  /// together (a day's export each) are written as one file would be, each page once a merged
+  /// group, not once a file (docs/internals.md, "Writing a file in key order").
   package func beginBatch(_ info: BatchInfo) throws {
-    try closeBatch()
+    let metrics = WrittenKind.metrics.rawValue
+    let continues = info.kind == metrics && batchKind == metrics
+    try closeBatch(writingMetrics: !continues)
     try db.execute(
       sql: """
         INSERT INTO import_batch (command, kind, file, sha256, profile, created_at)
@@ -197,12 +208,9 @@ package final class LedgerWriter {
     let id = db.lastInsertedRowID
     batchID = id
     batchKind = info.kind
-    metricUpserters = [:]
-    lastUpserter = nil
-    // Each file's order on its own: the next file starts again from the first key.
-    lastWrittenMetricKey = 0
     batchCounts = WriteCounts()
     summary.batchIDs.append(id)
+    if info.kind == metrics { metricBatchIDs.append(id) }
   }
 
   /// Records the SHA-256 of the current batch's file, known once the file has been read.
@@ -212,12 +220,25 @@ package final class LedgerWriter {
       sql: "UPDATE import_batch SET sha256 = ? WHERE batch_id = ?", arguments: [sha256, batchID])
   }
 
-  func closeBatch() throws {
-    try flushMetrics()
-    guard let batchID else { return }
+  /// Ends the current batch: writes the metric rows still kept unless `writingMetrics` is
+  /// false (the next batch continues them), and the batch's counts unless it is of metrics
+  /// (``writeMetricBatchCounts()`` writes those).
+  func closeBatch(writingMetrics: Bool = true) throws {
+    if writingMetrics { try flushMetrics() }
+    guard let batchID, batchKind != WrittenKind.metrics.rawValue else { return }
     try db.execute(
       sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?",
       arguments: [batchCounts.inserted, batchCounts.updated, batchCounts.unchanged, batchID])
+  }
+
+  /// Writes each metric batch's outcomes to its batch row, once every row is written.
+  func writeMetricBatchCounts() throws {
+    let statement = try db.makeStatement(
+      sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?")
+    for batch in metricBatchIDs {
+      let counts = metricTally.counts[batch] ?? WriteCounts()
+      try statement.execute(arguments: [counts.inserted, counts.updated, counts.unchanged, batch])
+    }
   }
 
   func currentBatch() throws -> Int64 {
@@ -252,6 +273,7 @@ package final class LedgerWriter {
       try RunningSums.refresh(db, runningDirty, appender: runningAppender)
     }
     try closeBatch()
+    try writeMetricBatchCounts()
     summary.metricKeyDescents = metricKeyDescents
     summary.deferredRunningRows = runningAppender.deferredRows
     return summary

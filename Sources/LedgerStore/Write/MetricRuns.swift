@@ -17,6 +17,11 @@ struct SortedMetric {
   /// ``MetricKey/packed``: ordering by it is the metric table's order.
   var key: UInt64
   var values: MetricValues
+  /// The row's import batch, as its place in ``WriteSummary/batchIDs``.
+  ///
+  /// The files of one import are written as one stream, so a run holds rows of several. It
+  /// lies in the row's padding: 88 bytes with it or without.
+  var batch: UInt32
 }
 
 /// Checked metric rows without an order id, written to the metric table in key order.
@@ -28,10 +33,12 @@ struct SortedMetric {
 /// and writes them (``LedgerWriter/writeSortedAhead(rows:)``): the first group is the first
 /// run, and since writing is slower than reading, each next group holds the runs read while
 /// the one before was written, so groups grow and the writing thread is never idle once the
-/// first run is spilled. When the file ends, the runs left and the last one are merged and
-/// written. A file sorted by date touches each page of the table once a group (three or four
-/// groups at 1.4M rows), not once a day, with memory bounded by two runs and the merge's
-/// read-ahead, whatever the file's size.
+/// first run is spilled. When the write's last file of metrics ends, the runs left and the last
+/// one are merged and written: the files of one import are one stream (a day's export each,
+/// put together, is written as the same rows in one file sorted by date). A file sorted by
+/// date touches each page of the table once a group (three or four groups at 1.4M rows), not
+/// once a day, with memory bounded by two runs and the merge's read-ahead, whatever the
+/// file's size.
 struct SortedMetrics {
   /// Rows in a run: 131,072 rows, 11.5 MB.
   static let runRows = 1 << 17
@@ -61,7 +68,7 @@ struct SortedMetrics {
   /// as they fill, in key order within each run (slower, the same ledger).
   var spillFailed = false
 
-  /// Forgets every row kept and the file of runs, for the next file.
+  /// Forgets every row kept and the file of runs, once they are written.
   mutating func reset() {
     run.removeAll(keepingCapacity: true)
     streaming = true

@@ -53,6 +53,22 @@ extension MetricField {
   }
 }
 
+/// The outcomes of the metric rows one write wrote, per import batch.
+///
+/// The files of one import are written as one stream in key order (docs/internals.md,
+/// "Writing a file in key order"), so the rows a block writes may come from several files:
+/// each row's outcome is counted for its own file's batch, and the batch rows get them when
+/// the write finishes.
+final class MetricBatchTally {
+  private(set) var counts: [Int64: WriteCounts] = [:]
+
+  func add(_ batch: Int64, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+    counts[batch, default: WriteCounts()].inserted += inserted
+    counts[batch, default: WriteCounts()].updated += updated
+    counts[batch, default: WriteCounts()].unchanged += unchanged
+  }
+}
+
 /// Writes daily metric rows for one set of given columns with prepared statements, binding
 /// values with SQLite's C API: the path every metric write takes (a `log`, a million-row
 /// import).
@@ -93,8 +109,12 @@ final class MetricUpserter {
   /// Parameters per row: the six of the key and batch, then the fields.
   private let perRow: Int
   private let connection: OpaquePointer?
-  private let batchID: Int64
   private let mask: Int64
+  /// Where each row's outcome is counted for its own import batch: a block may hold rows of
+  /// several files of one import (docs/internals.md, "Writing a file in key order").
+  private let tally: MetricBatchTally
+  /// Reads a row's stored batch, to tell a row a block inserted from one stored unchanged.
+  private let storedBatch: Statement
   /// Where the rows this upserter changes are noted, for the running sums' refresh; the rows
   /// of a block it inserts whole (no order id) go to `appender` instead.
   private let dirty: RunningSumsDirty
@@ -103,7 +123,7 @@ final class MetricUpserter {
   private let columns: [Int]
 
   init(
-    db: Database, fields: [MetricField], batchID: Int64, dirty: RunningSumsDirty,
+    db: Database, fields: [MetricField], tally: MetricBatchTally, dirty: RunningSumsDirty,
     appender: RunningAppender
   ) throws {
     try MetricUpserter.installRevisionTrigger(db)
@@ -112,7 +132,7 @@ final class MetricUpserter {
     columns = MetricField.allCases.map { field in fields.firstIndex(of: field).map { 6 + $0 } ?? -1
     }
     self.fields = fields
-    self.batchID = batchID
+    self.tally = tally
     mask = fields.reduce(0) { $0 | (1 << Int64($1.index)) }
     connection = db.sqliteConnection
     let names = fields.map(\.rawValue)
@@ -145,6 +165,11 @@ final class MetricUpserter {
         ON CONFLICT (video_ref, day, source, placement_id)
         DO UPDATE SET \(assignments), batch_id = excluded.batch_id WHERE \(changed)
         """)
+    storedBatch = try db.makeStatement(
+      sql: """
+        SELECT batch_id FROM metric
+        WHERE video_ref = ?1 AND day = ?2 AND source = ?3 AND placement_id = ''
+        """)
     updatesSoFar = try db.makeStatement(
       sql: "SELECT coalesce(max(rowid), 0) FROM temp.metric_updates")
     self.perRow = perRow
@@ -160,15 +185,15 @@ final class MetricUpserter {
 
   deinit { pending.deallocate() }
 
-  /// Writes one row, or keeps it for the next block.
+  /// Writes one row of import batch `batch`, or keeps it for the next block.
   ///
-  /// The outcomes of the rows written are added to `counts`. Call ``flush(_:)`` before
-  /// anything reads the table.
+  /// The outcomes of the rows written are added to `counts`, and each to its batch's in the
+  /// tally. Call ``flush(_:)`` before anything reads the table.
   ///
   /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
   func write(
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
-    values: MetricValues, counts: inout WriteCounts
+    values: MetricValues, batch: Int64, counts: inout WriteCounts
   ) throws {
     if placementID.isEmpty {
       let row = pendingRows
@@ -178,7 +203,7 @@ final class MetricUpserter {
       slot[2] = Int64(source.code)
       slot[3] = 0  // the order id's place: bound as ''
       slot[4] = mask
-      slot[5] = batchID
+      slot[5] = batch
       for (index, field) in fields.enumerated() { slot[6 + index] = values[field] }
       pendingRows = row + 1
       if row + 1 == Self.blockRows { try flush(&counts) }
@@ -186,7 +211,8 @@ final class MetricUpserter {
     }
     try flush(&counts)
     switch try upsert(
-      videoRef: videoRef, day: day, source: source, placementID: placementID, values: values)
+      videoRef: videoRef, day: day, source: source, placementID: placementID, values: values,
+      batch: batch)
     {
     case .inserted: counts.inserted += 1
     case .updated: counts.updated += 1
@@ -194,11 +220,15 @@ final class MetricUpserter {
     }
   }
 
-  /// Writes the rows kept for a block, and adds their outcomes to `counts`.
+  /// Writes the rows kept for a block, and adds their outcomes to `counts` and to their
+  /// batches' in the tally.
   func flush(_ counts: inout WriteCounts) throws {
     guard pendingRows > 0 else { return }
     let rows = pendingRows
     pendingRows = 0
+    // The batch of every row kept; nil when they are of several files (each row's outcome is
+    // then counted apart).
+    let batch = commonBatch(rows)
     var blockInserted = 0
     if rows == Self.blockRows, lastWasInsert {
       bind(blockInsert)
@@ -206,10 +236,12 @@ final class MetricUpserter {
       if blockInserted == rows {
         try appendPending(rows)
         counts.inserted += rows
+        tallyInserted(rows)
         return
       }
       if blockInserted > 0 { markPending(rows) }
-    } else if rows == Self.blockRows {
+    } else if rows == Self.blockRows, let batch {
+      // The block UPSERT counts its outcomes in all: for the rows of one batch only.
       // Rows already stored: the UPSERT for the whole block.
       bind(blockUpsert)
       let updatesBefore = try lastUpdate()
@@ -224,6 +256,7 @@ final class MetricUpserter {
       counts.inserted += written - updated
       counts.updated += updated
       counts.unchanged += rows - written
+      tally.add(batch, inserted: written - updated, updated: updated, unchanged: rows - written)
       lastWasInsert = written - updated == rows
       return
     }
@@ -245,11 +278,66 @@ final class MetricUpserter {
       case 1: inserted += 1
       default: updated += 1
       }
+      if batch == nil {
+        // Rows of several batches: this row's outcome, for its own. Unchanged here, it was
+        // inserted by the block when it is stored with its own batch (an UPSERT that changes
+        // nothing leaves the stored batch; no other write and no other row of this one has
+        // this key and batch).
+        let own = (pending + row * perRow)[5]
+        switch changes {
+        case 0:
+          let byBlock = try blockInserted > 0 && storedBatch(ofRow: row) == own
+          tally.add(own, inserted: byBlock ? 1 : 0, unchanged: byBlock ? 0 : 1)
+        case 1: tally.add(own, inserted: 1)
+        default: tally.add(own, updated: 1)
+        }
+      }
     }
     counts.inserted += blockInserted + inserted
     counts.updated += updated
     counts.unchanged += rows - blockInserted - inserted - updated
+    if let batch {
+      tally.add(
+        batch, inserted: blockInserted + inserted, updated: updated,
+        unchanged: rows - blockInserted - inserted - updated)
+    }
     lastWasInsert = blockInserted + inserted == rows
+  }
+
+  /// The batch of the first `rows` kept rows when they all have the same, else nil.
+  private func commonBatch(_ rows: Int) -> Int64? {
+    let first = pending[5]
+    for row in 1..<max(rows, 1) where (pending + row * perRow)[5] != first { return nil }
+    return first
+  }
+
+  /// Counts the first `rows` kept rows, all inserted, for their batches (a run of rows of
+  /// one batch at a time).
+  private func tallyInserted(_ rows: Int) {
+    var start = 0
+    while start < rows {
+      let batch = (pending + start * perRow)[5]
+      var end = start + 1
+      while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
+      tally.add(batch, inserted: end - start)
+      start = end
+    }
+  }
+
+  /// The batch kept row `row` is stored with (nil when it is not stored).
+  private func storedBatch(ofRow row: Int) throws -> Int64? {
+    let handle = storedBatch.sqliteStatement
+    let slot = pending + row * perRow
+    for column in 0..<3 { sqlite3_bind_int64(handle, Int32(column + 1), slot[column]) }
+    defer { sqlite3_reset(handle) }
+    switch sqlite3_step(handle) {
+    case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
+    case SQLITE_DONE: return nil
+    case let code:
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code),
+        message: String(cString: sqlite3_errmsg(connection)), sql: storedBatch.sql)
+    }
   }
 
   /// Hands the first `rows` kept rows, all inserted, to the running rows' appender.
@@ -316,30 +404,34 @@ final class MetricUpserter {
   /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
   func upsert(
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
-    values: MetricValues
+    values: MetricValues, batch: Int64
   ) throws -> WriteOutcome {
     if lastWasInsert {
-      let changes = try run(insert, videoRef, day, source, placementID, values)
+      let changes = try run(insert, videoRef, day, source, placementID, values, batch)
       if changes == 1 {
         dirty.mark(videoRef, day)
+        tally.add(batch, inserted: 1)
         return .inserted
       }
     }
     let outcome: WriteOutcome
-    switch try run(statement, videoRef, day, source, placementID, values) {
+    switch try run(statement, videoRef, day, source, placementID, values, batch) {
     case 0: outcome = .unchanged
     case 1: outcome = .inserted
     default: outcome = .updated
     }
     lastWasInsert = outcome == .inserted
     if outcome != .unchanged { dirty.mark(videoRef, day) }
+    tally.add(
+      batch, inserted: outcome == .inserted ? 1 : 0, updated: outcome == .updated ? 1 : 0,
+      unchanged: outcome == .unchanged ? 1 : 0)
     return outcome
   }
 
   /// Binds and steps one statement; returns how many changes it made (triggers included).
   private func run(
     _ statement: Statement, _ videoRef: Int64, _ day: Int32, _ source: Source,
-    _ placementID: UnsafeBufferPointer<UInt8>, _ values: MetricValues
+    _ placementID: UnsafeBufferPointer<UInt8>, _ values: MetricValues, _ batch: Int64
   ) throws -> Int64 {
     let handle = statement.sqliteStatement
     sqlite3_bind_int64(handle, 1, videoRef)
@@ -351,7 +443,7 @@ final class MetricUpserter {
       sqlite3_bind_text(handle, 4, "", 0, sqliteStatic)
     }
     sqlite3_bind_int64(handle, 5, mask)
-    sqlite3_bind_int64(handle, 6, batchID)
+    sqlite3_bind_int64(handle, 6, batch)
     var index: Int32 = 7
     for field in fields {
       sqlite3_bind_int64(handle, index, values[field])
