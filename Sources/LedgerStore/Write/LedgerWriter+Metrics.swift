@@ -52,6 +52,7 @@ extension LedgerWriter {
     swap(&videos, &videoRefCache)
     var counts = WriteCounts()
     if !batchesPrepared { try prepareBatches(keys: &keys, sorted: &sorted) }
+    let place = try batchPlace()
     defer {
       swap(&keys, &seenMetricKeys)
       swap(&sorted, &sortedMetrics)
@@ -71,7 +72,8 @@ extension LedgerWriter {
       }
       try writeMetric(
         day: row.day, videoRef: videoRef, source: row.source, placementID: placementID,
-        values: row.values, at: location, keys: &keys, sorted: &sorted, counts: &counts)
+        values: row.values, at: location, batch: place, keys: &keys, sorted: &sorted,
+        counts: &counts)
     } problem: {
       report($0)
     }
@@ -110,7 +112,8 @@ extension LedgerWriter {
     var counts = WriteCounts()
     try writeMetric(
       day: day, videoRef: videoRef, source: source, placementID: placementID, values: values,
-      at: location, keys: &seenMetricKeys, sorted: &unsorted, counts: &counts)
+      at: location, batch: batchPlace(), keys: &seenMetricKeys, sorted: &unsorted,
+      counts: &counts)
     try lastUpserter?.upserter.flush(&counts)
     record(counts, kind: .metrics)
   }
@@ -120,8 +123,8 @@ extension LedgerWriter {
   /// counts nothing.
   func writeMetric(
     day: Day, videoRef: Int64, source: Source, placementID: UnsafeBufferPointer<UInt8>,
-    values: MetricValues, at location: SourceLocation, keys: inout MetricKeySet,
-    sorted: inout SortedMetrics, counts: inout WriteCounts
+    values: MetricValues, at location: SourceLocation, batch: BatchPlace,
+    keys: inout MetricKeySet, sorted: inout SortedMetrics, counts: inout WriteCounts
   ) throws {
     guard LedgerRules.metricIsValid(source: source, values: values) else {
       for violation in LedgerRules.metricViolations(source: source, values: values) {
@@ -162,10 +165,7 @@ extension LedgerWriter {
       return
     }
     guard !hasProblems else { return }
-    let batch = try currentBatch()
     if sorted.capacity > 0, placementID.isEmpty, let packed = key.packed {
-      // This batch's place among the write's (it is the last begun).
-      let place = UInt32(summary.batchIDs.count - 1)
       if sorted.streaming, packed >= sorted.lastKey {
         // In key order so far: written as it comes (equal keys keep their file order), once
         // a video came with a second day or a whole run came in order. Until then the rows
@@ -175,7 +175,7 @@ extension LedgerWriter {
         let laterDay = packed >> 28 == sorted.lastKey >> 28 && packed >> 4 != sorted.lastKey >> 4
         sorted.lastKey = packed
         if sorted.holding {
-          sorted.run.append(SortedMetric(key: packed, values: values, batch: place))
+          sorted.run.append(SortedMetric(key: packed, values: values, batch: batch.place))
           if laterDay || sorted.run.count >= sorted.capacity {
             try writeHeldRun(&sorted, counts: &counts)
           }
@@ -183,7 +183,7 @@ extension LedgerWriter {
         }
       } else {
         sorted.streaming = false
-        sorted.run.append(SortedMetric(key: packed, values: values, batch: place))
+        sorted.run.append(SortedMetric(key: packed, values: values, batch: batch.place))
         if sorted.run.count >= sorted.capacity { try spillRun(&sorted, counts: &counts) }
         return
       }
@@ -191,7 +191,19 @@ extension LedgerWriter {
     if let packed = key.packed { noteWritten(packed) }
     try metricUpserter(values.present, counts: &counts).write(
       videoRef: videoRef, day: day.daysSinceEpoch, source: source, placementID: placementID,
-      values: values, batch: batch, counts: &counts)
+      values: values, batch: batch.id, counts: &counts)
+  }
+
+  /// The current batch (begun now if none is), and its place among the write's batches.
+  func batchPlace() throws -> BatchPlace {
+    let id = try currentBatch()
+    return BatchPlace(id: id, place: UInt32(summary.batchIDs.count - 1))
+  }
+
+  /// A batch's id and its place among the write's batches (``SortedMetric/batch``).
+  struct BatchPlace {
+    var id: Int64
+    var place: UInt32
   }
 
   /// Notes the key of a metric row about to be written (``WriteSummary/metricKeyDescents``).

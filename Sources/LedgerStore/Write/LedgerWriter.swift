@@ -97,8 +97,9 @@ package final class LedgerWriter {
   // unchecked for exclusivity, a dynamic check at every access of a class's property otherwise.
   @exclusivity(unchecked) var problems: [Problem] = []
   var droppedProblems = 0
-  var summary = WriteSummary()
-  var batchID: Int64?
+  /// Its batch ids are read a row (each kept row names its batch by its place among them).
+  @exclusivity(unchecked) var summary = WriteSummary()
+  @exclusivity(unchecked) var batchID: Int64?
   var batchKind = ""
   var batchCounts = WriteCounts()
   var videoRefs: [String: Int64] = [:]

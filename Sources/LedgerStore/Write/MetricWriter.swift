@@ -63,9 +63,17 @@ final class MetricBatchTally {
   private(set) var counts: [Int64: WriteCounts] = [:]
 
   func add(_ batch: Int64, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
-    counts[batch, default: WriteCounts()].inserted += inserted
-    counts[batch, default: WriteCounts()].updated += updated
-    counts[batch, default: WriteCounts()].unchanged += unchanged
+    counts[batch, default: WriteCounts()].add(
+      inserted: inserted, updated: updated, unchanged: unchanged)
+  }
+}
+
+extension WriteCounts {
+  /// Adds outcomes in place (one lookup of a dictionary's value).
+  fileprivate mutating func add(inserted: Int, updated: Int, unchanged: Int) {
+    self.inserted += inserted
+    self.updated += updated
+    self.unchanged += unchanged
   }
 }
 
@@ -236,7 +244,7 @@ final class MetricUpserter {
       if blockInserted == rows {
         try appendPending(rows)
         counts.inserted += rows
-        tallyInserted(rows)
+        if let batch { tally.add(batch, inserted: rows) } else { tallyInserted(rows) }
         return
       }
       if blockInserted > 0 { markPending(rows) }
@@ -311,8 +319,8 @@ final class MetricUpserter {
     return first
   }
 
-  /// Counts the first `rows` kept rows, all inserted, for their batches (a run of rows of
-  /// one batch at a time).
+  /// Counts the first `rows` kept rows, all inserted, of several batches, for their batches
+  /// (a run of rows of one batch at a time).
   private func tallyInserted(_ rows: Int) {
     var start = 0
     while start < rows {
