@@ -99,3 +99,53 @@ private func kol(
   try ledger.record([kol("", xingtu: "X9")], options: WriteOptions(createMissing: true))
   #expect(try ledger.kol("xingtu:X9").kolID == "xingtu:X9")
 }
+
+@Test func eachRunOfMetricRecordsCountsItsOwnRowsWithOtherKindsBetween() throws {
+  let ledger = try B.ledgerWithVideo()
+  func metric(_ day: String, _ impressions: Int64) -> LedgerRecord {
+    .metric(
+      MetricInput(
+        day: B.day(day), videoID: "v1", source: .natural, values: [.impressions: impressions]))
+  }
+  var video = VideoInput(videoID: "v1")
+  video.brand = "B"
+  // Metrics, a video (unchanged), metrics again (one stored row restated, one new), then the
+  // same again.
+  try ledger.record([metric("2026-05-01", 10)], command: "first")
+  let records = [
+    metric("2026-05-02", 20), metric("2026-05-03", 30), .video(video),
+    metric("2026-05-01", 11), metric("2026-05-04", 40),
+  ]
+  try ledger.record(records, command: "second")
+  try ledger.record(records, command: "third")
+  let batches = try ledger.read { db in
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT command, kind, inserted, updated, unchanged FROM import_batch
+        WHERE command IN ('second', 'third') ORDER BY batch_id
+        """
+    ).map { row -> [String] in
+      [
+        row["command"], row["kind"], "\(row["inserted"] as Int)", "\(row["updated"] as Int)",
+        "\(row["unchanged"] as Int)",
+      ]
+    }
+  }
+  #expect(
+    batches == [
+      ["second", "metrics", "2", "0", "0"], ["second", "videos", "0", "0", "1"],
+      ["second", "metrics", "1", "1", "0"], ["third", "metrics", "0", "0", "2"],
+      ["third", "videos", "0", "0", "1"], ["third", "metrics", "0", "0", "2"],
+    ])
+  // Every metric row names the batch that last changed it.
+  let named = try ledger.read { db in
+    try String.fetchAll(
+      db,
+      sql: """
+        SELECT b.command FROM metric AS m JOIN import_batch AS b USING (batch_id)
+        ORDER BY m.day
+        """)
+  }
+  #expect(named == ["second", "second", "second", "second"])
+}
