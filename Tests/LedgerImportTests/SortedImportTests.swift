@@ -513,50 +513,60 @@ private func dailyFiles(_ fixture: Fixture, _ lines: [Line], prefix: String) thr
 @Test func eachDailyFileOfOneImportKeepsItsOwnBatchAndCounts() throws {
   // Ten days stored; then every day's file in one import: days 0…4 restated with other
   // numbers (updated), 5…9 the same (unchanged), the others new (inserted). Merged, one block
-  // of rows holds rows of many files, and rows of a block already stored are written apart.
-  // Rows with an order id are written one by one, and cut the blocks short: without them,
-  // whole blocks of 32 rows of many files meet stored rows.
+  // of rows holds rows of many files, with outcomes of every kind. Then the same files again
+  // (every row unchanged), then every day restated (every row updated). Rows with an order id
+  // are written one by one, and cut the blocks short: without them, whole blocks of 32 rows of
+  // many files meet stored rows.
   for (runRows, groupRows, orders) in [(10, 20, true), (nil, nil, true), (nil, nil, false)] {
     let all = { (seed: UInt64) in
       lines(seed: seed).filter { orders || (!$0.text.contains(",P") && !$0.text.contains(",Q")) }
     }
-    let stored = all(7).filter { $0.day < 10 }
-    let rows = all(8).filter { $0.day < 5 } + all(7).filter { $0.day >= 5 }
-    let old = Dictionary(uniqueKeysWithValues: stored.map { (prefix(of: $0.text), $0.text) })
     let label = "runs of \(runRows ?? 0), groups of \(groupRows ?? 0), orders \(orders)"
     let fixture = try videoFixture()
+    var stored = all(7).filter { $0.day < 10 }
     try fixture.importing(.metrics, [try fixture.file("stored.csv", text(stored))])
-    let files = try dailyFiles(fixture, rows, prefix: "day")
-    let report = try fixture.importing(.metrics, files) {
-      $0.sortRunRows = runRows
-      $0.sortGroupRows = groupRows
-    }
-    #expect(report.summary.batchIDs.count == files.count, "\(label)")
-    for (day, batch) in zip(Set(rows.map(\.day)).sorted(), report.summary.batchIDs) {
-      let ofDay = rows.filter { $0.day == day }
-      let updated = ofDay.filter { line in
-        old[prefix(of: line.text)].map { $0 != line.text } ?? false
+    let imports = [
+      ("mixed", all(8).filter { $0.day < 5 } + all(7).filter { $0.day >= 5 }),
+      ("again", all(8).filter { $0.day < 5 } + all(7).filter { $0.day >= 5 }),
+      ("restated", all(9)),
+    ]
+    for (name, rows) in imports {
+      let old = Dictionary(uniqueKeysWithValues: stored.map { (prefix(of: $0.text), $0.text) })
+      let files = try dailyFiles(fixture, rows, prefix: name)
+      let report = try fixture.importing(.metrics, files) {
+        $0.sortRunRows = runRows
+        $0.sortGroupRows = groupRows
       }
-      let unchanged = ofDay.filter { old[prefix(of: $0.text)] == $0.text }
-      let row = try fixture.ledger.read { db in
-        try Row.fetchOne(
-          db,
-          sql: """
-            SELECT inserted, updated, unchanged,
-                   (SELECT count(*) FROM metric WHERE batch_id = ?1 AND day <> ?2) AS strays
-            FROM import_batch WHERE batch_id = ?1
-            """, arguments: [batch, Int64(firstDay) + Int64(day)])
+      let label = "\(label), \(name)"
+      #expect(report.summary.batchIDs.count == files.count, "\(label)")
+      for (day, batch) in zip(Set(rows.map(\.day)).sorted(), report.summary.batchIDs) {
+        let ofDay = rows.filter { $0.day == day }
+        let updated = ofDay.filter { line in
+          old[prefix(of: line.text)].map { $0 != line.text } ?? false
+        }
+        let unchanged = ofDay.filter { old[prefix(of: $0.text)] == $0.text }
+        let row = try fixture.ledger.read { db in
+          try Row.fetchOne(
+            db,
+            sql: """
+              SELECT inserted, updated, unchanged,
+                     (SELECT count(*) FROM metric WHERE batch_id = ?1 AND day <> ?2) AS strays
+              FROM import_batch WHERE batch_id = ?1
+              """, arguments: [batch, Int64(firstDay) + Int64(day)])
+        }
+        let counts = row.map { [$0["inserted"], $0["updated"], $0["unchanged"]] as [Int] }
+        #expect(
+          counts
+            == [ofDay.count - updated.count - unchanged.count, updated.count, unchanged.count],
+          "\(label), day \(day)")
+        // Every row this batch wrote or changed is of its day (unchanged rows keep their batch).
+        #expect(row?["strays"] == 0, "\(label), day \(day)")
       }
-      let counts = row.map { [$0["inserted"], $0["updated"], $0["unchanged"]] as [Int] }
-      #expect(
-        counts == [ofDay.count - updated.count - unchanged.count, updated.count, unchanged.count],
-        "\(label), day \(day)")
-      // Every row this batch wrote or changed is of its day (unchanged rows keep their batch).
-      #expect(row?["strays"] == 0, "\(label), day \(day)")
+      #expect(try findings(fixture).isEmpty, "\(label)")
+      let counts = report.summary[.metrics]
+      #expect(counts.inserted + counts.updated + counts.unchanged == rows.count, "\(label)")
+      stored = rows
     }
-    #expect(try findings(fixture).isEmpty, "\(label)")
-    let counts = report.summary[.metrics]
-    #expect(counts.inserted + counts.updated + counts.unchanged == rows.count, "\(label)")
   }
 }
 

@@ -84,9 +84,9 @@ extension WriteCounts {
 /// An unchanged row is not touched (the update is guarded by a WHERE); a changed row gets only
 /// the given columns updated. A temporary trigger on the write connection records a revision
 /// for each changed value that had been given before (filling a column that a partial file
-/// left out is not a revision) and bumps a counter row, so an outcome reads off SQLite's
-/// change counter: no change is unchanged, one is an insert, more (the row, the counter, any
-/// revisions) an update.
+/// left out is not a revision) and adds a row naming the update's batch, so an outcome reads
+/// off SQLite's change counter: no change is unchanged, one is an insert, more (the row, the
+/// trigger's row, any revisions) an update.
 ///
 /// Two statements do the work: `INSERT … DO NOTHING` is twice as fast as the UPSERT for new
 /// rows, and the UPSERT twice as fast as trying the INSERT first for rows already stored (1.4M
@@ -123,6 +123,8 @@ final class MetricUpserter {
   private let tally: MetricBatchTally
   /// Reads a row's stored batch, to tell a row a block inserted from one stored unchanged.
   private let storedBatch: Statement
+  /// Counts the revision trigger's updates per batch after a given row of its table.
+  private let updatesOfBatches: Statement
   /// Where the rows this upserter changes are noted, for the running sums' refresh; the rows
   /// of a block it inserts whole (no order id) go to `appender` instead.
   private let dirty: RunningSumsDirty
@@ -180,6 +182,8 @@ final class MetricUpserter {
         """)
     updatesSoFar = try db.makeStatement(
       sql: "SELECT coalesce(max(rowid), 0) FROM temp.metric_updates")
+    updatesOfBatches = try db.makeStatement(
+      sql: "SELECT n, count(*) FROM temp.metric_updates WHERE rowid > ?1 GROUP BY n")
     self.perRow = perRow
     statement = try db.makeStatement(
       sql: """
@@ -248,8 +252,7 @@ final class MetricUpserter {
         return
       }
       if blockInserted > 0 { markPending(rows) }
-    } else if rows == Self.blockRows, let batch {
-      // The block UPSERT counts its outcomes in all: for the rows of one batch only.
+    } else if rows == Self.blockRows {
       // Rows already stored: the UPSERT for the whole block.
       bind(blockUpsert)
       let updatesBefore = try lastUpdate()
@@ -264,7 +267,11 @@ final class MetricUpserter {
       counts.inserted += written - updated
       counts.updated += updated
       counts.unchanged += rows - written
-      tally.add(batch, inserted: written - updated, updated: updated, unchanged: rows - written)
+      if let batch {
+        tally.add(batch, inserted: written - updated, updated: updated, unchanged: rows - written)
+      } else {
+        try tallyUpserted(rows, written: written, updated: updated, updatesBefore: updatesBefore)
+      }
       lastWasInsert = written - updated == rows
       return
     }
@@ -329,6 +336,69 @@ final class MetricUpserter {
       while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
       tally.add(batch, inserted: end - start)
       start = end
+    }
+  }
+
+  /// Counts the outcomes of a block UPSERT of rows of several batches for their batches.
+  ///
+  /// The UPSERT counts its outcomes in all. When they are all alike (a block of new, restated
+  /// or repeated rows), each row counts it for its batch. Otherwise a row changed by the block
+  /// (inserted or updated) is stored with its own batch, an unchanged one with an earlier
+  /// batch's, and the revision trigger noted each update's batch: a batch's inserts are its
+  /// changed rows less its updates.
+  private func tallyUpserted(
+    _ rows: Int, written: Int, updated: Int, updatesBefore: Int64
+  ) throws {
+    let alike: (inserted: Int, updated: Int, unchanged: Int)? =
+      written == 0
+      ? (0, 0, 1)
+      : updated == rows ? (0, 1, 0) : written - updated == rows ? (1, 0, 0) : nil
+    if let alike {
+      var start = 0
+      while start < rows {
+        let batch = (pending + start * perRow)[5]
+        var end = start + 1
+        while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
+        let count = end - start
+        tally.add(
+          batch, inserted: alike.inserted * count, updated: alike.updated * count,
+          unchanged: alike.unchanged * count)
+        start = end
+      }
+      return
+    }
+    var changed: [Int64: (rows: Int, changed: Int)] = [:]
+    for row in 0..<rows {
+      let own = (pending + row * perRow)[5]
+      let byBlock = try storedBatch(ofRow: row) == own
+      changed[own, default: (0, 0)].rows += 1
+      if byBlock { changed[own, default: (0, 0)].changed += 1 }
+    }
+    let updates = try updatesByBatch(since: updatesBefore)
+    for (batch, count) in changed {
+      let updated = updates[batch] ?? 0
+      tally.add(
+        batch, inserted: count.changed - updated, updated: updated,
+        unchanged: count.rows - count.changed)
+    }
+  }
+
+  /// The updates the revision trigger noted after row `since` of its table, per batch.
+  private func updatesByBatch(since: Int64) throws -> [Int64: Int] {
+    let handle = updatesOfBatches.sqliteStatement
+    defer { sqlite3_reset(handle) }
+    sqlite3_bind_int64(handle, 1, since)
+    var updates: [Int64: Int] = [:]
+    while true {
+      switch sqlite3_step(handle) {
+      case SQLITE_ROW:
+        updates[sqlite3_column_int64(handle, 0)] = Int(sqlite3_column_int64(handle, 1))
+      case SQLITE_DONE: return updates
+      case let code:
+        throw DatabaseError(
+          resultCode: ResultCode(rawValue: code),
+          message: String(cString: sqlite3_errmsg(connection)), sql: updatesOfBatches.sql)
+      }
     }
   }
 
@@ -497,7 +567,7 @@ final class MetricUpserter {
         CREATE TEMP TABLE IF NOT EXISTS metric_updates (n INTEGER NOT NULL);
         CREATE TEMP TRIGGER IF NOT EXISTS metric_revision AFTER UPDATE ON main.metric
         BEGIN
-          INSERT INTO metric_updates (n) VALUES (1);
+          INSERT INTO metric_updates (n) VALUES (NEW.batch_id);
         \(inserts.joined(separator: "\n"))
         END
         """)
