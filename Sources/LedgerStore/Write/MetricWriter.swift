@@ -248,7 +248,11 @@ final class MetricUpserter {
       if blockInserted == rows {
         try appendPending(rows)
         counts.inserted += rows
-        if let batch { tally.add(batch, inserted: rows) } else { tallyInserted(rows) }
+        if let batch {
+          tally.add(batch, inserted: rows)
+        } else {
+          tallyAlike(rows, inserted: 1, updated: 0, unchanged: 0)
+        }
         return
       }
       if blockInserted > 0 { markPending(rows) }
@@ -326,15 +330,19 @@ final class MetricUpserter {
     return first
   }
 
-  /// Counts the first `rows` kept rows, all inserted, of several batches, for their batches
-  /// (a run of rows of one batch at a time).
-  private func tallyInserted(_ rows: Int) {
+  /// Counts the first `rows` kept rows, of several batches and all with one outcome (the
+  /// one of `inserted`, `updated` and `unchanged` that is 1), for their batches: a run of rows
+  /// of one batch at a time.
+  private func tallyAlike(_ rows: Int, inserted: Int, updated: Int, unchanged: Int) {
     var start = 0
     while start < rows {
       let batch = (pending + start * perRow)[5]
       var end = start + 1
       while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
-      tally.add(batch, inserted: end - start)
+      let count = end - start
+      tally.add(
+        batch, inserted: inserted * count, updated: updated * count,
+        unchanged: unchanged * count)
       start = end
     }
   }
@@ -354,17 +362,8 @@ final class MetricUpserter {
       ? (0, 0, 1)
       : updated == rows ? (0, 1, 0) : written - updated == rows ? (1, 0, 0) : nil
     if let alike {
-      var start = 0
-      while start < rows {
-        let batch = (pending + start * perRow)[5]
-        var end = start + 1
-        while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
-        let count = end - start
-        tally.add(
-          batch, inserted: alike.inserted * count, updated: alike.updated * count,
-          unchanged: alike.unchanged * count)
-        start = end
-      }
+      tallyAlike(
+        rows, inserted: alike.inserted, updated: alike.updated, unchanged: alike.unchanged)
       return
     }
     var changed: [Int64: (rows: Int, changed: Int)] = [:]
