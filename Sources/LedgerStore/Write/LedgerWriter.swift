@@ -280,9 +280,11 @@ package final class LedgerWriter {
     return summary
   }
 
+  /// Adds counts to the write's summary and, for a batch of another kind than metrics (whose
+  /// rows count for their own batches in ``metricTally``), to the current batch's.
   func record(_ counts: WriteCounts, kind: WrittenKind) {
     summary.record(counts, kind: kind)
-    guard kind.rawValue == batchKind else { return }
+    guard kind != .metrics, kind.rawValue == batchKind else { return }
     batchCounts.inserted += counts.inserted
     batchCounts.updated += counts.updated
     batchCounts.unchanged += counts.unchanged
@@ -290,7 +292,7 @@ package final class LedgerWriter {
 
   func record(_ outcome: WriteOutcome, kind: WrittenKind) {
     summary.record(outcome, kind: kind)
-    guard kind.rawValue == batchKind else { return }
+    guard kind != .metrics, kind.rawValue == batchKind else { return }
     switch outcome {
     case .inserted: batchCounts.inserted += 1
     case .updated: batchCounts.updated += 1

@@ -183,7 +183,9 @@ final class MetricUpserter {
     updatesSoFar = try db.makeStatement(
       sql: "SELECT coalesce(max(rowid), 0) FROM temp.metric_updates")
     updatesOfBatches = try db.makeStatement(
-      sql: "SELECT n, count(*) FROM temp.metric_updates WHERE rowid > ?1 GROUP BY n")
+      sql: """
+        SELECT batch_id, count(*) FROM temp.metric_updates WHERE rowid > ?1 GROUP BY batch_id
+        """)
     self.perRow = perRow
     statement = try db.makeStatement(
       sql: """
@@ -326,7 +328,7 @@ final class MetricUpserter {
   /// The batch of the first `rows` kept rows when they all have the same, else nil.
   private func commonBatch(_ rows: Int) -> Int64? {
     let first = pending[5]
-    for row in 1..<max(rows, 1) where (pending + row * perRow)[5] != first { return nil }
+    for row in 1..<rows where (pending + row * perRow)[5] != first { return nil }
     return first
   }
 
@@ -563,10 +565,10 @@ final class MetricUpserter {
     }
     try db.execute(
       sql: """
-        CREATE TEMP TABLE IF NOT EXISTS metric_updates (n INTEGER NOT NULL);
+        CREATE TEMP TABLE IF NOT EXISTS metric_updates (batch_id INTEGER NOT NULL);
         CREATE TEMP TRIGGER IF NOT EXISTS metric_revision AFTER UPDATE ON main.metric
         BEGIN
-          INSERT INTO metric_updates (n) VALUES (NEW.batch_id);
+          INSERT INTO metric_updates (batch_id) VALUES (NEW.batch_id);
         \(inserts.joined(separator: "\n"))
         END
         """)
