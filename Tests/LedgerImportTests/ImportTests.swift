@@ -233,6 +233,46 @@ private func problems(_ body: () throws -> Void) -> [Problem] {
   #expect(again.summary[.metrics].unchanged == 1)
 }
 
+@Test func summedRowsNameTheLastFileThatAddedToThemAndOthersTheirOwn() throws {
+  let fixture = try Fixture()
+  let header = "date,video_id,source,cost\n"
+  let a = try fixture.file(
+    "a.csv", header + "2026-05-01,v1,dou_plus,100\n2026-05-02,v1,dou_plus,50\n")
+  let b = try fixture.file(
+    "b.csv", header + "2026-05-03,v1,dou_plus,70\n2026-05-01,v1,dou_plus,200\n")
+  let report = try fixture.importing(.metrics, [a, b]) { $0.write.sumDuplicates = true }
+  let batches = report.summary.batchIDs
+  #expect(batches.count == 2)
+  let stored = { () throws -> [String] in
+    try fixture.ledger.read { db in
+      try String.fetchAll(
+        db,
+        sql: """
+          SELECT m.day || ':' || m.cost || ':' || b.file
+          FROM metric AS m JOIN import_batch AS b USING (batch_id) ORDER BY m.day
+          """)
+    }
+  }
+  let days = (20574...20576).map(String.init)
+  #expect(
+    try stored() == ["\(days[0]):30000:\(b)", "\(days[1]):5000:\(a)", "\(days[2]):7000:\(b)"])
+  let counts = try fixture.ledger.read { db in
+    try Row.fetchAll(
+      db, sql: "SELECT inserted, updated, unchanged FROM import_batch ORDER BY batch_id"
+    ).map { [$0[0], $0[1], $0[2]] as [Int] }
+  }
+  #expect(counts.suffix(2) == [[1, 0, 0], [2, 0, 0]])
+  // Restated in the first file only: the revision and the count are that file's.
+  let a2 = try fixture.file(
+    "a2.csv", header + "2026-05-01,v1,dou_plus,100\n2026-05-02,v1,dou_plus,60\n")
+  try fixture.importing(.metrics, [a2, b]) { $0.write.sumDuplicates = true }
+  #expect(
+    try stored() == ["\(days[0]):30000:\(b)", "\(days[1]):6000:\(a2)", "\(days[2]):7000:\(b)"])
+  let history = try fixture.ledger.history(videoID: "v1")
+  #expect(history.map(\.file) == [a2])
+  #expect(history.first?.new == .integer(6_000))
+}
+
 @Test func orderLevelRowsKeepOneRowPerPlacement() throws {
   let fixture = try Fixture()
   let path = try fixture.file(

@@ -140,7 +140,7 @@ extension LedgerWriter {
           placementID: String(decoding: placementID, as: UTF8.self))] = location
     }
     if options.sumDuplicates {
-      try stage(key: key, placementID: placementID, values: values)
+      try stage(key: key, placementID: placementID, values: values, batch: batch.id)
       return
     }
     switch keys.insert(key, placementID: placementID, given: values.present, at: location)

@@ -7,8 +7,11 @@ internal import GRDB
 extension LedgerWriter {
   /// With `sumDuplicates`, rows are added up in a TEMP table and written once at the end,
   /// so re-importing the same file is still idempotent.
+  ///
+  /// `batch` is the import batch of the row's file: a summed row names the last file that
+  /// added to it (docs/internals.md, "Summed duplicates"), a row of one file that file.
   func stage(
-    key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, values: MetricValues
+    key: MetricKey, placementID: UnsafeBufferPointer<UInt8>, values: MetricValues, batch: Int64
   ) throws {
     let fields = values.fields
     if stagedFields == nil {
@@ -16,7 +19,7 @@ extension LedgerWriter {
         sql: """
           CREATE TEMP TABLE IF NOT EXISTS metric_stage (
             video_ref INTEGER NOT NULL, day INTEGER NOT NULL, source INTEGER NOT NULL,
-            placement_id TEXT NOT NULL,
+            placement_id TEXT NOT NULL, batch_id INTEGER NOT NULL,
             \(MetricField.allCases.map { "\($0.rawValue) INTEGER NOT NULL DEFAULT 0" }
               .joined(separator: ", ")),
             PRIMARY KEY (video_ref, day, source, placement_id)) WITHOUT ROWID;
@@ -26,23 +29,24 @@ extension LedgerWriter {
     }
     stagedFields?.formUnion(fields)
     let names = fields.map(\.rawValue)
-    let columns = (["video_ref", "day", "source", "placement_id"] + names).joined(separator: ", ")
-    let marks = Array(repeating: "?", count: names.count + 4).joined(separator: ", ")
-    let update =
-      names.isEmpty
-      ? "DO NOTHING"
-      : "DO UPDATE SET "
-        + fields.map { field in
-          // Capped one past the limit: a sum can never wrap (rows are at most the limit), and
-          // the capped value is refused by the limit check when the sums are written.
-          let cap = (field.isMoney ? LedgerRules.maxMoney : LedgerRules.maxCount) + 1
-          let name = field.rawValue
-          return "\(name) = min(\(name) + excluded.\(name), \(cap))"
-        }.joined(separator: ", ")
+    let columns = (["video_ref", "day", "source", "placement_id", "batch_id"] + names)
+      .joined(separator: ", ")
+    let marks = Array(repeating: "?", count: names.count + 5).joined(separator: ", ")
+    // Capped one past the limit: a sum can never wrap (rows are at most the limit), and the
+    // capped value is refused by the limit check when the sums are written.
+    let sums = fields.map { field in
+      let (name, cap) = (
+        field.rawValue, field.isMoney ? LedgerRules.maxMoney : LedgerRules.maxCount
+      )
+      return "\(name) = min(\(name) + excluded.\(name), \(cap + 1))"
+    }
+    let update = (["batch_id = excluded.batch_id"] + sums).joined(separator: ", ")
     let statement = try db.cachedStatement(
-      sql: "INSERT INTO temp.metric_stage (\(columns)) VALUES (\(marks)) ON CONFLICT \(update)")
+      sql:
+        "INSERT INTO temp.metric_stage (\(columns)) VALUES (\(marks)) ON CONFLICT DO UPDATE SET \(update)"
+    )
     var arguments: [(any DatabaseValueConvertible)?] = [
-      key.videoRef, key.day, key.source, String(decoding: placementID, as: UTF8.self),
+      key.videoRef, key.day, key.source, String(decoding: placementID, as: UTF8.self), batch,
     ]
     arguments += fields.map { values[$0] }
     try statement.execute(arguments: StatementArguments(arguments))
@@ -81,7 +85,7 @@ extension LedgerWriter {
       let outcome = try placementID.withUTF8 { bytes in
         try upserter.upsert(
           videoRef: row["video_ref"], day: row["day"], source: source,
-          placementID: bytes, values: values, batch: currentBatch())
+          placementID: bytes, values: values, batch: row["batch_id"])
       }
       record(outcome, kind: .metrics)
     }
