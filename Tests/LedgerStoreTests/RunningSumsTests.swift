@@ -168,8 +168,10 @@ private func writeAlternatingDays(
   for _ in 0..<12 {
     var inputs: [Model.Key: MetricInput] = [:]
     for _ in 0..<(1 + Int(random.next() % 40)) {
-      // Days anywhere in 60: a later write restates earlier days and fills gaps.
-      let day = B.day("2026-03-01").adding(days: Int(random.next() % 60))
+      // Days anywhere in 60: a later write restates earlier days and fills gaps. Now and then
+      // a day long before them (the day totals keep days far from the first one apart).
+      let far = [0, 0, 0, 0, 0, 0, -100, -9_000][Int(random.next() % 8)]
+      let day = B.day("2026-03-01").adding(days: far + Int(random.next() % 60))
       let source = sources[Int(random.next() % UInt64(sources.count))]
       let order = source == .douPlus && random.next() % 2 == 0 ? "o\(random.next() % 3)" : ""
       var values: [MetricField: Int64] = [:]
