@@ -327,6 +327,70 @@ private func ledgerWithOneRow() throws -> (Ledger, Model) {
       shares: 2, follows: 0))
 }
 
+/// The codec's decoding as its format says, a byte at a time, on an array: what it must equal.
+private func referenceAccumulate(_ bytes: [UInt8], into totals: RunningTotals) -> Bool {
+  guard bytes.count >= 3, bytes[0] == 1 else { return false }
+  let mask = UInt16(bytes[1]) | UInt16(bytes[2]) << 8
+  guard mask >> RunningTotals.sources == 0 else { return false }
+  var next = 3
+  for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+    for field in 0..<RunningField.count {
+      var value: UInt64 = 0
+      var shift: UInt64 = 0
+      while true {
+        guard next < bytes.count, shift < 64 else { return false }
+        let byte = bytes[next]
+        next += 1
+        value |= UInt64(byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80 { break }
+      }
+      let index = source * RunningField.count + field
+      totals.values[index] = totals.values[index] &+ Int64(bitPattern: value)
+    }
+  }
+  return next == bytes.count
+}
+
+@Test func theCodecReadsEveryLengthOfValueAndEveryDamagedRowAsItsFormatSays() {
+  var random = SplitMix64(state: 29)
+  // Values of every encoded length (1…10 bytes) and at each length's edges.
+  let edges: [UInt64] = (0...9).flatMap { bytes -> [UInt64] in
+    let low: UInt64 = bytes == 0 ? 0 : 1 << (7 * UInt64(bytes))
+    return [low, low + 1, bytes == 9 ? UInt64.max : (1 << (7 * UInt64(bytes + 1))) - 1]
+  }
+  for round in 0..<2_000 {
+    var bytes: [UInt8] = [1]
+    let mask = UInt16(1 + random.next() % 511)
+    bytes += [UInt8(mask & 0xFF), UInt8(mask >> 8)]
+    for _ in 0..<(mask.nonzeroBitCount * RunningField.count) {
+      var value =
+        random.next() % 2 == 0
+        ? edges[Int(random.next() % UInt64(edges.count))] : random.next() >> (random.next() % 64)
+      while value >= 0x80 {
+        bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+        value >>= 7
+      }
+      bytes.append(UInt8(value))
+    }
+    // Whole, cut short, run on, or with a byte changed anywhere.
+    var cases = [bytes, Array(bytes.dropLast(1 + Int(random.next() % 8))), bytes + [0, 0]]
+    var changed = bytes
+    changed[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
+    cases.append(changed)
+    for bytes in cases {
+      let (expected, actual) = (RunningTotals(), RunningTotals())
+      let readable = referenceAccumulate(bytes, into: expected)
+      let read = bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: actual) }
+      #expect(read == readable, "round \(round): \(bytes)")
+      guard readable else { continue }
+      #expect(
+        (0..<RunningTotals.width).allSatisfy { actual.values[$0] == expected.values[$0] },
+        "round \(round): \(bytes)")
+    }
+  }
+}
+
 @Test(arguments: ["0006_promotion_cpm", "0007_running_sums", "0008_day_totals"])
 func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
   _ madeAt: String
