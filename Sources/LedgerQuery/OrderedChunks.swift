@@ -144,3 +144,64 @@ private final class ChunkWork<T>: @unchecked Sendable {
     condition.unlock()
   }
 }
+
+/// Work split in two halves of a range, one on this thread and one on a second, for work whose
+/// every index is independent of the others (docs/internals.md, "Rows made on two cores").
+package enum TwoHalves {
+  /// Below this many indices the work stays on one thread: a second thread costs about what
+  /// a few thousand small pieces of work do.
+  package static let least = 4_096
+
+  /// `0..<count` in two halves (the second one empty on one thread, or below `least`).
+  package static func ranges(
+    count: Int, threads: Int = Ledger.workThreads, least: Int = TwoHalves.least
+  ) -> [Range<Int>] {
+    guard threads > 1, count >= least else { return [0..<count, count..<count] }
+    return [0..<count / 2, count / 2..<count]
+  }
+
+  /// Calls `body` with 0 and 1, the index of each of `halves`, 1 on another thread unless
+  /// that half is empty, and returns when both are done.
+  ///
+  /// `body` runs on two threads at once: it must only read state that nothing changes
+  /// meanwhile, and write only what its own half reaches.
+  package static func run(_ halves: [Range<Int>], _ body: (_ half: Int) -> Void) {
+    precondition(halves.count == 2)
+    guard !halves[1].isEmpty else {
+      body(0)
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      let other = HalfWork(body: body)
+      let thread = Thread { other.run() }
+      thread.start()
+      body(0)
+      other.wait()
+    }
+  }
+}
+
+/// The second half of a ``TwoHalves`` run: its body until it has run, and whether it has.
+private final class HalfWork: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var body: ((Int) -> Void)?
+  private var done = false
+
+  init(body: @escaping (Int) -> Void) { self.body = body }
+
+  func run() {
+    body?(1)
+    condition.lock()
+    body = nil
+    done = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits until the half has run: nothing reaches the body after this returns.
+  func wait() {
+    condition.lock()
+    while !done { condition.wait() }
+    condition.unlock()
+  }
+}

@@ -80,6 +80,36 @@ public struct ROIRow: Sendable, Equatable {
   public var model: TrafficModel
 }
 
+extension ROIRow {
+  /// The row of every group listed with `tool`, in group order, made in place on two cores:
+  /// each half of the groups writes its own rows, from where the first half's end (a row is
+  /// about 600 bytes, 134 MB at 16×, and most of the time making them is the first touch of
+  /// that memory; docs/internals.md, "Rows made on two cores").
+  fileprivate static func made(
+    of groups: Grouper, on day: Day, current: consuming [TrafficSums],
+    previous: consuming [TrafficSums], tool: Source?, least: Int,
+    model: (TrafficSums, TrafficSums) -> TrafficModel
+  ) -> [ROIRow] {
+    let (current, previous) = (current, previous)
+    let halves = TwoHalves.ranges(count: groups.count, least: least)
+    let before = halves.map { $0.count { current[$0].isListed(tool: tool) } }
+    return [ROIRow](unsafeUninitializedCapacity: before[0] + before[1]) { buffer, initialized in
+      if let base = buffer.baseAddress {
+        TwoHalves.run(halves) { half in
+          var next = base + (half == 0 ? 0 : before[0])
+          for group in halves[half] where current[group].isListed(tool: tool) {
+            next.initialize(
+              to: ROIRow(
+                key: groups.key(group), date: day, model: model(current[group], previous[group])))
+            next += 1
+          }
+        }
+      }
+      initialized = before[0] + before[1]
+    }
+  }
+}
+
 /// A `report roi` answer: rows and the parameters they were computed with.
 public struct ROIReport: Sendable {
   /// The window's last day, nil when the ledger has no metrics.
@@ -93,6 +123,14 @@ extension Ledger {
   /// The traffic ROI model of every key over one window (docs/data-model.md, "report roi";
   /// docs/method.md, "The traffic ROI model").
   public func roiReport(_ query: ROIQuery) throws(LedgerError) -> ROIReport {
+    try roiReport(query, splittingFrom: TwoHalves.least)
+  }
+
+  /// ``roiReport(_:)`` with its rows made on two threads from `least` groups on (tests make
+  /// them so from 1, and on one thread with `Int.max`).
+  package func roiReport(_ query: ROIQuery, splittingFrom least: Int) throws(LedgerError)
+    -> ROIReport
+  {
     let settings = try querySettings()
     return try read { db in
       let groups = try Grouper(db, query.grouping, filter: query.filter)
@@ -107,25 +145,26 @@ extension Ledger {
       let sort = query.sort
       // With a limit below the number of keys, only the best `limit` rows are kept.
       let limit = query.limit.flatMap { $0 < groups.count ? $0 : nil }
-      var best = BestOf<ROIRow>(limit: limit ?? 0) { sort.areInOrder($0, $1) }
-      var rows: [ROIRow] = []
-      if limit == nil {
-        // A row is about 600 bytes: growing the array by doubling copied and zeroed 2–3 times
-        // its final size at 16× (docs/benchmarks.md).
-        rows.reserveCapacity(current.count { $0.isListed(tool: query.tool) })
+      let model = { (current: TrafficSums, previous: TrafficSums) in
+        TrafficModel(
+          current: current, previous: previous, cpm: cpm, floor: floor,
+          declineRatio: settings.declineRatio)
       }
-      for group in 0..<groups.count where current[group].isListed(tool: query.tool) {
-        let row = ROIRow(
-          key: groups.key(group), date: asOf,
-          model: TrafficModel(
-            current: current[group], previous: previous[group], cpm: cpm, floor: floor,
-            declineRatio: settings.declineRatio))
-        if limit == nil { rows.append(row) } else { best.insert(row) }
-      }
-      if limit == nil {
-        rows.permute(to: sort.order(of: rows))
-      } else {
+      var rows: [ROIRow]
+      if let limit {
+        var best = BestOf<ROIRow>(limit: limit) { sort.areInOrder($0, $1) }
+        for group in 0..<groups.count where current[group].isListed(tool: query.tool) {
+          best.insert(
+            ROIRow(
+              key: groups.key(group), date: asOf, model: model(current[group], previous[group])))
+        }
         rows = best.sorted()
+      } else {
+        // The window sums are let go once the rows are made, before they are sorted.
+        rows = ROIRow.made(
+          of: groups, on: asOf, current: consume current, previous: consume previous,
+          tool: query.tool, least: least, model: model)
+        rows.permute(to: sort.order(of: rows))
       }
       return ROIReport(asOf: asOf, window: window, floor: floor, rows: rows)
     }

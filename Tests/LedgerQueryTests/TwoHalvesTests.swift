@@ -137,3 +137,47 @@ private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
     }
   }
 }
+
+@Test func roiRowsMadeInTwoHalvesAreTheRowsOneThreadMakes() throws {
+  let ledger = try Fixture.ledger()
+  for grouping in ROIGrouping.allCases {
+    for tool: Source? in [nil, .douPlus] {
+      for sort in [ROISort.byModel, ROISort(field: .key), ROISort(field: .paidCost)] {
+        var query = ROIQuery()
+        (query.grouping, query.tool, query.sort, query.window) = (grouping, tool, sort, 30)
+        let one = try ledger.roiReport(query, splittingFrom: .max).rows
+        if grouping == .video && tool == nil { #expect(one.count > 20) }
+        #expect(try ledger.roiReport(query, splittingFrom: 1).rows == one, "\(grouping) \(sort)")
+      }
+    }
+  }
+}
+
+@Test func twoHalvesRunEachHalfOnceTheSecondOnAnotherThread() {
+  for count in [0, 1, 2, 7, 10_000] {
+    let halves = TwoHalves.ranges(count: count, threads: 2, least: 1)
+    #expect(halves.count == 2 && halves[0].lowerBound == 0 && halves[1].upperBound == count)
+    #expect(halves[0].upperBound == halves[1].lowerBound)
+    let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+    seen.initialize(repeating: 0)
+    defer { seen.deallocate() }
+    let threads = UnsafeMutableBufferPointer<ObjectIdentifier?>.allocate(capacity: 2)
+    threads.initialize(repeating: nil)
+    defer { threads.deallocate() }
+    TwoHalves.run(halves) { half in
+      threads[half] = ObjectIdentifier(Thread.current)
+      for index in halves[half] { seen[index] += 1 }
+    }
+    // The second half runs, on a thread of its own, unless it is empty.
+    #expect(threads[0] == ObjectIdentifier(Thread.current))
+    if halves[1].isEmpty {
+      #expect(threads[1] == nil)
+    } else {
+      #expect(threads[1] != nil && threads[1] != threads[0])
+    }
+    #expect((0..<count).allSatisfy { seen[$0] == 1 }, "count \(count)")
+  }
+  // One thread, or fewer indices than the least: one half holds them all.
+  #expect(TwoHalves.ranges(count: 10_000, threads: 1)[1].isEmpty)
+  #expect(TwoHalves.ranges(count: 100, threads: 2, least: 101)[1].isEmpty)
+}
