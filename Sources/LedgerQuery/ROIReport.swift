@@ -82,7 +82,7 @@ public struct ROIRow: Sendable, Equatable {
 
 extension ROIRow {
   /// The row of every group listed with `tool`, in group order, made in place on two cores:
-  /// each half of the groups writes its own rows, from where the first half's end (a row is
+  /// each half of the groups writes its own rows, the second after the first's (a row is
   /// about 600 bytes, 134 MB at 16×, and most of the time making them is the first touch of
   /// that memory; docs/internals.md, "Rows made on two cores").
   fileprivate static func made(
