@@ -82,7 +82,8 @@ let package = Package(
     .testTarget(
       name: "LedgerStoreTests",
       dependencies: [
-        "LedgerStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        "LedgerStore", "LedgerSQLiteConfig", "TestSupport",
+        .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]
     ),

@@ -12,6 +12,8 @@ static int memstatusResult = -1;
 // no statistic (and sets no soft heap limit, which needs them), so it turns them off.
 __attribute__((constructor)) static void ledger_sqlite_configure(void) {
   memstatusResult = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  // After every setting: registering a VFS initializes SQLite, which takes no setting after.
+  ledger_sqlite_register_write_behind();
 }
 
 int ledger_sqlite_memstatus_result(void) { return memstatusResult; }

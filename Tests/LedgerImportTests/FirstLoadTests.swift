@@ -127,3 +127,90 @@ func aDryRunOfAFirstLoadStaysInWAL() throws {
   #expect(during == [[2, 2]])
   #expect(try fixture.metrics().isEmpty)
 }
+
+// A first load's pages are written to the file on a thread of their own (docs/internals.md,
+// "Pages written behind"): every read sees every write before it, and a page that cannot be
+// written refuses the load whole.
+
+/// A date-sorted metrics file of `videos` new videos over 40 days, natural and Dou+ rows.
+///
+/// More pages than SQLite's cache holds, so pages are written while the load runs and read
+/// back. Returns its path, its rows and their total impressions and cost.
+private func largeMetricsFile(_ fixture: Fixture, videos: Int = 300) throws -> (
+  path: String, rows: Int, impressions: Int64, cost: Int64
+) {
+  var text = "date,video_id,source,impressions,cost,gmv\n"
+  var (rows, impressions, cost): (Int, Int64, Int64) = (0, 0, 0)
+  for day in 0..<40 {
+    let date = Day(daysSinceEpoch: 20_454 + Int32(day))
+    for video in 0..<videos {
+      let shown = Int64(1_000 + video * 7 + day)
+      text += "\(date),wb\(video),natural,\(shown),0,\(day).50\n"
+      text += "\(date),wb\(video),dou_plus,\(shown * 3),\(video % 50 + day).25,0\n"
+      rows += 2
+      impressions += shown * 4
+      cost += Int64(video % 50 + day) * 100 + 25
+    }
+  }
+  return (try fixture.file("large.csv", text), rows, impressions, cost)
+}
+
+private func totals(_ fixture: Fixture) throws -> [Int64] {
+  try fixture.ledger.read { db in
+    let row = try Row.fetchOne(
+      db, sql: "SELECT count(*), sum(impressions), sum(cost) FROM metric")
+    return [row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0]
+  }
+}
+
+// (A read of a page still queued is pinned by WriteBehindTests, on a cache of four pages.)
+@Test
+func aFirstLoadLargerThanSQLitesCacheWritesItsPagesBehindAndReadsEveryOneBack() throws {
+  let fixture = try Fixture()
+  let file = try largeMetricsFile(fixture)
+
+  let report = try fixture.importing(.metrics, [file.path]) { $0.write.createMissing = true }
+
+  #expect(report.summary.firstLoad)
+  #if os(Windows)
+  #expect(!report.summary.pagesWrittenBehind)
+  #else
+  #expect(report.summary.pagesWrittenBehind)
+  #endif
+  #expect(report.summary[.metrics].inserted == file.rows)
+  #expect(try totals(fixture) == [Int64(file.rows), file.impressions, file.cost])
+  // The running sums and day totals, recomputed from the rows, equal those stored.
+  #expect(try fixture.ledger.check(deep: true).isEmpty)
+  #expect(try journalMode(fixture) == "wal")
+  #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/aimt.db-journal"))
+}
+
+@Test(arguments: [0, 5, 40])
+func aFirstLoadWhosePageCannotBeWrittenIsRefusedWholeAsOnAFullDisk(failingPage: Int) throws {
+  let fixture = try Fixture()
+  let file = try largeMetricsFile(fixture)
+  let before = try fixture.snapshot()
+  var message = ""
+
+  do {
+    try fixture.importing(.metrics, [file.path]) {
+      $0.write.createMissing = true
+      $0.write.failingPageBehind = failingPage
+    }
+  } catch {
+    if case .storage(let text) = error { message = text }
+  }
+
+  #if !os(Windows)
+  #expect(message.contains("failed: the disk is full"))
+  #expect(try fixture.snapshot() == before)
+  #expect(try journalMode(fixture) == "wal")
+  #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/aimt.db-journal"))
+  #expect(try fixture.ledger.check(deep: true).isEmpty)
+  #endif
+  // The same load then goes through.
+  let report = try fixture.importing(.metrics, [file.path]) { $0.write.createMissing = true }
+  #expect(report.summary[.metrics].inserted == file.rows)
+  #expect(try totals(fixture) == [Int64(file.rows), file.impressions, file.cost])
+  #expect(try fixture.ledger.check(deep: true).isEmpty)
+}

@@ -56,6 +56,11 @@ final class MetricBatchReader: @unchecked Sendable {
   /// until the channel is stopped; `finished` is signalled when the thread is done.
   func start(into channel: BatchChannel, finished: DispatchSemaphore) {
     let thread = Thread { [self] in
+      #if os(Linux) && canImport(Glibc)
+      // Below the writing thread, which sets the import's pace: on Linux a thread's own
+      // priority, taken where the cores are short (docs/internals.md, "Pages written behind").
+      _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+      #endif
       while let batch = channel.nextFree() {
         fill(batch)
         channel.send(batch)

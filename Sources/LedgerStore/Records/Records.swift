@@ -214,6 +214,10 @@ public struct WriteSummary: Sendable, Equatable {
   ///
   /// See ``WriteOptions/loadsMetrics``. Not compared by `==`.
   package var firstLoad = false
+  /// Whether that first load's pages were written to the file on a thread of their own.
+  ///
+  /// docs/internals.md, "Pages written behind". Not compared by `==`.
+  package var pagesWrittenBehind = false
   /// The running rows inserted once, in key order, at the end of the write.
   ///
   /// Those built while metric rows were written in merged groups (docs/internals.md, "Running

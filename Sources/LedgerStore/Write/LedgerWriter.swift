@@ -36,6 +36,9 @@ public struct WriteOptions: Sendable {
   /// it goes through a rollback journal when this process has the file alone (docs/internals.md,
   /// "A first load under a rollback journal").
   package var loadsMetrics = false
+  /// With a number n, a first load's pages written behind fail from the (n+1)th on, as on a
+  /// full disk (tests; docs/internals.md, "Pages written behind").
+  package var failingPageBehind: Int?
 
   /// The defaults: references must exist; the write is kept.
   public init(createMissing: Bool = false, dryRun: Bool = false, sumDuplicates: Bool = false) {
@@ -58,15 +61,18 @@ extension Ledger {
     do {
       return try writer.writeWithoutTransaction { db in
         var summary = WriteSummary()
-        let firstLoad = try options.loadsMetrics && !options.dryRun && beginFirstLoad(db)
-        defer { if firstLoad { endFirstLoad(db) } }
+        let firstLoad =
+          try options.loadsMetrics && !options.dryRun
+          ? beginFirstLoad(db, failingPage: options.failingPageBehind) : nil
+        defer { if firstLoad != nil { endFirstLoad(db) } }
         try db.inTransaction(.immediate) {
           let writer = LedgerWriter(db: db, options: options)
           try body(writer)
           summary = try writer.finish()
           return options.dryRun ? .rollback : .commit
         }
-        summary.firstLoad = firstLoad
+        summary.firstLoad = firstLoad != nil
+        summary.pagesWrittenBehind = firstLoad == true
         return summary
       }
     } catch {

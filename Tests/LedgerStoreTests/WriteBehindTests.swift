@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import LedgerSQLiteConfig
+import Testing
+
+// aimt's VFS writes a connection's main database pages on a thread of their own once switched
+// on (docs/internals.md, "Pages written behind"). Here on a plain SQLite file with a cache of
+// four pages, so that nearly every page is let go, written behind and read back while the
+// transaction runs.
+
+/// A file database in a new temporary folder (removed by `clean`), under a rollback journal
+/// with a tiny cache.
+private func database() throws -> (queue: DatabaseQueue, path: String) {
+  let folder = NSTemporaryDirectory() + "aimt-behind-" + UUID().uuidString
+  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  let path = folder + "/behind.db"
+  let queue = try DatabaseQueue(path: path)
+  try queue.writeWithoutTransaction { db in
+    try db.execute(sql: "PRAGMA journal_mode = DELETE")
+    try db.execute(sql: "PRAGMA cache_size = 4")
+    try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+  }
+  return (queue, path)
+}
+
+/// Removes the folder of the database at `path`.
+private func clean(_ path: String) {
+  try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+}
+
+/// Row `id`'s bytes in `round`.
+private func bytes(_ id: Int, round: Int) -> Data {
+  Data((0..<300).map { UInt8(truncatingIfNeeded: id &* 31 &+ $0 &* 7 &+ round) })
+}
+
+private func rows(_ db: Database) throws -> [Int: Data] {
+  Dictionary(
+    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, v FROM t").map {
+      (($0[0] as Int), ($0[1] as Data))
+    })
+}
+
+private func expected(_ count: Int, round: Int) -> [Int: Data] {
+  Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, bytes($0, round: round)) })
+}
+
+/// The rows of the file at `path` and its integrity check, read by a new connection.
+private func committed(_ path: String) throws -> (rows: [Int: Data], integrity: String?) {
+  try DatabaseQueue(path: path).read { db in
+    (try rows(db), try String.fetchOne(db, sql: "PRAGMA integrity_check"))
+  }
+}
+
+#if !os(Windows)
+@Test(arguments: [false, true])
+func pagesWrittenBehindAreReadBackAsWrittenWhileTheyWaitAndAfter(held: Bool) throws {
+  let (queue, path) = try database()
+  defer { clean(path) }
+  try queue.writeWithoutTransaction { db in
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 1, -1, held ? 1 : 0) == SQLITE_OK)
+    try db.inTransaction {
+      for id in 0..<3_000 {
+        try db.execute(
+          sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 0)])
+      }
+      // Every row again, in the same transaction: most pages were let go and are read back.
+      #expect(try rows(db) == expected(3_000, round: 0))
+      for id in stride(from: 0, to: 3_000, by: 3) {
+        try db.execute(
+          sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
+      }
+      return .commit
+    }
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0) == SQLITE_OK)
+  }
+  var want = expected(3_000, round: 0)
+  for id in stride(from: 0, to: 3_000, by: 3) { want[id] = bytes(id, round: 1) }
+  // A new connection reads the file as committed.
+  let (stored, integrity) = try committed(path)
+  #expect(stored == want)
+  #expect(integrity == "ok")
+}
+
+@Test(arguments: [0, 3, 25])
+func aPageThatCannotBeWrittenBehindFailsTheTransactionAndTheRollbackRestoresTheFile(
+  failingPage: Int
+) throws {
+  let (queue, path) = try database()
+  defer { clean(path) }
+  try queue.write { db in
+    for id in 0..<1_000 {
+      try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 0)])
+    }
+  }
+  var failure: DatabaseError?
+  try queue.writeWithoutTransaction { db in
+    #expect(
+      ledger_sqlite_write_behind(db.sqliteConnection, 1, Int32(failingPage), 0) == SQLITE_OK)
+    do {
+      try db.inTransaction {
+        for id in 0..<1_000 {
+          try db.execute(
+            sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
+        }
+        for id in 1_000..<3_000 {
+          try db.execute(
+            sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 1)])
+        }
+        return .commit
+      }
+    } catch let error as DatabaseError {
+      failure = error
+    }
+    _ = ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0)
+  }
+  #expect(failure?.resultCode == .SQLITE_FULL)
+  // SQLite leaves the journal after a full disk; the next connection plays it back.
+  let (stored, integrity) = try committed(path)
+  #expect(stored == expected(1_000, round: 0))
+  #expect(integrity == "ok")
+  #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+}
+#endif
+
+@Test
+func onlyAMainDatabaseFileCanBeWrittenBehind() throws {
+  let memory = try DatabaseQueue()
+  memory.writeWithoutTransaction { db in
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 1, -1, 0) == SQLITE_NOTFOUND)
+  }
+  #if !os(Windows)
+  let (queue, path) = try database()
+  defer { clean(path) }
+  queue.writeWithoutTransaction { db in
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 1, -1, 0) == SQLITE_OK)
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0) == SQLITE_OK)
+  }
+  #endif
+}
