@@ -184,8 +184,9 @@ final class DeferredRunningRows {
   /// Writes a buffer to a file on a thread of its own, one write at a time.
   ///
   /// The caller hands it over with ``write(count:at:)`` and waits for it with ``settle()``
-  /// before it touches `buffer` again. The buffer and the failure are so only ever touched by one thread at a
-  /// time, the semaphore between the two: unchecked for Sendable on that ground.
+  /// before it touches `buffer` again. The buffer and the failure are so only ever touched by
+  /// one thread at a time, the semaphore between the two: unchecked for Sendable on that
+  /// ground.
   final class BufferWriter: @unchecked Sendable {
     private let descriptor: Int32
     /// The buffer written, or to be filled and handed over next.
