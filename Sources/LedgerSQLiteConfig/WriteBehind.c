@@ -6,7 +6,7 @@
 // `pwrite` on the thread that inserts the rows: copying the page into the kernel's cache and
 // giving the file its blocks took about a tenth of that thread, which sets an import's pace.
 // This VFS wraps the platform's default one. A main database file opened through it behaves
-// exactly as the default one's until `ledger_sqlite_write_behind(db, 1)` switches it on for a
+// exactly as the default one's until `ledger_sqlite_write_behind(db, 1, …)` switches it on for a
 // connection: then `xWrite` copies the page into a bounded queue (64 pages) that a thread of
 // the file's own writes in order, and every other call waits until the queue is empty before
 // it goes to the file. So:
