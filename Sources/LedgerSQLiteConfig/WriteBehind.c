@@ -19,7 +19,10 @@
 //   leaves without it: a hot journal that puts the file back as it was;
 // - a write that fails on the thread is answered to the next write, sync, truncate or size
 //   query, and from then on the file is written directly, so SQLite's rollback of the failed
-//   transaction writes its pages as it would.
+//   transaction writes its pages as it would;
+// - the removal of the file's journal (the commit, or the end of a rollback, under
+//   `journal_mode` DELETE) waits for the queue and answers a failure instead of removing it,
+//   so a page that could not be written leaves a hot journal, never a file without the page.
 //
 // Files other than a main database (journals, the WAL, temporary files) are the default VFS's
 // own, untouched. Where there are no POSIX threads (Windows), nothing is registered and the
@@ -45,8 +48,6 @@ void ledger_sqlite_register_write_behind(void) {}
 #include <pthread.h>
 #if defined(__linux__)
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #endif
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,10 @@ typedef struct BehindFile {
   sqlite3_file base;
   // The default VFS's file, in the memory after this struct.
   sqlite3_file *real;
+  // The database's file name (SQLite keeps it until the file is closed).
+  const char *name;
+  // While switched on: the next file switched on (`onFiles`, under `onFilesMutex`).
+  struct BehindFile *nextOn;
   // Switched by the connection's thread only, which alone queues pages.
   int on;
   // Whether `thread`, `mutex`, `work` and `written` exist (from the switch on to the switch off).
@@ -109,6 +114,9 @@ typedef struct BehindFile {
 static sqlite3_vfs behindVFS;
 static sqlite3_vfs *defaultVFS;
 static sqlite3_io_methods behindMethods;
+// The files switched on, for the removal of a journal to find its database's.
+static pthread_mutex_t onFilesMutex = PTHREAD_MUTEX_INITIALIZER;
+static BehindFile *onFiles;
 
 // The pages queued that wake the thread: never while holding (tests), when the connection
 // waits only.
@@ -175,6 +183,14 @@ static int drain(BehindFile *file, int answerFailure) {
 
 static void switchOff(BehindFile *file) {
   if (!file->started) return;
+  pthread_mutex_lock(&onFilesMutex);
+  for (BehindFile **link = &onFiles; *link != NULL; link = &(*link)->nextOn) {
+    if (*link == file) {
+      *link = file->nextOn;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&onFilesMutex);
   pthread_mutex_lock(&file->mutex);
   file->stop = 1;
   pthread_cond_signal(&file->work);
@@ -220,6 +236,10 @@ static int switchOn(BehindFile *file, int failingPage, int holding) {
   file->thread = thread;
   file->started = 1;
   file->on = 1;
+  pthread_mutex_lock(&onFilesMutex);
+  file->nextOn = onFiles;
+  onFiles = file;
+  pthread_mutex_unlock(&onFilesMutex);
   return SQLITE_OK;
 }
 
@@ -404,6 +424,7 @@ static int behindOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle, 
   }
   BehindFile *file = (BehindFile *)handle;
   memset(file, 0, sizeof(BehindFile));
+  file->name = name;
   file->real = (sqlite3_file *)((char *)handle + behindBytes());
   int rc = defaultVFS->xOpen(defaultVFS, name, file->real, flags, outFlags);
   if (file->real->pMethods == NULL) {
@@ -412,6 +433,32 @@ static int behindOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle, 
   }
   handle->pMethods = &behindMethods;
   return rc;
+}
+
+// Whether `name` is the journal of the database file `file` (its name and "-journal").
+static int isJournalOf(const char *name, BehindFile *file) {
+  if (file->name == NULL) return 0;
+  size_t length = strlen(file->name);
+  return strncmp(name, file->name, length) == 0 && strcmp(name + length, "-journal") == 0;
+}
+
+// Removes a file; a switched-on database's journal only once its queue is written, and not
+// at all when a page of it failed (the journal stays hot, and the next open plays it back).
+static int behindDelete(sqlite3_vfs *vfs, const char *name, int syncDirectory) {
+  (void)vfs;
+  BehindFile *owner = NULL;
+  pthread_mutex_lock(&onFilesMutex);
+  for (BehindFile *file = onFiles; file != NULL && owner == NULL; file = file->nextOn) {
+    if (isJournalOf(name, file)) owner = file;
+  }
+  pthread_mutex_unlock(&onFilesMutex);
+  // The journal is removed by its database's connection, the one thread that switches its
+  // file and queues its pages: the file stays switched on meanwhile.
+  if (owner != NULL) {
+    int rc = drain(owner, 1);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return defaultVFS->xDelete(defaultVFS, name, syncDirectory);
 }
 
 int ledger_sqlite_write_behind(struct sqlite3 *db, int on, int failingPage, int holding) {
@@ -453,6 +500,7 @@ void ledger_sqlite_register_write_behind(void) {
   behindVFS.zName = "aimt-write-behind";
   behindVFS.pNext = NULL;
   behindVFS.xOpen = behindOpen;
+  behindVFS.xDelete = behindDelete;
   sqlite3_vfs_register(&behindVFS, 1);
 }
 

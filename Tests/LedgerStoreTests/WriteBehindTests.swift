@@ -121,6 +121,42 @@ func aPageThatCannotBeWrittenBehindFailsTheTransactionAndTheRollbackRestoresTheF
   #expect(integrity == "ok")
   #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
 }
+// With `synchronous` OFF SQLite makes no sync before the commit removes the journal: the
+// removal itself waits for the queue, and a page that failed keeps the journal, so the commit
+// fails and the next connection plays it back (held: every page is still queued then).
+@Test
+func aJournalIsNotRemovedWhileAPageOfItsCommitCouldNotBeWritten() throws {
+  let (queue, path) = try database()
+  defer { clean(path) }
+  try queue.write { db in
+    for id in 0..<100 {
+      try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 0)])
+    }
+  }
+  var failure: DatabaseError?
+  try queue.writeWithoutTransaction { db in
+    try db.execute(sql: "PRAGMA cache_size = 2000")
+    try db.execute(sql: "PRAGMA synchronous = OFF")
+    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 1, 0, 1) == SQLITE_OK)
+    do {
+      try db.inTransaction {
+        for id in 0..<100 {
+          try db.execute(
+            sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
+        }
+        return .commit
+      }
+    } catch let error as DatabaseError {
+      failure = error
+    }
+    _ = ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0)
+  }
+  #expect(failure?.resultCode == .SQLITE_FULL)
+  let (stored, integrity) = try committed(path)
+  #expect(stored == expected(100, round: 0))
+  #expect(integrity == "ok")
+  #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+}
 #endif
 
 @Test
