@@ -66,6 +66,9 @@ extension Ledger {
           ? beginFirstLoad(db, failingPage: options.failingPageBehind) : nil
         defer { if firstLoad != nil { endFirstLoad(db) } }
         try db.inTransaction(.immediate) {
+          // The batch rows are inserted when the write finishes (`LedgerWriter.insertBatches`):
+          // the rows that name them are checked at the commit. Only for this transaction.
+          try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
           let writer = LedgerWriter(db: db, options: options)
           try body(writer)
           summary = try writer.finish()
@@ -108,6 +111,9 @@ package final class LedgerWriter {
   @exclusivity(unchecked) var batchID: Int64?
   var batchKind = ""
   var batchCounts = WriteCounts()
+  /// The write's batches, in the order begun: their rows are inserted when it finishes
+  /// (``insertBatches()``), each with its file's digest and its counts.
+  var batches: [PendingBatch] = []
   var videoRefs: [String: Int64] = [:]
   var placementLocations: [String: SourceLocation] = [:]
   var touchedPlacementVideos: Set<Int64> = []
@@ -206,13 +212,18 @@ package final class LedgerWriter {
     let metrics = WrittenKind.metrics.rawValue
     let continues = info.kind == metrics && batchKind == metrics
     try closeBatch(writingMetrics: !continues)
-    try db.execute(
-      sql: """
-        INSERT INTO import_batch (command, kind, file, sha256, profile, created_at)
-        VALUES (?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [info.command, info.kind, info.file, info.sha256, info.profile, createdAt])
-    let id = db.lastInsertedRowID
+    // The id SQLite would give the row (the largest plus one; nothing else writes while this
+    // write holds the ledger), the row itself inserted when the write finishes.
+    let last =
+      try batches.last?.id ?? Int64.fetchOne(db, sql: "SELECT max(batch_id) FROM import_batch")
+    let (id, overflow) = (last ?? 0).addingReportingOverflow(1)
+    guard !overflow else {
+      throw LedgerError.implausibleData(
+        message: "the ledger's last import batch has id \(Int64.max), the largest there is "
+          + "(edited outside aimt?), so a new batch cannot be numbered after it",
+        remedy: .checkLedger(correct: true))
+    }
+    batches.append(PendingBatch(id: id, info: info))
     batchID = id
     batchKind = info.kind
     batchCounts = WriteCounts()
@@ -222,30 +233,57 @@ package final class LedgerWriter {
 
   /// Records the SHA-256 of the current batch's file, known once the file has been read.
   package func recordDigest(_ sha256: String) throws {
-    guard let batchID else { return }
-    try db.execute(
-      sql: "UPDATE import_batch SET sha256 = ? WHERE batch_id = ?", arguments: [sha256, batchID])
+    guard !batches.isEmpty else { return }
+    batches[batches.count - 1].info.sha256 = sha256
   }
 
   /// Ends the current batch: writes the metric rows still kept unless `writingMetrics` is
-  /// false (the next batch continues them), and the batch's counts unless it is of metrics
-  /// (``writeMetricBatchCounts()`` writes those).
+  /// false (the next batch continues them), and notes the batch's counts unless it is of
+  /// metrics (tallied per row: ``insertBatches()`` takes those from the tally).
   func closeBatch(writingMetrics: Bool = true) throws {
     if writingMetrics { try flushMetrics() }
-    guard let batchID, batchKind != WrittenKind.metrics.rawValue else { return }
-    try db.execute(
-      sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?",
-      arguments: [batchCounts.inserted, batchCounts.updated, batchCounts.unchanged, batchID])
+    guard batchID != nil, batchKind != WrittenKind.metrics.rawValue, !batches.isEmpty else {
+      return
+    }
+    batches[batches.count - 1].counts = batchCounts
   }
 
-  /// Writes each metric batch's outcomes to its batch row, once every row is written.
-  func writeMetricBatchCounts() throws {
+  /// Inserts the write's batch rows, each with its counts (a metric batch's from the tally),
+  /// once every row that names them is written.
+  ///
+  /// Inserted last, not when each batch began and then updated: a write larger than SQLite's
+  /// page cache spills its first changed pages to the WAL early, and changing one of them
+  /// again rewrites that frame in place, after which SQLite reads every later frame back at
+  /// the commit to recompute its checksum (the whole WAL, 2.3 GB for a day of 224,000 videos;
+  /// docs/internals.md, "Batch rows written last"). The rows that name a batch before it is
+  /// inserted are checked against it at the commit: ``Ledger/write(options:_:)`` defers the
+  /// foreign keys.
+  func insertBatches() throws {
+    guard !batches.isEmpty else { return }
+    let metrics = Set(metricBatchIDs)
     let statement = try db.makeStatement(
-      sql: "UPDATE import_batch SET inserted = ?, updated = ?, unchanged = ? WHERE batch_id = ?")
-    for batch in metricBatchIDs {
-      let counts = metricTally.counts[batch] ?? WriteCounts()
-      try statement.execute(arguments: [counts.inserted, counts.updated, counts.unchanged, batch])
+      sql: """
+        INSERT INTO import_batch (batch_id, command, kind, file, sha256, profile, inserted,
+                                  updated, unchanged, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    for batch in batches {
+      let counts =
+        metrics.contains(batch.id) ? metricTally.counts[batch.id] ?? WriteCounts() : batch.counts
+      let info = batch.info
+      try statement.execute(arguments: [
+        batch.id, info.command, info.kind, info.file, info.sha256, info.profile,
+        counts.inserted, counts.updated, counts.unchanged, createdAt,
+      ])
     }
+  }
+
+  /// A batch begun by this write, inserted when it finishes.
+  struct PendingBatch {
+    let id: Int64
+    var info: BatchInfo
+    /// The outcomes of a batch of another kind than metrics (a metric batch's are tallied).
+    var counts = WriteCounts()
   }
 
   func currentBatch() throws -> Int64 {
@@ -280,7 +318,7 @@ package final class LedgerWriter {
       try RunningSums.refresh(db, runningDirty, appender: runningAppender)
     }
     try closeBatch()
-    try writeMetricBatchCounts()
+    try insertBatches()
     summary.metricKeyDescents = metricKeyDescents
     summary.deferredRunningRows = runningAppender.deferredRows
     return summary
