@@ -574,3 +574,31 @@ private func dailyFiles(_ fixture: Fixture, _ lines: [Line], prefix: String) thr
 private func prefix(of text: String) -> String {
   text.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",")
 }
+
+@Test func filesIntoALedgerWithMetricsAreMergedOnceSoEachPageChangesOnce() throws {
+  // Through the WAL (a ledger with metrics, not a first load), the rows kept for key order are
+  // merged once when the files end, not in groups while they are read, and a file that other
+  // files of metrics follow is kept with theirs even past a run: every row is written after
+  // the one before it, so no page changes again after SQLite spilled it (docs/internals.md,
+  // "One pass through the WAL").
+  let rows = lines().filter { !$0.text.contains(",P") && !$0.text.contains(",Q") }
+  let expected = try tables(imported(rows).fixture)
+  let later = rows.filter { $0.day >= 10 }
+  for daily in [true, false] {
+    let fixture = try videoFixture()
+    let stored = try fixture.importing(
+      .metrics, [try fixture.file("stored.csv", text(rows.filter { $0.day < 10 }))])
+    #expect(stored.summary.firstLoad)
+    let files =
+      daily
+      ? try dailyFiles(fixture, later, prefix: "day")
+      : [try fixture.file("later.csv", text(byDate(later)))]
+    // Runs of 10 rows: each day's file (24 rows, in key order) is more than a run.
+    let report = try fixture.importing(.metrics, files) { $0.sortRunRows = 10 }
+    #expect(!report.summary.firstLoad)
+    #expect(report.summary[.metrics].inserted == later.count, "daily: \(daily)")
+    #expect(report.summary.metricKeyDescents == 0, "daily: \(daily)")
+    #expect(try tables(fixture) == expected, "daily: \(daily)")
+    #expect(try findings(fixture).isEmpty, "daily: \(daily)")
+  }
+}

@@ -39,8 +39,9 @@ extension Ledger {
     writer.deferredRunningByteLimit = options.deferredRunningByteLimit
     var metricFiles: [(file: FileImport, batch: Int)] = []
     var headers: [(file: String, header: [String])] = []
-    for path in paths {
+    for (index, path) in paths.enumerated() {
       if options.isCancelled?() == true { throw ImportInterrupted() }
+      writer.moreMetricFilesFollow = options.kind == .metrics && index < paths.count - 1
       let file = FileImport(path: path, options: options, writer: writer)
       if let report = try file.run(progress: progress, headers: &headers) {
         files.append(report)

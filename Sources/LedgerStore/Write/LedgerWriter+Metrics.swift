@@ -91,7 +91,7 @@ extension LedgerWriter {
     let videos = try Int.fetchOne(db, sql: "SELECT max(id) FROM video") ?? 0
     keys.reserve(videoRefsUpTo: videos)
     sorted.capacity = max(sortRunRows ?? SortedMetrics.runRows, 1)
-    sorted.groupRows = sortGroupRows ?? sorted.capacity
+    sorted.groupRows = sortGroupRows ?? (mergesWhileReading ? sorted.capacity : Int.max)
     videoLookupsBeforeLoading = max(videos / 8, 1_000)
     batchesPrepared = true
   }
@@ -177,7 +177,17 @@ extension LedgerWriter {
         if sorted.holding {
           sorted.run.append(SortedMetric(key: packed, values: values, batch: batch.place))
           if laterDay || sorted.run.count >= sorted.capacity {
-            try writeHeldRun(&sorted, counts: &counts)
+            if !mergesWhileReading && (moreMetricFilesFollow || !laterDay) {
+              // Through the WAL, rows that may be followed by rows of the same videos below
+              // them (a first day of several, or other files to come) are kept and merged
+              // once at the end: each page changed once (docs/internals.md, "One pass through
+              // the WAL"). A file sorted by video goes on as it comes.
+              sorted.holding = false
+              sorted.streaming = false
+              try spillRun(&sorted, counts: &counts)
+            } else {
+              try writeHeldRun(&sorted, counts: &counts)
+            }
           }
           return
         }

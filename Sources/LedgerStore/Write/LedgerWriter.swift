@@ -70,6 +70,7 @@ extension Ledger {
           // the rows that name them are checked at the commit. Only for this transaction.
           try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
           let writer = LedgerWriter(db: db, options: options)
+          writer.mergesWhileReading = firstLoad != nil
           try body(writer)
           summary = try writer.finish()
           return options.dryRun ? .rollback : .commit
@@ -142,8 +143,21 @@ package final class LedgerWriter {
   /// Rows in a sorted run of a metrics file (nil: ``SortedMetrics/runRows``); tests make it
   /// small to merge many runs.
   package var sortRunRows: Int?
-  /// The fewest rows of spilled runs merged as a group (nil: a run's).
+  /// The fewest rows of spilled runs merged as a group (nil: a run's in a first load, else
+  /// every row: see ``mergesWhileReading``).
   package var sortGroupRows: Int?
+  /// Whether the spilled runs are merged and written in groups while the files are read.
+  ///
+  /// So in a first load, which goes through a rollback journal. Into a ledger with metrics,
+  /// through the WAL, they are merged once when the files end, so that each page is changed
+  /// once: a page changed again after SQLite spilled it to the WAL is written over its frame,
+  /// and SQLite then reads the WAL back at the commit (docs/internals.md, "One pass through
+  /// the WAL").
+  var mergesWhileReading = true
+  /// Set by the importer while a file of metrics is read that other files of metrics follow
+  /// in the same write: through the WAL, its rows are then kept with theirs rather than
+  /// written as they come.
+  package var moreMetricFilesFollow = false
   /// The folder of the temporary file of sorted runs.
   package var spillDirectory = FileManager.default.temporaryDirectory.path
   /// The most rows that file takes, as if the disk were full past them (nil: no limit); tests
