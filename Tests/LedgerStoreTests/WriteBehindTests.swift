@@ -82,31 +82,33 @@ func pagesWrittenBehindAreReadBackAsWrittenWhileTheyWaitAndAfter(held: Bool) thr
   #expect(integrity == "ok")
 }
 
-@Test(arguments: [0, 3, 25])
-func aPageThatCannotBeWrittenBehindFailsTheTransactionAndTheRollbackRestoresTheFile(
-  failingPage: Int
-) throws {
+/// A database holding rows 0..<`count` of round 0.
+private func seeded(_ count: Int) throws -> (queue: DatabaseQueue, path: String) {
   let (queue, path) = try database()
-  defer { clean(path) }
   try queue.write { db in
-    for id in 0..<1_000 {
+    for id in 0..<count {
       try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 0)])
     }
   }
+  return (queue, path)
+}
+
+/// Runs `body` in one transaction with the pages written behind, failing from page
+/// `failingPage` on (`holding`: the page writer waits until the connection does), after
+/// `prepare` on the connection; the error the transaction ended with, if any.
+private func writeBehindFailing(
+  _ queue: DatabaseQueue, failingPage: Int, holding: Bool,
+  prepare: (Database) throws -> Void = { _ in }, body: (Database) throws -> Void
+) throws -> DatabaseError? {
   var failure: DatabaseError?
   try queue.writeWithoutTransaction { db in
+    try prepare(db)
     #expect(
-      ledger_sqlite_write_behind(db.sqliteConnection, 1, Int32(failingPage), 0) == SQLITE_OK)
+      ledger_sqlite_write_behind(db.sqliteConnection, 1, Int32(failingPage), holding ? 1 : 0)
+        == SQLITE_OK)
     do {
       try db.inTransaction {
-        for id in 0..<1_000 {
-          try db.execute(
-            sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
-        }
-        for id in 1_000..<3_000 {
-          try db.execute(
-            sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 1)])
-        }
+        try body(db)
         return .commit
       }
     } catch let error as DatabaseError {
@@ -114,48 +116,60 @@ func aPageThatCannotBeWrittenBehindFailsTheTransactionAndTheRollbackRestoresTheF
     }
     _ = ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0)
   }
+  return failure
+}
+
+/// Expects the transaction refused as a full disk and the file at `path`, read by a new
+/// connection, as it was: rows 0..<`count` of round 0, intact, no journal left.
+private func expectRefusedAndUnchanged(_ failure: DatabaseError?, _ path: String, rows count: Int)
+  throws
+{
   #expect(failure?.resultCode == .SQLITE_FULL)
-  // SQLite leaves the journal after a full disk; the next connection plays it back.
   let (stored, integrity) = try committed(path)
-  #expect(stored == expected(1_000, round: 0))
+  #expect(stored == expected(count, round: 0))
   #expect(integrity == "ok")
   #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
 }
+
+@Test(arguments: [0, 3, 25])
+func aPageThatCannotBeWrittenBehindFailsTheTransactionAndTheRollbackRestoresTheFile(
+  failingPage: Int
+) throws {
+  let (queue, path) = try seeded(1_000)
+  defer { clean(path) }
+  let failure = try writeBehindFailing(queue, failingPage: failingPage, holding: false) { db in
+    for id in 0..<1_000 {
+      try db.execute(
+        sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
+    }
+    for id in 1_000..<3_000 {
+      try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 1)])
+    }
+  }
+  // SQLite leaves the journal after a full disk; the next connection plays it back.
+  try expectRefusedAndUnchanged(failure, path, rows: 1_000)
+}
+
 // With `synchronous` OFF SQLite makes no sync before the commit removes the journal: the
 // removal itself waits for the queue, and a page that failed keeps the journal, so the commit
 // fails and the next connection plays it back (held: every page is still queued then).
 @Test
 func aJournalIsNotRemovedWhileAPageOfItsCommitCouldNotBeWritten() throws {
-  let (queue, path) = try database()
+  let (queue, path) = try seeded(100)
   defer { clean(path) }
-  try queue.write { db in
-    for id in 0..<100 {
-      try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [id, bytes(id, round: 0)])
-    }
-  }
-  var failure: DatabaseError?
-  try queue.writeWithoutTransaction { db in
-    try db.execute(sql: "PRAGMA cache_size = 2000")
-    try db.execute(sql: "PRAGMA synchronous = OFF")
-    #expect(ledger_sqlite_write_behind(db.sqliteConnection, 1, 0, 1) == SQLITE_OK)
-    do {
-      try db.inTransaction {
-        for id in 0..<100 {
-          try db.execute(
-            sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
-        }
-        return .commit
+  let failure = try writeBehindFailing(
+    queue, failingPage: 0, holding: true,
+    prepare: { db in
+      try db.execute(sql: "PRAGMA cache_size = 2000")
+      try db.execute(sql: "PRAGMA synchronous = OFF")
+    },
+    body: { db in
+      for id in 0..<100 {
+        try db.execute(
+          sql: "UPDATE t SET v = ? WHERE id = ?", arguments: [bytes(id, round: 1), id])
       }
-    } catch let error as DatabaseError {
-      failure = error
-    }
-    _ = ledger_sqlite_write_behind(db.sqliteConnection, 0, -1, 0)
-  }
-  #expect(failure?.resultCode == .SQLITE_FULL)
-  let (stored, integrity) = try committed(path)
-  #expect(stored == expected(100, round: 0))
-  #expect(integrity == "ok")
-  #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+    })
+  try expectRefusedAndUnchanged(failure, path, rows: 100)
 }
 #endif
 

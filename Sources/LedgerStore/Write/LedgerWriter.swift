@@ -121,8 +121,6 @@ package final class LedgerWriter {
   var metricUpserters: [UInt16: MetricUpserter] = [:]
   /// Each metric batch's outcomes, written to its batch row when the write finishes.
   let metricTally = MetricBatchTally()
-  /// The batches of kind metrics this write began.
-  var metricBatchIDs: [Int64] = []
   /// The videos whose metric rows this write changed: their running sums are rewritten
   /// before it commits.
   let runningDirty = RunningSumsDirty()
@@ -242,7 +240,6 @@ package final class LedgerWriter {
     batchKind = info.kind
     batchCounts = WriteCounts()
     summary.batchIDs.append(id)
-    if info.kind == metrics { metricBatchIDs.append(id) }
   }
 
   /// Records the SHA-256 of the current batch's file, known once the file has been read.
@@ -256,9 +253,7 @@ package final class LedgerWriter {
   /// metrics (tallied per row: ``insertBatches()`` takes those from the tally).
   func closeBatch(writingMetrics: Bool = true) throws {
     if writingMetrics { try flushMetrics() }
-    guard batchID != nil, batchKind != WrittenKind.metrics.rawValue, !batches.isEmpty else {
-      return
-    }
+    guard batchKind != WrittenKind.metrics.rawValue, !batches.isEmpty else { return }
     batches[batches.count - 1].counts = batchCounts
   }
 
@@ -274,7 +269,6 @@ package final class LedgerWriter {
   /// foreign keys.
   func insertBatches() throws {
     guard !batches.isEmpty else { return }
-    let metrics = Set(metricBatchIDs)
     let statement = try db.makeStatement(
       sql: """
         INSERT INTO import_batch (batch_id, command, kind, file, sha256, profile, inserted,
@@ -282,9 +276,10 @@ package final class LedgerWriter {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     for batch in batches {
-      let counts =
-        metrics.contains(batch.id) ? metricTally.counts[batch.id] ?? WriteCounts() : batch.counts
       let info = batch.info
+      let counts =
+        info.kind == WrittenKind.metrics.rawValue
+        ? metricTally.counts[batch.id] ?? WriteCounts() : batch.counts
       try statement.execute(arguments: [
         batch.id, info.command, info.kind, info.file, info.sha256, info.profile,
         counts.inserted, counts.updated, counts.unchanged, createdAt,
