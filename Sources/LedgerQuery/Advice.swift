@@ -298,10 +298,10 @@ struct LaunchSums {
   private let start = RunningTotals()
 
   static let sql = """
-    SELECT (SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?3
-              ORDER BY day DESC LIMIT 1),
-           (SELECT sums FROM metric_running WHERE video_ref = ?1 AND day <= ?2
-              ORDER BY day DESC LIMIT 1)
+    SELECT (SELECT sums FROM metric_running WHERE video_ref = ?1 AND chunk <= (?3 >> 4)
+              ORDER BY chunk DESC LIMIT 1),
+           (SELECT sums FROM metric_running WHERE video_ref = ?1 AND chunk <= (?2 >> 4)
+              ORDER BY chunk DESC LIMIT 1)
     """
 
   init(settings: QuerySettings, asOf: Day) {
@@ -343,18 +343,17 @@ struct LaunchSums {
     if let natural { return model(video: video, natural: natural) }
     let last = min(published.adding(days: settings.launchDays - 1), asOf)
     let statement = try db.cachedStatement(sql: LaunchSums.sql)
-    try statement.setArguments([
-      video.ref, Int64(published.adding(days: -1).daysSinceEpoch), Int64(last.daysSinceEpoch),
-    ])
+    let before = Int32(truncatingIfNeeded: published.adding(days: -1).daysSinceEpoch)
+    let through = Int32(truncatingIfNeeded: last.daysSinceEpoch)
+    try statement.setArguments([video.ref, Int64(before), Int64(through)])
     var sums = TrafficSums()
     try RunningSums.step(statement, db) { handle in
       end.clear()
       start.clear()
-      for (column, totals) in [(Int32(0), end), (Int32(1), start)] {
-        guard let bytes = RunningCodec.bytes(column: column, of: handle) else { continue }
-        guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
-          throw RunningSums.damaged(video.ref)
-        }
+      for (column, day, totals) in [(Int32(0), through, end), (Int32(1), before, start)] {
+        guard
+          RunningChunk.accumulate(column: column, of: handle, through: day, sign: 1, into: totals)
+        else { throw RunningSums.damaged(video.ref) }
       }
       // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
       // is exact.

@@ -2,8 +2,8 @@ internal import GRDB
 internal import GRDBSQLite
 internal import LedgerStore
 
-/// The one statement ``DecisionSums`` reads: per video, the running row at or before each
-/// boundary day, then the rows at or before its launch's two ends (docs/internals.md,
+/// The one statement ``DecisionSums`` reads: per video, the chunk of running sums at or before
+/// each boundary day's, then the chunks at or before its launch's two ends (docs/internals.md,
 /// "Decisions at scale").
 ///
 /// The launch's ends differ per video, so the statement asks aimt for them: `aimt_launch_day(
@@ -30,7 +30,7 @@ enum DecisionStatement {
     let lookup = { (bound: String) in
       """
       (SELECT r.sums FROM metric_running AS r
-        WHERE r.video_ref = v.id AND r.day <= \(bound) ORDER BY r.day DESC LIMIT 1)
+        WHERE r.video_ref = v.id AND r.chunk <= (\(bound) >> 4) ORDER BY r.chunk DESC LIMIT 1)
       """
     }
     let lookups =

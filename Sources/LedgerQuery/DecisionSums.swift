@@ -174,14 +174,14 @@ private final class BoundaryRows {
   private let unsought: Int
   /// Scratch for a window's difference.
   private let difference = RunningTotals()
-  /// The stored bytes of each boundary's row (nil where none), for equality.
-  private var blobs: [UnsafeRawBufferPointer?]
+  /// The boundary days, as stored.
+  private let days: [Int32]
 
   init(ends: [Day], unsought: Int) {
     self.ends = ends
     self.unsought = unsought
     totals = ends.map { _ in RunningTotals() }
-    blobs = Array(repeating: nil, count: ends.count)
+    days = ends.map { Int32(truncatingIfNeeded: $0.daysSinceEpoch) }
   }
 
   /// Reads the boundary columns (1…, from the first sought boundary) of the row under `handle`.
@@ -189,18 +189,16 @@ private final class BoundaryRows {
     for boundary in unsought..<ends.count {
       let column = Int32(boundary - unsought + 1)
       totals[boundary].clear()
-      let bytes = RunningCodec.bytes(column: column, of: handle)
-      blobs[boundary] = bytes
-      guard let bytes else { continue }
-      guard RunningCodec.accumulate(bytes, sign: 1, into: totals[boundary]) else {
-        throw RunningSums.damaged(ref)
-      }
+      guard
+        RunningChunk.accumulate(
+          column: column, of: handle, through: days[boundary], sign: 1, into: totals[boundary])
+      else { throw RunningSums.damaged(ref) }
     }
   }
 
-  /// True when boundaries `a` and `b` hold the same stored row (both none included).
+  /// True when no metric row lies between boundaries `a` and `b`.
   func same(_ a: Int, _ b: Int) -> Bool {
-    RunningCodec.sameRow(blobs[a], blobs[b])
+    totals[a].rows == totals[b].rows
   }
 
   /// The totals of `source` between boundaries `a` and `b` (from the day after `ends[a]`
@@ -255,9 +253,11 @@ private final class LaunchEnds {
       return
     }
     totals.clear()
-    guard let column, let bytes = RunningCodec.bytes(column: column, of: handle) else { return }
-    guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
-      throw RunningSums.damaged(ref)
-    }
+    guard let column else { return }
+    guard
+      RunningChunk.accumulate(
+        column: column, of: handle, through: Int32(truncatingIfNeeded: day.daysSinceEpoch),
+        sign: 1, into: totals)
+    else { throw RunningSums.damaged(ref) }
   }
 }

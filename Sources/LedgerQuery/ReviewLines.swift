@@ -20,36 +20,39 @@ extension Ledger {
     let toolCode = roi.tool?.code
     return try read { db in
       let statement = try db.cachedStatement(
-        sql: "SELECT day, sums FROM metric_running WHERE video_ref = ?1 AND day <= ?2 ORDER BY day")
-      let before = RunningTotals()
-      let stored = RunningTotals()
-      let day = RunningTotals()
+        sql: """
+          SELECT sums FROM metric_running WHERE video_ref = ?1 AND chunk <= (?2 >> 4)
+          ORDER BY chunk
+          """)
+      let total = RunningTotals()
+      let scratch = RunningTotals()
       var check = RunningTotalsCheck()
       var models: [[Fraction?]] = []
+      let untilDay = Int32(truncatingIfNeeded: until.daysSinceEpoch)
       for ref in refs {
         var prefix = [TrafficSums](repeating: TrafficSums(), count: stride)
-        before.clear()
-        try statement.setArguments([ref, Int64(until.daysSinceEpoch)])
+        total.clear()
+        var firstChunk = true
+        try statement.setArguments([ref, Int64(untilDay)])
         try RunningSums.step(statement, db) { handle in
-          stored.clear()
-          guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: stored) else {
-            throw RunningSums.damaged(ref)
-          }
-          let index = Int(sqlite3_column_int64(handle, 0)) - Int(first.daysSinceEpoch) + 1
-          if index >= 1 {
-            // The day's own totals: the difference of consecutive running rows.
-            for value in 0..<RunningTotals.width {
-              day.values[value] = stored.values[value] &- before.values[value]
-            }
-            for source in 0..<RunningTotals.sources where day.has(source) {
-              if source != 0, let toolCode, source != toolCode { continue }
-              prefix[index].add(day.stream(source), source: source)
-            }
-          }
-          before.values.update(from: stored.values, count: RunningTotals.width)
+          // The video's sums before its first chunk, then each day's own totals.
+          guard let bytes = RunningCodec.bytes(column: 0, of: handle),
+            RunningChunk.forEachDay(
+              bytes, through: untilDay, base: firstChunk ? total : nil, scratch: scratch,
+              { storedDay, day in
+                for value in 0..<RunningTotals.width { total.values[value] &+= day.values[value] }
+                let index = Int(storedDay) - Int(first.daysSinceEpoch) + 1
+                guard index >= 1 else { return }
+                for source in 0..<RunningTotals.sources where day.has(source) {
+                  if source != 0, let toolCode, source != toolCode { continue }
+                  prefix[index].add(day.stream(source), source: source)
+                }
+              })
+          else { throw RunningSums.damaged(ref) }
+          firstChunk = false
         }
-        // The video's last row bounds every sum made of its days.
-        check.add(before)
+        // The video's sums through `until` bound every sum made of its days.
+        check.add(total)
         ROISeries.accumulate(&prefix, from: 0, count: stride)
         models.append(
           (0..<max(days, 0)).map { offset in

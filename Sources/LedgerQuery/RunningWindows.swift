@@ -24,15 +24,15 @@ struct VideoWindows {
 enum RunningWindows {
   /// The statement for `boundaries` boundaries.
   ///
-  /// It selects the video, then the stored running row at or before each boundary day (?4,
-  /// ?5, …). Only numbers of placeholders and the filter's shape vary, never input.
+  /// It selects the video, then its stored chunk at or before each boundary day's (?4, ?5,
+  /// …). Only numbers of placeholders and the filter's shape vary, never input.
   static func sql(boundaries: Int, filter: VideoFilter = VideoFilter(), split: Bool = false)
     -> String
   {
     let lookups = (0..<boundaries).map { index in
       """
       (SELECT r.sums FROM metric_running AS r
-        WHERE r.video_ref = v.id AND r.day <= ?\(index + 4) ORDER BY r.day DESC LIMIT 1)
+        WHERE r.video_ref = v.id AND r.chunk <= (?\(index + 4) >> 4) ORDER BY r.chunk DESC LIMIT 1)
       """
     }
     let range = VideoParts.sqlTerm(split: split, from: boundaries + 4)
@@ -95,21 +95,20 @@ enum RunningWindows {
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
           + bound(db, ends) + parts.arguments(part)))
     let windows = VideoWindows(count: ends.count - 1)
+    let days = ends.map { Int32(truncatingIfNeeded: $0.daysSinceEpoch) }
+    var firstRows: Int64 = 0
     try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
-      let last = Int32(ends.count)
-      // No row in any window: the last boundary's row is the first one's.
-      if sameBlob(handle, 1, last) { return }
       for window in windows.windows { window.clear() }
       for boundary in 0..<ends.count {
-        let column = Int32(boundary + 1)
         windows.row.clear()
-        if let bytes = RunningCodec.bytes(column: column, of: handle) {
-          guard RunningCodec.accumulate(bytes, sign: 1, into: windows.row) else {
-            throw RunningSums.damaged(ref)
-          }
-        }
+        guard
+          RunningChunk.accumulate(
+            column: Int32(boundary + 1), of: handle, through: days[boundary], sign: 1,
+            into: windows.row)
+        else { throw RunningSums.damaged(ref) }
         let values = windows.row.values
+        if boundary == 0 { firstRows = windows.row.rows }
         if boundary > 0 {
           let target = windows.windows[boundary - 1].values
           for index in 0..<RunningTotals.width { target[index] &+= values[index] }
@@ -118,8 +117,10 @@ enum RunningWindows {
           let target = windows.windows[boundary].values
           for index in 0..<RunningTotals.width { target[index] &-= values[index] }
         }
-        if boundary == ends.count - 1 { totals.add(windows.row) }
       }
+      // No row in any window: the last boundary's sums are the first one's.
+      if windows.row.rows == firstRows { return }
+      totals.add(windows.row)
       try body(ref, windows)
     }
   }
@@ -141,13 +142,6 @@ enum RunningWindows {
   static func sought(_ day: Day, earliest: Day?) -> Int64? {
     guard let earliest, day >= earliest else { return nil }
     return Int64(day.daysSinceEpoch)
-  }
-
-  /// True when columns `a` and `b` hold the same stored row: both NULL, or the same bytes (an
-  /// empty value, which no row is, is not NULL: it is read, and refused).
-  static func sameBlob(_ handle: OpaquePointer?, _ a: Int32, _ b: Int32) -> Bool {
-    RunningCodec.sameRow(
-      RunningCodec.bytes(column: a, of: handle), RunningCodec.bytes(column: b, of: handle))
   }
 }
 

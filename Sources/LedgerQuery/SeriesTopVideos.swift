@@ -29,7 +29,8 @@ enum SeriesTopVideos {
     func lookup(_ placeholder: Int) -> String {
       """
       (SELECT r.sums FROM metric_running AS r
-        WHERE r.video_ref = v.id AND r.day <= ?\(placeholder) ORDER BY r.day DESC LIMIT 1)
+        WHERE r.video_ref = v.id AND r.chunk <= (?\(placeholder) >> 4)
+        ORDER BY r.chunk DESC LIMIT 1)
       """
     }
     let range = VideoParts.sqlTerm(split: split, from: 6)
@@ -102,27 +103,28 @@ enum SeriesTopVideos {
           + [Int64(until.adding(days: -window).daysSinceEpoch), Int64(until.daysSinceEpoch)]
           + parts.arguments(part)))
     let totals = RunningTotals()
+    let before = RunningTotals()
+    let untilDay = Int32(truncatingIfNeeded: until.daysSinceEpoch)
+    let startDay = Int32(truncatingIfNeeded: until.adding(days: -window).daysSinceEpoch)
     var ranked = Ranked(
       best: BestOf<Candidate>(limit: limit) { sort.areInOrder($0.sortKey, $1.sortKey) })
     let toolCode = tool?.code
     try RunningSums.step(statement, db) { handle in
       ranked.videos += 1
       let ref = sqlite3_column_int64(handle, 0)
-      // No row in the window: the row at `until` is the one before it.
-      if RunningWindows.sameBlob(handle, 2, 3) { return }
       totals.clear()
-      if let bytes = RunningCodec.bytes(column: 3, of: handle) {
-        guard RunningCodec.accumulate(bytes, sign: 1, into: totals) else {
-          throw RunningSums.damaged(ref)
-        }
-        // Every video's row at `until` is added in 128 bits: no sum of a video's sources wraps.
-        ranked.check.add(totals)
-      }
-      if let bytes = RunningCodec.bytes(column: 2, of: handle) {
-        guard RunningCodec.accumulate(bytes, sign: -1, into: totals) else {
-          throw RunningSums.damaged(ref)
-        }
-      }
+      before.clear()
+      guard
+        RunningChunk.accumulate(
+          column: 3, of: handle, through: untilDay, sign: 1, into: totals),
+        RunningChunk.accumulate(
+          column: 2, of: handle, through: startDay, sign: 1, into: before)
+      else { throw RunningSums.damaged(ref) }
+      // No row in the window: the sums at `until` are those before it.
+      if totals.rows == before.rows { return }
+      // Every video's sums at `until` are added in 128 bits: no sum of a video's sources wraps.
+      ranked.check.add(totals)
+      for index in 0..<RunningTotals.width { totals.values[index] &-= before.values[index] }
       var current = TrafficSums()
       for source in 0..<RunningTotals.sources where totals.has(source) {
         if source != 0, let toolCode, source != toolCode { continue }

@@ -92,7 +92,7 @@ private func tables(_ fixture: Fixture) throws -> [String] {
         FROM metric ORDER BY video_ref, day, source, placement_id
         """)
     let running = try Row.fetchAll(
-      db, sql: "SELECT video_ref, day, hex(sums) FROM metric_running ORDER BY video_ref, day")
+      db, sql: "SELECT video_ref, chunk, hex(sums) FROM metric_running ORDER BY video_ref, chunk")
     let days = try Row.fetchAll(db, sql: "SELECT day, hex(sums) FROM metric_day ORDER BY day")
     let brandDays = try Row.fetchAll(
       db, sql: "SELECT brand, day, hex(sums) FROM metric_brand_day ORDER BY brand, day")

@@ -147,7 +147,7 @@ private func rows(_ series: ROISeries?) throws -> [ROIRow] {
         arguments: [brand, nil, nil, 20_000, 20_007]
       ).map { $0["detail"] as String }
     }
-    #expect(steps.count { $0 == "SEARCH r USING PRIMARY KEY (video_ref=? AND day<?)" } == 2)
+    #expect(steps.count { $0 == "SEARCH r USING PRIMARY KEY (video_ref=? AND chunk<?)" } == 2)
     #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "\(steps)")
     #expect(steps.contains { $0.hasPrefix(brand == nil ? "SCAN v" : "SEARCH v USING INDEX") })
   }
@@ -155,12 +155,12 @@ private func rows(_ series: ROISeries?) throws -> [ROIRow] {
 
 @Test(arguments: [32, 39])
 func aDamagedRunningRowIsAnErrorForTheSeriesRanking(damagedDay: Int32) throws {
-  // Day 39 is the row at `until`, day 32 the row before the window.
+  // Day 39 is `until`, day 32 the day before the window: their chunks are read.
   let ledger = try pairedLedger()
   try ledger.write { db in
     try db.execute(
-      sql: "UPDATE metric_running SET sums = x'02' WHERE day = ?",
-      arguments: [Int(firstDay + damagedDay)])
+      sql: "UPDATE metric_running SET sums = x'02' WHERE chunk = ?",
+      arguments: [Int(firstDay + damagedDay) >> 4])
   }
   var query = ROIQuery()
   query.limit = 3

@@ -16,19 +16,28 @@ private func row(_ day: String, _ video: String = "v1", impressions: Int64) -> M
     day: B.day(day), videoID: video, source: .natural, values: [.impressions: impressions])
 }
 
-/// The impressions of `video`'s running row on `day` (natural source).
+/// The natural impressions of `video`'s running sums through `day`, nil when its stored chunks
+/// hold no day `day`.
 private func running(_ ledger: Ledger, _ day: String, _ video: String = "v1") throws -> Int64? {
-  try ledger.read { db in
+  let day = Int32(B.day(day).daysSinceEpoch)
+  return try ledger.read { db in
     let bytes = try Data.fetchOne(
       db,
       sql: """
         SELECT r.sums FROM metric_running r JOIN video v ON v.id = r.video_ref
-        WHERE v.video_id = ? AND r.day = ?
-        """, arguments: [video, B.day(day).daysSinceEpoch])
+        WHERE v.video_id = ? AND r.chunk = ?
+        """, arguments: [video, day >> 4])
     guard let bytes else { return nil }
     let totals = RunningTotals()
-    _ = bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) }
-    return totals[Source.natural.code, .impressions]
+    var found = false
+    _ = bytes.withUnsafeBytes { raw in
+      RunningChunk.forEachDay(raw, through: day, base: totals, scratch: RunningTotals()) {
+        stored, own in
+        for index in 0..<RunningTotals.width { totals.values[index] += own.values[index] }
+        found = stored == day
+      }
+    }
+    return found ? totals[Source.natural.code, .impressions] : nil
   }
 }
 

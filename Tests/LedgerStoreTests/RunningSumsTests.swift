@@ -74,31 +74,40 @@ private func decoded(_ bytes: Data) -> RunningTotals {
   return totals
 }
 
-/// Every stored running row against the model; also the ledger's own recomputation.
+/// Every stored day of running sums (each day of each chunk) against the model; also the
+/// ledger's own recomputation.
 private func expectRunningSumsMatch(_ ledger: Ledger, _ model: Model) throws {
   let stored = try ledger.read { db in
     try Row.fetchAll(
       db,
       sql: """
-        SELECT v.video_id, r.day, r.sums FROM metric_running AS r JOIN video AS v ON v.id = r.video_ref
-        ORDER BY r.video_ref, r.day
+        SELECT v.video_id, r.chunk, r.sums FROM metric_running AS r
+        JOIN video AS v ON v.id = r.video_ref ORDER BY r.video_ref, r.chunk
         """)
   }
-  let days = Set(model.rows.keys.map { "\($0.video) \($0.day)" })
-  #expect(stored.count == days.count, "one running row per video and day with rows")
+  var storedDays = 0
   for row in stored {
     let video: String = row["video_id"]
-    let day: Int32 = row["day"]
+    let chunk: Int64 = row["chunk"]
     let bytes: Data = row["sums"]
+    // The running sums through each day of the chunk: its sums before it, then day by day.
     let totals = RunningTotals()
-    let readable = bytes.withUnsafeBytes { RunningCodec.accumulate($0, sign: 1, into: totals) }
-    #expect(readable)
-    for source in Source.allCases {
-      let expected = model.expected(video: video, through: day, source: source)
-      let actual = RunningField.allCases.map { totals[source.code, $0] }
-      #expect(actual == expected, "\(video) day \(day) \(source)")
+    let readable = bytes.withUnsafeBytes { raw in
+      RunningChunk.forEachDay(raw, base: totals, scratch: RunningTotals()) { day, own in
+        #expect(Int64(day >> 4) == chunk, "\(video) day \(day) in chunk \(chunk)")
+        for index in 0..<RunningTotals.width { totals.values[index] += own.values[index] }
+        storedDays += 1
+        for source in Source.allCases {
+          let expected = model.expected(video: video, through: day, source: source)
+          let actual = RunningField.allCases.map { totals[source.code, $0] }
+          #expect(actual == expected, "\(video) day \(day) \(source)")
+        }
+      }
     }
+    #expect(readable)
   }
+  let days = Set(model.rows.keys.map { "\($0.video) \($0.day)" })
+  #expect(storedDays == days.count, "one stored day per video and day with rows")
   #expect(try ledger.read { db in try RunningSums.differences(db).count } == 0)
   // The day totals: one row per day with rows, each the sum of every video's rows that day.
   let dayRows = try ledger.read { db in
@@ -624,11 +633,18 @@ func totalsBeyondInt64AreRefusedAndChangeNothing(sameVideo: Bool) throws {
         at: .commandLine)
       var emitter = try RunningEmitter(writer.db)
       let totals = RunningTotals()
-      // A whole block on days far from the ledger's, the last row's key a copy of the first.
-      for index in 0..<(RunningEmitter.blockRows - 1) {
-        try emitter.emit(refs[index % refs.count], Int32(30_000 + index), totals)
+      // A whole block of chunks far from the ledger's days (a day each, in chunks 1875, 1876,
+      // …), the last one's key taken by a row written past the emitter.
+      let blockRows = RunningEmitter.blockRows
+      for index in 0..<blockRows {
+        if index == blockRows - 1 {
+          try writer.db.execute(
+            sql: "INSERT INTO metric_running (video_ref, chunk, sums) VALUES (?, ?, x'02')",
+            arguments: [refs[0], 1875 + index])
+        }
+        try emitter.emit(refs[0], Int32(30_000 + 16 * index), totals)
       }
-      try emitter.emit(refs[0], 30_000, totals)
+      try emitter.finish()
     }
   }
   let after = try ledger.read { db in

@@ -113,8 +113,8 @@ struct VideoBrands {
 
 extension RunningSums {
   /// Moves the days of each video whose brand a write changed from the brand its stored
-  /// running sums count for (`before`) to the one it has now: each stored day's totals (the
-  /// difference of consecutive running rows) leave the old brand's rows and join the new's.
+  /// running sums count for (`before`) to the one it has now: each stored day's totals (each
+  /// day of its chunks) leave the old brand's rows and join the new's.
   ///
   /// Runs before the refresh rewrites any running row; the refresh then counts the video's
   /// changed days for its new brand.
@@ -123,28 +123,24 @@ extension RunningSums {
   ) throws {
     guard !before.isEmpty else { return }
     let rows = try db.cachedStatement(
-      sql: "SELECT day, sums FROM metric_running WHERE video_ref = ?1 ORDER BY day")
-    let previous = RunningTotals()
-    let stored = RunningTotals()
+      sql: "SELECT sums FROM metric_running WHERE video_ref = ?1 ORDER BY chunk")
+    let scratch = RunningTotals()
     for (ref, old) in before.sorted(by: { $0.key < $1.key }) {
       let new = try brands.brand(ofVideo: ref, db)
       guard old != new else { continue }
       let from = old.map(brands.of)
       let to = new.map(brands.of)
-      previous.clear()
       sqlite3_reset(rows.sqliteStatement)
       sqlite3_bind_int64(rows.sqliteStatement, 1, ref)
       try step(rows, db) { handle in
-        stored.clear()
-        guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: stored) else {
-          throw damaged(ref)
-        }
-        let day = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-        from?.add(day, stored, sign: -1)
-        from?.add(day, previous, sign: 1)
-        to?.add(day, stored, sign: 1)
-        to?.add(day, previous, sign: -1)
-        previous.values.update(from: stored.values, count: RunningTotals.width)
+        guard let bytes = RunningCodec.bytes(column: 0, of: handle),
+          RunningChunk.forEachDay(
+            bytes, scratch: scratch,
+            { day, stored in
+              from?.add(day, stored, sign: -1)
+              to?.add(day, stored, sign: 1)
+            })
+        else { throw damaged(ref) }
       }
     }
   }

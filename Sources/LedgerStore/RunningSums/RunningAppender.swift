@@ -26,7 +26,6 @@ package final class RunningAppender {
   // Touched a row by the writing thread alone: unchecked for exclusivity (a dynamic check at
   // every access of a class's property otherwise).
   @exclusivity(unchecked) private var emitter: RunningEmitter?
-  @exclusivity(unchecked) private var lastRow: Statement?
   /// The video of the segment being read (`Int64.min`: none; a row id set by hand may be
   /// negative), the day open in it (-1: none), and whether its rows are appended (false: they
   /// are left to the refresh).
@@ -155,29 +154,11 @@ package final class RunningAppender {
       appending = true
       return
     }
-    // The video's last running row may still wait in a block.
-    if emitter?.holds(ref) == true { try emitter?.finish() }
-    if lastRow == nil {
-      lastRow = try db.makeStatement(
-        sql: """
-          SELECT day, sums FROM metric_running WHERE video_ref = ?1
-          ORDER BY day DESC LIMIT 1
-          """)
-    }
-    guard let lastRow else { return }
-    let handle = lastRow.sqliteStatement
-    sqlite3_reset(handle)
-    sqlite3_bind_int64(handle, 1, ref)
-    var after = true
-    try RunningSums.step(lastRow, db) { handle in
-      guard Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0)) < day else {
-        after = false
-        return
-      }
-      guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: totals) else {
-        throw RunningSums.damaged(ref)
-      }
-    }
+    // The video's last running sums (its chunk may still be built, or wait in a block: the
+    // emitter writes it first).
+    if emitter == nil { emitter = try RunningEmitter(db) }
+    let lastDay = try emitter?.lastStored(of: ref, into: totals)
+    let after = lastDay.map { $0 < day } ?? true
     guard after else {
       dirty.mark(ref, day)
       return

@@ -92,9 +92,10 @@ package enum RunningSums {
     try refresh(db, dirty.drain(), brands: appender.brands, days: appender.days)
   }
 
-  /// Rewrites the running rows of each video from the first day a write changed: the stored
-  /// row before that day, then the video's metric rows from it on; the day totals and those
-  /// of the video's brand get the differences.
+  /// Rewrites the running sums of each video from the first day a write changed: the stored
+  /// chunks from that day on are truncated to the days before it, then the video's metric rows
+  /// from it on are written again; the day totals and those of the video's brand get the
+  /// differences.
   static func refresh(
     _ db: Database, _ videos: [(ref: Int64, from: Int32)], brands: BrandDayDeltas = .init(),
     days delta: DayTotalsDelta = .init()
@@ -104,50 +105,37 @@ package enum RunningSums {
       try brands.apply(db)
       return
     }
-    let previous = try db.cachedStatement(
-      sql: """
-        SELECT sums FROM metric_running WHERE video_ref = ?1 AND day < ?2
-        ORDER BY day DESC LIMIT 1
-        """)
-    let delete = try db.cachedStatement(
-      sql: "DELETE FROM metric_running WHERE video_ref = ?1 AND day >= ?2")
     let replaced = try db.cachedStatement(
-      sql: "SELECT day, sums FROM metric_running WHERE video_ref = ?1 AND day >= ?2 ORDER BY day")
+      sql: "SELECT sums FROM metric_running WHERE video_ref = ?1 AND chunk >= ?2 ORDER BY chunk")
+    let later = try db.cachedStatement(
+      sql: "DELETE FROM metric_running WHERE video_ref = ?1 AND chunk > ?2")
     let rows = try db.cachedStatement(sql: videoRowsSQL)
     var emitter = try RunningEmitter(db)
     let totals = RunningTotals()
-    let before = RunningTotals()
-    let stored = RunningTotals()
+    let scratch = RunningTotals()
     let day = RunningTotals()
     for (ref, from) in videos {
       let brandDelta = try brands.of(videoRef: ref, db)
-      totals.clear()
-      try bind(previous, ref, from)
-      try step(previous, db) { handle in
-        guard RunningCodec.accumulate(column: 0, of: handle, sign: 1, into: totals) else {
-          throw damaged(ref)
-        }
-      }
-      // The day totals lose what the rows about to be replaced gave each day: the difference
-      // of consecutive stored running rows.
-      before.values.update(from: totals.values, count: RunningTotals.width)
-      try bind(replaced, ref, from)
+      let chunk = RunningChunk.number(of: from)
+      // The day totals lose what the stored days about to be replaced gave them.
+      try bind(replaced, ref, chunk)
       try step(replaced, db) { handle in
-        stored.clear()
-        guard RunningCodec.accumulate(column: 1, of: handle, sign: 1, into: stored) else {
-          throw damaged(ref)
-        }
-        let storedDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
-        delta.add(storedDay, stored, sign: -1)
-        delta.add(storedDay, before, sign: 1)
-        brandDelta?.add(storedDay, stored, sign: -1)
-        brandDelta?.add(storedDay, before, sign: 1)
-        before.values.update(from: stored.values, count: RunningTotals.width)
+        guard let bytes = RunningCodec.bytes(column: 0, of: handle),
+          RunningChunk.forEachDay(
+            bytes, scratch: scratch,
+            { storedDay, stored in
+              guard storedDay >= from else { return }
+              delta.add(storedDay, stored, sign: -1)
+              brandDelta?.add(storedDay, stored, sign: -1)
+            })
+        else { throw damaged(ref) }
       }
-      try bind(delete, ref, from)
-      try step(delete, db) { _ in }
-      // Then the running rows and the day totals are written again from the metric rows.
-      try bind(rows, ref, from)
+      try bind(later, ref, chunk)
+      try step(later, db) { _ in }
+      totals.clear()
+      try emitter.begin(ref, from, into: totals)
+      // Then the running sums and the day totals are written again from the metric rows.
+      try bind(rows, ref, Int64(from))
       var current: Int32 = -1
       day.clear()
       func close() throws {
@@ -245,11 +233,11 @@ package enum RunningSums {
     else { throw try tooLarge(ref, db) }
   }
 
-  static func bind(_ statement: Statement, _ ref: Int64, _ day: Int32) throws {
+  static func bind(_ statement: Statement, _ ref: Int64, _ value: Int64) throws {
     let handle = statement.sqliteStatement
     sqlite3_reset(handle)
     sqlite3_bind_int64(handle, 1, ref)
-    sqlite3_bind_int64(handle, 2, Int64(day))
+    sqlite3_bind_int64(handle, 2, value)
   }
 
   /// Steps a bound `statement` to its end, calling `row` with its handle on each row, and
@@ -288,91 +276,5 @@ package enum RunningSums {
           + "9,223,372,036,854,775,807, more than aimt adds up exactly: the numbers written are "
           + "implausibly large; check their units")
     ])
-  }
-}
-
-/// Inserts running rows in blocks of ``blockRows`` through one multi-row statement.
-///
-/// As the metric writer does; the rows are encoded into one reused buffer. Call ``finish()``
-/// at the end.
-struct RunningEmitter {
-  static let blockRows = 32
-  private let insert: Statement
-  private let blockInsert: Statement
-  private let db: Database
-  /// The encodings of the rows waiting for a block, end to end.
-  private var bytes: [UInt8] = []
-  /// Per waiting row: video, day, and where its encoding ends in `bytes`.
-  private var rows: [(ref: Int64, day: Int32, end: Int)] = []
-
-  init(_ db: Database) throws {
-    self.db = db
-    insert = try db.cachedStatement(
-      sql: "INSERT INTO metric_running (video_ref, day, sums) VALUES (?1, ?2, ?3)")
-    let values = (0..<Self.blockRows).map { "(?\(3 * $0 + 1), ?\(3 * $0 + 2), ?\(3 * $0 + 3))" }
-    // OR FAIL: no statement journal (see `MetricUpserter`'s block insert).
-    blockInsert = try db.cachedStatement(
-      sql: "INSERT OR FAIL INTO metric_running (video_ref, day, sums) VALUES "
-        + values.joined(separator: ", "))
-    bytes.reserveCapacity(Self.blockRows * 64)
-    rows.reserveCapacity(Self.blockRows)
-  }
-
-  /// Keeps the row of video `ref` on `day` with `totals`; writes a block when one is full.
-  mutating func emit(_ ref: Int64, _ day: Int32, _ totals: RunningTotals) throws {
-    RunningCodec.encode(totals, into: &bytes)
-    rows.append((ref, day, bytes.count))
-    if rows.count == Self.blockRows { try flush() }
-  }
-
-  /// Keeps the row of video `ref` on `day` already encoded (`encoded`, copied); writes a block
-  /// when one is full.
-  mutating func emit(_ ref: Int64, _ day: Int32, encoded: UnsafeRawBufferPointer) throws {
-    bytes.append(contentsOf: encoded)
-    rows.append((ref, day, bytes.count))
-    if rows.count == Self.blockRows { try flush() }
-  }
-
-  /// Writes the rows still kept.
-  mutating func finish() throws { try flush() }
-
-  /// True when a row of video `ref` waits for a block.
-  func holds(_ ref: Int64) -> Bool { rows.contains { $0.ref == ref } }
-
-  private mutating func flush() throws {
-    guard !rows.isEmpty else { return }
-    let statement = rows.count == Self.blockRows ? blockInsert : insert
-    let handle = statement.sqliteStatement
-    try bytes.withUnsafeBytes { raw in
-      var start = 0
-      var parameter: Int32 = 1
-      for row in rows {
-        sqlite3_bind_int64(handle, parameter, row.ref)
-        sqlite3_bind_int64(handle, parameter + 1, Int64(row.day))
-        sqlite3_bind_blob(
-          handle, parameter + 2, raw.baseAddress.map { $0 + start }, Int32(row.end - start),
-          sqliteStatic)
-        start = row.end
-        if statement === blockInsert {
-          parameter += 3
-        } else {
-          try run(statement)
-        }
-      }
-      if statement === blockInsert { try run(statement) }
-    }
-    rows.removeAll(keepingCapacity: true)
-    bytes.removeAll(keepingCapacity: true)
-  }
-
-  private func run(_ statement: Statement) throws {
-    let handle = statement.sqliteStatement
-    let code = sqlite3_step(handle)
-    sqlite3_reset(handle)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code),
-        message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-    }
   }
 }

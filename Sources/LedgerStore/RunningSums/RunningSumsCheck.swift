@@ -2,16 +2,16 @@ internal import GRDB
 internal import GRDBSQLite
 
 extension RunningSums {
-  /// The videos whose stored running rows differ from a recomputation from `metric` (a row
-  /// missing, extra or with other sums), by row id, with the first day that differs; at most
-  /// `limit` of them, and how many there are in all.
+  /// The videos whose stored running sums differ from a recomputation from `metric` (a chunk
+  /// missing, extra or with other sums), by row id, with the first day of the first chunk that
+  /// differs; at most `limit` of them, and how many there are in all.
   ///
   /// One pass over both tables in key order: memory does not grow with the ledger.
   static func differences(_ db: Database, limit: Int = 20) throws -> (
     videos: [(ref: Int64, day: Int32)], count: Int
   ) {
     let stored = try db.makeStatement(
-      sql: "SELECT video_ref, day, sums FROM metric_running ORDER BY video_ref, day")
+      sql: "SELECT video_ref, chunk, sums FROM metric_running ORDER BY video_ref, chunk")
     let storedHandle = stored.sqliteStatement
     defer { sqlite3_reset(storedHandle) }
     var storedDone = false
@@ -34,74 +34,110 @@ extension RunningSums {
     var found: [(ref: Int64, day: Int32)] = []
     var count = 0
     var lastBad: Int64?
-    func differs(_ ref: Int64, _ day: Int32) {
+    /// Notes that video `ref`'s chunk `chunk` differs: `expected` and `stored` its encodings
+    /// (nil: none), for the first day that differs.
+    func differs(
+      _ ref: Int64, _ chunk: Int64, expected: UnsafeRawBufferPointer?,
+      stored: UnsafeRawBufferPointer?
+    ) {
       guard ref != lastBad else { return }
       lastBad = ref
       count += 1
-      if found.count < limit { found.append((ref, day)) }
+      if found.count < limit {
+        found.append((ref, firstDifference(chunk, expected: expected, stored: stored)))
+      }
     }
-    func storedKey() -> (Int64, Int32) {
-      (
-        sqlite3_column_int64(storedHandle, 0),
-        Int32(truncatingIfNeeded: sqlite3_column_int64(storedHandle, 1))
-      )
+    func storedBytes() -> UnsafeRawBufferPointer? {
+      RunningCodec.bytes(column: 2, of: storedHandle)
     }
-    // Each expected row in key order: stored rows before it are extra, an equal key compares.
-    try recompute(db) { ref, day, bytes in
-      while hasStored, storedKey() < (ref, day) {
-        let (extraRef, extraDay) = storedKey()
-        differs(extraRef, extraDay)
+    func storedKey() -> (Int64, Int64) {
+      (sqlite3_column_int64(storedHandle, 0), sqlite3_column_int64(storedHandle, 1))
+    }
+    // Each expected chunk in key order: stored ones before it are extra, an equal key
+    // compares.
+    try recompute(db) { ref, chunk, bytes in
+      while hasStored, storedKey() < (ref, chunk) {
+        let (extraRef, extraChunk) = storedKey()
+        differs(extraRef, extraChunk, expected: nil, stored: storedBytes())
         hasStored = try advance()
       }
-      guard hasStored, storedKey() == (ref, day) else {
-        differs(ref, day)
+      guard hasStored, storedKey() == (ref, chunk) else {
+        differs(ref, chunk, expected: bytes, stored: nil)
         return
       }
-      let size = Int(sqlite3_column_bytes(storedHandle, 2))
-      let same =
-        size == bytes.count
-        && bytes.withUnsafeBytes { expected in
-          UnsafeRawBufferPointer(start: sqlite3_column_blob(storedHandle, 2), count: size)
-            .elementsEqual(expected)
-        }
-      if !same { differs(ref, day) }
+      let stored = storedBytes()
+      if !RunningCodec.sameRow(stored, bytes) {
+        differs(ref, chunk, expected: bytes, stored: stored)
+      }
       hasStored = try advance()
     }
     while hasStored {
-      let (extraRef, extraDay) = storedKey()
-      differs(extraRef, extraDay)
+      let (extraRef, extraChunk) = storedKey()
+      differs(extraRef, extraChunk, expected: nil, stored: storedBytes())
       hasStored = try advance()
     }
     return (found, count)
   }
 
-  /// Calls `row` with every running row `metric` implies, in key order, as it would be stored.
+  /// The first day on which chunk `chunk` as `expected` and as `stored` (nil: none, or not
+  /// readable) give other running sums; the chunk's first day when they differ only in their
+  /// encoding.
+  static func firstDifference(
+    _ chunk: Int64, expected: UnsafeRawBufferPointer?, stored: UnsafeRawBufferPointer?
+  ) -> Int32 {
+    /// Each day of a chunk with its running sums through it.
+    func days(_ bytes: UnsafeRawBufferPointer?) -> [(day: Int32, sums: [Int64])] {
+      guard let bytes else { return [] }
+      let totals = RunningTotals()
+      var days: [(day: Int32, sums: [Int64])] = []
+      _ = RunningChunk.forEachDay(bytes, base: totals, scratch: RunningTotals()) { day, own in
+        for index in 0..<RunningTotals.width { totals.values[index] &+= own.values[index] }
+        days.append(
+          (day, Array(UnsafeBufferPointer(start: totals.values, count: RunningTotals.width))))
+      }
+      return days
+    }
+    let (a, b) = (days(expected), days(stored))
+    for (x, y) in zip(a, b) where x.day != y.day || x.sums != y.sums {
+      return min(x.day, y.day)
+    }
+    if a.count != b.count { return (a.count > b.count ? a : b)[min(a.count, b.count)].day }
+    return RunningChunk.firstDay(of: chunk) ?? (chunk < 0 ? .min : .max)
+  }
+
+  /// Calls `row` with every chunk of running sums `metric` implies, in key order, as it would
+  /// be stored.
   static func recompute(
-    _ db: Database, _ row: (Int64, Int32, [UInt8]) throws -> Void
+    _ db: Database, _ row: (Int64, Int64, UnsafeRawBufferPointer) throws -> Void
   ) throws {
     let rows = try db.makeStatement(sql: allRowsSQL)
     let totals = RunningTotals()
-    var bytes: [UInt8] = []
+    let builder = RunningChunkBuilder()
     var ref: Int64 = 0
     var day: Int32 = -1
     // Whether a row was read (a row id can be any integer, negative ones set by hand too).
     var started = false
     func emit() throws {
-      bytes.removeAll(keepingCapacity: true)
-      RunningCodec.encode(totals, into: &bytes)
-      try row(ref, day, bytes)
+      if !builder.hasVideo { _ = builder.start(ref, firstDay: day, stored: nil) }
+      try builder.add(day, totals) { chunk, bytes in try row(ref, chunk, bytes) }
     }
     try step(rows, db) { handle in
       let rowRef = sqlite3_column_int64(handle, 11)
       let rowDay = Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 0))
       if started, rowRef != ref || rowDay != day { try emit() }
+      if started, rowRef != ref {
+        try builder.close { chunk, bytes in try row(ref, chunk, bytes) }
+      }
       if rowRef != ref { totals.clear() }
       ref = rowRef
       day = rowDay
       started = true
       try add(handle, to: totals, ref: ref, db)
     }
-    if started { try emit() }
+    if started {
+      try emit()
+      try builder.close { chunk, bytes in try row(ref, chunk, bytes) }
+    }
   }
 }
 

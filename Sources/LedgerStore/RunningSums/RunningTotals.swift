@@ -40,6 +40,13 @@ package final class RunningTotals {
     StreamTotals(values + source * RunningField.count)
   }
 
+  /// The metric rows of every source: equal at two days exactly when no row lies between.
+  package var rows: Int64 {
+    var rows: Int64 = 0
+    for source in 0..<Self.sources { rows &+= values[source * RunningField.count] }
+    return rows
+  }
+
   /// True when `source` has had a row.
   package func has(_ source: Int) -> Bool { values[source * RunningField.count] != 0 }
 
@@ -143,17 +150,22 @@ package enum RunningCodec {
 
   /// Appends the encoding of `totals` to `bytes`.
   package static func encode(_ totals: RunningTotals, into bytes: inout [UInt8]) {
+    bytes.append(version)
+    encodeBody(totals, into: &bytes)
+  }
+
+  /// Appends the encoding of `totals` without the version byte: the mask, then the values.
+  static func encodeBody(_ totals: RunningTotals, into bytes: inout [UInt8]) {
     var mask: UInt16 = 0
     for source in 0..<RunningTotals.sources where totals.has(source) {
       mask |= 1 << UInt16(source)
     }
     // Encoded in a scratch buffer on the stack (at most 10 bytes a value), then appended once.
-    let most = 3 + mask.nonzeroBitCount * RunningField.count * 10
+    let most = 2 + mask.nonzeroBitCount * RunningField.count * 10
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: most) { scratch in
-      var end = 3
-      scratch[0] = version
-      scratch[1] = UInt8(truncatingIfNeeded: mask)
-      scratch[2] = UInt8(truncatingIfNeeded: mask >> 8)
+      var end = 2
+      scratch[0] = UInt8(truncatingIfNeeded: mask)
+      scratch[1] = UInt8(truncatingIfNeeded: mask >> 8)
       for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
         let base = totals.values + source * RunningField.count
         for field in 0..<RunningField.count {
@@ -215,26 +227,36 @@ package enum RunningCodec {
     guard bytes.count >= 3, let start = bytes.baseAddress, bytes[0] == version else {
       return false
     }
-    let mask = UInt16(bytes[1]) | UInt16(bytes[2]) << 8
-    guard mask >> RunningTotals.sources == 0 else { return false }
+    return accumulateBody(from: start + 1, end: start + bytes.count, sign: sign, into: totals)
+      == start + bytes.count
+  }
+
+  /// Adds (`sign` 1) or subtracts (`sign` -1) the body (mask, then values) that starts at
+  /// `next`; returns where it ends, nil when it is not one aimt wrote or passes `end`.
+  @inline(__always)
+  static func accumulateBody(
+    from start: UnsafeRawPointer, end: UnsafeRawPointer, sign: Int64, into totals: RunningTotals
+  ) -> UnsafeRawPointer? {
+    guard end - start >= 2 else { return nil }
+    let mask = UInt16(start.load(as: UInt8.self)) | UInt16((start + 1).load(as: UInt8.self)) << 8
+    guard mask >> RunningTotals.sources == 0 else { return nil }
     // Read through a pointer, a value's first byte apart: most values are under 128 or a
     // few bytes, and every report decodes a few rows per video (docs/internals.md, "Running
     // sums").
-    var next = start + 3
-    let end = start + bytes.count
+    var next = start + 2
     var sources = mask
     while sources != 0 {
       let source = sources.trailingZeroBitCount
       sources &= sources - 1
       let base = totals.values + source * RunningField.count
       for field in 0..<RunningField.count {
-        guard next < end else { return false }
+        guard next < end else { return nil }
         var byte = next.load(as: UInt8.self)
         next += 1
         var value = UInt64(byte & 0x7F)
         var shift: UInt64 = 7
         while byte >= 0x80 {
-          guard next < end, shift < 64 else { return false }
+          guard next < end, shift < 64 else { return nil }
           byte = next.load(as: UInt8.self)
           next += 1
           value |= UInt64(byte & 0x7F) << shift
@@ -243,6 +265,6 @@ package enum RunningCodec {
         base[field] = base[field] &+ Int64(bitPattern: value) &* sign
       }
     }
-    return next == end
+    return next
   }
 }

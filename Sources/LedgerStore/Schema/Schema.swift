@@ -29,6 +29,7 @@ package enum Schema {
     Migration(identifier: "0008_day_totals", bytes: PackageResources._008_day_totals_sql),
     Migration(
       identifier: "0009_brand_day_totals", bytes: PackageResources._009_brand_day_totals_sql),
+    Migration(identifier: "0010_running_chunks", bytes: PackageResources._010_running_chunks_sql),
   ]
 
   static var migrator: DatabaseMigrator {
@@ -38,7 +39,8 @@ package enum Schema {
         try db.execute(sql: migration.sql)
         // Derived rows a SQL file cannot compute: built from the facts in the same transaction.
         switch migration.identifier {
-        case "0007_running_sums": try RunningSums.rebuildAll(db, days: false)
+        // 0010 replaces the table 0007 made and fills it.
+        case "0010_running_chunks": try RunningSums.rebuildAll(db, days: false)
         case "0008_day_totals": try RunningSums.rebuildDays(db)
         case "0009_brand_day_totals": try RunningSums.rebuildBrandDays(db)
         default: break
