@@ -400,7 +400,9 @@ private func referenceAccumulate(_ bytes: [UInt8], into totals: RunningTotals) -
   }
 }
 
-@Test(arguments: ["0006_promotion_cpm", "0007_running_sums", "0008_day_totals"])
+@Test(arguments: [
+  "0006_promotion_cpm", "0007_running_sums", "0008_day_totals", "0009_brand_day_totals",
+])
 func upgradingALedgerMadeBeforeRunningSumsOrDayTotalsBuildsThemFromItsRows(
   _ madeAt: String
 ) throws {

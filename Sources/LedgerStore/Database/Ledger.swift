@@ -126,6 +126,14 @@ public final class Ledger: Sendable {
           }
         }
         try ledger.migrate(pending: pending)
+        if state == .sqlite {
+          // An upgrade may write whole tables again (0010 rebuilds the running sums: 1.3 GB at
+          // 22M metric rows): its pages go into the ledger now, not left in a WAL as large as
+          // they are for the next write to copy back.
+          try queue.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+          }
+        }
       }
       if try queue.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) != "wal" {
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
