@@ -49,7 +49,8 @@ private func sums(_ chunk: [UInt8], through day: Int32?) -> [Int64]? {
   let readable = chunk.withUnsafeBytes {
     RunningChunk.accumulate($0, through: day, sign: 1, into: totals)
   }
-  return readable ? Array(UnsafeBufferPointer(start: totals.values, count: RunningTotals.width)) : nil
+  return readable
+    ? Array(UnsafeBufferPointer(start: totals.values, count: RunningTotals.width)) : nil
 }
 
 @Test func aChunkGivesTheRunningSumsThroughEveryDayOfIt() {
