@@ -602,3 +602,29 @@ private func prefix(of text: String) -> String {
     #expect(try findings(fixture).isEmpty, "daily: \(daily)")
   }
 }
+
+@Test func totalsPassingInt64AcrossMergedGroupsRefuseTheDateSortedFileWhole() throws {
+  // A Dou+ row of the largest cost a row takes, a day for 9,300 days, for one video (with a
+  // natural row of another, so the file is sorted by date, not by video): its total passes
+  // Int64 only in a late group, counted on from the totals the earlier groups left (noted at
+  // the end of each group's stretch of the video, while the days themselves go to the
+  // temporary file as their own totals).
+  let fixture = try videoFixture()
+  let before = try fixture.snapshot()
+  let rows = (0..<9_300).map { offset in
+    let date = Day(daysSinceEpoch: 10_957 + Int32(offset))
+    return "\(date),w00,dou_plus,,1,9999999999999.99,0,0\n\(date),w01,natural,,1,0,0,0\n"
+  }
+  do {
+    try fixture.importing(.metrics, [try fixture.file("m.csv", header + rows.joined())]) {
+      $0.sortRunRows = 100
+      $0.sortGroupRows = 1_000
+    }
+    Issue.record("the import was not refused")
+  } catch let LedgerError.invalidData(problems) {
+    #expect(
+      problems.first?.message.contains("would pass 9,223,372,036,854,775,807") == true,
+      "\(problems)")
+  }
+  #expect(try fixture.snapshot() == before)
+}

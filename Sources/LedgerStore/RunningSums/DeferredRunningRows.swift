@@ -8,16 +8,17 @@ import Musl
 import Darwin
 #endif
 
-/// The running rows built while a file sorted by date is written in merged groups, kept in a
-/// temporary file and inserted once, in key order, when the write finishes (docs/internals.md,
-/// "Running rows of merged groups written once").
+/// The days of running sums built while a file sorted by date is written in merged groups,
+/// kept in a temporary file and written once, in key order, when the write finishes
+/// (docs/internals.md, "Running rows of merged groups written once").
 ///
-/// Each group adds a stretch of every video's days, so inserted as they were built the rows of
+/// Each group adds a stretch of every video's days, so written as they were built the days of
 /// each group went into the middle of `metric_running`, every page split once a group; kept
-/// here, each group's rows are one stretch of the file in key order, and the stretches merged
-/// at the end are appended to the table. The last row kept of each video stays in memory
-/// (``noteLast(_:_:_:)``, ``withLast(of:_:)``): the next group's rows of that video continue
-/// from it.
+/// here, each group's days are one stretch of the file in key order, and the stretches merged
+/// at the end are appended to the table as chunks. A record holds the day's own totals, which
+/// a chunk keeps as they are; the running sums through the last day kept of each video stay in
+/// memory (``noteLast(_:_:_:)``, ``withLast(of:_:)``): the next group's days of that video
+/// continue from them.
 ///
 /// The file is removed from its folder as soon as it is made (as ``MetricSpill``'s), so no
 /// exit, crash or kill leaves it behind; rows not inserted are lost with the transaction.
@@ -31,7 +32,7 @@ final class DeferredRunningRows {
   /// Records kept and not yet written to the file (`pendingCount` bytes).
   ///
   /// Each is the video (8 bytes), the day (4), the length of the encoding (2), then the
-  /// encoding (``RunningCodec``). Raw memory: a record is written a row, where an array's
+  /// encoding of the day's own totals (``RunningCodec``). Raw memory: a record is written a row, where an array's
   /// appends cost 600 instructions.
   // Touched a row by the writing thread alone: unchecked for exclusivity (a dynamic check at
   // every access of a class's property otherwise).
@@ -47,7 +48,8 @@ final class DeferredRunningRows {
   @exclusivity(unchecked) private var stretches: [Int] = []
   /// The key of the last record kept.
   @exclusivity(unchecked) private var lastKey: (ref: Int64, day: Int32)?
-  /// Per video: the day of its last row kept, and where its encoding lies in `arena`, in
+  /// Per video: the day of its last row kept, and where the encoding of its running sums
+  /// through that day lies in `arena`, in
   /// room for `capacity` bytes (overwritten in place while it fits: no allocation per video
   /// and group).
   @exclusivity(unchecked) private var lastRows:
@@ -84,8 +86,8 @@ final class DeferredRunningRows {
     pending.deallocate()
   }
 
-  /// Calls `body` with the day and encoding of the last row kept of video `ref` and returns
-  /// its result; nil when none was kept.
+  /// Calls `body` with the day of the last row kept of video `ref` and the encoding of its
+  /// running sums through it, and returns its result; nil when none was kept.
   func withLast<Result>(
     of ref: Int64, _ body: (Int32, UnsafeRawBufferPointer) throws -> Result
   ) rethrows -> Result? {
@@ -95,8 +97,9 @@ final class DeferredRunningRows {
     }
   }
 
-  /// Notes the last row kept of video `ref` (the one ``keep(_:_:_:)`` kept last for it): the
-  /// appender calls it when the video's rows in the order written end, not for every row.
+  /// Notes the last row kept of video `ref` (the one ``keep(_:_:_:)`` kept last for it) and
+  /// the running sums through it (`sums`, encoded): the appender calls it when the video's
+  /// rows in the order written end, not for every row.
   func noteLast(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) {
     if let row = lastRows[ref], row.capacity >= sums.count {
       arena.withUnsafeMutableBytes { raw in
@@ -113,7 +116,7 @@ final class DeferredRunningRows {
     }
   }
 
-  /// Keeps the running row of video `ref` on `day`, encoded as `sums`.
+  /// Keeps day `day` of video `ref` with its own totals, encoded as `sums`.
   func keep(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) throws {
     // The first record, or one not after the one before it, starts a stretch.
     if lastKey.map({ ($0.ref, $0.day) >= (ref, day) }) ?? true {
@@ -133,8 +136,8 @@ final class DeferredRunningRows {
     if pendingCount >= Self.pendingBytes { try writePending() }
   }
 
-  /// Inserts every row kept, in key order, through `emitter`, and forgets them; returns how
-  /// many it inserted.
+  /// Writes every day kept, in key order, through `emitter`, and forgets them; returns how
+  /// many days it wrote.
   func insert(into emitter: inout RunningEmitter) throws -> Int {
     try writePending()
     if let failure = writer.settle() { throw Self.failed("writing", failure) }
@@ -155,7 +158,7 @@ final class DeferredRunningRows {
         smallest = index
       }
       let reader = live[smallest]
-      try emitter.emit(reader.ref, reader.day, encoded: reader.sums)
+      try emitter.emit(reader.ref, reader.day, dayEncoded: reader.sums)
       inserted += 1
       if try !reader.advance() { live.remove(at: smallest) }
     }

@@ -124,6 +124,8 @@ package final class RunningAppender {
   private func start(_ ref: Int64, _ day: Int32) throws {
     // The segment that ends: its last row kept is where the video's next segment starts from.
     if keptInSegment, let deferred {
+      encoded.removeAll(keepingCapacity: true)
+      RunningCodec.encode(totals, into: &encoded)
       deferred.noteLast(self.ref, lastKeptDay, encoded)
       keptInSegment = false
     }
@@ -172,8 +174,11 @@ package final class RunningAppender {
     guard appending, day >= 0, (0..<RunningTotals.sources).contains(where: dayTotals.has)
     else { return }
     if let deferred {
+      // The day's own totals: the chunks take them as they are (the video's running sums
+      // through its last day kept, which the next group's days start from and which prove
+      // that no total passes Int64, are noted when its segment ends).
       encoded.removeAll(keepingCapacity: true)
-      RunningCodec.encode(totals, into: &encoded)
+      RunningCodec.encode(dayTotals, into: &encoded)
       try deferred.keep(ref, day, encoded)
       lastKeptDay = day
       keptInSegment = true

@@ -207,6 +207,34 @@ final class RunningChunkBuilder {
     _ dayNumber: Int32, _ running: RunningTotals,
     closed: (Int64, UnsafeRawBufferPointer) throws -> Void
   ) rethrows {
+    try open(dayNumber, closed: closed)
+    for index in 0..<RunningTotals.width {
+      day.values[index] = running.values[index] &- last.values[index]
+    }
+    RunningCodec.encodeBody(day, into: &entries)
+    last.values.update(from: running.values, count: RunningTotals.width)
+  }
+
+  /// ``add(_:_:closed:)`` with the day's own totals as ``RunningCodec/encode(_:into:)`` wrote
+  /// them (`encoded`), whose body is kept as it is; false when the bytes are not totals aimt
+  /// wrote (nothing is added then).
+  func add(
+    _ dayNumber: Int32, encoded: UnsafeRawBufferPointer,
+    closed: (Int64, UnsafeRawBufferPointer) throws -> Void
+  ) rethrows -> Bool {
+    day.clear()
+    guard RunningCodec.accumulate(encoded, sign: 1, into: day) else { return false }
+    try open(dayNumber, closed: closed)
+    entries.append(contentsOf: UnsafeRawBufferPointer(rebasing: encoded.dropFirst()))
+    for index in 0..<RunningTotals.width { last.values[index] &+= day.values[index] }
+    return true
+  }
+
+  /// Makes the chunk of day `dayNumber` the open one (the one before it, finished, goes to
+  /// `closed`) and writes the day's offset in it.
+  private func open(
+    _ dayNumber: Int32, closed: (Int64, UnsafeRawBufferPointer) throws -> Void
+  ) rethrows {
     let chunk = RunningChunk.number(of: dayNumber)
     if hasChunk, chunk != number {
       try finishChunk(closed)
@@ -219,15 +247,10 @@ final class RunningChunkBuilder {
       entries.removeAll(keepingCapacity: true)
       base.values.update(from: last.values, count: RunningTotals.width)
     }
-    for index in 0..<RunningTotals.width {
-      day.values[index] = running.values[index] &- last.values[index]
-    }
     let offset = Int(dayNumber - first)
     precondition(offset > lastOffset, "days of a video are added in order")
     entries.append(UInt8(offset))
-    RunningCodec.encodeBody(day, into: &entries)
     lastOffset = offset
-    last.values.update(from: running.values, count: RunningTotals.width)
   }
 
   /// Adds the video's sums through the last day added (before the first day to come when none
@@ -347,14 +370,16 @@ struct RunningEmitter {
     try builder.add(day, totals) { chunk, encoded in try keep(ref, chunk, encoded) }
   }
 
-  /// Keeps the running sums of video `ref` through `day` encoded as ``RunningCodec`` writes
-  /// them (`encoded`).
-  mutating func emit(_ ref: Int64, _ day: Int32, encoded: UnsafeRawBufferPointer) throws {
-    scratch.clear()
-    guard RunningCodec.accumulate(encoded, sign: 1, into: scratch) else {
-      throw RunningSums.damaged(ref)
+  /// Keeps the day `day` of video `ref` with its own totals (not running ones) encoded as
+  /// ``RunningCodec`` writes them (`encoded`): the day comes after the video's stored days.
+  mutating func emit(_ ref: Int64, _ day: Int32, dayEncoded encoded: UnsafeRawBufferPointer)
+    throws
+  {
+    if !builder.hasVideo || builder.ref != ref { try open(ref, day) }
+    let added = try builder.add(day, encoded: encoded) { chunk, bytes in
+      try keep(ref, chunk, bytes)
     }
-    try emit(ref, day, scratch)
+    guard added else { throw RunningSums.damaged(ref) }
   }
 
   /// Writes every chunk still kept.
