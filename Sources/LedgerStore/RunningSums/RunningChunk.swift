@@ -29,7 +29,7 @@ package enum RunningChunk {
     return Int32(number) << shift
   }
 
-  /// A chunk's parts: its first day, and where its base body and its days begin.
+  /// A chunk's first day, where its first body begins, and where its bytes end.
   struct Header {
     let first: Int32
     let base: UnsafeRawPointer
