@@ -473,11 +473,12 @@ private let allSorts = ROISortField.allCases.flatMap { field in
   #expect(launches > 500)
 }
 
-@Test(arguments: [2, 25, 39])
+@Test(arguments: [2, 25, 39, 60])
 func aDamagedRunningRowIsAnErrorForTheDecisionSums(damagedOffset: Int) throws {
   // Day 2 is the launch's last day, between two boundaries (a seek of its own), in the chunk
   // of days -4…11; day 25 is the first boundary, in that of days 12…27; day 39 the last
-  // boundary, in that of 28…43.
+  // boundary, in that of 28…43; day 60's chunk (60…75), after the last boundary, is read by
+  // nothing.
   let ledger = try Ledger.inMemory()
   let published = Day(daysSinceEpoch: base)
   try ledger.write(options: WriteOptions(createMissing: true)) { writer in
@@ -485,7 +486,7 @@ func aDamagedRunningRowIsAnErrorForTheDecisionSums(damagedOffset: Int) throws {
     video.kolID = "k"
     video.published = DateTime(day: published, secondOfDay: 0)
     try writer.upsert(video, at: .commandLine)
-    for offset in 0..<40 {
+    for offset in Array(0..<40) + [60] {
       try writer.upsert(
         MetricInput(
           day: published.adding(days: offset), videoID: "v", source: .natural,
@@ -502,8 +503,14 @@ func aDamagedRunningRowIsAnErrorForTheDecisionSums(damagedOffset: Int) throws {
   try ledger.read { db in
     let context = try DecisionContext(db, settings: settings)
     let asOf = published.adding(days: 39)
-    #expect(throws: LedgerError.self) {
-      try DecisionSums(db, context: context, asOf: asOf, window: 7, filter: VideoFilter())
+    if damagedOffset == 60 {
+      let sums = try DecisionSums(
+        db, context: context, asOf: asOf, window: 7, filter: VideoFilter())
+      #expect(sums.current[0].rows == 7)
+    } else {
+      #expect(throws: LedgerError.self) {
+        try DecisionSums(db, context: context, asOf: asOf, window: 7, filter: VideoFilter())
+      }
     }
   }
 }
