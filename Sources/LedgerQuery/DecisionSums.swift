@@ -165,7 +165,7 @@ struct DecisionSums {
   }
 }
 
-/// One video's stored running rows at each boundary of a ``DecisionSums`` read.
+/// One video's stored running sums at each boundary of a ``DecisionSums`` read.
 private final class BoundaryRows {
   let ends: [Day]
   /// The decoded row at or before each boundary (zero where none).

@@ -23,8 +23,8 @@ enum SeriesTopVideos {
 
   /// The statement of the ranking.
   ///
-  /// It selects every video `filter` selects, by row id, with its id and its running rows at or
-  /// before `until − window` (?4) and `until` (?5). Only the filter's shape varies, never input.
+  /// It selects every video `filter` selects, by row id, with its id and its chunks of running
+  /// sums at or before those of `until − window` (?4) and `until` (?5). Only the filter's shape varies, never input.
   static func sql(_ filter: VideoFilter, split: Bool = false) -> String {
     func lookup(_ placeholder: Int) -> String {
       """

@@ -1,22 +1,23 @@
 internal import GRDB
 internal import GRDBSQLite
 
-/// Builds the running rows of the metric rows a write inserts in key order after a video's
+/// Builds the running sums of the metric rows a write inserts in key order after a video's
 /// stored days, as they are written, instead of reading them back in the refresh
 /// (docs/internals.md, "Writing a file in key order").
 ///
 /// The metric writer hands it each row it inserted without an order id, in the order written.
 /// A video's rows in a stretch of that order (a segment: a video's rows of a group merged in key
 /// order, or of a file sorted by video) are appended when the segment's first day is past the
-/// video's last stored running row: each day's running row is that row plus the days since,
-/// written as the day ends, and the day's totals go to the day totals and to those of the
-/// video's brand. Any other segment (its days at or before a stored one, a video whose brand
-/// the write changed) is marked for the refresh from its first day, as a row updated is.
+/// video's last stored day (its last chunk, read by ``RunningEmitter/lastStored(of:into:)``):
+/// each day goes to the video's chunks as the day ends (``RunningEmitter``, or the temporary
+/// file of a load in merged groups), and the day's totals go to the day totals and to those of
+/// the video's brand. Any other segment (its days at or before a stored one, a video whose
+/// brand the write changed) is marked for the refresh from its first day, as a row updated is.
 ///
-/// That leaves the ledger exact: every metric row the write changed is either counted in a
-/// running row built here on the video's previous running row, or marked, and the refresh
-/// rebuilds a marked video's running rows from its first marked day, taking from the day
-/// totals what the rows it replaces (these too) had added.
+/// That leaves the ledger exact: every metric row the write changed is either counted in a day
+/// built here on the video's stored running sums, or marked, and the refresh rebuilds a marked
+/// video's days from its first marked day, taking from the day totals what the days it
+/// replaces (these too) had added.
 package final class RunningAppender {
   private let db: Database
   private let dirty: RunningSumsDirty

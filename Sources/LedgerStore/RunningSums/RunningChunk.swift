@@ -399,9 +399,9 @@ struct RunningEmitter {
   private mutating func open(_ ref: Int64, _ day: Int32) throws {
     try closeVideo()
     let number = RunningChunk.number(of: day)
-    if let prepared, prepared.ref == ref,
-      prepared.bytes.map({ chunkNumber($0).map { $0 <= number } ?? true }) ?? true
-    {
+    // The chunk read last serves unless it lies after `day`'s (then a seek finds the right
+    // one); none, or one that cannot be read, serves as read.
+    if let prepared, prepared.ref == ref, chunkNumber(prepared.bytes ?? []) ?? .min <= number {
       stored = prepared.bytes ?? []
     } else {
       try read(ref, through: number)
@@ -441,11 +441,9 @@ struct RunningEmitter {
     sqlite3_reset(handle)
     sqlite3_bind_int64(handle, 1, ref)
     sqlite3_bind_int64(handle, 2, number)
-    var found: [UInt8] = []
     try RunningSums.step(seek, db) { handle in
-      if let bytes = RunningCodec.bytes(column: 0, of: handle) { found.append(contentsOf: bytes) }
+      if let bytes = RunningCodec.bytes(column: 0, of: handle) { stored.append(contentsOf: bytes) }
     }
-    stored = found
   }
 
   private mutating func closeVideo() throws {
