@@ -32,9 +32,14 @@ public struct WriteOptions: Sendable {
   public var dryRun = false
   /// Add up metric rows that share a key in one write instead of refusing them.
   public var sumDuplicates = false
-  /// The write may load many metric rows (an import of metrics): into a ledger with none yet,
-  /// it goes through a rollback journal when this process has the file alone (docs/internals.md,
-  /// "A first load under a rollback journal").
+  /// The write may load many metric rows (an import of metrics).
+  ///
+  /// Into a ledger with none yet, it goes through a rollback journal when this process has the
+  /// file alone (docs/internals.md, "A first load under a rollback journal"). Its statements
+  /// leave out the schema's CHECKs, which the metric writer checks itself (docs/internals.md,
+  /// "Limits checked once"): such a write writes metric rows, their batches, the sums kept
+  /// from them and, with `createMissing`, the videos they name (an id, refused empty before,
+  /// and the defaults).
   package var loadsMetrics = false
   /// With a number n, a first load's pages written behind fail from the (n+1)th on, as on a
   /// full disk (tests; docs/internals.md, "Pages written behind").
@@ -69,6 +74,22 @@ extension Ledger {
           // The batch rows are inserted when the write finishes (`LedgerWriter.insertBatches`):
           // the rows that name them are checked at the commit. Only for this transaction.
           try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+          // An import of metrics writes rows the metric writer holds to the ledger's limits
+          // itself (`MetricUpserter.write`): the schema's CHECKs, about a quarter of SQLite's
+          // operations per row, are left out of the statements this write prepares
+          // (docs/internals.md, "Limits checked once"). Every other write has them: switched
+          // off again before the commit (SQLite then prepares each statement again, with them,
+          // at its next use), and at the start of a write if that failed.
+          let ignoresChecks = try Bool.fetchOne(db, sql: "PRAGMA ignore_check_constraints")
+          if ignoresChecks != options.loadsMetrics {
+            try db.execute(
+              sql: "PRAGMA ignore_check_constraints = \(options.loadsMetrics ? "ON" : "OFF")")
+          }
+          defer {
+            if options.loadsMetrics {
+              try? db.execute(sql: "PRAGMA ignore_check_constraints = OFF")
+            }
+          }
           let writer = LedgerWriter(db: db, options: options)
           writer.mergesWhileReading = firstLoad != nil
           try body(writer)

@@ -205,10 +205,22 @@ final class MetricUpserter {
   /// tally. Call ``flush(_:)`` before anything reads the table.
   ///
   /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
+  ///
+  /// A row beyond the ledger's limits (or natural traffic with a cost) is refused here, whatever
+  /// path brought it: every path checks its rows before (with their file and line), and an
+  /// import of metrics leaves the schema's CHECKs out of its statements (docs/internals.md,
+  /// "Limits checked once").
   func write(
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues, batch: Int64, counts: inout WriteCounts
   ) throws {
+    guard LedgerRules.metricIsValid(source: source, values: values) else {
+      throw LedgerError.invalidData(
+        LedgerRules.metricViolations(source: source, values: values).map {
+          SourceLocation.commandLine.problem(
+            $0.column, "a row of \(Day(daysSinceEpoch: day)), video row \(videoRef): \($0.message)")
+        })
+    }
     if placementID.isEmpty {
       let row = pendingRows
       let slot = pending + row * perRow
