@@ -61,7 +61,7 @@ final class DeferredRunningRows {
   /// The bytes kept in memory before they are written to the file.
   static let pendingBytes = 1 << 20
   /// The most bytes of a record: its header and the encoding of every source.
-  static let recordBytes = headerBytes + 3 + RunningTotals.sources * RunningField.count * 10
+  static let recordBytes = headerBytes + RunningCodec.mostBytes
   /// The bytes of a record before its encoding.
   static let headerBytes = 14
 
@@ -116,8 +116,9 @@ final class DeferredRunningRows {
     }
   }
 
-  /// Keeps day `day` of video `ref` with its own totals, encoded as `sums`.
-  func keep(_ ref: Int64, _ day: Int32, _ sums: [UInt8]) throws {
+  /// Keeps day `day` of video `ref` with its own totals, `totals`, encoded straight into the
+  /// buffer.
+  func keep(_ ref: Int64, _ day: Int32, _ totals: RunningTotals) throws {
     // The first record, or one not after the one before it, starts a stretch.
     if lastKey.map({ ($0.ref, $0.day) >= (ref, day) }) ?? true {
       stretches.append(written + pendingCount)
@@ -127,12 +128,11 @@ final class DeferredRunningRows {
     let record = pending + pendingCount
     record.storeBytes(of: ref.littleEndian, as: Int64.self)
     record.storeBytes(of: day.littleEndian, toByteOffset: 8, as: Int32.self)
-    record.storeBytes(of: UInt16(sums.count).littleEndian, toByteOffset: 12, as: UInt16.self)
-    sums.withUnsafeBytes {
-      UnsafeMutableRawBufferPointer(start: record + Self.headerBytes, count: $0.count)
-        .copyMemory(from: $0)
-    }
-    pendingCount += Self.headerBytes + sums.count
+    let count = RunningCodec.encode(
+      totals,
+      to: (record + Self.headerBytes).bindMemory(to: UInt8.self, capacity: RunningCodec.mostBytes))
+    record.storeBytes(of: UInt16(count).littleEndian, toByteOffset: 12, as: UInt16.self)
+    pendingCount += Self.headerBytes + count
     if pendingCount >= Self.pendingBytes { try writePending() }
   }
 
@@ -148,19 +148,26 @@ final class DeferredRunningRows {
         bufferBytes: max(MetricSpill.mergeBytes / max(stretches.count, 1), 4096))
     }
     defer { for reader in readers { reader.release() } }
-    // Few stretches (one a group): the smallest head is found by looking at each.
+    // Few stretches (one a group): the smallest head is found by looking at each, in an array
+    // of their keys (a class reference read from an array is a retain and a release).
     var live = try readers.filter { try $0.advance() }
+    var heads = live.map { (ref: $0.ref, day: $0.day) }
     var inserted = 0
-    while !live.isEmpty {
+    while !heads.isEmpty {
       var smallest = 0
-      for index in live.indices.dropFirst()
-      where (live[index].ref, live[index].day) < (live[smallest].ref, live[smallest].day) {
+      for index in heads.indices.dropFirst()
+      where (heads[index].ref, heads[index].day) < (heads[smallest].ref, heads[smallest].day) {
         smallest = index
       }
       let reader = live[smallest]
       try emitter.emit(reader.ref, reader.day, dayEncoded: reader.sums)
       inserted += 1
-      if try !reader.advance() { live.remove(at: smallest) }
+      if try reader.advance() {
+        heads[smallest] = (reader.ref, reader.day)
+      } else {
+        live.remove(at: smallest)
+        heads.remove(at: smallest)
+      }
     }
     try emitter.finish()
     stretches = []

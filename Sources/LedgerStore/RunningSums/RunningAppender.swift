@@ -178,9 +178,7 @@ package final class RunningAppender {
       // The day's own totals: the chunks take them as they are (the video's running sums
       // through its last day kept, which the next group's days start from and which prove
       // that no total passes Int64, are noted when its segment ends).
-      encoded.removeAll(keepingCapacity: true)
-      RunningCodec.encode(dayTotals, into: &encoded)
-      try deferred.keep(ref, day, encoded)
+      try deferred.keep(ref, day, dayTotals)
       lastKeptDay = day
       keptInSegment = true
     } else {

@@ -154,33 +154,53 @@ package enum RunningCodec {
     encodeBody(totals, into: &bytes)
   }
 
+  /// The most bytes an encoding takes: the version byte, the mask, ten bytes a value.
+  static let mostBytes = 3 + RunningTotals.width * 10
+
+  /// Writes the encoding of `totals` at `start`, which has room for ``mostBytes``; returns the
+  /// bytes written.
+  ///
+  /// Where the bytes go straight into a buffer of records (a date-sorted load keeps a record a
+  /// video and day: ``DeferredRunningRows``), without an array between.
+  static func encode(_ totals: RunningTotals, to start: UnsafeMutablePointer<UInt8>) -> Int {
+    start[0] = version
+    return 1 + encodeBody(totals, to: start + 1)
+  }
+
   /// Appends the encoding of `totals` without the version byte: the mask, then the values.
   static func encodeBody(_ totals: RunningTotals, into bytes: inout [UInt8]) {
+    // Encoded in a scratch buffer on the stack, then appended once.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: mostBytes) { scratch in
+      guard let start = scratch.baseAddress else { return }
+      let end = encodeBody(totals, to: start)
+      bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end))
+    }
+  }
+
+  /// Writes the encoding of `totals` without the version byte at `scratch` (room for
+  /// ``mostBytes``); returns the bytes written.
+  static func encodeBody(_ totals: RunningTotals, to scratch: UnsafeMutablePointer<UInt8>) -> Int {
     var mask: UInt16 = 0
     for source in 0..<RunningTotals.sources where totals.has(source) {
       mask |= 1 << UInt16(source)
     }
-    // Encoded in a scratch buffer on the stack (at most 10 bytes a value), then appended once.
-    let most = 2 + mask.nonzeroBitCount * RunningField.count * 10
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: most) { scratch in
-      var end = 2
-      scratch[0] = UInt8(truncatingIfNeeded: mask)
-      scratch[1] = UInt8(truncatingIfNeeded: mask >> 8)
-      for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
-        let base = totals.values + source * RunningField.count
-        for field in 0..<RunningField.count {
-          var value = UInt64(bitPattern: base[field])
-          while value >= 0x80 {
-            scratch[end] = UInt8(truncatingIfNeeded: value) | 0x80
-            end += 1
-            value >>= 7
-          }
-          scratch[end] = UInt8(value)
+    var end = 2
+    scratch[0] = UInt8(truncatingIfNeeded: mask)
+    scratch[1] = UInt8(truncatingIfNeeded: mask >> 8)
+    for source in 0..<RunningTotals.sources where mask & (1 << UInt16(source)) != 0 {
+      let base = totals.values + source * RunningField.count
+      for field in 0..<RunningField.count {
+        var value = UInt64(bitPattern: base[field])
+        while value >= 0x80 {
+          scratch[end] = UInt8(truncatingIfNeeded: value) | 0x80
           end += 1
+          value >>= 7
         }
+        scratch[end] = UInt8(value)
+        end += 1
       }
-      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<end]))
     }
+    return end
   }
 
   /// The stored sums in column `column` of the row a statement (`handle`) is on, valid until
