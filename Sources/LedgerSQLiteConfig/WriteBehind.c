@@ -7,7 +7,7 @@
 // giving the file its blocks took about a tenth of that thread, which sets an import's pace.
 // This VFS wraps the platform's default one. A main database file opened through it behaves
 // exactly as the default one's until `ledger_sqlite_write_behind(db, 1, …)` switches it on for a
-// connection: then `xWrite` copies the page into a bounded queue (64 pages) that a thread of
+// connection: then `xWrite` copies the page into a bounded queue (256 pages) that a thread of
 // the file's own writes in order, and every other call waits until the queue is empty before
 // it goes to the file. So:
 //
@@ -61,11 +61,13 @@ typedef struct Switch {
   int failingPage;
   int holding;
 } Switch;
-// Pages queued at most: 1 MiB of 16 KiB pages.
-#define QUEUE_PAGES 64
-// Pages queued before the connection wakes the thread (a wake-up is a system call that cost the
-// connection's thread 4 % of a load when made for every page), unless it waits for the queue.
-#define WAKING_PAGES 16
+// Pages queued at most: 4 MiB of 16 KiB pages.
+#define QUEUE_PAGES 256
+// Pages queued before the connection wakes the thread, unless it waits for the queue: a wake-up
+// is a system call that wakes a thread on the other core, which cost the connection's thread 4 %
+// of a first load when made every page and 7 % every 16 pages (docs/internals.md, "Pages
+// written behind").
+#define WAKING_PAGES 128
 
 typedef struct QueuedPage {
   sqlite3_int64 offset;
