@@ -38,8 +38,8 @@ public struct WriteOptions: Sendable {
   /// file alone (docs/internals.md, "A first load under a rollback journal"). Its statements
   /// leave out the schema's CHECKs, which the metric writer checks itself (docs/internals.md,
   /// "Limits checked once"): such a write writes metric rows, their batches, the sums kept
-  /// from them and, with `createMissing`, the videos they name (an id, refused empty before,
-  /// and the defaults).
+  /// from them, material ids (refused empty before) and, with `createMissing`, the videos they
+  /// name (an id, refused empty before, and the defaults).
   package var loadsMetrics = false
   /// With a number n, a first load's pages written behind fail from the (n+1)th on, as on a
   /// full disk (tests; docs/internals.md, "Pages written behind").
