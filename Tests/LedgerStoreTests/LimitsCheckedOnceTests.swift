@@ -19,10 +19,11 @@ private func checksIgnored(_ db: Database) throws -> Int {
 }
 
 /// Writes one natural row of video v1 straight to the metric writer, past every check made
-/// before it; the error it throws, nil if none.
-private func writeStraight(_ ledger: Ledger, _ values: MetricValues, source: Source = .natural)
-  -> LedgerError?
-{
+/// before it, through its block of rows or (`oneByOne`) its single-row upsert, the way of
+/// `--sum-duplicates` and of rows with an order id; the error it throws, nil if none.
+private func writeStraight(
+  _ ledger: Ledger, _ values: MetricValues, source: Source = .natural, oneByOne: Bool = false
+) -> LedgerError? {
   do {
     try ledger.write(options: loadingMetrics()) { writer in
       #expect(try checksIgnored(writer.db) == 1)
@@ -31,10 +32,16 @@ private func writeStraight(_ ledger: Ledger, _ values: MetricValues, source: Sou
         try Int64.fetchOne(writer.db, sql: "SELECT id FROM video WHERE video_id = 'v1'"))
       var counts = WriteCounts()
       let upserter = try writer.metricUpserter(values.present, counts: &counts)
-      try upserter.write(
-        videoRef: ref, day: B.day("2026-05-01").daysSinceEpoch, source: source,
-        placementID: UnsafeBufferPointer(start: nil, count: 0), values: values, batch: 1,
-        counts: &counts)
+      let day = B.day("2026-05-01").daysSinceEpoch
+      let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+      if oneByOne {
+        _ = try upserter.upsert(
+          videoRef: ref, day: day, source: source, placementID: none, values: values, batch: 1)
+      } else {
+        try upserter.write(
+          videoRef: ref, day: day, source: source, placementID: none, values: values, batch: 1,
+          counts: &counts)
+      }
       try upserter.flush(&counts)
     }
     return nil
@@ -51,16 +58,19 @@ private func writeStraight(_ ledger: Ledger, _ values: MetricValues, source: Sou
   var paidNatural = MetricValues()
   paidNatural.set(.cost, 100)
   for values in [tooMany, negative, paidNatural] {
-    let ledger = try B.ledgerWithVideo()
-    let error = writeStraight(ledger, values)
-    guard case .invalidData(let problems) = error else {
-      Issue.record("expected the row refused, got \(String(describing: error))")
-      continue
+    for oneByOne in [false, true] {
+      let ledger = try B.ledgerWithVideo()
+      let error = writeStraight(ledger, values, oneByOne: oneByOne)
+      guard case .invalidData(let problems) = error else {
+        Issue.record("expected the row refused, got \(String(describing: error))")
+        continue
+      }
+      #expect(problems.count == 1)
+      #expect(problems.first?.message.contains("2026-05-01") == true)
+      let stored = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric")
+      }
+      #expect(stored == 0)
     }
-    #expect(problems.count == 1)
-    #expect(problems.first?.message.contains("2026-05-01") == true)
-    let stored = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metric") }
-    #expect(stored == 0)
   }
   // At the limits, the row goes in.
   var most = MetricValues()

@@ -75,8 +75,8 @@ extension Ledger {
           // the rows that name them are checked at the commit. Only for this transaction.
           try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
           // An import of metrics writes rows the metric writer holds to the ledger's limits
-          // itself (`MetricUpserter.write`): the schema's CHECKs (22 comparisons SQLite runs a
-          // row of `metric`, of about 85) are left out of the statements it prepares
+          // itself (`MetricUpserter.checkLimits`): the schema's CHECKs (22 comparisons SQLite
+          // runs a row of `metric`, of about 85) are left out of the statements it prepares
           // (docs/internals.md, "Limits checked once"). Every other write has them: switched
           // off again before the commit (SQLite then prepares each statement again, with them,
           // at its next use), and at the start of a write if that failed.

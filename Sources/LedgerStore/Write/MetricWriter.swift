@@ -206,22 +206,13 @@ final class MetricUpserter {
   ///
   /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
   ///
-  /// A row beyond the ledger's limits (or natural traffic with a cost) is refused here, whatever
-  /// path brought it: every path checks its rows before (with their file and line), and an
-  /// import of metrics leaves the schema's CHECKs out of its statements (docs/internals.md,
-  /// "Limits checked once").
+  /// A row beyond the ledger's limits is refused (``checkLimits(_:_:_:_:)``).
   func write(
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues, batch: Int64, counts: inout WriteCounts
   ) throws {
-    guard LedgerRules.metricIsValid(source: source, values: values) else {
-      throw LedgerError.invalidData(
-        LedgerRules.metricViolations(source: source, values: values).map {
-          SourceLocation.commandLine.problem(
-            $0.column, "a row of \(Day(daysSinceEpoch: day)), video row \(videoRef): \($0.message)")
-        })
-    }
     if placementID.isEmpty {
+      try checkLimits(videoRef, day, source, values)
       let row = pendingRows
       let slot = pending + row * perRow
       slot[0] = videoRef
@@ -492,11 +483,13 @@ final class MetricUpserter {
 
   /// Writes one row.
   ///
-  /// `placementID` is UTF-8 bytes ('' for none), valid during the call.
+  /// `placementID` is UTF-8 bytes ('' for none), valid during the call. A row beyond the
+  /// ledger's limits is refused (``checkLimits(_:_:_:_:)``).
   func upsert(
     videoRef: Int64, day: Int32, source: Source, placementID: UnsafeBufferPointer<UInt8>,
     values: MetricValues, batch: Int64
   ) throws -> WriteOutcome {
+    try checkLimits(videoRef, day, source, values)
     if lastWasInsert {
       let changes = try run(insert, videoRef, day, source, placementID, values, batch)
       if changes == 1 {
@@ -517,6 +510,25 @@ final class MetricUpserter {
       batch, inserted: outcome == .inserted ? 1 : 0, updated: outcome == .updated ? 1 : 0,
       unchanged: outcome == .unchanged ? 1 : 0)
     return outcome
+  }
+
+  /// Refuses a row beyond the ledger's limits (or natural traffic with a cost), whatever path
+  /// brought it: ``write(videoRef:day:source:placementID:values:batch:counts:)`` and
+  /// ``upsert(videoRef:day:source:placementID:values:batch:)`` are the two ways into the table,
+  /// every path checks its rows before (with their file and line), and an import of metrics
+  /// leaves the schema's CHECKs out of its statements (docs/internals.md, "Limits checked
+  /// once").
+  @inline(__always)
+  private func checkLimits(
+    _ videoRef: Int64, _ day: Int32, _ source: Source, _ values: MetricValues
+  ) throws {
+    guard LedgerRules.metricIsValid(source: source, values: values) else {
+      throw LedgerError.invalidData(
+        LedgerRules.metricViolations(source: source, values: values).map {
+          SourceLocation.commandLine.problem(
+            $0.column, "a row of \(Day(daysSinceEpoch: day)), video row \(videoRef): \($0.message)")
+        })
+    }
   }
 
   /// Binds and steps one statement; returns how many changes it made (triggers included).
