@@ -8,15 +8,16 @@ internal import LedgerStore
 ///
 /// The launch's ends differ per video, so the statement asks aimt for them: `aimt_launch_day(
 /// v.id, 0)` is the day before the publish day, `aimt_launch_day(v.id, 1)` the launch's last
-/// day, each NULL when no seek is needed (no launch read, or the day is a boundary, whose row
-/// the boundary's own column holds). SQLite skips the seek of a NULL bound. The seek costs what
+/// day, each NULL when no seek is needed (no launch read, a day before the ledger's first, or a
+/// day whose chunk a boundary's column or the launch's other end holds: ``DecisionSums``). SQLite skips the seek of a NULL bound. The seek costs what
 /// it cost in a statement of its own per video; what is gone is that statement's binding,
 /// stepping and resetting per video.
 enum DecisionStatement {
   /// The function's name while a read runs.
   static let function = "aimt_launch_day"
 
-  /// The statement for `boundaries` boundaries (placeholders ?4, ?5, …) and a filter's shape.
+  /// The statement for `boundaries` boundary columns (placeholders ?4, ?5, …; one per chunk,
+  /// ``BoundaryColumns``) and a filter's shape.
   ///
   /// Column 0 is the video's row id, 1…`boundaries` the boundary rows, then the rows of the
   /// launch's ends in `launchEnds` (0 its start, 1 its end), in that order: an end no video

@@ -6,10 +6,11 @@ internal import LedgerStore
 /// the judged window and the one before it, the account weight's 90 days and the launch
 /// (docs/internals.md, "Decisions at scale").
 ///
-/// The window's and the weight's boundaries are one sorted set of days, one index seek each
-/// per video, where separate reads sought the last day twice. The launch's two ends are taken
-/// from the boundary rows when they fall on a boundary day; the other ends are one seek each in
-/// the same statement (``DecisionStatement``).
+/// The window's and the weight's boundaries are one sorted set of days, one index seek per
+/// video for each chunk they fall in (``BoundaryColumns``), where separate reads sought the
+/// last day twice. The launch's two ends are decoded from those rows when they fall in their
+/// chunks, the start from the end's row when both lie in one chunk; the other ends are one
+/// seek each in the same statement (``DecisionStatement``).
 struct DecisionSums {
   /// Per directory slot: the window ending `asOf`, and the one of the same length before it.
   let current: SlotTable<TrafficSums>
@@ -58,23 +59,25 @@ struct DecisionSums {
     )
     let last = ends.count - 1
     let settings = context.settings
-    // The launch's ends of each video whose launch is read: a boundary day's row is the
-    // boundary's column; any other day is sought in the statement.
+    // The launch's ends of each video whose launch is read: one in a chunk a column already
+    // holds is decoded from it (``LaunchEnds``); any other is sought in the statement.
     let launchDays = DecisionStatement.LaunchDays(
       refs: launches ? Int(clamping: max((context.directory.videos.last?.ref ?? -1) + 1, 0)) : 0)
     let launchEnd = { (published: Day) in
       min(published.adding(days: settings.launchDays - 1), asOf)
     }
-    // A day before the ledger's first has no row: no seek, for the boundaries and the
-    // launch's ends alike (``RunningWindows/sought(_:earliest:)``).
+    // One column per chunk the boundaries are sought in; a day before the ledger's first has
+    // no row: no seek, for the boundaries and the launch's ends alike
+    // (``RunningWindows/sought(_:earliest:)``).
     let earliest = try MetricScan.earliestDay(db)
-    let bounds = ends.map { RunningWindows.sought($0, earliest: earliest) }
-    // Those days come first (the boundaries ascend): the statement seeks only the others.
-    let unsought = bounds.prefix(while: { $0 == nil }).count
-    let seek = { (day: Day) in
-      ends.contains(day)
-        ? DecisionStatement.LaunchDays.none
-        : RunningWindows.sought(day, earliest: earliest) ?? DecisionStatement.LaunchDays.none
+    let columns = BoundaryColumns(ends: ends, earliest: earliest)
+    // A launch's end is sought in a column of its own unless a boundary's column or its other
+    // end's holds its chunk (``LaunchEnds``).
+    let seek = { (day: Day, other: Day?) in
+      let stored = Int32(truncatingIfNeeded: day.daysSinceEpoch)
+      if columns.column(ofChunkOf: stored) != nil { return DecisionStatement.LaunchDays.none }
+      if let other, LaunchEnds.sameChunk(day, other) { return DecisionStatement.LaunchDays.none }
+      return RunningWindows.sought(day, earliest: earliest) ?? DecisionStatement.LaunchDays.none
     }
     var seeks = (start: false, end: false)
     // By slot: a copy of each video's facts retains its five strings.
@@ -83,14 +86,15 @@ struct DecisionSums {
       guard let published = videos[slot].published?.day, published <= asOf,
         settings.launchDays > 0
       else { continue }
-      let (start, end) = (seek(published.adding(days: -1)), seek(launchEnd(published)))
-      launchDays.set(ref: videos[slot].ref, start: start, end: end)
+      let end = launchEnd(published)
+      let (start, last) = (seek(published.adding(days: -1), end), seek(end, nil))
+      launchDays.set(ref: videos[slot].ref, start: start, end: last)
       seeks.start = seeks.start || start != DecisionStatement.LaunchDays.none
-      seeks.end = seeks.end || end != DecisionStatement.LaunchDays.none
+      seeks.end = seeks.end || last != DecisionStatement.LaunchDays.none
     }
     // The launch's ends some video seeks, each a column after the boundaries'.
     let launchColumns: [Int] = (seeks.start ? [0] : []) + (seeks.end ? [1] : [])
-    let sought = ends.count - unsought
+    let sought = columns.count
     // The parts of a split read fill their own videos' slots, the defaults first, each on its
     // own core (docs/internals.md, "Two cores, one snapshot").
     let currentOfSlot = SlotTable<TrafficSums>(unfilled: count)
@@ -106,7 +110,7 @@ struct DecisionSums {
       if launches { launchTable.fill(slots, with: nil) }
       plays.fill(slots, with: 0)
       seen.fill(slots, with: false)
-      let rows = BoundaryRows(ends: ends, unsought: unsought)
+      let rows = BoundaryRows(ends: ends, earliest: earliest)
       let lastRow = rows.totals[last]
       let launchReader = LaunchEnds(
         start: seeks.start ? Int32(sought + 1) : nil,
@@ -119,7 +123,7 @@ struct DecisionSums {
         try statement.setArguments(
           StatementArguments(
             [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-              + bounds.dropFirst(unsought).map { $0 } + parts.arguments(part)))
+              + rows.columns.bound + parts.arguments(part)))
         try RunningSums.step(statement, db) { handle in
           let ref = sqlite3_column_int64(handle, 0)
           guard let slot = context.directory.slot(ofRef: ref) else { return }
@@ -168,32 +172,21 @@ struct DecisionSums {
 /// One video's stored running sums at each boundary of a ``DecisionSums`` read.
 private final class BoundaryRows {
   let ends: [Day]
-  /// The decoded row at or before each boundary (zero where none).
-  let totals: [RunningTotals]
-  /// How many of the first boundaries are before the ledger's first day: no row, no column.
-  private let unsought: Int
+  /// The boundaries' columns (one per chunk), and the decoded row at or before each boundary
+  /// (zero where none).
+  let columns: BoundaryColumns
+  var totals: [RunningTotals] { columns.totals }
   /// Scratch for a window's difference.
   private let difference = RunningTotals()
-  /// The boundary days, as stored.
-  private let days: [Int32]
 
-  init(ends: [Day], unsought: Int) {
+  init(ends: [Day], earliest: Day?) {
     self.ends = ends
-    self.unsought = unsought
-    totals = ends.map { _ in RunningTotals() }
-    days = ends.map { Int32(truncatingIfNeeded: $0.daysSinceEpoch) }
+    columns = BoundaryColumns(ends: ends, earliest: earliest)
   }
 
-  /// Reads the boundary columns (1…, from the first sought boundary) of the row under `handle`.
+  /// Reads the boundary columns (1…) of the row under `handle`.
   func decode(_ handle: OpaquePointer?, ref: Int64) throws {
-    for boundary in unsought..<ends.count {
-      let column = Int32(boundary - unsought + 1)
-      totals[boundary].clear()
-      guard
-        RunningChunk.accumulate(
-          column: column, of: handle, through: days[boundary], sign: 1, into: totals[boundary])
-      else { throw RunningSums.damaged(ref) }
-    }
+    try columns.decode(handle, from: 1, ref: ref)
   }
 
   /// True when no metric row lies between boundaries `a` and `b`.
@@ -220,22 +213,33 @@ private final class BoundaryRows {
 }
 
 /// The launch's natural sums of one video: its row at or before the launch's last day less
-/// its row before the publish day, from the boundary rows when an end is a boundary day, else
-/// from the statement's launch columns (``DecisionStatement``).
+/// its row before the publish day.
+///
+/// An end on a boundary day is that boundary's row; an end in
+/// the chunk of a boundary's column is decoded from that column, a start in its end's chunk
+/// from the end's column; any other end from the statement's launch columns
+/// (``DecisionStatement``), as ``DecisionSums`` set the days it seeks.
 private final class LaunchEnds {
   private let end = RunningTotals()
   private let start = RunningTotals()
   /// The statement's columns of the launch's start and end rows; nil where no video seeks
-  /// that end (it is a boundary's row or none).
+  /// that end.
   private let startColumn: Int32?
   private let endColumn: Int32?
 
   init(start: Int32?, end: Int32?) { (startColumn, endColumn) = (start, end) }
 
+  /// Whether two days fall in one chunk of running sums.
+  static func sameChunk(_ a: Day, _ b: Day) -> Bool {
+    RunningChunk.number(of: Int32(truncatingIfNeeded: a.daysSinceEpoch))
+      == RunningChunk.number(of: Int32(truncatingIfNeeded: b.daysSinceEpoch))
+  }
+
   func natural(
     _ handle: OpaquePointer?, ref: Int64, rows: BoundaryRows, from before: Day, through last: Day
   ) throws -> StreamTotals {
     try load(end, handle, column: endColumn, ref: ref, rows: rows, day: last)
+    let startColumn = LaunchEnds.sameChunk(before, last) ? endColumn : startColumn
     try load(start, handle, column: startColumn, ref: ref, rows: rows, day: before)
     // Both rows fit in Int64 (a write refuses any total beyond), so the wrapping difference
     // is exact.
@@ -253,11 +257,11 @@ private final class LaunchEnds {
       return
     }
     totals.clear()
-    guard let column else { return }
+    let stored = Int32(truncatingIfNeeded: day.daysSinceEpoch)
+    guard let column = rows.columns.column(ofChunkOf: stored).map({ Int32($0 + 1) }) ?? column
+    else { return }
     guard
-      RunningChunk.accumulate(
-        column: column, of: handle, through: Int32(truncatingIfNeeded: day.daysSinceEpoch),
-        sign: 1, into: totals)
+      RunningChunk.accumulate(column: column, of: handle, through: stored, sign: 1, into: totals)
     else { throw RunningSums.damaged(ref) }
   }
 }

@@ -6,8 +6,6 @@ internal import LedgerStore
 struct VideoWindows {
   /// `windows[i]`: the totals of window i.
   let windows: [RunningTotals]
-  /// Scratch for one stored row.
-  fileprivate let row = RunningTotals()
 
   init(count: Int) { windows = (0..<count).map { _ in RunningTotals() } }
 
@@ -19,23 +17,23 @@ struct VideoWindows {
 }
 
 /// Reads the sums of windows of every video a filter selects from `metric_running`: per video
-/// one index seek for each window boundary, whatever the windows' length and however many days
-/// the ledger holds (docs/internals.md, "Running sums").
+/// one index seek for each chunk a window boundary falls in, whatever the windows' length and
+/// however many days the ledger holds (docs/internals.md, "Running sums", "One seek per chunk").
 enum RunningWindows {
-  /// The statement for `boundaries` boundaries.
+  /// The statement for `columns` columns of ``BoundaryColumns``.
   ///
-  /// It selects the video, then its stored chunk at or before each boundary day's (?4, ?5,
-  /// …). Only numbers of placeholders and the filter's shape vary, never input.
-  static func sql(boundaries: Int, filter: VideoFilter = VideoFilter(), split: Bool = false)
+  /// It selects the video, then its stored chunk at or before each column's bound day's (?4,
+  /// ?5, …). Only numbers of placeholders and the filter's shape vary, never input.
+  static func sql(columns: Int, filter: VideoFilter = VideoFilter(), split: Bool = false)
     -> String
   {
-    let lookups = (0..<boundaries).map { index in
+    let lookups = (0..<columns).map { index in
       """
       (SELECT r.sums FROM metric_running AS r
         WHERE r.video_ref = v.id AND r.chunk <= (?\(index + 4) >> 4) ORDER BY r.chunk DESC LIMIT 1)
       """
     }
-    let range = VideoParts.sqlTerm(split: split, from: boundaries + 4)
+    let range = VideoParts.sqlTerm(split: split, from: columns + 4)
     return """
       SELECT v.id, \(lookups.joined(separator: ", "))
       FROM video AS v WHERE \(filter.sqlTerms(from: 1))\(range)
@@ -88,53 +86,29 @@ enum RunningWindows {
     _ body: (_ videoRef: Int64, _ windows: VideoWindows) throws -> Void
   ) throws {
     precondition(ends.count >= 2 && zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 })
+    let columns = BoundaryColumns(ends: ends, earliest: try MetricScan.earliestDay(db))
+    // Every boundary before the ledger's first day: no video has a row in any window.
+    guard columns.count > 0 else { return }
     let statement = try db.cachedStatement(
-      sql: sql(boundaries: ends.count, filter: filter, split: parts.isSplit))
+      sql: sql(columns: columns.count, filter: filter, split: parts.isSplit))
     try statement.setArguments(
       StatementArguments(
         [filter.brand, filter.kolID, filter.videoID] as [(any DatabaseValueConvertible)?]
-          + bound(db, ends) + parts.arguments(part)))
+          + columns.bound + parts.arguments(part)))
     let windows = VideoWindows(count: ends.count - 1)
-    let days = ends.map { Int32(truncatingIfNeeded: $0.daysSinceEpoch) }
-    var firstRows: Int64 = 0
+    let (first, last) = (columns.totals[0], columns.totals[ends.count - 1])
     try RunningSums.step(statement, db) { handle in
       let ref = sqlite3_column_int64(handle, 0)
-      for window in windows.windows { window.clear() }
-      for boundary in 0..<ends.count {
-        windows.row.clear()
-        guard
-          RunningChunk.accumulate(
-            column: Int32(boundary + 1), of: handle, through: days[boundary], sign: 1,
-            into: windows.row)
-        else { throw RunningSums.damaged(ref) }
-        let values = windows.row.values
-        if boundary == 0 { firstRows = windows.row.rows }
-        if boundary > 0 {
-          let target = windows.windows[boundary - 1].values
-          for index in 0..<RunningTotals.width { target[index] &+= values[index] }
-        }
-        if boundary < ends.count - 1 {
-          let target = windows.windows[boundary].values
-          for index in 0..<RunningTotals.width { target[index] &-= values[index] }
-        }
-      }
+      try columns.decode(handle, from: 1, ref: ref)
       // No row in any window: the last boundary's sums are the first one's.
-      if windows.row.rows == firstRows { return }
-      totals.add(windows.row)
+      if last.rows == first.rows { return }
+      for (index, window) in windows.windows.enumerated() {
+        let (low, high) = (columns.totals[index].values, columns.totals[index + 1].values)
+        for field in 0..<RunningTotals.width { window.values[field] = high[field] &- low[field] }
+      }
+      totals.add(last)
       try body(ref, windows)
     }
-  }
-
-  /// The boundary days as the statements bind them: a day before the ledger's first day with
-  /// metric rows is bound as NULL, which SQLite answers without a seek.
-  ///
-  /// No video has a running row at or before such a day, so NULL is the row a seek would find
-  /// (none): the windows of a ledger younger than the read reaches back (the 90-day account
-  /// weight, a shortlist's 90 + 90 days) cost no seek for the days before it began
-  /// (docs/internals.md, "Decisions at scale").
-  static func bound(_ db: Database, _ ends: [Day]) throws -> [(any DatabaseValueConvertible)?] {
-    let earliest = try MetricScan.earliestDay(db)
-    return ends.map { sought($0, earliest: earliest) }
   }
 
   /// The day a seek for the row at or before `day` binds; nil when no row can be there (a day
@@ -142,6 +116,82 @@ enum RunningWindows {
   static func sought(_ day: Day, earliest: Day?) -> Int64? {
     guard let earliest, day >= earliest else { return nil }
     return Int64(day.daysSinceEpoch)
+  }
+}
+
+/// The boundary days of a read of running sums, one statement column per chunk they fall in
+/// (docs/internals.md, "One seek per chunk").
+///
+/// Boundaries in one chunk find the same stored row: one seek reads it, and one decode of it
+/// yields every boundary's sums, where a column per boundary sought and decoded the row again
+/// (the three ends of a 7-day window and the one before it lie in one or two chunks). A
+/// boundary before the ledger's first day with metric rows has no column: no row can be there
+/// (``RunningWindows/sought(_:earliest:)``), its sums stay zero.
+final class BoundaryColumns {
+  /// Per boundary, its sums through its day after ``decode(_:from:ref:)``.
+  let totals: [RunningTotals]
+  /// Per column, the day its seek binds (its first boundary's), its chunk and its boundaries.
+  let bound: [Int64]
+  private let chunks: [Int64]
+  private let runs: [Range<Int>]
+  /// `totals`' values and the boundary days (as stored), where
+  /// ``RunningChunk/load(_:through:into:scratch:)`` reads them.
+  private let targets: UnsafeMutableBufferPointer<UnsafeMutablePointer<Int64>>
+  private let dayBuffer: UnsafeMutableBufferPointer<Int32>
+  private let scratch = RunningTotals()
+
+  /// `ends` ascending; `earliest` the ledger's first day with metric rows (nil: none).
+  init(ends: [Day], earliest: Day?) {
+    precondition(zip(ends, ends.dropFirst()).allSatisfy { $0 < $1 })
+    totals = ends.map { _ in RunningTotals() }
+    var bound: [Int64] = []
+    var chunks: [Int64] = []
+    var runs: [Range<Int>] = []
+    for (index, end) in ends.enumerated() {
+      guard let day = RunningWindows.sought(end, earliest: earliest) else { continue }
+      let chunk = RunningChunk.number(of: Int32(truncatingIfNeeded: day))
+      if chunk == chunks.last {
+        runs[runs.count - 1] = runs[runs.count - 1].lowerBound..<(index + 1)
+      } else {
+        bound.append(day)
+        chunks.append(chunk)
+        runs.append(index..<(index + 1))
+      }
+    }
+    (self.bound, self.chunks, self.runs) = (bound, chunks, runs)
+    targets = .allocate(capacity: ends.count)
+    _ = targets.initialize(from: totals.map(\.values))
+    dayBuffer = .allocate(capacity: ends.count)
+    _ = dayBuffer.initialize(from: ends.map { Int32(truncatingIfNeeded: $0.daysSinceEpoch) })
+  }
+
+  deinit {
+    targets.deallocate()
+    dayBuffer.deallocate()
+  }
+
+  /// Columns: one per chunk some boundary is sought in.
+  var count: Int { bound.count }
+
+  /// The column holding the chunk of `day`, when a boundary is sought in it.
+  func column(ofChunkOf day: Int32) -> Int? {
+    chunks.firstIndex(of: RunningChunk.number(of: day))
+  }
+
+  /// Sets ``totals`` from the columns `first`, `first + 1`, … of the row under `handle`, one
+  /// per chunk: each the video's stored chunk at or before it, NULL when none (zero sums).
+  func decode(_ handle: OpaquePointer?, from first: Int32, ref: Int64) throws {
+    for (column, run) in runs.enumerated() {
+      guard let bytes = RunningCodec.bytes(column: first + Int32(column), of: handle) else {
+        for boundary in run { totals[boundary].clear() }
+        continue
+      }
+      guard
+        RunningChunk.load(
+          bytes, through: UnsafeBufferPointer(rebasing: dayBuffer[run]),
+          into: UnsafeBufferPointer(rebasing: targets[run]), scratch: scratch)
+      else { throw RunningSums.damaged(ref) }
+    }
   }
 }
 

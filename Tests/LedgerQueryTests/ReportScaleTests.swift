@@ -400,27 +400,88 @@ private let allSorts = ROISortField.allCases.flatMap { field in
   #expect(lean.excluded.isEmpty)
 }
 
-@Test func boundaryDaysBeforeTheLedgersFirstDayAreBoundAsNoRow() throws {
-  // NULL, which SQLite answers without a seek: no video has a running row at or before them.
+@Test func boundariesInOneChunkShareAColumnAndDaysBeforeTheLedgerHaveNone() throws {
   var random = SplitMix64(state: 5)
   let ledger = try randomLedger(&random)
   try ledger.read { db in
     let first = try #require(try MetricScan.earliestDay(db))
-    let days = [first.adding(days: -90), first.adding(days: -1), first, first.adding(days: 3)]
-    let bound = try RunningWindows.bound(db, days)
-    #expect(bound.map { $0 == nil } == [true, true, false, false])
-    #expect(bound[2] as? Int64 == Int64(first.daysSinceEpoch))
-    #expect(bound[3] as? Int64 == Int64(first.daysSinceEpoch) + 3)
+    // No video has a running row at or before a day before the first: no column, no seek.
     let before = try Int.fetchOne(
       db, sql: "SELECT count(*) FROM metric_running WHERE chunk < ?",
       arguments: [first.daysSinceEpoch >> 4])
     #expect(before == 0)
+    // Two days before the first, the first, the last of its chunk (maybe the same day), and
+    // two days of the chunk three after.
+    let chunkStart = Day(daysSinceEpoch: (first.daysSinceEpoch >> 4) << 4)
+    let later = [chunkStart.adding(days: 50), chunkStart.adding(days: 57)]
+    let ends = Set(
+      [first.adding(days: -90), first.adding(days: -1), first, chunkStart.adding(days: 15)]
+        + later
+    ).sorted()
+    let columns = BoundaryColumns(ends: ends, earliest: first)
+    #expect(columns.count == 2)
+    #expect(columns.bound == [Int64(first.daysSinceEpoch), Int64(later[0].daysSinceEpoch)])
+    for day in [first, chunkStart.adding(days: 15)] {
+      #expect(columns.column(ofChunkOf: day.daysSinceEpoch) == 0)
+    }
+    for day in later { #expect(columns.column(ofChunkOf: day.daysSinceEpoch) == 1) }
+    #expect(columns.column(ofChunkOf: later[0].daysSinceEpoch + 16) == nil)
+    #expect(columns.column(ofChunkOf: first.daysSinceEpoch - 16) == nil)
   }
-  // Without metric rows every day is bound NULL.
-  try Ledger.inMemory().read { db in
-    let bound = try RunningWindows.bound(db, [Day(daysSinceEpoch: base)])
-    #expect(bound.count == 1 && bound[0] == nil)
+  // Without metric rows no day has a column.
+  let none = BoundaryColumns(ends: [Day(daysSinceEpoch: base)], earliest: nil)
+  #expect(none.count == 0)
+}
+
+@Test func windowsReadFromTheRunningSumsEqualAScanOfTheirDays() throws {
+  var random = SplitMix64(state: 17)
+  var compared = 0
+  var shared = 0
+  for _ in 0..<4 {
+    let ledger = try randomLedger(&random)
+    try ledger.read { db in
+      let directory = try VideoDirectory(db)
+      for _ in 0..<12 {
+        // Two to six ends a day to three weeks apart, from before the data to past it: some
+        // in one chunk, some not.
+        var day = base - 20 + Int32(random.int(0...30))
+        var ends: [Day] = []
+        for _ in 0..<random.int(2...6) {
+          ends.append(Day(daysSinceEpoch: day))
+          day += Int32(random.int(1...21))
+        }
+        if Set(ends.map { $0.daysSinceEpoch >> 4 }).count < ends.count { shared += 1 }
+        var read: [Int64: [TrafficSums]] = [:]
+        try RunningWindows.read(db, ends: ends, filter: VideoFilter()) { ref, windows in
+          read[ref] = (0..<(ends.count - 1)).map { window in
+            var sums = TrafficSums()
+            for source in 0..<RunningTotals.sources {
+              if let stream = windows.stream(window, source: source) {
+                sums.add(stream, source: source)
+              }
+            }
+            return sums
+          }
+        }
+        for video in directory.videos {
+          let scanned = try (0..<(ends.count - 1)).map { window in
+            var sums = TrafficSums()
+            try MetricScan.scan(
+              db, videoRef: video.ref, from: ends[window].adding(days: 1),
+              through: ends[window + 1]
+            ) { sums.add($0) }
+            return sums
+          }
+          // A video with no row in any window is not read.
+          let expected = scanned.allSatisfy { $0 == TrafficSums() } ? nil : scanned
+          #expect(read[video.ref] == expected, "\(video.videoID) \(ends)")
+          compared += 1
+        }
+      }
+    }
   }
+  #expect(compared > 500)
+  #expect(shared > 20)
 }
 
 @Test func oneReadOfTheDecisionSumsEqualsTheSeparateReads() throws {

@@ -73,6 +73,42 @@ private func sums(_ chunk: [UInt8], through day: Int32?) -> [Int64]? {
   }
 }
 
+/// The running sums through each of `days` (ascending) that one decode of `chunk` gives, nil
+/// when it refuses its bytes.
+private func sums(_ chunk: [UInt8], through days: [Int32]) -> [[Int64]]? {
+  let totals = days.map { _ in RunningTotals() }
+  // Set to something else first: each is overwritten whole.
+  for target in totals { target.values.update(repeating: -7, count: RunningTotals.width) }
+  let targets = totals.map(\.values)
+  let readable = chunk.withUnsafeBytes { bytes in
+    days.withUnsafeBufferPointer { days in
+      targets.withUnsafeBufferPointer { targets in
+        RunningChunk.load(bytes, through: days, into: targets, scratch: RunningTotals())
+      }
+    }
+  }
+  return readable
+    ? totals.map { Array(UnsafeBufferPointer(start: $0.values, count: RunningTotals.width)) }
+    : nil
+}
+
+@Test func oneDecodeOfAChunkGivesEachOfSeveralDaysItsRunningSums() {
+  var random = SplitMix64(state: 42)
+  var compared = 0
+  for _ in 0..<300 {
+    let days = randomDays(&random)
+    for (number, bytes) in chunks(of: days) {
+      let first = Int32(number) << 4
+      // Any ascending days of the chunk, and some past it (the days after a video's last).
+      let wanted = (first...(first + 40)).filter { _ in random.next() % 4 == 0 }
+      let expected = wanted.map { sums(bytes, through: $0) }
+      #expect(sums(bytes, through: wanted) == expected.map { $0! }, "chunk \(number)")
+      compared += wanted.count
+    }
+  }
+  #expect(compared > 5_000)
+}
+
 @Test func aStoredChunkReopenedOnADayKeepsItsEarlierDaysAndGivesTheSameBytes() {
   var random = SplitMix64(state: 43)
   for _ in 0..<200 {
@@ -125,6 +161,7 @@ private func sums(_ chunk: [UInt8], through day: Int32?) -> [Int64]? {
   ]
   for bad in cases {
     #expect(sums(bad, through: nil) == nil, "\(bad)")
+    #expect(sums(bad, through: [Int32.max]) == nil, "\(bad)")
     // Nor does a write build on them.
     let builder = RunningChunkBuilder()
     #expect(!bad.withUnsafeBytes { builder.start(1, firstDay: 100, stored: $0) }, "\(bad)")

@@ -86,6 +86,49 @@ package enum RunningChunk {
     return previous >= 0
   }
 
+  /// Sets each `targets[i]` (``RunningTotals/width`` values) to the video's running sums
+  /// through `days[i]` (ascending) that chunk `bytes` holds, in one decode.
+  ///
+  /// ``accumulate(_:through:sign:into:)`` decodes the chunk up to each day again
+  /// (docs/internals.md, "One seek per chunk"). `scratch` is overwritten; false when the bytes
+  /// are not a chunk aimt wrote.
+  package static func load(
+    _ bytes: UnsafeRawBufferPointer, through days: UnsafeBufferPointer<Int32>,
+    into targets: UnsafeBufferPointer<UnsafeMutablePointer<Int64>>, scratch: RunningTotals
+  ) -> Bool {
+    precondition(targets.count == days.count)
+    scratch.clear()
+    guard let header = header(bytes),
+      var next = RunningCodec.accumulateBody(
+        from: header.base, end: header.end, sign: 1, into: scratch)
+    else { return false }
+    var previous = -1
+    var target = 0
+    while next < header.end {
+      let offset = Int(next.load(as: UInt8.self))
+      guard offset > previous, offset < Int(self.days) else { return false }
+      let entryDay = header.first + Int32(offset)
+      // Every day before this entry's has its sums: the ones decoded so far.
+      while target < days.count, entryDay > days[target] {
+        targets[target].update(from: scratch.values, count: RunningTotals.width)
+        target += 1
+      }
+      if target == days.count { return true }
+      guard
+        let after = RunningCodec.accumulateBody(
+          from: next + 1, end: header.end, sign: 1, into: scratch)
+      else { return false }
+      previous = offset
+      next = after
+    }
+    guard previous >= 0 else { return false }
+    while target < days.count {
+      targets[target].update(from: scratch.values, count: RunningTotals.width)
+      target += 1
+    }
+    return true
+  }
+
   /// ``accumulate(_:through:sign:into:)`` on the blob in column `column` of the row a
   /// statement (`handle`) is on; true with nothing added for NULL (no chunk: no sums).
   @inline(__always)
