@@ -191,14 +191,22 @@ private final class BoundaryRows {
 
   /// True when no metric row lies between boundaries `a` and `b`.
   func same(_ a: Int, _ b: Int) -> Bool {
-    totals[a].rows == totals[b].rows
+    rows(a) == rows(b)
+  }
+
+  /// The metric rows of every source through boundary `boundary`.
+  private func rows(_ boundary: Int) -> Int64 {
+    let block = columns.block(boundary)
+    var rows: Int64 = 0
+    for source in 0..<RunningTotals.sources { rows &+= block[source * RunningField.count] }
+    return rows
   }
 
   /// The totals of `source` between boundaries `a` and `b` (from the day after `ends[a]`
   /// through `ends[b]`), nil when it had no row there.
   func stream(from a: Int, to b: Int, source: Int) -> StreamTotals? {
     let base = source * RunningField.count
-    let (low, high) = (totals[a].values + base, totals[b].values + base)
+    let (low, high) = (columns.block(a) + base, columns.block(b) + base)
     // Rows first: equal counts mean no row of the source in between.
     guard high[0] != low[0] else { return nil }
     let target = difference.values + base
@@ -253,7 +261,7 @@ private final class LaunchEnds {
     rows: BoundaryRows, day: Day
   ) throws {
     if let boundary = rows.boundary(on: day) {
-      totals.values.update(from: rows.totals[boundary].values, count: RunningTotals.width)
+      totals.values.update(from: rows.columns.block(boundary), count: RunningTotals.width)
       return
     }
     totals.clear()

@@ -197,15 +197,21 @@ enum WindowSums {
         ) { part, ref, windows in
           for source in 0..<RunningTotals.sources {
             if source != 0, let toolCode, source != toolCode { continue }
-            guard let group = groups.group(videoRef: ref, source: source) else { continue }
-            if let sums = windows.stream(1, source: source) {
+            // Most videos have rows of one or two sources: the others cost no group lookup.
+            let (currentSums, previousSums) = (
+              windows.stream(1, source: source), windows.stream(0, source: source)
+            )
+            guard currentSums != nil || previousSums != nil,
+              let group = groups.group(videoRef: ref, source: source)
+            else { continue }
+            if let sums = currentSums {
               if shared {
                 sharedCurrent[group].add(sums, source: source)
               } else {
                 part.current[group].add(sums, source: source)
               }
             }
-            if let sums = windows.stream(0, source: source) {
+            if let sums = previousSums {
               if shared {
                 sharedPrevious[group].add(sums, source: source)
               } else {

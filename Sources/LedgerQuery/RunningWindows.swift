@@ -5,14 +5,21 @@ internal import LedgerStore
 /// The sums of consecutive windows of one video, per source, read from its running sums.
 struct VideoWindows {
   /// `windows[i]`: the totals of window i.
-  let windows: [RunningTotals]
+  private let windows: [RunningTotals]
+  /// Their values, read without a retain of the block per read (a report reads every
+  /// source's of two windows per video).
+  let blocks: [UnsafeMutablePointer<Int64>]
 
-  init(count: Int) { windows = (0..<count).map { _ in RunningTotals() } }
+  init(count: Int) {
+    windows = (0..<count).map { _ in RunningTotals() }
+    blocks = windows.map(\.values)
+  }
 
   /// The totals of `source` in window `index`, nil when it had no row there.
   func stream(_ index: Int, source: Int) -> StreamTotals? {
-    let totals = windows[index]
-    return totals.has(source) ? totals.stream(source) : nil
+    let values = blocks[index] + source * RunningField.count
+    // The rows first: none, no row of the source in the window.
+    return values[0] != 0 ? StreamTotals(values) : nil
   }
 }
 
@@ -102,9 +109,9 @@ enum RunningWindows {
       try columns.decode(handle, from: 1, ref: ref)
       // No row in any window: the last boundary's sums are the first one's.
       if last.rows == first.rows { return }
-      for (index, window) in windows.windows.enumerated() {
-        let (low, high) = (columns.totals[index].values, columns.totals[index + 1].values)
-        for field in 0..<RunningTotals.width { window.values[field] = high[field] &- low[field] }
+      for (index, window) in windows.blocks.enumerated() {
+        let (low, high) = (columns.block(index), columns.block(index + 1))
+        for field in 0..<RunningTotals.width { window[field] = high[field] &- low[field] }
       }
       totals.add(last)
       try body(ref, windows)
@@ -172,6 +179,10 @@ final class BoundaryColumns {
 
   /// Columns: one per chunk some boundary is sought in.
   var count: Int { bound.count }
+
+  /// The values of ``totals`` of `boundary`, read without a retain of its block.
+  @inline(__always)
+  func block(_ boundary: Int) -> UnsafeMutablePointer<Int64> { targets[boundary] }
 
   /// The column holding the chunk of `day`, when a boundary is sought in it.
   func column(ofChunkOf day: Int32) -> Int? {

@@ -126,7 +126,8 @@ package struct StreamTotals: Sendable, Equatable, BitwiseCopyable {
   package var unplayedGMV: Int64
   package var unplayedRows: Int64
 
-  init(_ values: UnsafeMutablePointer<Int64>) {
+  /// One source's values of a block (``RunningField`` order, `values[0]` its rows).
+  package init(_ values: UnsafeMutablePointer<Int64>) {
     rows = values[RunningField.rows.rawValue]
     impressions = values[RunningField.impressions.rawValue]
     cost = values[RunningField.cost.rawValue]
