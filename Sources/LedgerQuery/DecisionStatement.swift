@@ -9,9 +9,9 @@ internal import LedgerStore
 /// The launch's ends differ per video, so the statement asks aimt for them: `aimt_launch_day(
 /// v.id, 0)` is the day before the publish day, `aimt_launch_day(v.id, 1)` the launch's last
 /// day, each NULL when no seek is needed (no launch read, a day before the ledger's first, or a
-/// day whose chunk a boundary's column or the launch's other end holds: ``DecisionSums``). SQLite skips the seek of a NULL bound. The seek costs what
-/// it cost in a statement of its own per video; what is gone is that statement's binding,
-/// stepping and resetting per video.
+/// day whose chunk a boundary's column or the launch's other end holds: ``DecisionSums``).
+/// SQLite skips the seek of a NULL bound. The seek costs what it cost in a statement of its own
+/// per video; what is gone is that statement's binding, stepping and resetting per video.
 enum DecisionStatement {
   /// The function's name while a read runs.
   static let function = "aimt_launch_day"

@@ -223,10 +223,10 @@ private final class BoundaryRows {
 /// The launch's natural sums of one video: its row at or before the launch's last day less
 /// its row before the publish day.
 ///
-/// An end on a boundary day is that boundary's row; an end in
-/// the chunk of a boundary's column is decoded from that column, a start in its end's chunk
-/// from the end's column; any other end from the statement's launch columns
-/// (``DecisionStatement``), as ``DecisionSums`` set the days it seeks.
+/// An end on a boundary day is that boundary's row; an end in the chunk of a boundary's column
+/// is decoded from that column, a start in its end's chunk from the end's column; any other end
+/// from the statement's launch columns (``DecisionStatement``), as ``DecisionSums`` set the
+/// days it seeks.
 private final class LaunchEnds {
   private let end = RunningTotals()
   private let start = RunningTotals()
