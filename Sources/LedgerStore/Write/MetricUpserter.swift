@@ -1,82 +1,6 @@
 internal import GRDB
 internal import GRDBSQLite
 
-/// The values of one metric row in the hot path: nine numbers stored inline (no heap
-/// allocation per row) and a bit mask of the ones the input gave.
-package struct MetricValues: Sendable, Equatable {
-  private var storage: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) =
-    (0, 0, 0, 0, 0, 0, 0, 0, 0)
-  /// Bit `field.index` is set for each field given.
-  package private(set) var present: UInt16 = 0
-
-  /// No values yet.
-  package init() {}
-
-  /// Gives one field.
-  package mutating func set(_ field: MetricField, _ value: Int64) {
-    withUnsafeMutableBytes(of: &storage) {
-      $0.storeBytes(of: value, toByteOffset: field.index * 8, as: Int64.self)
-    }
-    present |= 1 << field.index
-  }
-
-  /// One field's value (0 when not given).
-  package subscript(field: MetricField) -> Int64 {
-    withUnsafeBytes(of: storage) { $0.load(fromByteOffset: field.index * 8, as: Int64.self) }
-  }
-
-  /// True when the field was given.
-  package func has(_ field: MetricField) -> Bool { present & (1 << field.index) != 0 }
-
-  /// The fields given, in `MetricField.allCases` order.
-  package var fields: [MetricField] { MetricField.allCases.filter(has) }
-
-  package static func == (lhs: MetricValues, rhs: MetricValues) -> Bool {
-    lhs.present == rhs.present && MetricField.allCases.allSatisfy { lhs[$0] == rhs[$0] }
-  }
-}
-
-extension MetricField {
-  /// The position of the field in `MetricField.allCases`.
-  package var index: Int {
-    switch self {
-    case .impressions: 0
-    case .cost: 1
-    case .gmv: 2
-    case .orders: 3
-    case .likes: 4
-    case .comments: 5
-    case .shares: 6
-    case .follows: 7
-    case .refund: 8
-    }
-  }
-}
-
-/// The outcomes of the metric rows one write wrote, per import batch.
-///
-/// The files of one import are written as one stream in key order (docs/internals.md,
-/// "Writing a file in key order"), so the rows a block writes may come from several files:
-/// each row's outcome is counted for its own file's batch, and the batch rows get them when
-/// the write finishes.
-final class MetricBatchTally {
-  private(set) var counts: [Int64: WriteCounts] = [:]
-
-  func add(_ batch: Int64, inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
-    counts[batch, default: WriteCounts()].add(
-      inserted: inserted, updated: updated, unchanged: unchanged)
-  }
-}
-
-extension WriteCounts {
-  /// Adds outcomes in place (one lookup of a dictionary's value).
-  fileprivate mutating func add(inserted: Int, updated: Int, unchanged: Int) {
-    self.inserted += inserted
-    self.updated += updated
-    self.unchanged += unchanged
-  }
-}
-
 /// Writes daily metric rows for one set of given columns with prepared statements, binding
 /// values with SQLite's C API: the path every metric write takes (a `log`, a million-row
 /// import).
@@ -97,6 +21,11 @@ extension WriteCounts {
 /// meets stored rows is written again row by row with the UPSERT, which finds the rows it has
 /// just inserted unchanged; a block UPSERT's own changes (`sqlite3_changes64`, triggers left
 /// out) are its inserts and updates, and the trigger's counter tells the updates apart.
+///
+/// This file holds the statements and the ways in (`write`, `flush`, `upsert`);
+/// `MetricUpserter+BatchTally.swift` counts each row's outcome for its import batch, and
+/// `MetricUpserter+Statements.swift` binds and steps the statements and installs the revision
+/// trigger. The kept rows' buffer and the statements are shared with those files.
 final class MetricUpserter {
   let fields: [MetricField]
   private let insert: Statement
@@ -104,7 +33,7 @@ final class MetricUpserter {
   private let blockInsert: Statement
   private let blockUpsert: Statement
   /// The last row of the TEMP table the revision trigger adds a row to for each update.
-  private let updatesSoFar: Statement
+  let updatesSoFar: Statement
   // Touched a row by the writing thread alone: unchecked for exclusivity.
   @exclusivity(unchecked) private var lastWasInsert = true
   /// Rows in a block insert.
@@ -112,19 +41,19 @@ final class MetricUpserter {
   /// The values of the rows waiting for a block, `perRow` per row in the statements'
   /// parameter order (the order id is always ''): raw memory, written without the exclusivity
   /// check and uniqueness test an array property costs per value.
-  private let pending: UnsafeMutablePointer<Int64>
+  let pending: UnsafeMutablePointer<Int64>
   @exclusivity(unchecked) private var pendingRows = 0
   /// Parameters per row: the six of the key and batch, then the fields.
-  private let perRow: Int
-  private let connection: OpaquePointer?
-  private let mask: Int64
+  let perRow: Int
+  let connection: OpaquePointer?
+  let mask: Int64
   /// Where each row's outcome is counted for its own import batch: a block may hold rows of
   /// several files of one import (docs/internals.md, "Writing a file in key order").
-  private let tally: MetricBatchTally
+  let tally: MetricBatchTally
   /// Reads a row's stored batch, to tell a row a block inserted from one stored unchanged.
-  private let storedBatch: Statement
+  let storedBatch: Statement
   /// Counts the revision trigger's updates per batch after a given row of its table.
-  private let updatesOfBatches: Statement
+  let updatesOfBatches: Statement
   /// Where the rows this upserter changes are noted, for the running sums' refresh; the rows
   /// of a block it inserts whole (no order id) go to `appender` instead.
   private let dirty: RunningSumsDirty
@@ -328,100 +257,6 @@ final class MetricUpserter {
     lastWasInsert = blockInserted + inserted == rows
   }
 
-  /// The batch of the first `rows` kept rows when they all have the same, else nil.
-  private func commonBatch(_ rows: Int) -> Int64? {
-    let first = pending[5]
-    for row in 1..<rows where (pending + row * perRow)[5] != first { return nil }
-    return first
-  }
-
-  /// Counts the first `rows` kept rows, of several batches and all with one outcome (the
-  /// one of `inserted`, `updated` and `unchanged` that is 1), for their batches: a run of rows
-  /// of one batch at a time.
-  private func tallyAlike(_ rows: Int, inserted: Int, updated: Int, unchanged: Int) {
-    var start = 0
-    while start < rows {
-      let batch = (pending + start * perRow)[5]
-      var end = start + 1
-      while end < rows, (pending + end * perRow)[5] == batch { end += 1 }
-      let count = end - start
-      tally.add(
-        batch, inserted: inserted * count, updated: updated * count,
-        unchanged: unchanged * count)
-      start = end
-    }
-  }
-
-  /// Counts the outcomes of a block UPSERT of rows of several batches for their batches.
-  ///
-  /// The UPSERT counts its outcomes in all. When they are all alike (a block of new, restated
-  /// or repeated rows), each row counts it for its batch. Otherwise a row changed by the block
-  /// (inserted or updated) is stored with its own batch, an unchanged one with an earlier
-  /// batch's, and the revision trigger noted each update's batch: a batch's inserts are its
-  /// changed rows less its updates.
-  private func tallyUpserted(
-    _ rows: Int, written: Int, updated: Int, updatesBefore: Int64
-  ) throws {
-    let alike: (inserted: Int, updated: Int, unchanged: Int)? =
-      written == 0
-      ? (0, 0, 1)
-      : updated == rows ? (0, 1, 0) : written - updated == rows ? (1, 0, 0) : nil
-    if let alike {
-      tallyAlike(
-        rows, inserted: alike.inserted, updated: alike.updated, unchanged: alike.unchanged)
-      return
-    }
-    var changed: [Int64: (rows: Int, changed: Int)] = [:]
-    for row in 0..<rows {
-      let own = (pending + row * perRow)[5]
-      let byBlock = try storedBatch(ofRow: row) == own
-      changed[own, default: (0, 0)].rows += 1
-      if byBlock { changed[own, default: (0, 0)].changed += 1 }
-    }
-    let updates = try updatesByBatch(since: updatesBefore)
-    for (batch, count) in changed {
-      let updated = updates[batch] ?? 0
-      tally.add(
-        batch, inserted: count.changed - updated, updated: updated,
-        unchanged: count.rows - count.changed)
-    }
-  }
-
-  /// The updates the revision trigger noted after row `since` of its table, per batch.
-  private func updatesByBatch(since: Int64) throws -> [Int64: Int] {
-    let handle = updatesOfBatches.sqliteStatement
-    defer { sqlite3_reset(handle) }
-    sqlite3_bind_int64(handle, 1, since)
-    var updates: [Int64: Int] = [:]
-    while true {
-      switch sqlite3_step(handle) {
-      case SQLITE_ROW:
-        updates[sqlite3_column_int64(handle, 0)] = Int(sqlite3_column_int64(handle, 1))
-      case SQLITE_DONE: return updates
-      case let code:
-        throw DatabaseError(
-          resultCode: ResultCode(rawValue: code),
-          message: String(cString: sqlite3_errmsg(connection)), sql: updatesOfBatches.sql)
-      }
-    }
-  }
-
-  /// The batch kept row `row` is stored with (nil when it is not stored).
-  private func storedBatch(ofRow row: Int) throws -> Int64? {
-    let handle = storedBatch.sqliteStatement
-    let slot = pending + row * perRow
-    for column in 0..<3 { sqlite3_bind_int64(handle, Int32(column + 1), slot[column]) }
-    defer { sqlite3_reset(handle) }
-    switch sqlite3_step(handle) {
-    case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
-    case SQLITE_DONE: return nil
-    case let code:
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code),
-        message: String(cString: sqlite3_errmsg(connection)), sql: storedBatch.sql)
-    }
-  }
-
   /// Hands the first `rows` kept rows, all inserted, to the running rows' appender.
   private func appendPending(_ rows: Int) throws {
     for row in 0..<rows { try append(row) }
@@ -448,37 +283,6 @@ final class MetricUpserter {
       let slot = pending + row * perRow
       dirty.mark(slot[0], Int32(truncatingIfNeeded: slot[1]))
     }
-  }
-
-  /// Binds the rows kept for a block (a whole block) to a block statement.
-  private func bind(_ statement: Statement) {
-    let handle = statement.sqliteStatement
-    for row in 0..<Self.blockRows { bind(row: row, to: handle, from: Int32(row * perRow + 1)) }
-  }
-
-  /// Binds one kept row to parameters `first…first + perRow - 1` (the order id as '').
-  private func bind(row: Int, to handle: OpaquePointer?, from first: Int32) {
-    let slot = pending + row * perRow
-    for column in 0..<perRow {
-      let index = first + Int32(column)
-      if column == 3 {
-        sqlite3_bind_text(handle, index, "", 0, sqliteStatic)
-      } else {
-        sqlite3_bind_int64(handle, index, slot[column])
-      }
-    }
-  }
-
-  /// The row id of the revision trigger's last update row.
-  private func lastUpdate() throws -> Int64 {
-    let handle = updatesSoFar.sqliteStatement
-    defer { sqlite3_reset(handle) }
-    guard sqlite3_step(handle) == SQLITE_ROW else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: sqlite3_errcode(connection)),
-        message: String(cString: sqlite3_errmsg(connection)), sql: updatesSoFar.sql)
-    }
-    return sqlite3_column_int64(handle, 0)
   }
 
   /// Writes one row.
@@ -531,73 +335,4 @@ final class MetricUpserter {
     }
   }
 
-  /// Binds and steps one statement; returns how many changes it made (triggers included).
-  private func run(
-    _ statement: Statement, _ videoRef: Int64, _ day: Int32, _ source: Source,
-    _ placementID: UnsafeBufferPointer<UInt8>, _ values: MetricValues, _ batch: Int64
-  ) throws -> Int64 {
-    let handle = statement.sqliteStatement
-    sqlite3_bind_int64(handle, 1, videoRef)
-    sqlite3_bind_int64(handle, 2, Int64(day))
-    sqlite3_bind_int64(handle, 3, Int64(source.code))
-    if let base = placementID.baseAddress, placementID.count > 0 {
-      sqlite3_bind_text(handle, 4, base, Int32(placementID.count), sqliteStatic)
-    } else {
-      sqlite3_bind_text(handle, 4, "", 0, sqliteStatic)
-    }
-    sqlite3_bind_int64(handle, 5, mask)
-    sqlite3_bind_int64(handle, 6, batch)
-    var index: Int32 = 7
-    for field in fields {
-      sqlite3_bind_int64(handle, index, values[field])
-      index += 1
-    }
-    return try step(statement)
-  }
-
-  /// Steps a bound statement and resets it; returns how many changes it made (triggers
-  /// included).
-  private func step(_ statement: Statement) throws -> Int64 {
-    let handle = statement.sqliteStatement
-    let before = sqlite3_total_changes64(connection)
-    let code = sqlite3_step(handle)
-    sqlite3_reset(handle)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code),
-        message: String(cString: sqlite3_errmsg(connection)), sql: statement.sql)
-    }
-    return sqlite3_total_changes64(connection) - before
-  }
-
-  /// A TEMP trigger (this connection only, so edits made by hand in sqlite3 are not
-  /// attributed to an aimt batch) that keeps the old value of every changed metric field
-  /// that had been given before, and adds a row to a TEMP table so that an update always
-  /// counts more than one change.
-  static func installRevisionTrigger(_ db: Database) throws {
-    let inserts = MetricField.allCases.map { field in
-      let name = field.rawValue
-      return """
-          INSERT INTO revision
-            (batch_id, entity, entity_key, date, source, placement_id, field, old_value, new_value)
-          SELECT NEW.batch_id, 'metric', (SELECT video_id FROM video WHERE id = NEW.video_ref),
-                 date(NEW.day * 86400, 'unixepoch'),
-                 (SELECT name FROM source WHERE code = NEW.source), NEW.placement_id,
-                 '\(name)', OLD.\(name), NEW.\(name)
-          WHERE OLD.\(name) IS NOT NEW.\(name) AND (OLD.given & \(1 << field.index)) <> 0;
-        """
-    }
-    try db.execute(
-      sql: """
-        CREATE TEMP TABLE IF NOT EXISTS metric_updates (batch_id INTEGER NOT NULL);
-        CREATE TEMP TRIGGER IF NOT EXISTS metric_revision AFTER UPDATE ON main.metric
-        BEGIN
-          INSERT INTO metric_updates (batch_id) VALUES (NEW.batch_id);
-        \(inserts.joined(separator: "\n"))
-        END
-        """)
-  }
 }
-
-/// SQLite's "the bound memory stays valid until the statement runs" destructor.
-let sqliteStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
