@@ -80,29 +80,35 @@ extension Ledger {
   package func forEachAdvice(
     _ query: AdviseQuery, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
   ) throws(LedgerError) {
-    try forEachAdvice(query, plan: plan, transform: { advice, _ in advice }, body)
+    try withAdviceMaker(query) { maker, db in
+      try AdviceReader.forEach(maker, db, plan: plan, body)
+    }
   }
 
-  /// ``forEachAdvice(_:plan:_:)`` with each video's advice turned into its text by `text`, on
-  /// the thread that made the advice (either of two): the CLI prints its line there, so that
-  /// neither the 1.5 KB advice nor its printing passes through one thread (docs/internals.md,
-  /// "Advice made on two cores").
+  /// ``forEachAdvice(_:plan:_:)`` as text.
   ///
-  /// `text` gets the advice and its position in the order `body` is called in (0 for the
-  /// first); it runs on two threads at once, so it must only read state that nothing changes
-  /// meanwhile.
+  /// `text` appends each video's line to the bytes it is given, on the thread that made the
+  /// advice (either of two), and `body` gets the lines in runs, with how many each holds, in
+  /// the order `advise` lists them. The CLI prints the lines made there, so that neither the
+  /// 1.5 KB advice nor its printing passes through one thread, and a chunk's lines cross
+  /// threads as one array (docs/internals.md, "Advice made on two cores").
+  ///
+  /// `text` gets the advice and its position in that order (0 for the first); it runs on two
+  /// threads at once, so it must only read state that nothing changes meanwhile.
   package func forEachAdvice(
-    _ query: AdviseQuery, plan: ChunkPlan = .automatic, text: (Advice, Int) -> [UInt8],
-    _ body: ([UInt8]) throws -> Void
+    _ query: AdviseQuery, plan: ChunkPlan = .automatic,
+    text: (Advice, Int, inout [UInt8]) -> Void,
+    _ body: (_ lines: [UInt8], _ rows: Int) throws -> Void
   ) throws(LedgerError) {
-    try forEachAdvice(query, plan: plan, transform: text, body)
+    try withAdviceMaker(query) { maker, db in
+      try AdviceReader.forEachText(maker, db, plan: plan, text: text, body)
+    }
   }
 
-  /// The two above in one: generic within this module only, where each use is specialised (a
-  /// generic call from another module runs unspecialised, looking its types up per call).
-  private func forEachAdvice<Result>(
-    _ query: AdviseQuery, plan: ChunkPlan, transform: (Advice, Int) -> Result,
-    _ body: (Result) throws -> Void
+  /// Calls `body` with what makes the advice `query` asks for, in a read of the ledger; not
+  /// when the ledger has no metric and `query` names no day.
+  private func withAdviceMaker(
+    _ query: AdviseQuery, _ body: (AdviceMaker, Database) throws -> Void
   ) throws(LedgerError) {
     // One video or one KOL reads only the videos of that KOL (the account weight needs them
     // all), or the one video when it has no KOL.
@@ -122,167 +128,12 @@ extension Ledger {
       filter.videoID = query.videoID ?? filter.videoID
       var thresholds = DecisionThresholds(settings)
       thresholds.floor = query.floor ?? settings.roiFloor
-      try AdviceReader.advise(
+      let maker = try AdviceMaker(
         db, context: context, asOf: asOf, window: max(query.window, 1), filter: filter,
         thresholds: thresholds, sale: forcedSale ?? context.sale(on: asOf),
-        keepSilent: query.videoID != nil, plan: plan, transform: transform, body)
+        keepSilent: query.videoID != nil)
+      try body(maker, db)
     }
-  }
-}
-
-/// Reads the facts of every video a filter selects on one day and runs the rule engine.
-enum AdviceReader {
-  static func advise(
-    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool
-  ) throws -> [Advice] {
-    var advice: [Advice] = []
-    try advise(
-      db, context: context, asOf: asOf, window: window, filter: filter, thresholds: thresholds,
-      sale: sale, keepSilent: keepSilent
-    ) { advice.append($0) }
-    return advice
-  }
-
-  /// Calls `body` with the advice of each video in directory order, made one at a time (the
-  /// shortlist keeps only what it ranks, not every video's advice besides).
-  ///
-  /// `explains` false keeps the reasons' rules without their text; `everyLaunch` false reads
-  /// the launch model only of the videos in their launch, the ones the rules judge on it (the
-  /// others' ``Advice/launchModel`` is nil).
-  static func advise(
-    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
-    everyLaunch: Bool = true, plan: ChunkPlan = .automatic, _ body: (Advice) throws -> Void
-  ) throws {
-    try advise(
-      db, context: context, asOf: asOf, window: window, filter: filter, thresholds: thresholds,
-      sale: sale, keepSilent: keepSilent, explains: explains, everyLaunch: everyLaunch,
-      plan: plan, transform: { advice, _ in advice }, body)
-  }
-
-  /// ``advise(_:context:asOf:window:filter:thresholds:sale:keepSilent:explains:everyLaunch:plan:_:)``
-  /// with each advice turned into `Result` by `transform` on the thread that made it, with its
-  /// position among those `body` gets.
-  static func advise<Result>(
-    _ db: Database, context: DecisionContext, asOf: Day, window: Int, filter: VideoFilter,
-    thresholds: DecisionThresholds, sale: SaleWindow?, keepSilent: Bool, explains: Bool = true,
-    everyLaunch: Bool = true, plan: ChunkPlan = .automatic,
-    transform: (Advice, Int) -> Result, _ body: (Result) throws -> Void
-  ) throws {
-    let settings = context.settings
-    let current: SlotTable<TrafficSums>
-    let previous: SlotTable<TrafficSums>
-    let weights: [Fraction?]
-    // The launch's natural sums read with the windows (nil: read per video).
-    var launchSums: DecisionSums?
-    if DecisionSums.serves(filter) {
-      let sums = try DecisionSums(
-        db, context: context, asOf: asOf, window: window, filter: filter, launches: everyLaunch)
-      (current, previous, weights, launchSums) = (sums.current, sums.previous, sums.weights, sums)
-    } else {
-      let sums = try WindowSums.compute(
-        db, groups: Grouper(.video, context.directory), asOf: asOf, window: window,
-        filter: filter, tool: nil)
-      (current, previous) = (SlotTable(sums.current), SlotTable(sums.previous))
-      weights = try AccountWeight.compute(db, context: context, asOf: asOf, of: filter)
-    }
-    let launch = LaunchSums(settings: settings, asOf: asOf)
-    let followersOfKOL = context.followersByKOL(on: asOf)
-    let engine = {
-      var engine = RuleEngine(settings: settings, thresholds: thresholds)
-      engine.explains = explains
-      return engine
-    }()
-    let cpm = CPMChoice.price(fen: sale?.cpmPrice ?? settings.cpmPrice)
-    let dayStart = DateTime(day: asOf, secondOfDay: 0)
-    let dayEnd = DateTime(day: asOf.adding(days: 1), secondOfDay: 0)
-    var slots: [Int] = []
-    // No copy of each video's facts (five strings retained) when every video matches.
-    let everyVideo = filter == VideoFilter()
-    for slot in 0..<context.directory.videos.count
-    where everyVideo || filter.matches(context.directory.videos[slot]) {
-      if current[slot].rows > 0 || keepSilent { slots.append(slot) }
-    }
-    /// The advice of the video in `slot`; nil when its launch is to be read from the ledger and
-    /// there is no `db` (the second thread's, which reads nothing).
-    func advice(_ slot: Int, _ db: Database?) throws -> Advice? {
-      let video = context.directory.videos[slot]
-      let model = TrafficModel(
-        current: current[slot].excludingUnplayedGMV(),
-        previous: previous[slot].excludingUnplayedGMV(), cpm: cpm, floor: thresholds.floor,
-        declineRatio: settings.declineRatio)
-      var launchModel: TrafficModel?
-      if everyLaunch || launch.isInLaunch(video) {
-        let natural = launchSums?.launch(ofSlot: slot)
-        if let db {
-          launchModel = try launch.model(db, video: video, natural: natural)
-        } else if let natural {
-          launchModel = launch.model(video: video, natural: natural)
-        } else if launch.hasLaunch(video) {
-          return nil
-        }
-      }
-      let kol = context.directory.kols.number(ofSlot: slot)
-      let followers = kol.flatMap { followersOfKOL[$0] }
-      let placements = context.placements(of: video)
-      let facts = DecisionFacts(
-        video: video, asOf: asOf, window: window, followers: followers,
-        tier: followers.map(settings.tiers.tier(followers:)),
-        ageDays: video.published.map { asOf - $0.day }, model: model, launch: launchModel,
-        weight: kol.flatMap { weights[$0] },
-        running: placements.filter { $0.overlaps(from: dayStart, to: dayEnd) },
-        hadSuixintui: placements.contains {
-          $0.tool == Source.suixintui.rawValue && $0.start < dayEnd
-        },
-        sale: sale)
-      return Advice(
-        video: video, asOf: asOf, followers: followers, kolTier: facts.tier,
-        ageDays: facts.ageDays, model: model, launchModel: launchModel,
-        accountWeight: facts.weight, sale: sale, decision: engine.decide(facts))
-    }
-    // Made on two cores (docs/internals.md, "Advice made on two cores"): what a video's advice
-    // reads was read above and nothing changes it now; a video whose launch is still to be read
-    // (none, when the launches were read with the windows) is advised here on this thread.
-    try OrderedChunks.forEach(
-      count: slots.count, plan: plan,
-      make: { index in
-        // Bound, not mapped: the advice is turned into its result without a copy of it.
-        (
-          index,
-          Swift.Result { () throws -> Result? in
-            guard let made = try advice(slots[index], nil) else { return nil }
-            return transform(made, index)
-          }
-        )
-      },
-      body: { index, made in
-        if let made = try made.get() {
-          try body(made)
-        } else if let made = try advice(slots[index], db) {
-          try body(transform(made, index))
-        } else {
-          preconditionFailure("advice with the ledger at hand is always made")
-        }
-      })
-  }
-
-  /// The launch model from a scan of the video's rows (the reference ``LaunchSums`` is tested
-  /// against).
-  ///
-  /// The model over the first `launch_days` after publishing, up to `asOf`, natural traffic
-  /// only, at the ledger's CPM; nil without a publish time or before it.
-  static func scannedLaunchModel(
-    _ db: Database, video: VideoFacts, asOf: Day, settings: QuerySettings
-  ) throws -> TrafficModel? {
-    guard let published = video.published?.day, published <= asOf, settings.launchDays > 0
-    else { return nil }
-    let last = min(published.adding(days: settings.launchDays - 1), asOf)
-    var sums = TrafficSums()
-    try MetricScan.scan(db, videoRef: video.ref, from: published, through: last) { row in
-      if row.source == 0 { sums.add(row) }
-    }
-    return LaunchSums.model(sums, settings: settings)
   }
 }
 

@@ -39,20 +39,39 @@ package enum OrderedChunks {
       for index in 0..<count { try body(make(index)) }
       return
     }
+    try forEachChunk(
+      count: count, plan: plan, make: { $0.map(make) },
+      body: { results in for result in results { try body(result) } })
+  }
+
+  /// ``forEach(count:plan:make:body:)`` a chunk at a time.
+  ///
+  /// `make` gets the indices of a chunk (ascending, `plan.chunk` of them but the last chunk's)
+  /// and makes one result for all of them, which `body` gets in the chunks' order, on this
+  /// thread. On one thread the chunks are made one after the other here.
+  package static func forEachChunk<T>(
+    count: Int, plan: ChunkPlan = .automatic, make: (Range<Int>) -> T, body: (T) throws -> Void
+  ) rethrows {
+    guard plan.threads > 1, count > plan.chunk else {
+      for start in stride(from: 0, to: count, by: plan.chunk) {
+        try body(make(start..<min(start + plan.chunk, count)))
+      }
+      return
+    }
     try withoutActuallyEscaping(make) { make in
       let work = ChunkWork(count: count, plan: plan, make: make)
       let thread = Thread { work.runOther() }
       thread.start()
       defer { work.finish() }
       for chunk in 0..<work.chunks {
-        for result in work.take(chunk) { try body(result) }
+        try body(work.take(chunk))
         work.handedOver(chunk)
       }
     }
   }
 }
 
-/// The state the two threads of ``OrderedChunks/forEach(count:plan:make:body:)`` share, under
+/// The state the two threads of ``OrderedChunks/forEachChunk(count:plan:make:body:)`` share, under
 /// one condition lock: the next chunk to begin, the chunks made and not yet handed over, and
 /// how far they were handed over.
 private final class ChunkWork<T>: @unchecked Sendable {
@@ -61,24 +80,24 @@ private final class ChunkWork<T>: @unchecked Sendable {
   private let plan: ChunkPlan
   let chunks: Int
   /// Held until ``finish()``, so that nothing holds it once `forEach` returns.
-  private var make: ((Int) -> T)?
+  private var make: ((Range<Int>) -> T)?
   private var next = 0
   private var handed = 0
-  private var made: [Int: [T]] = [:]
+  private var made: [Int: T] = [:]
   private var stopped = false
   private var otherDone = false
 
-  init(count: Int, plan: ChunkPlan, make: @escaping (Int) -> T) {
+  init(count: Int, plan: ChunkPlan, make: @escaping (Range<Int>) -> T) {
     self.count = count
     self.plan = plan
     self.chunks = (count + plan.chunk - 1) / plan.chunk
     self.make = make
   }
 
-  /// The results of `chunk`, made by whichever thread began it first.
-  private func makeChunk(_ chunk: Int, _ make: (Int) -> T) -> [T] {
+  /// The result of `chunk`, made by whichever thread began it first.
+  private func makeChunk(_ chunk: Int, _ make: (Range<Int>) -> T) -> T {
     let start = chunk * plan.chunk
-    return (start..<min(start + plan.chunk, count)).map(make)
+    return make(start..<min(start + plan.chunk, count))
   }
 
   /// Whether a chunk may be begun now: one is left, and not too many wait.
@@ -103,9 +122,9 @@ private final class ChunkWork<T>: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// The results of `chunk` for this thread to hand over: made here when no thread began it,
+  /// The result of `chunk` for this thread to hand over: made here when no thread began it,
   /// else waited for, making a later chunk meanwhile when one may be begun.
-  func take(_ chunk: Int) -> [T] {
+  func take(_ chunk: Int) -> T {
     condition.lock()
     defer { condition.unlock() }
     while true {

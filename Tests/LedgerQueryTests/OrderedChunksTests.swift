@@ -55,3 +55,29 @@ private func handedOver(_ count: Int, _ plan: ChunkPlan) -> (order: [Int], made:
   // one each thread had begun: far fewer than the 100,000.
   #expect(made.withLock { $0 } <= (6 + plan.ahead + 2) * plan.chunk)
 }
+
+@Test func chunksMadeWholeReachTheBodyInOrderWithTheirIndices() {
+  // Each chunk's indices made at once (the advice's text: one array per chunk), on one
+  // thread or two: every index once, in order, chunk after chunk of `plan.chunk`.
+  for plan in [
+    ChunkPlan(threads: 2, chunk: 1, ahead: 1), ChunkPlan(threads: 2, chunk: 3, ahead: 2),
+    ChunkPlan(threads: 2, chunk: 256), ChunkPlan(threads: 1, chunk: 3),
+  ] {
+    for count in [0, 1, 3, 4, 257, 10_007] {
+      let made = Mutex(0)
+      var chunks: [Range<Int>] = []
+      OrderedChunks.forEachChunk(
+        count: count, plan: plan,
+        make: { indices in
+          made.withLock { $0 += 1 }
+          return indices
+        },
+        body: { chunks.append($0) })
+      let expected = stride(from: 0, to: count, by: plan.chunk).map {
+        $0..<min($0 + plan.chunk, count)
+      }
+      #expect(chunks == expected, "\(plan), \(count)")
+      #expect(made.withLock { $0 } == expected.count)
+    }
+  }
+}

@@ -107,18 +107,48 @@ private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
   let brand = try ledger.advise(byBrand, plan: ChunkPlan(threads: 1))
   #expect(brand.count > 5)
   #expect(try ledger.advise(byBrand, plan: ChunkPlan(threads: 2, chunk: 1)) == brand)
+  // Videos with launches, which a brand's advice reads on this thread.
+  let launched = try launchedLedger()
+  byBrand.filter.brand = "A"
+  let withLaunches = try launched.advise(byBrand, plan: ChunkPlan(threads: 1))
+  #expect(withLaunches.count == 10 && withLaunches.allSatisfy { $0.launchModel != nil })
+  for plan in [ChunkPlan(threads: 2, chunk: 1, ahead: 1), ChunkPlan(threads: 2, chunk: 3)] {
+    #expect(try launched.advise(byBrand, plan: plan) == withLaunches)
+  }
+}
+
+/// Twenty videos of two brands, each published on one of the twenty days of its natural rows:
+/// every video has a launch model, which a brand filter reads per video.
+private func launchedLedger() throws -> Ledger {
+  let ledger = try Ledger.inMemory()
+  let first = Day(daysSinceEpoch: 20_500)
+  try ledger.write(options: WriteOptions(createMissing: true)) { writer in
+    for video in 0..<20 {
+      var input = VideoInput(videoID: "v\(video)")
+      input.brand = video % 2 == 0 ? "A" : "B"
+      input.published = DateTime(day: first.adding(days: video), secondOfDay: 3_600)
+      try writer.upsert(input, at: .commandLine)
+      for offset in video..<20 {
+        try writer.upsert(
+          MetricInput(
+            day: first.adding(days: offset), videoID: "v\(video)", source: .natural,
+            values: [.impressions: Int64(1_000 * (video + offset)), .gmv: Int64(7_000 * offset)]),
+          at: .commandLine)
+      }
+    }
+  }
+  return ledger
 }
 
 @Test func adviceTurnedIntoTextWhereItIsMadeComesInOrderWithItsPosition() throws {
   // The CLI's path: each advice becomes its line on whichever thread made it, and the lines
   // reach the body in the order of the advice, each with its position (json needs it).
-  let ledger = try Fixture.ledger()
   var query = AdviseQuery()
   query.window = 14
   var byBrand = query
-  byBrand.filter.brand = brandNames[0]
+  byBrand.filter.brand = "A"
   // The brand's launches are read per video, on this thread only: its advice is made here.
-  for query in [query, byBrand] {
+  for (ledger, query) in [(try Fixture.ledger(), query), (try launchedLedger(), byBrand)] {
     let advice = try ledger.advise(query, plan: ChunkPlan(threads: 1))
     #expect(advice.count > 5)
     let expected = advice.enumerated().map { "\($0) \($1.video.videoID) \($1.action)" }
@@ -127,13 +157,21 @@ private func renumbered(_ id: (Int64) -> Int64) throws -> Ledger {
       ChunkPlan(threads: 2, chunk: 7),
     ] {
       var lines: [String] = []
-      let text = { (advice: Advice, index: Int) in
-        Array("\(index) \(advice.video.videoID) \(advice.action)".utf8)
+      var runs = 0
+      let text = { (advice: Advice, index: Int, text: inout [UInt8]) in
+        text += Array("\(index) \(advice.video.videoID) \(advice.action)\n".utf8)
       }
-      try ledger.forEachAdvice(query, plan: plan, text: text) {
-        lines.append(String(decoding: $0, as: UTF8.self))
+      try ledger.forEachAdvice(query, plan: plan, text: text) { bytes, rows in
+        let run = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(run.count == rows && rows > 0)
+        lines += run
+        runs += 1
       }
       #expect(lines == expected, "\(plan)")
+      // A chunk's lines pass as one run, but for a video advised on this thread, which is a
+      // run of its own: every one of the brand's (each has a launch, read per video).
+      let chunks = (advice.count + plan.chunk - 1) / plan.chunk
+      #expect(query.filter.brand == nil ? runs == chunks : runs == advice.count, "\(plan)")
     }
   }
 }

@@ -44,7 +44,7 @@ private func table(stored: Int, streamed: Int, failAfter: Int? = nil, columns: I
 
 /// ``table(stored:streamed:failAfter:columns:)`` whose stream also offers its rows as text
 /// (``RowStream/produceText``), each chunk of 7 rows turned into text on one of two threads at
-/// once, as `advise` makes them, and emitted in order.
+/// once, as `advise` makes them, and emitted in order: a chunk's rows in runs of one to three.
 private func textTable(stored: Int, streamed: Int, failAfter: Int? = nil) -> OutputTable {
   var table = table(stored: stored, streamed: streamed, failAfter: failAfter)
   guard let cells = table.stream?.produce else { preconditionFailure("the table streams") }
@@ -54,15 +54,20 @@ private func textTable(stored: Int, streamed: Int, failAfter: Int? = nil) -> Out
       var rows: [[Cell]] = []
       cells { rows.append($0) }
       let made = rows
-      let texts = Mutex([[UInt8]](repeating: [], count: made.count))
-      let chunks = (made.count + 6) / 7
-      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        for index in (chunk * 7)..<min(chunk * 7 + 7, made.count) {
-          let text = render(made[index], index)
-          texts.withLock { $0[index] = text }
+      let runs = stride(from: 0, to: made.count, by: 7).flatMap { chunk in
+        // Runs of 1, 2, 3, 1 rows within each chunk of 7.
+        [0..<1, 1..<3, 3..<6, 6..<7].map {
+          min(chunk + $0.lowerBound, made.count)..<min(chunk + $0.upperBound, made.count)
         }
+        .filter { !$0.isEmpty }
       }
-      for text in texts.withLock({ $0 }) { emit(text) }
+      let texts = Mutex([[UInt8]](repeating: [], count: runs.count))
+      DispatchQueue.concurrentPerform(iterations: runs.count) { run in
+        var text: [UInt8] = []
+        for index in runs[run] { render(made[index], index, &text) }
+        texts.withLock { $0[run] = text }
+      }
+      for (run, text) in texts.withLock({ $0 }).enumerated() { emit(text, runs[run].count) }
       if let failAfter, failAfter < streamed {
         throw LedgerError.storage(message: "the disk went away")
       }

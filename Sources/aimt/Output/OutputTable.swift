@@ -75,7 +75,7 @@ struct OutputTable: Sendable, Equatable {
       projected.failure = stream.failure
       if let produceText = stream.produceText {
         projected.produceText = { render, emit in
-          produceText({ row, index in render(pick(row), index) }, emit)
+          produceText({ row, index, text in render(pick(row), index, &text) }, emit)
         }
       }
       table.stream = projected
@@ -115,13 +115,15 @@ struct RowStream: Sendable {
   /// rows on two (`advise`); nil: cells only.
   ///
   /// `render` is called on either thread with a row's cells and its position among the
-  /// streamed rows (0 for the first), and returns its text; `emit` is called on this thread
-  /// with the texts in order.
+  /// streamed rows (0 for the first), and appends its text to the bytes it is given; `emit` is
+  /// called on this thread with the texts in order, in runs of rows (the bytes of a run and
+  /// how many rows they hold), so that a run crosses threads as one array.
   var produceText: ProduceText? = nil
   var failure = StreamFailure()
 
-  typealias Render = @Sendable ([Cell], _ index: Int) -> [UInt8]
-  typealias ProduceText = @Sendable (_ render: @escaping Render, _ emit: ([UInt8]) -> Void) -> Void
+  typealias Render = @Sendable ([Cell], _ index: Int, _ text: inout [UInt8]) -> Void
+  typealias Emit = (_ text: [UInt8], _ rows: Int) -> Void
+  typealias ProduceText = @Sendable (_ render: @escaping Render, _ emit: Emit) -> Void
 
   /// A stream of the rows `produce` makes.
   init(produce: @escaping @Sendable (([Cell]) -> Void) -> Void) {
@@ -142,8 +144,7 @@ struct RowStream: Sendable {
   init(
     throwing produce: @escaping @Sendable (([Cell]) -> Void) throws(LedgerError) -> Void,
     text produceText:
-      @escaping @Sendable (_ render: @escaping Render, _ emit: ([UInt8]) -> Void)
-      throws(LedgerError) -> Void
+      @escaping @Sendable (_ render: @escaping Render, _ emit: Emit) throws(LedgerError) -> Void
   ) {
     self.init(throwing: produce)
     let failure = self.failure

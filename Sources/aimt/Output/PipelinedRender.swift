@@ -109,8 +109,8 @@ func renderPipelined(
 }
 
 /// The rows of a stream that turns them into text on the threads that make them
-/// (``RowStream/produceText``): `stored` first, then each streamed row's text as it comes,
-/// written in chunks from this thread, which only copies the bytes.
+/// (``RowStream/produceText``): `stored` first, then the streamed rows' text as it comes, in
+/// runs of rows, written in chunks from this thread, which only copies the bytes.
 private func printText(
   _ stored: [[Cell]], _ produceText: RowStream.ProduceText, renderer: RowRenderer,
   write: @escaping ([UInt8]) -> Void
@@ -130,15 +130,15 @@ private func printText(
   let first = stored.count
   var printed = first
   produceText(
-    { row, index in
+    { row, index, text in
       var line = TextBuffer(capacity: RowRenderer.lineCapacity)
       defer { line.free() }
       renderer.row(row, index: first + index, into: &line)
-      return line.bytes
+      line.copy(appendingTo: &text)
     },
-    { text in
+    { text, rows in
       out.append(bytes: text)
-      printed += 1
+      printed += rows
       flush()
     })
   renderer.tail(rows: printed, into: &out)

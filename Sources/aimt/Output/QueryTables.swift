@@ -293,7 +293,7 @@ enum QueryTables {
       },
       text: { (render, emit) throws(LedgerError) in
         try store.forEachAdvice(
-          query, text: { advice, index in render(adviceCells(advice), index) }, emit)
+          query, text: { advice, index, text in render(adviceCells(advice), index, &text) }, emit)
       })
     return table
   }

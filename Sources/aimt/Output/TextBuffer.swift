@@ -28,6 +28,11 @@ struct TextBuffer {
   /// The bytes written since the last flush.
   var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+  /// Appends the bytes written to `array`.
+  func copy(appendingTo array: inout [UInt8]) {
+    array.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+  }
+
   /// Appends `bytes` (text written by another buffer).
   mutating func append(bytes: [UInt8]) {
     bytes.withUnsafeBufferPointer { source in
