@@ -124,9 +124,9 @@ struct AdviceMaker {
     case failed(any Error)
   }
 
-  /// The advice of the videos at `indices` turned into text by `text` (each appending its
+  /// The advice of the videos at `indices` turned into text by `line` (each appending its
   /// video's line, given its position among the videos advised), reading nothing.
-  func text(_ indices: Range<Int>, _ text: (Advice, Int, inout [UInt8]) -> Void) -> [TextPiece] {
+  func text(_ indices: Range<Int>, _ line: (Advice, Int, inout [UInt8]) -> Void) -> [TextPiece] {
     var pieces: [TextPiece] = []
     var bytes: [UInt8] = []
     var rows = 0
@@ -143,7 +143,7 @@ struct AdviceMaker {
           pieces.append(.onLedgerThread(index: index))
           continue
         }
-        text(made, index, &bytes)
+        line(made, index, &bytes)
         rows += 1
       } catch {
         cut()
