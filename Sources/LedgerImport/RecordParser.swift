@@ -184,7 +184,9 @@ package struct RecordParser {
     }
     if text("date", fields) == nil { problems.append(location.problem("date", "is missing")) }
     var values: [MetricField: Int64] = [:]
-    for field in MetricField.allCases {
+    // A dash is the exports' empty cell (``NoValueDash``).
+    for field in MetricField.allCases
+    where !(text(field.rawValue, fields).map(NoValueDash.matches) ?? false) {
       let value =
         field.isMoney
         ? parse(field.rawValue, fields, location, Money.parseYuan)

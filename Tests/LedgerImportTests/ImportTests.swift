@@ -524,3 +524,61 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   let again = try byDate.importing(.metrics, [byDate.folder + "/d.csv"])
   #expect(again.summary[.metrics] == WriteCounts(inserted: 0, updated: 0, unchanged: 2 * days + 1))
 }
+
+@Test func aDashInAMetricCellIsNoValueAsAnEmptyCellIs() throws {
+  // The exports write -, --, — or － where they have no number: the ledger reads an empty
+  // cell, in CSV, xlsx, JSON and a column whose header names a unit, and a restated row keeps
+  // its stored value. A dash with digits is still a negative number, refused.
+  let header = "date,video_id,source,impressions,gmv,orders,likes\n"
+  func load(_ fixture: Fixture, _ cells: [String]) throws -> [String] {
+    try fixture.importing(
+      .metrics, [try fixture.file("first.csv", header + "2026-05-01,v1,natural,1,77,1,1\n")])
+    let rows = [
+      "2026-05-01,v1,natural,\(cells[0]),\(cells[1]),3,\(cells[2])",
+      "2026-05-02,v2,natural,\(cells[3]),100,\(cells[0]),4",
+    ]
+    let csv = try fixture.file("m.csv", header + rows.joined(separator: "\n") + "\n")
+    var workbook = XlsxWriter(
+      rows: [["date", "video_id", "source", "impressions", "likes"].map { XlsxCell.text($0) }])
+    workbook.sheets[0].rows.append(
+      (2, [.text("2026-05-03"), .text("v1"), .text("natural"), .text(cells[1]), .number("5")]))
+    let xlsx = fixture.folder + "/m.xlsx"
+    try workbook.write(to: xlsx)
+    let json = try fixture.file(
+      "m.json",
+      #"[{"date":"2026-05-04","video_id":"v2","source":"natural","impressions":"\#(cells[2])","likes":"6"}]"#
+    )
+    let unit = try fixture.file(
+      "u.csv", "date,video_id,source,impressions,成交金额(万元)\n2026-05-05,v1,natural,9,\(cells[3])\n")
+    for path in [csv, xlsx, json, unit] { try fixture.importing(.metrics, [path]) }
+    return try fixture.ledger.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT day, video_ref, source, impressions, gmv, orders, likes, given FROM metric
+          ORDER BY day, video_ref
+          """
+      ).map { "\($0)" }
+    }
+  }
+  let dashed = try load(Fixture(), ["-", "--", "—", " － "])
+  #expect(dashed == (try load(Fixture(), ["", "", "", ""])))
+  #expect(dashed.count == 5)
+  // The command line reads the same values as the importer (`aimt log`).
+  let logged = try Fixture()
+  try logged.ledger.enter(
+    .metrics,
+    fields: [
+      "date": "2026-05-06", "video_id": "v1", "source": "natural", "impressions": "-",
+      "likes": "8",
+    ], command: "log")
+  #expect(try logged.metrics() == ["2026-05-06|v1|natural||0|0|0|0|8|0|0|0"])
+  // The first day's GMV, restated with a dash, is the one stored before.
+  #expect(dashed.first?.contains("gmv:7700") == true)
+  let fixture = try Fixture()
+  let bad = try fixture.file(
+    "bad.csv", header + "2026-05-01,v1,natural,-5,1,1,1\n2026-05-01,v2,natural,-x,1,1,1\n")
+  let found = problems { try fixture.importing(.metrics, [bad]) }
+  #expect(found.map(\.location.line) == [2, 3])
+  #expect(found.allSatisfy { $0.column == "impressions" })
+}

@@ -1,5 +1,32 @@
 import LedgerStore
 
+/// A metric cell the exports fill with a dash where they have no value.
+///
+/// The dash is `-`, `--`, `—` or the full-width `－`, alone (spaces and tabs around it aside).
+/// The ledger reads it as an empty cell: the number is not given, so a new row stores none (0,
+/// and not in its given fields) and a restated row keeps the stored one (docs/decisions.md, "A
+/// dash is no value").
+enum NoValueDash {
+  private static let dashes: [[UInt8]] = ["-", "--", "—", "－"].map { Array($0.utf8) }
+
+  static func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var start = 0
+    var end = bytes.count
+    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+    // Most cells are numbers: their first byte is no dash's.
+    guard end > start, bytes[start] == 0x2D || bytes[start] == 0xE2 || bytes[start] == 0xEF
+    else { return false }
+    let cell = UnsafeBufferPointer(rebasing: bytes[start..<end])
+    return dashes.contains { $0.elementsEqual(cell) }
+  }
+
+  static func matches(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { matches($0) }
+  }
+}
+
 /// Money cells of the exports in their declared unit, converted exactly to fen.
 ///
 /// An export may give an amount finer than a fen: `5,210.125` yuan, `12.5` fen, `1234.567`

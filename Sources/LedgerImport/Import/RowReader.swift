@@ -180,7 +180,7 @@ struct RowReader {
     var day: Day?
     if let index = columns.date, index < fieldCount {
       source.withBytes(at: index) { bytes in
-        if bytes.isEmpty { return }
+        if bytes.isEmpty || NoValueDash.matches(bytes) { return }
         do throws(ValueError) {
           day = try RecordParser.dayOf(utf8: bytes)
         } catch {
@@ -230,7 +230,7 @@ struct RowReader {
     var values = MetricValues()
     for (field, index) in columns.fields where index < fieldCount {
       source.withBytes(at: index) { bytes in
-        if bytes.isEmpty { return }
+        if bytes.isEmpty || NoValueDash.matches(bytes) { return }
         do throws(ValueError) {
           let header = index < units.count ? units[index] : nil
           let value =
