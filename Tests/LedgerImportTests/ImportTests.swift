@@ -576,9 +576,13 @@ private func dailyFile(_ days: Range<Int>, gmv: (Int) -> Int) -> String {
   // The first day's GMV, restated with a dash, is the one stored before.
   #expect(dashed.first?.contains("gmv:7700") == true)
   let fixture = try Fixture()
+  // Only a metric's number: a dash in the date is no date, named as such.
   let bad = try fixture.file(
-    "bad.csv", header + "2026-05-01,v1,natural,-5,1,1,1\n2026-05-01,v2,natural,-x,1,1,1\n")
+    "bad.csv",
+    header
+      + "2026-05-01,v1,natural,-5,1,1,1\n2026-05-01,v2,natural,-x,1,1,1\n-,v1,natural,1,1,1,1\n")
   let found = problems { try fixture.importing(.metrics, [bad]) }
-  #expect(found.map(\.location.line) == [2, 3])
-  #expect(found.allSatisfy { $0.column == "impressions" })
+  #expect(found.map(\.location.line) == [2, 3, 4])
+  #expect(found.map(\.column) == ["impressions", "impressions", "date"])
+  #expect(found.last?.message.contains("\"-\"") == true)
 }

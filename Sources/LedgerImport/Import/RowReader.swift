@@ -180,7 +180,7 @@ struct RowReader {
     var day: Day?
     if let index = columns.date, index < fieldCount {
       source.withBytes(at: index) { bytes in
-        if bytes.isEmpty || NoValueDash.matches(bytes) { return }
+        if bytes.isEmpty { return }
         do throws(ValueError) {
           day = try RecordParser.dayOf(utf8: bytes)
         } catch {
