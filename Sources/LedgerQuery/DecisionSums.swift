@@ -191,15 +191,7 @@ private final class BoundaryRows {
 
   /// True when no metric row lies between boundaries `a` and `b`.
   func same(_ a: Int, _ b: Int) -> Bool {
-    rows(a) == rows(b)
-  }
-
-  /// The metric rows of every source through boundary `boundary`.
-  private func rows(_ boundary: Int) -> Int64 {
-    let block = columns.block(boundary)
-    var rows: Int64 = 0
-    for source in 0..<RunningTotals.sources { rows &+= block[source * RunningField.count] }
-    return rows
+    RunningTotals.rows(in: columns.block(a)) == RunningTotals.rows(in: columns.block(b))
   }
 
   /// The totals of `source` between boundaries `a` and `b` (from the day after `ends[a]`

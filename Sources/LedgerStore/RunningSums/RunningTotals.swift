@@ -41,9 +41,12 @@ package final class RunningTotals {
   }
 
   /// The metric rows of every source: equal at two days exactly when no row lies between.
-  package var rows: Int64 {
+  package var rows: Int64 { Self.rows(in: values) }
+
+  /// The metric rows of every source in a block of ``width`` values (a ``values``, or a copy).
+  package static func rows(in values: UnsafePointer<Int64>) -> Int64 {
     var rows: Int64 = 0
-    for source in 0..<Self.sources { rows &+= values[source * RunningField.count] }
+    for source in 0..<sources { rows &+= values[source * RunningField.count] }
     return rows
   }
 
